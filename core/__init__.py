@@ -1,0 +1,1 @@
+"""Headless engine of the adversarial-attention dashboard. Never imports streamlit."""

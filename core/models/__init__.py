@@ -1,0 +1,1 @@
+"""Models: the soft-attention block, backbones, heads, and the checkpoint zoo."""

@@ -1,0 +1,92 @@
+"""The paper's three classification tasks as a frozen registry (paper section 3.1-3.2).
+
+Each task says what its classes are, how the original labels were binarised, which
+epsilons the paper attacked it with (section 3.4 / Fig. 3, 5, 7), and whether the chest
+x-ray Gaussian filter (section 3.2) applies to its images.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Task:
+    """One classification task of the paper."""
+
+    name: str  # short key used everywhere: "derm", "fundus", "cxr"
+    title: str  # what a person reads in the UI
+    modality: str  # imaging modality, for labels and the synthetic generator
+    dataset: str  # the real dataset the paper used
+    classes: tuple[str, ...]  # class keys in label-index order
+    class_names: tuple[str, ...]  # human-readable class names, same order
+    labelling: str  # how the dataset's labels become these classes
+    epsilons: tuple[float, ...]  # default L-inf PGD grid on the [0, 1] pixel scale
+    cxr_filter: bool = False  # apply the paper's 4x - 4 blur(x) + 128 filter
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def is_binary(self) -> bool:
+        return self.num_classes == 2
+
+    def class_index(self, key: str) -> int:
+        """Index of class `key`; ValueError names the valid keys."""
+        if key not in self.classes:
+            raise ValueError(f"unknown class {key!r} for task {self.name!r}; expected one of {self.classes}")
+        return self.classes.index(key)
+
+
+_BINARY_GRID = (0.0, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32)
+
+TASKS: dict[str, Task] = {
+    "derm": Task(
+        name="derm",
+        title="Skin lesion classification (dermatoscopy)",
+        modality="dermatoscopy",
+        dataset="HAM10000",
+        classes=("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"),
+        class_names=(
+            "Actinic keratosis / intraepithelial carcinoma",
+            "Basal cell carcinoma",
+            "Benign keratosis-like lesion",
+            "Dermatofibroma",
+            "Melanoma",
+            "Melanocytic naevus",
+            "Vascular lesion",
+        ),
+        labelling="HAM10000 'dx' column, seven classes, no relabelling",
+        epsilons=(0.0, 0.00125, 0.0025, 0.005, 0.01),
+    ),
+    "fundus": Task(
+        name="fundus",
+        title="Diabetic retinopathy detection (fundoscopy)",
+        modality="fundoscopy",
+        dataset="Kaggle Diabetic Retinopathy Detection",
+        classes=("no_referable_dr", "referable_dr"),
+        class_names=("No or mild DR (levels 0-1)", "Moderate, severe or proliferative DR (levels 2-4)"),
+        labelling="Kaggle 'level' 0-1 negative, 2-4 positive",
+        epsilons=_BINARY_GRID,
+    ),
+    "cxr": Task(
+        name="cxr",
+        title="Pneumothorax detection (chest x-ray)",
+        modality="chest x-ray",
+        dataset="ChestX-ray14",
+        classes=("no_pneumothorax", "pneumothorax"),
+        class_names=("No pneumothorax", "Pneumothorax"),
+        labelling="'Pneumothorax' in 'Finding Labels' positive, everything else negative",
+        epsilons=_BINARY_GRID,
+        cxr_filter=True,
+    ),
+}
+
+
+def get_task(name: str) -> Task:
+    """The task called `name`; ValueError lists the valid names."""
+    try:
+        return TASKS[name]
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; expected one of {sorted(TASKS)}") from None

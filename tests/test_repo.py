@@ -1,0 +1,50 @@
+"""The repository keeps the brief's promises: the two commands, CI, file sizes."""
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands():
+    return re.findall(r"```(?:bash|sh)?\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    test_lines = [line for block in _readme_commands() for line in block.splitlines()
+                  if "pytest" in line]
+    assert test_lines, "README must give the test command"
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert test_lines[0].strip() in ci.splitlines()
+
+
+def test_readme_install_command_uses_requirements_and_starts_the_app():
+    first = _readme_commands()[0]
+    assert "requirements.txt" in first and "streamlit run app.py" in first
+
+
+def test_no_large_files_outside_the_demo_zoo():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout
+    demo_total = 0
+    for name in tracked.splitlines():
+        path = ROOT / name
+        if not path.is_file():
+            continue
+        size = path.stat().st_size
+        if name.startswith("checkpoints/demo/"):
+            demo_total += size
+        else:
+            assert size <= 3 * 2**20, f"{name} is over 3 MiB"
+    assert demo_total <= 25 * 2**20, "checkpoints/demo/ is over 25 MiB"
+
+
+def test_core_never_imports_streamlit():
+    for path in (ROOT / "core").rglob("*.py"):
+        assert not re.search(r"^\s*(import|from) streamlit", path.read_text(), re.M), path
+
+
+def test_no_lambda_layers():
+    for folder in ("core", "pages"):
+        for path in (ROOT / folder).rglob("*.py"):
+            assert "layers.Lambda" not in path.read_text(), path

@@ -1,0 +1,31 @@
+import pytest
+
+from core.tasks import TASKS, get_task
+
+
+def test_three_tasks_as_in_the_paper():
+    assert set(TASKS) == {"derm", "fundus", "cxr"}
+    assert get_task("derm").classes == ("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc")
+    assert get_task("fundus").num_classes == 2 and get_task("cxr").is_binary
+
+
+def test_epsilon_grids_are_the_papers():
+    assert get_task("derm").epsilons == (0.0, 0.00125, 0.0025, 0.005, 0.01)
+    for name in ("fundus", "cxr"):
+        assert get_task(name).epsilons[-1] == 0.32 and get_task(name).epsilons[0] == 0.0
+
+
+def test_only_cxr_uses_the_gaussian_filter():
+    assert [t.name for t in TASKS.values() if t.cxr_filter] == ["cxr"]
+
+
+def test_unknown_names_say_what_is_valid():
+    with pytest.raises(ValueError, match="expected one of"):
+        get_task("mri")
+    with pytest.raises(ValueError, match="unknown class 'x'"):
+        get_task("derm").class_index("x")
+
+
+def test_tasks_are_frozen():
+    with pytest.raises(AttributeError):
+        get_task("derm").name = "other"
