@@ -1,0 +1,1 @@
+"""Data: image input, preprocessing, the real datasets and the synthetic demo set."""
