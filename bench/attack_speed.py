@@ -1,0 +1,121 @@
+"""Attack speed, as ratios measured in one run (DESIGN.md section 6).
+
+    .venv/bin/python bench/attack_speed.py [--profile demo|paper] [--task derm] [--batch 1]
+
+Prints, on the same model: one compiled forward+backward pass, one step of the native PGD
+engine, one step of foolbox LinfPGD on the eager Keras model and on a compiled forward,
+and their ratios; then the live explorer workload: one image through the four models of
+a task with 10-step PGD plus clean and adversarial Grad-CAM, warm.
+
+Targets: native step <= 1.15 x forward+backward; native faster than both foolbox
+variants; the live workload under 1 s on the demo profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from core import attacks  # noqa: E402
+from core.explain import grad_cam  # noqa: E402
+from core.models.zoo import CheckpointError, ModelSpec, all_specs, build_model, load_model  # noqa: E402
+
+
+def best_of(fn, repeats: int) -> float:
+    """Minimum wall time of `repeats` calls (after one warm-up call)."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def per_step(run, steps_low: int, steps_high: int, repeats: int) -> float:
+    """Seconds per attack step, from the difference of two step counts (cancels setup)."""
+    low = best_of(lambda: run(steps_low), repeats)
+    high = best_of(lambda: run(steps_high), repeats)
+    return (high - low) / (steps_high - steps_low)
+
+
+def get_model(spec: ModelSpec):
+    try:
+        return load_model(spec)
+    except CheckpointError:
+        return build_model(spec)  # untrained: the same compute
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--profile", default="demo", choices=["demo", "paper"])
+    parser.add_argument("--task", default="derm", choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--batch", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+
+    spec = ModelSpec(args.task, "resnet50", True, args.profile)
+    model = get_model(spec)
+    rng = np.random.default_rng(0)
+    images = rng.random((args.batch, spec.input_size, spec.input_size, 3), dtype=np.float32)
+    labels = np.zeros(args.batch, np.int64)
+    sub = attacks.logits_model(model)
+    x, y = tf.constant(images), tf.constant(labels)
+
+    @tf.function
+    def forward_backward(x, y):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.nn.sparse_softmax_cross_entropy_with_logits(y, sub(x, training=False)))
+        return tape.gradient(loss, x)
+
+    fwd_bwd = best_of(lambda: forward_backward(x, y).numpy(), args.repeats * 4)
+    start = attacks.uniform_start(images, 0.01, 0)
+
+    def native(steps):
+        attacks._run(model, images, labels, start, 0.01, steps, 0.001, "native")
+
+    def foolbox_eager(steps):
+        attacks._run_foolbox(model, images, labels, start, 0.01, steps, 0.001)
+
+    def foolbox_compiled(steps):
+        attacks._run_foolbox(model, images, labels, start, 0.01, steps, 0.001, compiled=True)
+
+    native_step = per_step(native, 10, 40, args.repeats)
+    eager_step = per_step(foolbox_eager, 2, 6, max(2, args.repeats // 2))
+    compiled_step = per_step(foolbox_compiled, 2, 6, max(2, args.repeats // 2))
+
+    print(f"model {spec.model_id}, batch {args.batch}, {os.cpu_count()} CPU cores")
+    print(f"  forward+backward (compiled)   {fwd_bwd * 1e3:8.2f} ms")
+    print(f"  native PGD step               {native_step * 1e3:8.2f} ms   "
+          f"{native_step / fwd_bwd:5.2f} x forward+backward (target <= 1.15)")
+    print(f"  foolbox step, eager model     {eager_step * 1e3:8.2f} ms   "
+          f"native is {eager_step / native_step:5.2f} x faster (target > 1)")
+    print(f"  foolbox step, compiled model  {compiled_step * 1e3:8.2f} ms   "
+          f"native is {compiled_step / native_step:5.2f} x faster (target > 1)")
+
+    four = [get_model(s) for s in all_specs(args.profile, args.task)]
+    one, label = images[:1], labels[:1]
+
+    def live():
+        for m in four:
+            adversarial = attacks.pgd(m, one, label, epsilon=0.01, steps=10, seed=0)
+            attacks.predict(m, np.concatenate([one, adversarial]))
+            grad_cam(m, np.concatenate([one, adversarial]))
+
+    live_time = best_of(live, args.repeats)
+    print(f"  live: 4 models x (10-step PGD + predictions + 2 Grad-CAMs), warm: "
+          f"{live_time * 1e3:.0f} ms (target < 1000 ms on the demo profile)")
+
+
+if __name__ == "__main__":
+    main()

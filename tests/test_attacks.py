@@ -1,0 +1,117 @@
+"""Attack invariants on tiny models (fast), and the foolbox reference."""
+
+import math
+
+import numpy as np
+import pytest
+
+from core import attacks
+from core.attacks import accuracy, fgsm, pgd, predict, transfer
+from core.models.zoo import ModelSpec, build_model
+
+
+def test_clean_model_is_accurate(tiny):
+    model, images, labels, _ = tiny
+    assert accuracy(model, images, labels) >= 0.95
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.01, 0.1, 0.5])
+def test_adversarials_stay_in_the_ball_and_the_box(tiny, epsilon):
+    model, images, labels, _ = tiny
+    adversarial = pgd(model, images, labels, epsilon=epsilon, steps=5, seed=0)
+    assert adversarial.shape == images.shape and adversarial.dtype == np.float32
+    assert np.abs(adversarial - images).max() <= epsilon
+    assert adversarial.min() >= 0 and adversarial.max() <= 1
+
+
+def test_pgd_lowers_accuracy_to_near_zero_at_half(tiny):
+    model, images, labels, _ = tiny
+    clean = accuracy(model, images, labels)
+    small = accuracy(model, pgd(model, images, labels, epsilon=0.02, steps=20, seed=0), labels)
+    large = accuracy(model, pgd(model, images, labels, epsilon=0.5, steps=20, seed=0), labels)
+    assert large <= small <= clean
+    assert large <= 0.05
+
+
+def test_pgd_is_at_least_as_strong_as_fgsm(tiny):
+    model, images, labels, _ = tiny
+    for epsilon in (0.03, 0.1):
+        by_pgd = accuracy(model, pgd(model, images, labels, epsilon=epsilon, seed=0), labels)
+        by_fgsm = accuracy(model, fgsm(model, images, labels, epsilon=epsilon), labels)
+        assert by_pgd <= by_fgsm
+
+
+def test_fgsm_is_one_full_sign_step(tiny):
+    model, images, labels, _ = tiny
+    adversarial = fgsm(model, images[:4], labels[:4], epsilon=0.05)
+    moved = np.abs(adversarial - images[:4])
+    interior = (images[:4] > 0.05) & (images[:4] < 0.95)
+    np.testing.assert_allclose(moved[interior & (moved > 0)], 0.05, atol=1e-6)
+
+
+def test_same_seed_same_result_and_restarts_keep_the_worst_case(tiny):
+    model, images, labels, _ = tiny
+    a = pgd(model, images, labels, epsilon=0.03, steps=3, seed=5)
+    np.testing.assert_array_equal(a, pgd(model, images, labels, epsilon=0.03, steps=3, seed=5))
+    one = attacks.example_loss(model, a, labels)
+    several = pgd(model, images, labels, epsilon=0.03, steps=3, seed=5, restarts=3)
+    wrong = lambda x: predict(model, x).argmax(1) != labels
+    assert (wrong(several) >= wrong(a)).all()  # a misclassified first restart stays so
+    kept = ~wrong(a) & ~wrong(several)
+    assert (attacks.example_loss(model, several, labels)[kept] >= one[kept] - 1e-5).all()
+
+
+def test_native_engine_matches_foolbox_from_the_same_start():
+    """The paper's attack (foolbox LinfPGD, run for real, NumPy 2) equals the native loop."""
+    model = build_model(ModelSpec("cxr", "resnet50", True))
+    images = np.random.default_rng(0).random((3, 96, 96, 3), dtype=np.float32)
+    labels = np.array([0, 1, 1])
+    for random_start in (False, True):
+        options = dict(epsilon=0.03, steps=4, rel_stepsize=0.3, seed=2, random_start=random_start)
+        native = pgd(model, images, labels, **options)
+        reference = pgd(model, images, labels, engine="foolbox", **options)
+        np.testing.assert_allclose(native, reference, atol=1e-5)
+        assert np.abs(native - images).max() > 0.02  # it really moved
+
+
+def test_transfer_crafts_on_source_and_scores_target(tiny, tiny_twin):
+    model, images, labels, _ = tiny
+    adversarial, probabilities = transfer(tiny_twin, model, images, labels, epsilon=0.1, steps=10, seed=0)
+    np.testing.assert_array_equal(adversarial, pgd(tiny_twin, images, labels, epsilon=0.1, steps=10, seed=0))
+    np.testing.assert_allclose(probabilities, predict(model, adversarial))
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(epsilon=-0.1), r"epsilon must be in \[0, 1\].*-0.1"),
+    (dict(epsilon=1.5), r"epsilon must be in \[0, 1\].*1.5"),
+    (dict(epsilon=math.nan), "epsilon must be a number"),
+    (dict(epsilon=0.1, steps=0), "steps must be a whole number >= 1, got 0"),
+    (dict(epsilon=0.1, restarts=0), "restarts must be a whole number >= 1, got 0"),
+    (dict(epsilon=0.1, engine="cleverhans"), "engine must be one of"),
+])
+def test_bad_settings_are_refused_with_the_value(tiny, kwargs, message):
+    model, images, labels, _ = tiny
+    with pytest.raises(ValueError, match=message):
+        pgd(model, images[:2], labels[:2], **kwargs)
+
+
+def test_bad_labels_and_shapes_are_refused(tiny):
+    model, images, labels, _ = tiny
+    with pytest.raises(ValueError, match=r"labels must be in \[0, 1\], got 0..5"):
+        pgd(model, images[:2], np.array([0, 5]), epsilon=0.1)
+    with pytest.raises(ValueError, match="one class index per image"):
+        pgd(model, images[:2], labels[:3], epsilon=0.1)
+    with pytest.raises(ValueError, match="images must be N x 32 x 32 x 3"):
+        pgd(model, images[:2, :16], labels[:2], epsilon=0.1)
+    with pytest.raises(ValueError, match=r"in \[0, 1\]"):
+        pgd(model, images[:2] * 3, labels[:2], epsilon=0.1)
+
+
+def test_the_attack_is_traced_once_per_model(tiny):
+    model, images, labels, _ = tiny
+    pgd(model, images[:3], labels[:3], epsilon=0.01, steps=2, seed=0)
+    attack = attacks._compile(model).attack
+    before = attack.experimental_get_tracing_count()
+    for epsilon, steps, n in ((0.02, 3, 5), (0.1, 7, 2), (0.3, 1, 9)):
+        pgd(model, images[:n], labels[:n], epsilon=epsilon, steps=steps, seed=1)
+    assert attack.experimental_get_tracing_count() == before

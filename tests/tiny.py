@@ -1,0 +1,41 @@
+"""A tiny model trained in seconds to find a planted bright square (for attack and
+explanation tests). Built like the zoo's models: a named feature layer, then head_pool,
+logits and a separate softmax."""
+
+import keras
+import numpy as np
+
+SIZE = 32
+SQUARE = 8
+
+
+def planted_squares(n: int, seed: int = 0):
+    """Class 1: a bright 8x8 square at a random place on noise; class 0: noise only.
+    Returns images, labels and the square masks."""
+    rng = np.random.default_rng(seed)
+    images = rng.uniform(0.2, 0.5, (n, SIZE, SIZE, 3)).astype(np.float32)
+    labels = (np.arange(n) % 2).astype(np.int64)
+    masks = np.zeros((n, SIZE, SIZE), bool)
+    for i in np.flatnonzero(labels == 1):
+        r, c = rng.integers(0, SIZE - SQUARE, 2)
+        images[i, r:r + SQUARE, c:c + SQUARE] = 0.95
+        masks[i, r:r + SQUARE, c:c + SQUARE] = True
+    return images, labels, masks
+
+
+def tiny_model(seed: int = 0) -> keras.Model:
+    keras.utils.set_random_seed(seed)
+    inputs = keras.Input((SIZE, SIZE, 3), name="image")
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = keras.layers.Conv2D(16, 3, padding="same", activation="relu", name="features")(x)
+    x = keras.layers.GlobalMaxPooling2D(name="head_pool")(x)
+    logits = keras.layers.Dense(2, name="logits")(x)
+    return keras.Model(inputs, keras.layers.Softmax(name="probabilities")(logits), name="tiny")
+
+
+def trained_tiny_model(seed: int = 0) -> keras.Model:
+    model = tiny_model(seed)
+    images, labels, _ = planted_squares(512, seed=seed + 100)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    model.fit(images, labels, epochs=6, batch_size=32, verbose=0)
+    return model
