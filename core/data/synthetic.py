@@ -34,7 +34,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.data.preprocess import prepare, to_uint8
+from core.data.preprocess import prepare, resize, to_uint8
 from core.tasks import get_task
 
 RENDER_SIZE = 192  # pixels; rendered here, then resized to the requested size
@@ -59,14 +59,30 @@ def generate(task: str, n: int, *, size: int = 224, seed: int = 0) -> tuple[np.n
     return images, labels
 
 
-def gallery(task: str, *, per_class: int = 2, size: int = 224) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed example images for the UI: `per_class` of each class, grouped by class."""
+SPLIT_SEEDS = {"train": 0, "val": 1, "test": 2}  # disjoint, fixed seeds of the demo splits
+
+
+def split(task: str, name: str, n: int, *, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The demo's fixed synthetic split `name` ("train", "val" or "test") of `n` images."""
+    if name not in SPLIT_SEEDS:
+        raise ValueError(f"split must be one of {list(SPLIT_SEEDS)}, got {name!r}")
+    return generate(task, n, size=size, seed=SPLIT_SEEDS[name])
+
+
+def gallery(task: str, *, per_class: int = 2, size: int = 224,
+            raw: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed example images for the UI: `per_class` of each class, grouped by class.
+
+    raw=True returns them as a scanner would give them (resized, but before the cxr filter):
+    what a user would upload, and what `prepare` turns into the raw=False images.
+    """
     info = get_task(task)
     images, labels = [], []
     for label in range(info.num_classes):
         for k in range(per_class):
             rng = np.random.default_rng([GALLERY_SEED, label, k])
-            images.append(prepare(RENDERERS[task](label, rng, RENDER_SIZE), info, size))
+            rendered = RENDERERS[task](label, rng, RENDER_SIZE)
+            images.append(resize(rendered, size) if raw else prepare(rendered, info, size))
             labels.append(label)
     return np.stack(images), np.asarray(labels, np.int64)
 
@@ -356,8 +372,9 @@ def preview_grid(task: str, *, per_class: int = 6, size: int = 128) -> np.ndarra
 
 
 def write_gallery(task: str, folder: Path, *, per_class: int = 2, size: int = 224) -> list[Path]:
-    """Save the fixed gallery as `folder/<task>/<class>_<k>.png` (the UI's examples)."""
-    images, labels = gallery(task, per_class=per_class, size=size)
+    """Save the fixed gallery as `folder/<task>/<class>_<k>.png`, raw (before the cxr filter),
+    as example files to upload: the app prepares them like any other upload."""
+    images, labels = gallery(task, per_class=per_class, size=size, raw=True)
     classes = get_task(task).classes
     paths = []
     for index, (image, label) in enumerate(zip(images, labels)):

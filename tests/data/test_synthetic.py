@@ -59,12 +59,16 @@ def test_gallery_cli_writes_named_examples(tmp_path):
         "no_referable_dr_0.png", "referable_dr_0.png"]
 
 
-def test_bundled_gallery_matches_the_generator():
-    """assets/examples is what `--gallery assets/examples --per-class 2 --size 224` writes."""
+@pytest.mark.parametrize("task,name,index", [("derm", "mel_1.png", 9), ("cxr", "pneumothorax_0.png", 2)])
+def test_bundled_examples_upload_to_the_gallery_image(task, name, index):
+    """assets/examples holds raw images (`--gallery assets/examples --per-class 2 --size 224`);
+    uploaded, they are prepared into exactly the gallery's image (cxr filter included)."""
     from pathlib import Path
 
     from core.data.io import load_image
+    from core.data.preprocess import prepare
 
-    folder = Path(__file__).resolve().parents[2] / "assets" / "examples" / "derm"
-    images, labels = gallery("derm", per_class=2, size=224)
-    np.testing.assert_allclose(load_image(folder / "mel_1.png"), images[4 * 2 + 1], atol=1 / 255 + 1e-6)
+    path = Path(__file__).resolve().parents[2] / "assets" / "examples" / task / name
+    images, _ = gallery(task, per_class=2, size=224)
+    uploaded = prepare(load_image(path), task, 224)
+    assert np.abs(uploaded - images[index]).mean() < 2 / 255

@@ -1,0 +1,100 @@
+"""Training: the paper's recipe, checkpoints, resume, early stopping, cancel."""
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from core.models.zoo import ModelSpec, load_model, read_card
+from core.train import DEMO_ZOO_CONFIG, TrainConfig, load_splits, resume_path, train
+
+SPEC = ModelSpec("cxr", "resnet50", False)
+SMALL = TrainConfig(max_epochs=3, synthetic_train=96, synthetic_val=32, synthetic_test=32, batch_size=16)
+
+
+def test_paper_defaults():
+    config = TrainConfig()
+    assert (config.learning_rate, config.adam_epsilon, config.max_epochs) == (0.01, 0.1, 300)
+    assert (config.patience, config.min_delta, config.class_weighting) == (40, 0.001, True)
+    assert config.fraction_for("derm") == 0.1 and config.fraction_for("cxr") == 1.0
+    assert DEMO_ZOO_CONFIG.learning_rate == 0.01 and DEMO_ZOO_CONFIG.adam_epsilon == 0.1
+
+
+def test_bad_config_is_refused_with_the_value():
+    with pytest.raises(ValueError, match="learning_rate is out of range: got -1"):
+        TrainConfig(learning_rate=-1)
+    with pytest.raises(ValueError, match="epoch_fraction"):
+        TrainConfig(epoch_fraction=1.5)
+
+
+def test_derm_sees_a_tenth_of_its_training_set_per_epoch():
+    config = TrainConfig(synthetic_train=640, synthetic_val=8, synthetic_test=8, batch_size=32)
+    assert load_splits(ModelSpec("derm", "resnet50", True), config).steps_per_epoch == 2  # 64 of 640
+    assert load_splits(SPEC, config).steps_per_epoch == 20
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("zoo")
+    events = []
+    card = train(SPEC, SMALL, root=root, progress=events.append)
+    return root, card, events
+
+
+def test_training_lowers_the_loss_and_writes_a_full_card(trained):
+    root, card, events = trained
+    assert card["status"] == "done" and card["epochs_trained"] == 3
+    assert card["history"]["loss"][-1] < card["history"]["loss"][0]
+    saved = read_card(card["checkpoint"])
+    assert saved["config"]["learning_rate"] == 0.01 and saved["config"]["max_epochs"] == 3
+    assert 0 <= saved["metrics"]["clean_accuracy"] <= 1 and saved["metrics"]["test_images"] == 32
+    assert saved["backbone_init"] == "random" and saved["best_epoch"] >= 1
+    assert not resume_path(Path(card["checkpoint"])).exists()
+    epochs = [e for e in events if e["phase"] == "epoch"]
+    assert [e["epoch"] for e in epochs] == [1, 2, 3]
+    assert all({"loss", "accuracy", "val_loss", "eta_s", "elapsed_s"} <= set(e) for e in epochs)
+    assert epochs[-1]["eta_s"] == 0
+
+
+def test_class_weights_are_passed_to_fit(monkeypatch, tmp_path):
+    seen = {}
+    original = keras.Model.fit
+
+    def spy(self, *args, **kwargs):
+        seen["class_weight"] = kwargs.get("class_weight")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", spy)
+    config = TrainConfig(max_epochs=1, synthetic_train=9, synthetic_val=4, synthetic_test=4, batch_size=9)
+    train(SPEC, config, root=tmp_path)
+    # 9 synthetic images, balanced to 5 + 4: weights 9 / (2 n_c)
+    assert seen["class_weight"] == pytest.approx({0: 0.9, 1: 1.125})
+    from dataclasses import replace
+
+    train(SPEC, replace(config, class_weighting=False), root=tmp_path)
+    assert seen["class_weight"] is None
+
+
+def test_early_stopping_stops_and_keeps_the_best(tmp_path):
+    config = TrainConfig(max_epochs=10, patience=1, min_delta=100.0, synthetic_train=32,
+                         synthetic_val=16, synthetic_test=16, batch_size=16)
+    card = train(SPEC, config, root=tmp_path)
+    assert card["epochs_trained"] == 2  # epoch 1 sets the best; epoch 2 fails to beat it by 100
+    assert card["best_epoch"] == 1
+
+
+def test_cancel_then_resume_continues_the_history(tmp_path):
+    config = TrainConfig(max_epochs=3, synthetic_train=32, synthetic_val=16, synthetic_test=16, batch_size=16)
+    epochs_done = []
+
+    def cancel():
+        return len(epochs_done) >= 2
+
+    card = train(SPEC, config, root=tmp_path, cancel=cancel,
+                 progress=lambda e: e["phase"] == "epoch" and epochs_done.append(e["epoch"]))
+    assert card["status"] == "cancelled" and card["epochs_trained"] == 2
+    load_model(SPEC, root=tmp_path)  # the best so far is loadable
+    resumed = train(SPEC, config, root=tmp_path, resume=True)
+    assert resumed["status"] == "done" and resumed["epochs_trained"] == 3
+    assert len(resumed["history"]["val_loss"]) == 3
