@@ -17,6 +17,7 @@ import csv
 import hashlib
 import io
 import json
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -190,13 +191,16 @@ def main(argv=None) -> int:
     attack = AttackSettings(steps=args.steps, restarts=args.restarts, seed=args.seed)
     writer = ProgressWriter(args.progress_file) if args.progress_file else None
     cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None
+    started = time.monotonic()
     try:
         for index, spec in enumerate(specs):
             images, labels, description = evaluation_data(spec, data=args.data, data_format=args.data_format, n=args.n)
 
             def progress(done, total, index=index, spec=spec):
                 if writer:
-                    writer.update(model=spec.model_id, done=index * total + done, total=len(specs) * total)
+                    finished, overall = index * total + done, len(specs) * total
+                    eta = (time.monotonic() - started) * (overall - finished) / finished
+                    writer.update(model=spec.model_id, done=finished, total=overall, eta_s=round(eta, 1))
 
             result = evaluate_model(spec, images, labels, data=description, epsilons=args.epsilons,
                                     attack=attack, with_checks=not args.no_checks, root=args.root,

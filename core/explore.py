@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.attacks import pgd, predict
+from core.attacks import PAPER_REL_STEPSIZE, pgd, predict
 from core.explain import attention_map, compare, grad_cam
 from core.models.build import has_attention
 from core.models.spec import ModelSpec
@@ -76,6 +76,7 @@ class Exploration:
     label: int | None  # true class if known; else each model's own prediction was attacked
     epsilon: float
     steps: int
+    rel_stepsize: float
     restarts: int
     seed: int
     transfer: bool
@@ -83,6 +84,7 @@ class Exploration:
 
     def report(self) -> dict:
         return {"epsilon": self.epsilon, "epsilon_255": self.epsilon * 255, "steps": self.steps,
+                "rel_stepsize": self.rel_stepsize,
                 "restarts": self.restarts, "seed": self.seed, "transfer": self.transfer,
                 "true_label": self.label, "models": [o.report() for o in self.outcomes.values()]}
 
@@ -94,7 +96,8 @@ def _maps(model, images, classes):
 
 
 def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: float, label: int | None = None,
-            steps: int = 10, restarts: int = 1, seed: int = 0, transfer: bool = False) -> Exploration:
+            steps: int = 10, rel_stepsize: float = PAPER_REL_STEPSIZE, restarts: int = 1, seed: int = 0,
+            transfer: bool = False) -> Exploration:
     """Attack `image` (S x S x 3 in [0, 1]) on every model with L-inf PGD.
 
     label: the true class; None attacks each model's own clean prediction. transfer: the
@@ -102,7 +105,8 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
     is among `models`) instead of their own. Grad-CAM explains the clean prediction on the
     clean image and the adversarial prediction on the adversarial one.
     """
-    result = Exploration(image, label, float(epsilon), int(steps), int(restarts), int(seed), bool(transfer))
+    result = Exploration(image, label, float(epsilon), int(steps), float(rel_stepsize), int(restarts), int(seed),
+                         bool(transfer))
     batch = image[None].astype(np.float32)
     ordered = sorted(models.items(), key=lambda item: item[0].attention)  # vanilla first: transfer sources
     for spec, model in ordered:
@@ -113,7 +117,7 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
             adversarial = source.adversarial[None]
         else:
             adversarial = pgd(model, batch, np.array([target]), epsilon=epsilon, steps=steps,
-                              restarts=restarts, seed=seed)
+                              rel_stepsize=rel_stepsize, restarts=restarts, seed=seed)
         adversarial_probabilities = predict(model, adversarial)[0]
         both = np.concatenate([batch, adversarial])
         classes = [int(clean.argmax()), int(adversarial_probabilities.argmax())]
@@ -127,7 +131,7 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
 
 
 def heatmap_gallery(model, images: np.ndarray, labels: np.ndarray, *, epsilons, steps: int = 10,
-                    seed: int = 0) -> dict:
+                    rel_stepsize: float = PAPER_REL_STEPSIZE, seed: int = 0) -> dict:
     """Grad-CAM of `images` clean and under PGD at every epsilon (paper section 3.4: 16
     sample images x every epsilon), with the map-similarity metrics averaged per epsilon.
 
@@ -137,7 +141,8 @@ def heatmap_gallery(model, images: np.ndarray, labels: np.ndarray, *, epsilons, 
     clean_cams = grad_cam(model, images)
     rows = []
     for epsilon in epsilons:
-        adversarial = pgd(model, images, labels, epsilon=float(epsilon), steps=steps, seed=seed)
+        adversarial = pgd(model, images, labels, epsilon=float(epsilon), steps=steps,
+                          rel_stepsize=rel_stepsize, seed=seed)
         cams = grad_cam(model, adversarial)
         metrics = [compare(a, b) for a, b in zip(clean_cams, cams)]
         rows.append({

@@ -27,7 +27,12 @@ from pathlib import Path
 from core.atomic import write_json
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-RUNS_ROOT = PROJECT_ROOT / "runs"
+
+
+def runs_root() -> Path:
+    """Where jobs live: $ADVATTN_RUNS, else the repository's runs/ (git-ignored)."""
+    return Path(os.environ.get("ADVATTN_RUNS", PROJECT_ROOT / "runs"))
+
 KINDS = {"train": "core.train", "evaluate": "core.evaluate"}
 FINISHED = ("done", "failed", "cancelled")
 
@@ -123,9 +128,9 @@ def _tail(path: Path, lines: int = 15) -> str:
         return ""
 
 
-def job_status(key: str, *, root: str | Path = RUNS_ROOT) -> JobStatus | None:
+def job_status(key: str, *, root: str | Path | None = None) -> JobStatus | None:
     """The job called `key`, or None if there never was one."""
-    folder = Path(root) / key
+    folder = Path(root or runs_root()) / key
     job = _read(folder / "job.json")
     if not job:
         return None
@@ -139,21 +144,21 @@ def job_status(key: str, *, root: str | Path = RUNS_ROOT) -> JobStatus | None:
     return JobStatus(key, job.get("kind", "?"), status, progress, message, log, job.get("started_at", ""))
 
 
-def list_jobs(*, root: str | Path = RUNS_ROOT) -> list[JobStatus]:
+def list_jobs(*, root: str | Path | None = None) -> list[JobStatus]:
     """Every job under `root`, newest first."""
-    root = Path(root)
+    root = Path(root or runs_root())
     found = [job_status(p.name, root=root) for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
     return sorted((j for j in found if j), key=lambda j: j.started_at, reverse=True)
 
 
-def start_job(kind: str, key: str, arguments: list[str], *, root: str | Path = RUNS_ROOT) -> JobStatus:
+def start_job(kind: str, key: str, arguments: list[str], *, root: str | Path | None = None) -> JobStatus:
     """Start `python -m core.<kind> ARGUMENTS` in the background as job `key`.
 
     JobError if a job with this key is still running (one job per model at a time).
     """
     if kind not in KINDS:
         raise JobError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
-    root = Path(root)
+    root = Path(root or runs_root())
     folder = root / key
     current = job_status(key, root=root)
     if current is not None and current.running:
@@ -186,10 +191,10 @@ def _clear(folder: Path) -> None:
         pass
 
 
-def cancel_job(key: str, *, root: str | Path = RUNS_ROOT, grace_s: float = 0.0) -> JobStatus:
+def cancel_job(key: str, *, root: str | Path | None = None, grace_s: float = 0.0) -> JobStatus:
     """Ask job `key` to stop after its current batch; after `grace_s` seconds without an end,
     terminate its process group."""
-    folder = Path(root) / key
+    folder = Path(root or runs_root()) / key
     job = _read(folder / "job.json")
     if not job:
         raise JobError(f"no job called {key}")
@@ -205,7 +210,7 @@ def cancel_job(key: str, *, root: str | Path = RUNS_ROOT, grace_s: float = 0.0) 
     return job_status(key, root=root)
 
 
-def wait_for(key: str, *, root: str | Path = RUNS_ROOT, timeout_s: float = 600,
+def wait_for(key: str, *, root: str | Path | None = None, timeout_s: float = 600,
              until=lambda status: not status.running) -> JobStatus:
     """Poll job `key` until `until(status)` holds; JobError after `timeout_s`."""
     deadline = time.monotonic() + timeout_s

@@ -283,6 +283,7 @@ class _Tracker(keras.callbacks.Callback):
             self.wait += 1
         self._save_state(epoch + 1)
         self._emit(phase="epoch", epoch=epoch + 1, step=self.data.steps_per_epoch, improved=improved,
+                   history=self.history,
                    eta_s=round(self._eta(float(np.mean(self.epoch_times)), self.data.steps_per_epoch), 1),
                    **logs)
         if self.wait >= self.config.patience:  # as Keras' EarlyStopping(restore_best_weights=True):

@@ -27,7 +27,7 @@ from core.models.spec import ModelSpec, all_specs
 
 __all__ = [
     "CARD_FORMAT", "CHECKPOINT_ROOT", "CheckpointError", "ModelSpec", "all_specs", "available",
-    "build_model", "card_path", "checkpoint_path", "load_checkpoint", "load_model", "read_card",
+    "build_model", "card_path", "checkpoint_path", "delete_checkpoint", "load_checkpoint", "load_model", "read_card",
     "save_checkpoint",
 ]
 
@@ -128,6 +128,19 @@ def load_checkpoint(path: str | Path) -> keras.Model:
 def load_model(spec: ModelSpec, *, root="checkpoints") -> keras.Model:
     """Load the checkpoint of `spec` under `root`; CheckpointError if there is none."""
     return load_checkpoint(checkpoint_path(spec, root=root))
+
+
+def delete_checkpoint(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
+    """Delete the checkpoint of `spec`, its card, resume state and saved results; returns
+    the deleted paths."""
+    path = checkpoint_path(spec, root=root)
+    candidates = [path, card_path(path), path.with_name(path.stem + ".resume.keras"),
+                  path.with_name(path.stem + ".resume.json"),
+                  *sorted((path.parent / "results").glob(f"{path.stem}-*"))]
+    deleted = [p for p in candidates if p.is_file()]
+    for p in deleted:
+        p.unlink()
+    return deleted
 
 
 def available(profile: str = "demo", *, root="checkpoints") -> list[ModelSpec]:

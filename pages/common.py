@@ -1,0 +1,123 @@
+"""Widgets and cached resources shared by the pages (not a page itself).
+
+`*_ui()` functions draw widgets and return plain values; models are loaded once per
+checkpoint file version through st.cache_resource.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from core.models.zoo import CHECKPOINT_ROOT, ModelSpec, available, checkpoint_path, load_checkpoint
+from core.tasks import TASKS, get_task
+
+
+
+def user_root() -> Path:
+    """What people train from the UI: $ADVATTN_USER_MODELS, else checkpoints/user (git-ignored)."""
+    return Path(os.environ.get("ADVATTN_USER_MODELS", CHECKPOINT_ROOT / "user"))
+
+ZOOS = {"Bundled demo zoo": "bundled", "My models": "user"}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the shared sidebar chose."""
+
+    task: str
+    zoo: str  # "bundled" or "user"
+    profile: str
+
+    @property
+    def root(self) -> Path:
+        return CHECKPOINT_ROOT if self.zoo == "bundled" else user_root()
+
+    def specs(self) -> list[ModelSpec]:
+        """The models of this task that have a checkpoint in the chosen zoo."""
+        return [s for s in available(self.profile, root=self.root) if s.task == self.task]
+
+
+def sidebar_ui() -> Selection:
+    """Task and zoo pickers shared by every page (drawn once, in app.py)."""
+    with st.sidebar:
+        task = st.selectbox("Task", list(TASKS), format_func=lambda name: TASKS[name].title, key="task")
+        zoo = ZOOS[st.radio("Models", list(ZOOS), key="zoo", horizontal=True)]
+        profile = "demo"
+        if zoo == "user":
+            profile = st.radio("Profile", ["demo", "paper"], key="profile", horizontal=True,
+                               help="demo: compact backbones at 96 px; paper: ResNet-50 / "
+                                    "InceptionResNetV2 at 224 px")
+        st.caption(f"{get_task(task).dataset} · classes: {', '.join(get_task(task).classes)}")
+    selection = Selection(task, zoo, profile)
+    st.session_state["selection"] = selection
+    return selection
+
+
+def current_selection() -> Selection:
+    """The sidebar's choice (pages run after app.py drew the sidebar)."""
+    return st.session_state.get("selection") or Selection("derm", "bundled", "demo")
+
+
+@st.cache_resource(show_spinner="Loading model…", max_entries=32)
+def _cached_model(path: str, modified: float):
+    return load_checkpoint(path)
+
+
+def load_models(selection: Selection, specs=None) -> dict:
+    """{spec: keras.Model} for the selection's models, each loaded once per file version."""
+    models = {}
+    for spec in specs if specs is not None else selection.specs():
+        path = checkpoint_path(spec, root=selection.root)
+        models[spec] = _cached_model(str(path), path.stat().st_mtime)
+    return models
+
+
+def no_models_message(selection: Selection) -> None:
+    where = "the bundled demo zoo" if selection.zoo == "bundled" else str(user_root())
+    st.warning(f"No trained {selection.task} models in {where} ({selection.profile} profile). "
+               "Train one on the Training page, or pick the bundled demo zoo in the sidebar.")
+
+
+def epsilon_label(epsilon: float) -> str:
+    """ε on both scales, e.g. "ε = 0.0100 (2.55/255)"."""
+    return f"ε = {epsilon:.4f} ({epsilon * 255:.3g}/255)"
+
+
+def epsilon_ui(task: str, *, key: str = "epsilon") -> float:
+    """A preset row (the paper's grid) and a fine slider, both scales shown."""
+    grid = [e for e in get_task(task).epsilons if e > 0]
+    preset = st.segmented_control("Paper's ε grid", grid, format_func=lambda e: f"{e:g}",
+                                  key=f"{key}_preset_{task}", default=grid[len(grid) // 2])
+    upper = max(0.1, max(grid))
+    value = st.slider("ε (L∞ radius, [0, 1] pixel scale)", 0.0, upper, float(preset or grid[0]),
+                      step=0.0005, format="%.4f", key=f"{key}_slider_{task}_{preset}")
+    st.caption(epsilon_label(value))
+    return value
+
+
+def show_error(error: Exception, *, what: str = "") -> None:
+    """A person-readable message instead of a traceback."""
+    prefix = f"{what}: " if what else ""
+    if isinstance(error, ValueError):
+        st.error(f"{prefix}{error}")
+    else:
+        st.error(f"{prefix}unexpected {type(error).__name__}: {error}. Please report this with "
+                 "the steps that led to it.")
+
+
+def history_figure(history: dict) -> go.Figure:
+    """Loss (left axis) and accuracy (right axis) per epoch, validation dotted."""
+    figure = go.Figure()
+    for key, dash in (("loss", "solid"), ("val_loss", "dot"), ("accuracy", "solid"), ("val_accuracy", "dot")):
+        if key in history:
+            figure.add_trace(go.Scatter(y=history[key], x=list(range(1, len(history[key]) + 1)), name=key,
+                                        line=dict(dash=dash), yaxis="y2" if "accuracy" in key else "y"))
+    figure.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="epoch",
+                         yaxis=dict(title="loss"), legend=dict(orientation="h"),
+                         yaxis2=dict(title="accuracy", overlaying="y", side="right", range=[0, 1]))
+    return figure

@@ -1,0 +1,111 @@
+"""Drive the real app in headless Chromium (Debian's chromium + chromedriver)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+def browser_available() -> bool:
+    return Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def streamlit_server(timeout_s: float = 90):
+    """`streamlit run app.py` on a free loopback port; yields its URL."""
+    port = _free_port()
+    log = tempfile.TemporaryFile()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                log.seek(0)
+                raise RuntimeError(f"streamlit did not start:\n{log.read().decode(errors='replace')[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@contextmanager
+def chromium(width: int = 1600, height: int = 2600):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="chromium-")
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
+                 f"--window-size={width},{height}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def wait_for_text(driver, texts, timeout_s: float = 120) -> str:
+    """Wait until the page shows one of `texts`; returns the one found."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        body = driver.find_element("tag name", "body").text
+        for text in texts:
+            if text in body:
+                return text
+        time.sleep(0.5)
+    raise TimeoutError(f"none of {texts} appeared; the page shows:\n{body[-2000:]}")
+
+
+def wait_until_rendered(driver, *, images: int, charts: int, timeout_s: float = 120) -> None:
+    """Wait until the script has finished and `images` pictures and `charts` plotly charts
+    are drawn (Streamlit streams them in after the text)."""
+    script = """
+        const pictures = Array.from(document.querySelectorAll('[data-testid="stImage"] img'));
+        const loaded = pictures.filter(i => i.complete && i.naturalWidth > 0).length;
+        const charts = document.querySelectorAll('.js-plotly-plot .main-svg').length;
+        const running = document.querySelector('[data-testid="stStatusWidget"]') !== null;
+        return [loaded, charts, running];"""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        loaded, drawn, running = driver.execute_script(script)
+        if loaded >= images and drawn >= charts and not running:
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"rendered {loaded} images and {drawn} chart layers; expected {images} and {charts}")
