@@ -200,8 +200,9 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpo
     metrics = _final_metrics(best, data, spec)
     card = tracker.card(status="cancelled" if cancelled else "done", metrics=metrics)
     save_checkpoint(best, spec, root=root, card=card)
-    if not cancelled:
+    if not cancelled:  # finished: nothing to resume
         state_path.unlink(missing_ok=True)
+        state_path.with_suffix(".json").unlink(missing_ok=True)
     return {**card, "checkpoint": str(path)}
 
 

@@ -77,10 +77,16 @@ def load_models(selection: Selection, specs=None) -> dict:
     return models
 
 
-def no_models_message(selection: Selection) -> None:
-    where = "the bundled demo zoo" if selection.zoo == "bundled" else str(user_root())
-    st.warning(f"No trained {selection.task} models in {where} ({selection.profile} profile). "
-               "Train one on the Training page, or pick the bundled demo zoo in the sidebar.")
+def require_models() -> tuple[Selection, list[ModelSpec]]:
+    """The sidebar's selection and its models; stops the page with a message if there are none."""
+    selection = current_selection()
+    specs = selection.specs()
+    if not specs:
+        where = "the bundled demo zoo" if selection.zoo == "bundled" else str(user_root())
+        st.warning(f"No trained {selection.task} models in {where} ({selection.profile} profile). "
+                   "Train one on the Training page, or pick the bundled demo zoo in the sidebar.")
+        st.stop()
+    return selection, specs
 
 
 def epsilon_label(epsilon: float) -> str:

@@ -9,7 +9,7 @@ import streamlit as st
 from core.evaluate import AttackSettings, load_results
 from core.jobs import JobError, cancel_job, job_status, start_job
 from core.tasks import get_task
-from pages.common import current_selection, no_models_message, show_error
+from pages.common import require_models, show_error
 
 DEFAULT_N = 200  # test images of the bundled curves
 COLOURS = {False: "#4c78a8", True: "#e45756"}
@@ -93,11 +93,7 @@ def job_ui(key: str) -> None:
 
 
 st.title("Robustness curves")
-selection = current_selection()
-specs = selection.specs()
-if not specs:
-    no_models_message(selection)
-    st.stop()
+selection, specs = require_models()
 chosen = st.multiselect("Models", specs, default=specs, format_func=lambda s: s.title, key="curve_models")
 epsilons, n, attack = settings_ui(selection.task)
 data = f"synthetic {selection.task} test split"

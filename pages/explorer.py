@@ -19,8 +19,7 @@ from core.explain import overlay
 from core.explore import explore
 from core.models.backbones import FAMILIES, FAMILY_TITLES
 from core.tasks import get_task
-from pages.common import (current_selection, epsilon_label, epsilon_ui, load_models,
-                          no_models_message, show_error)
+from pages.common import epsilon_label, epsilon_ui, load_models, require_models, show_error
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "dcm", "dicom"]
 
@@ -165,11 +164,7 @@ def downloads_ui(result, name: str):
 
 st.title("Attack explorer")
 st.caption("Slide ε and watch L∞ PGD push each model's prediction; attentive and vanilla twins side by side.")
-selection = current_selection()
-specs = selection.specs()
-if not specs:
-    no_models_message(selection)
-    st.stop()
+selection, specs = require_models()
 try:
     models = load_models(selection, specs)
 except ValueError as error:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +10,7 @@ from core.explain import overlay
 from core.explore import heatmap_gallery
 from core.models.backbones import FAMILY_TITLES
 from core.tasks import get_task
-from pages.common import current_selection, load_models, no_models_message, show_error
+from pages.common import load_models, require_models, show_error
 
 
 @st.cache_data(show_spinner="Attacking the samples at every ε…", max_entries=8)
@@ -22,11 +21,7 @@ def _gallery(_model, model_key, images, labels, epsilons, steps):
 
 st.title("Heatmap gallery")
 st.caption("Grad-CAM of sample test images, clean and under PGD at every ε of the paper's grid.")
-selection = current_selection()
-specs = selection.specs()
-if not specs:
-    no_models_message(selection)
-    st.stop()
+selection, specs = require_models()
 families = sorted({s.backbone for s in specs})
 family = st.selectbox("Backbone", families, format_func=FAMILY_TITLES.get, key="gallery_family")
 pair = sorted([s for s in specs if s.backbone == family], key=lambda s: s.attention)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.jobs import JobError, cancel_job, list_jobs, start_job
+from core.jobs import cancel_job, list_jobs, start_job
 from core.models.backbones import FAMILIES, FAMILY_TITLES
 from core.models.spec import ModelSpec
 from core.tasks import TASKS

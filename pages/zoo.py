@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.evaluate import saved_results
 from core.models.zoo import checkpoint_path, delete_checkpoint, read_card
-from pages.common import current_selection, history_figure, no_models_message, show_error
+from pages.common import history_figure, require_models, show_error
 
 
 def card_ui(spec, card: dict, twin_parameters: int | None, root) -> None:
@@ -45,11 +45,7 @@ def delete_ui(spec, root) -> None:
 
 
 st.title("Model zoo")
-selection = current_selection()
-specs = selection.specs()
-if not specs:
-    no_models_message(selection)
-    st.stop()
+selection, specs = require_models()
 cards = {}
 for spec in specs:
     try:

@@ -1,8 +1,6 @@
 """Robustness curves, saved results, and the committed demo zoo."""
 
-import json
 
-import numpy as np
 import pytest
 
 from core.data import synthetic

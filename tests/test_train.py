@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import keras
-import numpy as np
 import pytest
 
 from core.models.zoo import ModelSpec, load_model, read_card
@@ -50,7 +49,8 @@ def test_training_lowers_the_loss_and_writes_a_full_card(trained):
     assert saved["config"]["learning_rate"] == 0.01 and saved["config"]["max_epochs"] == 3
     assert 0 <= saved["metrics"]["clean_accuracy"] <= 1 and saved["metrics"]["test_images"] == 32
     assert saved["backbone_init"] == "random" and saved["best_epoch"] >= 1
-    assert not resume_path(Path(card["checkpoint"])).exists()
+    state = resume_path(Path(card["checkpoint"]))
+    assert not state.exists() and not state.with_suffix(".json").exists()
     epochs = [e for e in events if e["phase"] == "epoch"]
     assert [e["epoch"] for e in epochs] == [1, 2, 3]
     assert all({"loss", "accuracy", "val_loss", "eta_s", "elapsed_s"} <= set(e) for e in epochs)
