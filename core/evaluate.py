@@ -155,7 +155,7 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
         count = min(CHECK_IMAGES, len(labels))
         checks = robustness_checks(model, images[:count], labels[:count], epsilons=epsilons, twin=twin,
                                    steps=attack.steps, rel_stepsize=attack.rel_stepsize,
-                                   restarts=attack.restarts, seed=attack.seed)
+                                   restarts=attack.restarts, seed=attack.seed, curve=rows)
         result["checks"] = [c.to_dict() for c in checks]
         result["checks_images"] = count
         result["verdict"] = verdict(checks)

@@ -6,6 +6,12 @@ def test_reference_epsilon_is_the_median_nonzero():
     assert reference_epsilon([0, 0.00125, 0.0025, 0.005, 0.01]) == 0.0025
 
 
+def test_reference_epsilon_follows_the_curve_to_half_the_clean_accuracy():
+    curve = [{"epsilon": 0, "accuracy": 0.9}, {"epsilon": 0.01, "accuracy": 0.88},
+             {"epsilon": 0.02, "accuracy": 0.5}, {"epsilon": 0.04, "accuracy": 0.05}]
+    assert reference_epsilon([0, 0.01, 0.02, 0.04], curve) == 0.02
+
+
 def test_checks_on_an_undefended_model_pass(tiny, tiny_twin):
     model, images, labels, _ = tiny
     checks = robustness_checks(model, images[:32], labels[:32], epsilons=[0, 0.02, 0.05, 0.1],
