@@ -23,6 +23,7 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     handle, name = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}",
                                     dir=target.parent)
     os.close(handle)
+    os.chmod(name, 0o644)  # mkstemp makes it 0600; a checkpoint or result is not a secret
     temporary = Path(name)
     try:
         yield temporary
