@@ -114,24 +114,42 @@ def _csv(rows: list[dict]) -> str:
 
 
 def evaluation_data(spec: ModelSpec, *, data: str = "synthetic", data_format: str = "synthetic",
-              n: int | None = None) -> tuple[np.ndarray, np.ndarray, str]:
-    """(images, labels, description) of the test split, the first `n` images."""
-    if data_format == "synthetic":
-        from core.data import synthetic
-        from core.train import TrainConfig
+                    n: int | None = None, config=None) -> tuple[np.ndarray, np.ndarray, str]:
+    """(images, labels, description) of the test split, the first `n` images.
 
-        count = n or TrainConfig().synthetic_test
-        images, labels = synthetic.split(spec.task, "test", count, size=spec.input_size)
-        return images, labels, f"synthetic {spec.task} test split"
-    from core.data.datasets import split_indices
+    `config` (a TrainConfig, default: the model card's, else the defaults) fixes the split
+    fractions and seed, so a real dataset's test split is the one training held out.
+    """
     from core.train import TrainConfig, open_dataset
 
+    config = config or _training_config(spec) or TrainConfig()
+    if data_format == "synthetic":
+        from core.data import synthetic
+
+        images, labels = synthetic.split(spec.task, "test", n or config.synthetic_test, size=spec.input_size)
+        return images, labels, f"synthetic {spec.task} test split"
+    from core.data.datasets import split_indices
+
     dataset = open_dataset(data, data_format, spec.task)
-    config = TrainConfig()
     indices = split_indices(dataset, val=config.val_fraction, test=config.test_fraction, seed=config.seed)["test"]
     indices = indices[:n] if n else indices
     images = np.stack([dataset.image(int(i), spec.input_size) for i in indices])
     return images, dataset.labels[indices], f"{dataset.name} test split"
+
+
+def _training_config(spec: ModelSpec, root="checkpoints"):
+    """The TrainConfig saved in the model's card, if there is one."""
+    from dataclasses import fields
+
+    from core.models.zoo import read_card
+    from core.train import TrainConfig
+
+    try:
+        saved = read_card(checkpoint_path(spec, root=root)).get("config", {})
+    except CheckpointError:
+        return None
+    known = {f.name for f in fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in saved.items() if k in known})
 
 
 def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
@@ -194,7 +212,8 @@ def main(argv=None) -> int:
     started = time.monotonic()
     try:
         for index, spec in enumerate(specs):
-            images, labels, description = evaluation_data(spec, data=args.data, data_format=args.data_format, n=args.n)
+            images, labels, description = evaluation_data(spec, data=args.data, data_format=args.data_format,
+                                                          n=args.n, config=_training_config(spec, args.root))
 
             def progress(done, total, index=index, spec=spec):
                 if writer:
