@@ -47,6 +47,24 @@ def project(x, x0, epsilon):
     return tf.clip_by_value(tf.clip_by_value(x, x0 - epsilon, x0 + epsilon), 0.0, 1.0)
 
 
+def cross_entropy(logits, labels):
+    """The paper's (and foolbox's) loss: softmax cross-entropy of the logits, per example.
+    Its gradient is exactly 0 once the true class's softmax rounds to 1 in float32
+    (a logit gap above ~100), which stalls PGD on over-confident models."""
+    return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+
+
+def margin(logits, labels):
+    """Logit margin max_{j != y} z_j - z_y (Carlini & Wagner 2017), per example: never
+    saturates, so its gradient still points somewhere when cross-entropy's is 0."""
+    true = tf.gather(logits, labels, axis=1, batch_dims=1)
+    others = tf.where(tf.one_hot(labels, tf.shape(logits)[1]) > 0, tf.float32.min, logits)
+    return tf.reduce_max(others, axis=1) - true
+
+
+LOSSES = {"ce": cross_entropy, "margin": margin}
+
+
 def uniform_start(images: np.ndarray, epsilon: float, seed) -> np.ndarray:
     """Uniform noise in the epsilon-ball, clipped to [0, 1] (foolbox's LinfPGD start)."""
     noise = np.random.default_rng(seed).uniform(-epsilon, epsilon, images.shape).astype(np.float32)
@@ -59,7 +77,7 @@ def uniform_start(images: np.ndarray, epsilon: float, seed) -> np.ndarray:
 class _Compiled:
     logits: "tf.types.experimental.GenericFunction"
     loss_per_example: "tf.types.experimental.GenericFunction"
-    attack: "tf.types.experimental.GenericFunction"
+    attacks: dict  # loss name -> compiled PGD loop
     logits_model: object
 
 
@@ -83,31 +101,31 @@ def _compile(model) -> _Compiled:
     labels_spec = tf.TensorSpec((None,), tf.int64)
     scalar = tf.TensorSpec((), tf.float32)
 
-    def loss(x, y):
-        logits = sub(x, training=False)
-        return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
-
     @tf.function(input_signature=[spec])
     def logits(x):
         return sub(x, training=False)
 
     @tf.function(input_signature=[spec, labels_spec])
     def loss_per_example(x, y):
-        return loss(x, y)
+        return cross_entropy(sub(x, training=False), y)
 
-    @tf.function(input_signature=[spec, labels_spec, spec, scalar, scalar, tf.TensorSpec((), tf.int32)])
-    def attack(x0, y, start, epsilon, stepsize, steps):
-        def step(i, x):
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                total = tf.reduce_sum(loss(x, y))
-            gradients = tape.gradient(total, x)
-            return i + 1, project(x + stepsize * normalize(gradients), x0, epsilon)
+    def compile_attack(loss):
+        @tf.function(input_signature=[spec, labels_spec, spec, scalar, scalar, tf.TensorSpec((), tf.int32)])
+        def attack(x0, y, start, epsilon, stepsize, steps):
+            def step(i, x):
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    total = tf.reduce_sum(loss(sub(x, training=False), y))
+                gradients = tape.gradient(total, x)
+                return i + 1, project(x + stepsize * normalize(gradients), x0, epsilon)
 
-        _, x = tf.while_loop(lambda i, x: i < steps, step, (tf.constant(0), start))
-        return x
+            _, x = tf.while_loop(lambda i, x: i < steps, step, (tf.constant(0), start))
+            return x
 
-    _compiled[model] = _Compiled(logits, loss_per_example, attack, sub)
+        return attack
+
+    attacks = {name: compile_attack(loss) for name, loss in LOSSES.items()}  # traced on first use
+    _compiled[model] = _Compiled(logits, loss_per_example, attacks, sub)
     return _compiled[model]
 
 
@@ -161,7 +179,7 @@ def _check_labels(model, labels, count: int) -> np.ndarray:
     return labels.astype(np.int64)  # foolbox + NumPy 2 need int64 (DESIGN.md section 7)
 
 
-def _check_settings(epsilon, steps, rel_stepsize, restarts, engine) -> None:
+def _check_settings(epsilon, steps, rel_stepsize, restarts, engine, loss="ce") -> None:
     if not isinstance(epsilon, (int, float, np.floating, np.integer)) or math.isnan(epsilon):
         raise ValueError(f"epsilon must be a number in [0, 1], got {epsilon!r}")
     if not 0 <= epsilon <= 1:
@@ -174,20 +192,26 @@ def _check_settings(epsilon, steps, rel_stepsize, restarts, engine) -> None:
         raise ValueError(f"restarts must be a whole number >= 1, got {restarts}")
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {sorted(LOSSES)}, got {loss!r}")
+    if engine == "foolbox" and loss != "ce":
+        raise ValueError("the foolbox reference runs the paper's cross-entropy only; use engine='native'")
 
 
 # -------------------------------------------------------------------------- attacks
 
 def pgd(model, images, labels, *, epsilon: float, steps: int = 40,
         rel_stepsize: float = PAPER_REL_STEPSIZE, random_start: bool = True, restarts: int = 1,
-        seed: int | None = None, engine: str = "native") -> np.ndarray:
-    """Untargeted L-inf PGD on the logits' cross-entropy; returns adversarial images.
+        seed: int | None = None, engine: str = "native", loss: str = "ce") -> np.ndarray:
+    """Untargeted L-inf PGD on the logits; returns adversarial images.
 
+    loss: "ce" (the paper's cross-entropy) or "margin" (Carlini-Wagner logit margin, for
+    over-confident models whose cross-entropy gradient underflows to 0).
     Every returned image lies within `epsilon` of its input in L-inf and inside [0, 1].
     With `restarts` > 1 (each from a new random start), each example keeps its worst case:
-    a misclassified restart if any, else the one with the highest loss.
+    a misclassified restart if any, else the one with the highest cross-entropy.
     """
-    _check_settings(epsilon, steps, rel_stepsize, restarts, engine)
+    _check_settings(epsilon, steps, rel_stepsize, restarts, engine, loss)
     images = _check_images(model, images)
     labels = _check_labels(model, labels, len(images))
     if epsilon == 0 or len(images) == 0:
@@ -197,7 +221,7 @@ def pgd(model, images, labels, *, epsilon: float, steps: int = 40,
     for restart_seed in starts:
         start = uniform_start(images, float(epsilon), restart_seed) if random_start else images
         adversarial = _run(model, images, labels, start, float(epsilon), int(steps),
-                           float(rel_stepsize) * float(epsilon), engine)
+                           float(rel_stepsize) * float(epsilon), engine, loss)
         score = _worst_case_score(model, adversarial, labels)
         if best is None:
             best, best_score = adversarial, score
@@ -207,11 +231,11 @@ def pgd(model, images, labels, *, epsilon: float, steps: int = 40,
     return best
 
 
-def fgsm(model, images, labels, *, epsilon: float, engine: str = "native") -> np.ndarray:
+def fgsm(model, images, labels, *, epsilon: float, engine: str = "native", loss: str = "ce") -> np.ndarray:
     """Fast gradient sign method (Goodfellow et al. 2015): one step of size epsilon from the
     clean image; foolbox's LinfFastGradientAttack."""
     return pgd(model, images, labels, epsilon=epsilon, steps=1, rel_stepsize=1.0,
-               random_start=False, engine=engine)
+               random_start=False, engine=engine, loss=loss)
 
 
 def _worst_case_score(model, adversarial, labels) -> np.ndarray:
@@ -221,10 +245,10 @@ def _worst_case_score(model, adversarial, labels) -> np.ndarray:
     return wrong * 1e6 + example_loss(model, adversarial, labels)
 
 
-def _run(model, images, labels, start, epsilon, steps, stepsize, engine) -> np.ndarray:
+def _run(model, images, labels, start, epsilon, steps, stepsize, engine, loss="ce") -> np.ndarray:
     if engine == "foolbox":
         return _run_foolbox(model, images, labels, start, epsilon, steps, stepsize)
-    attack = _compile(model).attack
+    attack = _compile(model).attacks[loss]
     out = [attack(tf.constant(x0), tf.constant(y), tf.constant(s), tf.constant(epsilon, tf.float32),
                   tf.constant(stepsize, tf.float32), tf.constant(steps, tf.int32)).numpy()
            for x0, y, s in zip(_batches(images), _batches(labels), _batches(start))]

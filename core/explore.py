@@ -77,6 +77,7 @@ class Exploration:
     epsilon: float
     steps: int
     rel_stepsize: float
+    loss: str
     restarts: int
     seed: int
     transfer: bool
@@ -84,7 +85,7 @@ class Exploration:
 
     def report(self) -> dict:
         return {"epsilon": self.epsilon, "epsilon_255": self.epsilon * 255, "steps": self.steps,
-                "rel_stepsize": self.rel_stepsize,
+                "rel_stepsize": self.rel_stepsize, "loss": self.loss,
                 "restarts": self.restarts, "seed": self.seed, "transfer": self.transfer,
                 "true_label": self.label, "models": [o.report() for o in self.outcomes.values()]}
 
@@ -96,8 +97,8 @@ def _maps(model, images, classes):
 
 
 def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: float, label: int | None = None,
-            steps: int = 10, rel_stepsize: float = PAPER_REL_STEPSIZE, restarts: int = 1, seed: int = 0,
-            transfer: bool = False) -> Exploration:
+            steps: int = 10, rel_stepsize: float = PAPER_REL_STEPSIZE, loss: str = "ce", restarts: int = 1,
+            seed: int = 0, transfer: bool = False) -> Exploration:
     """Attack `image` (S x S x 3 in [0, 1]) on every model with L-inf PGD.
 
     label: the true class; None attacks each model's own clean prediction. transfer: the
@@ -105,8 +106,8 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
     is among `models`) instead of their own. Grad-CAM explains the clean prediction on the
     clean image and the adversarial prediction on the adversarial one.
     """
-    result = Exploration(image, label, float(epsilon), int(steps), float(rel_stepsize), int(restarts), int(seed),
-                         bool(transfer))
+    result = Exploration(image, label, float(epsilon), int(steps), float(rel_stepsize), loss, int(restarts),
+                         int(seed), bool(transfer))
     batch = image[None].astype(np.float32)
     ordered = sorted(models.items(), key=lambda item: item[0].attention)  # vanilla first: transfer sources
     for spec, model in ordered:
@@ -117,7 +118,7 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
             adversarial = source.adversarial[None]
         else:
             adversarial = pgd(model, batch, np.array([target]), epsilon=epsilon, steps=steps,
-                              rel_stepsize=rel_stepsize, restarts=restarts, seed=seed)
+                              rel_stepsize=rel_stepsize, loss=loss, restarts=restarts, seed=seed)
         adversarial_probabilities = predict(model, adversarial)[0]
         both = np.concatenate([batch, adversarial])
         classes = [int(clean.argmax()), int(adversarial_probabilities.argmax())]

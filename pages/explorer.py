@@ -93,9 +93,9 @@ def image_ui(task: str, size: int):
 
 
 @st.cache_data(show_spinner="Running PGD on every model…", max_entries=64)
-def _explore(_models, models_key, image, label, epsilon, steps, rel_stepsize, restarts, seed, transfer):
+def _explore(_models, models_key, image, label, epsilon, steps, rel_stepsize, loss, restarts, seed, transfer):
     return explore(_models, image, label=label, epsilon=epsilon, steps=steps, rel_stepsize=rel_stepsize,
-                   restarts=restarts, seed=seed, transfer=transfer)
+                   loss=loss, restarts=restarts, seed=seed, transfer=transfer)
 
 
 def _probabilities_chart(outcome, classes):
@@ -184,6 +184,9 @@ with right:
                                  "can reach the edge of the ε-ball. On: foolbox's default, which needs "
                                  "30+ steps to get there.")
     rel_stepsize = PAPER_REL_STEPSIZE if paper_steps else 2.5 / steps
+    loss = "margin" if st.toggle("Logit-margin loss instead of cross-entropy", key="margin_loss",
+                                 help="Cross-entropy (the paper's) stalls on over-confident models whose "
+                                      "softmax saturates; the Carlini-Wagner margin does not.") else "ce"
     restarts = st.slider("Random restarts (worst case kept)", 1, 5, 1, key="restarts")
     transfer = st.toggle("Transfer: attack the attentive models with their vanilla twin's perturbation",
                          key="transfer")
@@ -192,7 +195,8 @@ if image is None:
     st.stop()
 models_key = tuple(sorted(s.model_id for s in models)) + (str(selection.root),)
 try:
-    result = _explore(models, models_key, image, label, epsilon, steps, rel_stepsize, restarts, seed, transfer)
+    result = _explore(models, models_key, image, label, epsilon, steps, rel_stepsize, loss, restarts, seed,
+                      transfer)
 except ValueError as error:
     show_error(error, what="Attack")
     st.stop()

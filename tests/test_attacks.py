@@ -110,8 +110,37 @@ def test_bad_labels_and_shapes_are_refused(tiny):
 def test_the_attack_is_traced_once_per_model(tiny):
     model, images, labels, _ = tiny
     pgd(model, images[:3], labels[:3], epsilon=0.01, steps=2, seed=0)
-    attack = attacks._compile(model).attack
+    attack = attacks._compile(model).attacks["ce"]
     before = attack.experimental_get_tracing_count()
     for epsilon, steps, n in ((0.02, 3, 5), (0.1, 7, 2), (0.3, 1, 9)):
         pgd(model, images[:n], labels[:n], epsilon=epsilon, steps=steps, seed=1)
     assert attack.experimental_get_tracing_count() == before
+
+
+def _overconfident(model):
+    """The same detector with logits x 1000: softmax saturates to exactly 1 in float32."""
+    from tests.tiny import tiny_model
+
+    clone = tiny_model()
+    clone.set_weights(model.get_weights())
+    kernel, bias = clone.get_layer("logits").get_weights()
+    clone.get_layer("logits").set_weights([kernel * 1000, bias * 1000])
+    return clone
+
+
+def test_margin_loss_breaks_a_model_whose_cross_entropy_saturates(tiny):
+    model, images, labels, _ = tiny
+    loud = _overconfident(model)
+    assert accuracy(loud, images, labels) >= 0.95
+    options = dict(epsilon=0.3, steps=10, rel_stepsize=0.25, seed=0)
+    stuck = accuracy(loud, pgd(loud, images, labels, **options), labels)
+    broken = accuracy(loud, pgd(loud, images, labels, loss="margin", **options), labels)
+    assert broken <= 0.05 < stuck
+
+
+def test_foolbox_reference_is_cross_entropy_only(tiny):
+    model, images, labels, _ = tiny
+    with pytest.raises(ValueError, match="cross-entropy only"):
+        pgd(model, images[:2], labels[:2], epsilon=0.1, engine="foolbox", loss="margin")
+    with pytest.raises(ValueError, match="loss must be one of"):
+        pgd(model, images[:2], labels[:2], epsilon=0.1, loss="hinge")

@@ -42,3 +42,15 @@ def test_masked_gradients_fail_the_large_epsilon_check(tiny):
 def test_verdict_wording():
     assert verdict([Check("a", "pass", "")]) == "Trustworthy: every check passed."
     assert verdict([Check("a", "pass", ""), Check("b", "warn", "")]).startswith("Usable with care")
+
+
+def test_saturated_cross_entropy_is_diagnosed_with_the_margin_loss(tiny):
+    from tests.test_attacks import _overconfident
+
+    model, images, labels, _ = tiny
+    checks = robustness_checks(_overconfident(model), images[:16], labels[:16], epsilons=[0.1], steps=10,
+                               rel_stepsize=0.25)
+    assert checks[0].status == "fail" and "softmax saturates" in checks[0].detail
+    fixed = robustness_checks(_overconfident(model), images[:16], labels[:16], epsilons=[0.1], steps=10,
+                              rel_stepsize=0.25, loss="margin")
+    assert fixed[0].status == "pass"

@@ -17,6 +17,19 @@ def test_curve_is_monotone_and_reaches_zero(tiny):
     assert accuracies[0] >= 0.95 and accuracies[-1] <= 0.05
     assert all(a >= b for a, b in zip(accuracies, accuracies[1:]))
     assert rows[1]["epsilon_255"] == pytest.approx(2.55) and rows[0]["n"] == len(labels)
+    assert all(r["accuracy"] <= r["accuracy_this_epsilon"] for r in rows)
+
+
+def test_curve_keeps_images_fooled_at_a_smaller_epsilon(tiny):
+    """An over-confident model: cross-entropy PGD from a random start loses ground at large
+    epsilon; the curve still counts what was fooled inside the smaller balls."""
+    from tests.test_attacks import _overconfident
+
+    model, images, labels, _ = tiny
+    rows = robustness_curve(_overconfident(model), images, labels, epsilons=[0.5, 0, 0.1],
+                            attack=AttackSettings(steps=10, rel_stepsize=0.25))
+    assert [r["epsilon"] for r in rows] == [0, 0.1, 0.5]
+    assert rows[2]["accuracy"] <= rows[1]["accuracy"] <= rows[0]["accuracy"]
 
 
 def test_evaluate_saves_json_and_csv_keyed_by_settings(tmp_path):
@@ -36,7 +49,7 @@ def test_evaluate_saves_json_and_csv_keyed_by_settings(tmp_path):
     assert again["curve"] == result["curve"]
     assert load_results(spec, data="tiny", n=16, epsilons=[0, 0.01, 0.5], root=tmp_path) is None  # 40 steps
     csv_lines = open(result["path"].replace(".json", ".csv")).read().splitlines()
-    assert csv_lines[0] == "epsilon,epsilon_255,accuracy,n" and len(csv_lines) == 4
+    assert csv_lines[0] == "epsilon,epsilon_255,accuracy,accuracy_this_epsilon,n" and len(csv_lines) == 4
     assert saved_results(spec, root=tmp_path)[0]["curve"] == result["curve"]
 
 

@@ -32,10 +32,15 @@ def _texts(elements):
     return [e.value for e in elements]
 
 
+def _problems(app):
+    """Error messages, less the explorer's red "Prediction flipped" banners."""
+    return [t for t in _texts(app.error) if not t.startswith("Prediction flipped")]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_runs_without_error(page):
     app = _app(page)
-    assert not app.error, _texts(app.error)
+    assert not _problems(app), _problems(app)
     assert app.title[0].value
 
 
@@ -63,7 +68,7 @@ def test_explorer_takes_a_dicom_upload(tmp_path):
     app = _app(task="cxr")
     app.radio(key="image_source").set_value("Upload").run()
     app.file_uploader(key="upload").set_value(("x.dcm", data, "application/dicom")).run()
-    assert not app.exception and not app.error
+    assert not app.exception and not _problems(app), _problems(app)
     assert any("chest x-ray filter" in c for c in _texts(app.caption))
     assert len([t for t in _texts(app.success) + _texts(app.error) if t.startswith("Prediction")]) == 4
 
@@ -82,7 +87,7 @@ def test_training_form_launches_a_job(tmp_path):
     app = _app("pages/training.py", task="cxr")
     app.number_input(key="form_synthetic_train").set_value(16)
     app.sidebar.form_submit_button[0].click().run()
-    assert not app.exception and not app.error, _texts(app.error)
+    assert not app.exception and not _problems(app), _problems(app)
     jobs = list_jobs()
     assert [j.key for j in jobs] == ["train-demo-cxr-resnet50-attention"]
     again = _app("pages/training.py", task="cxr")
