@@ -110,7 +110,9 @@ def _compile(model) -> _Compiled:
         return cross_entropy(sub(x, training=False), y)
 
     def compile_attack(loss):
-        @tf.function(input_signature=[spec, labels_spec, spec, scalar, scalar, tf.TensorSpec((), tf.int32)])
+        # autograph off: the loop is an explicit tf.while_loop, nothing to convert
+        @tf.function(input_signature=[spec, labels_spec, spec, scalar, scalar, tf.TensorSpec((), tf.int32)],
+                     autograph=False)
         def attack(x0, y, start, epsilon, stepsize, steps):
             def step(i, x):
                 with tf.GradientTape() as tape:
