@@ -218,12 +218,13 @@ def pgd(model, images, labels, *, epsilon: float, steps: int = 40,
     labels = _check_labels(model, labels, len(images))
     if epsilon == 0 or len(images) == 0:
         return images.copy()
-    starts = np.random.SeedSequence(seed).spawn(restarts)
     best, best_score = None, None
-    for restart_seed in starts:
+    for restart_seed in np.random.SeedSequence(seed).spawn(restarts):
         start = uniform_start(images, float(epsilon), restart_seed) if random_start else images
         adversarial = _run(model, images, labels, start, float(epsilon), int(steps),
                            float(rel_stepsize) * float(epsilon), engine, loss)
+        if restarts == 1:
+            return adversarial
         score = _worst_case_score(model, adversarial, labels)
         if best is None:
             best, best_score = adversarial, score
