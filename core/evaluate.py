@@ -223,7 +223,7 @@ def main(argv=None) -> int:
     if not specs:
         parser.error(f"no model matches {args.model}")
     attack = AttackSettings(steps=args.steps, restarts=args.restarts, seed=args.seed, loss=args.loss)
-    writer = ProgressWriter(args.progress_file) if args.progress_file else None
+    writer = ProgressWriter(args.progress_file)
     cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None
     started = time.monotonic()
     try:
@@ -232,10 +232,9 @@ def main(argv=None) -> int:
                                                           n=args.n, config=_training_config(spec, args.root))
 
             def progress(done, total, index=index, spec=spec):
-                if writer:
-                    finished, overall = index * total + done, len(specs) * total
-                    eta = (time.monotonic() - started) * (overall - finished) / finished
-                    writer.update(model=spec.model_id, done=finished, total=overall, eta_s=round(eta, 1))
+                finished, overall = index * total + done, len(specs) * total
+                eta = (time.monotonic() - started) * (overall - finished) / finished
+                writer.update(model=spec.model_id, done=finished, total=overall, eta_s=round(eta, 1))
 
             result = evaluate_model(spec, images, labels, data=description, epsilons=args.epsilons,
                                     attack=attack, with_checks=not args.no_checks, root=args.root,
@@ -243,13 +242,13 @@ def main(argv=None) -> int:
             curve = ", ".join(f"{r['epsilon']:g}: {r['accuracy']:.3f}" for r in result["curve"])
             print(f"{spec.model_id}: {curve}\n  {result.get('verdict', '')}\n  -> {result['path']}", flush=True)
     except Cancelled:
-        if writer:
-            writer.finish("cancelled", message="cancelled by the user")
+        writer.finish("cancelled", message="cancelled by the user")
         return 0
-    if writer:
-        writer.finish("done", message=f"evaluated {len(specs)} model(s)")
+    writer.finish("done", message=f"evaluated {len(specs)} model(s)")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from core.jobs import run_cli
+
+    raise SystemExit(run_cli(main))

@@ -46,10 +46,11 @@ def _now() -> str:
 
 
 class ProgressWriter:
-    """What a worker reports: merged fields written atomically to progress.json."""
+    """What a worker reports: merged fields written atomically to progress.json.
+    With path None (a run from the command line, not a job) it records nothing."""
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
+    def __init__(self, path: str | Path | None):
+        self.path = None if path is None else Path(path)
         self.state = {"status": "running", "started_at": _now(), "pid": os.getpid()}
         self._write()
 
@@ -64,8 +65,20 @@ class ProgressWriter:
         self._write()
 
     def _write(self) -> None:
-        self.state["updated_at"] = _now()
-        write_json(self.path, self.state)
+        if self.path is not None:
+            self.state["updated_at"] = _now()
+            write_json(self.path, self.state)
+
+
+def run_cli(main) -> int:
+    """Run a command-line `main()`; a ValueError (every error of core that a person can act
+    on) becomes one line on stderr and exit status 2, not a traceback. A job's status then
+    reads "failed" with that line in its log tail."""
+    try:
+        return main()
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr, flush=True)
+        return 2
 
 
 @dataclass

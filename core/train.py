@@ -353,14 +353,13 @@ def main(argv=None) -> int:
     else:
         parser.error("give --task and --backbone, or --demo-zoo")
     config = config_from_arguments(args, base)
-    writer = ProgressWriter(args.progress_file) if args.progress_file else None
+    writer = ProgressWriter(args.progress_file)
     cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None
     for index, spec in enumerate(specs, start=1):
         print(f"[{index}/{len(specs)}] {spec.model_id}", flush=True)
 
         def progress(event, spec=spec):
-            if writer:
-                writer.update(model=spec.model_id, **event)
+            writer.update(model=spec.model_id, **event)
             if event["phase"] == "epoch":
                 print(f"  epoch {event['epoch']:3d}  loss {event['loss']:.4f}  acc {event['accuracy']:.3f}  "
                       f"val_loss {event['val_loss']:.4f}  val_acc {event['val_accuracy']:.3f}  "
@@ -371,13 +370,13 @@ def main(argv=None) -> int:
         print(f"  {card['status']}: test accuracy {metrics.get('clean_accuracy', float('nan')):.3f} "
               f"after {card.get('epochs_trained', 0)} epochs -> {card['checkpoint']}", flush=True)
         if card["status"] == "cancelled":
-            if writer:
-                writer.finish("cancelled", message="cancelled by the user")
+            writer.finish("cancelled", message="cancelled by the user")
             return 0
-    if writer:
-        writer.finish("done", message=f"trained {len(specs)} model(s)")
+    writer.finish("done", message=f"trained {len(specs)} model(s)")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from core.jobs import run_cli
+
+    raise SystemExit(run_cli(main))

@@ -62,3 +62,11 @@ def test_status_survives_a_new_reader_and_reports_fraction(tmp_path):
 def test_unknown_kind_is_refused(tmp_path):
     with pytest.raises(JobError, match="kind must be one of"):
         start_job("mine", "k", [], root=tmp_path)
+
+
+def test_a_cli_error_is_one_line_and_a_failed_job(tmp_path):
+    runs = tmp_path / "runs"
+    start_job("evaluate", "e1", ["--task", "cxr", "--root", str(tmp_path / "empty"), "--no-checks"], root=runs)
+    status = wait_for("e1", root=runs, timeout_s=120)
+    assert status.status == "failed"
+    assert "error: no checkpoint at" in status.log_tail and "Traceback" not in status.log_tail
