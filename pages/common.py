@@ -42,6 +42,21 @@ class Selection:
         return [s for s in available(self.profile, root=self.root) if s.task == self.task]
 
 
+def route_through_app() -> None:
+    """Make a deep link (e.g. /curves as a server's first request) run through app.py.
+
+    Streamlit treats a folder named pages/ beside the entry script as old-style pages until
+    app.py's st.navigation has run once in the server; until then a deep link runs the page
+    file alone, without the shared sidebar. Rerunning after clearing that flag sends the
+    same page through app.py's navigation.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def sidebar_ui() -> Selection:
     """Task and zoo pickers shared by every page (drawn once, in app.py)."""
     with st.sidebar:

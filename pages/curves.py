@@ -9,7 +9,7 @@ import streamlit as st
 from core.evaluate import AttackSettings, load_results
 from core.jobs import JobError, cancel_job, job_status, start_job
 from core.tasks import get_task
-from pages.common import require_models, show_error
+from pages.common import require_models, route_through_app, show_error
 
 DEFAULT_N = 200  # test images of the bundled curves
 LOSSES = {"cross-entropy (paper)": "ce", "logit margin (Carlini-Wagner)": "margin"}
@@ -97,6 +97,7 @@ def job_ui(key: str) -> None:
         st.rerun()
 
 
+route_through_app()
 st.title("Robustness curves")
 selection, specs = require_models()
 chosen = st.multiselect("Models", specs, default=specs, format_func=lambda s: s.title, key="curve_models")

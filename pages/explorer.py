@@ -19,7 +19,8 @@ from core.explain import overlay
 from core.explore import explore
 from core.models.backbones import FAMILIES, FAMILY_TITLES
 from core.tasks import get_task
-from pages.common import epsilon_label, epsilon_ui, load_models, require_models, show_error
+from pages.common import (epsilon_label, epsilon_ui, load_models, require_models, route_through_app,
+                          show_error)
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "dcm", "dicom"]
 
@@ -162,6 +163,7 @@ def downloads_ui(result, name: str):
                                   file_name=f"{model_id}_adversarial.npy", key=f"npy_{model_id}")
 
 
+route_through_app()
 st.title("Attack explorer")
 st.caption("Slide ε and watch L∞ PGD push each model's prediction; attentive and vanilla twins side by side.")
 selection, specs = require_models()

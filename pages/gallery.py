@@ -10,7 +10,7 @@ from core.explain import overlay
 from core.explore import heatmap_gallery
 from core.models.backbones import FAMILY_TITLES
 from core.tasks import get_task
-from pages.common import load_models, require_models, show_error
+from pages.common import load_models, require_models, route_through_app, show_error
 
 
 @st.cache_data(show_spinner="Attacking the samples at every ε…", max_entries=8)
@@ -19,6 +19,7 @@ def _gallery(_model, model_key, images, labels, epsilons, steps):
     return heatmap_gallery(_model, images, labels, epsilons=epsilons, steps=steps, rel_stepsize=2.5 / steps)
 
 
+route_through_app()
 st.title("Heatmap gallery")
 st.caption("Grad-CAM of sample test images, clean and under PGD at every ε of the paper's grid.")
 selection, specs = require_models()

@@ -9,7 +9,7 @@ from core.models.backbones import FAMILIES, FAMILY_TITLES
 from core.models.spec import ModelSpec
 from core.tasks import TASKS
 from core.train import TrainConfig
-from pages.common import current_selection, history_figure, show_error, user_root
+from pages.common import current_selection, history_figure, route_through_app, show_error, user_root
 
 DATA_SOURCES = {"Synthetic demo data": "synthetic", "Dataset folder": "folder", "MedMNIST .npz file": "medmnist"}
 FOLDER_FORMATS = ["ham10000", "kaggle_dr", "chestxray14", "folder"]
@@ -100,6 +100,7 @@ def jobs_ui() -> None:
                 st.plotly_chart(history_figure(p["history"]), width="stretch", key=f"history_{job.key}")
 
 
+route_through_app()
 st.title("Training")
 st.caption("Jobs run in the background: leave the page, reload, or open another session; they carry on.")
 request = training_form_ui(current_selection().task)

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.evaluate import saved_results
 from core.models.zoo import checkpoint_path, delete_checkpoint, read_card
-from pages.common import history_figure, require_models, show_error
+from pages.common import history_figure, require_models, route_through_app, show_error
 
 
 def card_ui(spec, card: dict, twin_parameters: int | None, root) -> None:
@@ -44,6 +44,7 @@ def delete_ui(spec, root) -> None:
         st.rerun()
 
 
+route_through_app()
 st.title("Model zoo")
 selection, specs = require_models()
 cards = {}

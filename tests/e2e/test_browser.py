@@ -34,3 +34,15 @@ def test_explorer_runs_an_attack_in_a_real_browser(tmp_path, monkeypatch):
         assert driver.save_screenshot(str(path))
     with Image.open(path) as shot:
         assert shot.size[0] >= 1200 and shot.size[1] >= 1200
+
+
+def test_a_deep_link_as_first_request_gets_the_whole_app(tmp_path, monkeypatch):
+    """A folder named pages/ makes Streamlit run /curves alone on a fresh server unless the
+    page routes itself through app.py (pages.common.route_through_app)."""
+    monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
+    with streamlit_server() as url, chromium() as driver:
+        driver.get(url + "/curves")
+        wait_for_text(driver, ["Can these numbers be trusted"], timeout_s=240)
+        body = driver.find_element("tag name", "body").text
+        assert "not a diagnostic device" in body and "Attack explorer" in body
+        assert "\ncommon\n" not in body
