@@ -23,6 +23,7 @@ def user_root() -> Path:
     return Path(os.environ.get("ADVATTN_USER_MODELS", CHECKPOINT_ROOT / "user"))
 
 ZOOS = {"Bundled demo zoo": "bundled", "My models": "user"}
+APP_PATH = Path(__file__).resolve().parents[1] / "app.py"
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,18 @@ def route_through_app() -> None:
 
     Streamlit treats a folder named pages/ beside the entry script as old-style pages until
     app.py's st.navigation has run once in the server; until then a deep link runs the page
-    file alone, without the shared sidebar. Rerunning after clearing that flag sends the
-    same page through app.py's navigation.
+    file alone, without the shared sidebar. Here the page then runs app.py itself, in the
+    same script run (so a pressed button still counts), which draws the sidebar and runs
+    this page through its navigation; the outer run stops.
     """
+    import runpy
+
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(APP_PATH), run_name="__main__")
+        st.stop()
 
 
 def sidebar_ui() -> Selection:
