@@ -28,6 +28,7 @@ import numpy as np
 from core.atomic import write_json, write_text
 from core.attacks import PAPER_REL_STEPSIZE, pgd, predict
 from core.checks import robustness_checks, verdict
+from core.jobs import Cancelled, ProgressWriter, run_cli
 from core.models.spec import ModelSpec, all_specs
 from core.models.zoo import CheckpointError, checkpoint_path, load_model
 
@@ -48,10 +49,6 @@ class AttackSettings:
 
     def pgd_options(self) -> dict:
         return asdict(self)
-
-
-class Cancelled(Exception):
-    """The caller's cancel() said stop."""
 
 
 def robustness_curve(model, images, labels, *, epsilons, attack: AttackSettings = AttackSettings(),
@@ -134,7 +131,8 @@ def evaluation_data(spec: ModelSpec, *, data: str = "synthetic", data_format: st
     `config` (a TrainConfig, default: the model card's, else the defaults) fixes the split
     fractions and seed, so a real dataset's test split is the one training held out.
     """
-    from core.train import TrainConfig, open_dataset
+    from core.data.datasets import open_dataset
+    from core.train import TrainConfig
 
     config = config or _training_config(spec) or TrainConfig()
     if data_format == "synthetic":
@@ -199,8 +197,6 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
 
 
 def main(argv=None) -> int:
-    from core.jobs import ProgressWriter
-
     parser = argparse.ArgumentParser(prog="python -m core.evaluate", description="Robustness curves.")
     parser.add_argument("--task", required=True, choices=["derm", "fundus", "cxr"])
     parser.add_argument("--profile", choices=["demo", "paper"], default="demo")
@@ -249,6 +245,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    from core.jobs import run_cli
-
     raise SystemExit(run_cli(main))

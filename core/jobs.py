@@ -37,6 +37,10 @@ KINDS = {"train": "core.train", "evaluate": "core.evaluate"}
 FINISHED = ("done", "failed", "cancelled")
 
 
+class Cancelled(Exception):
+    """Raised inside a training or evaluation run when its cancel() callback says stop."""
+
+
 class JobError(ValueError):
     """A job cannot be started or found; the message says why."""
 

@@ -25,7 +25,8 @@ import keras
 import numpy as np
 
 from core.atomic import atomic_path, write_json
-from core.data.datasets import class_weights, make_tf_dataset, split_indices
+from core.data.datasets import class_weights, make_tf_dataset, open_dataset, split_indices
+from core.jobs import Cancelled, ProgressWriter, run_cli
 from core.models.spec import ModelSpec, all_specs
 
 PAPER_EPOCH_FRACTION = {"derm": 0.1}  # section 3.3: derm sees 10 % of its data per epoch
@@ -78,10 +79,6 @@ class TrainConfig:
 DEMO_ZOO_CONFIG = TrainConfig(max_epochs=30, patience=6, epoch_fraction=1.0)
 
 
-class Cancelled(Exception):
-    """Raised inside a run when its cancel() callback says stop (handled by train)."""
-
-
 # ------------------------------------------------------------------------------ data
 
 @dataclass
@@ -128,19 +125,6 @@ def load_splits(spec: ModelSpec, config: TrainConfig) -> Splits:
                   dataset.labels[parts["train"]], steps,
                   f"{dataset.name} ({len(parts['train'])}/{len(parts['val'])}/{len(parts['test'])})",
                   test_source=stream(parts["test"], False))
-
-
-def open_dataset(path: str, data_format: str, task: str):
-    """The Dataset at `path` in `data_format` (see core.data.datasets)."""
-    from core.data import datasets
-
-    loaders = {"ham10000": datasets.load_ham10000, "kaggle_dr": datasets.load_kaggle_dr,
-               "chestxray14": datasets.load_chestxray14,
-               "medmnist": lambda p: datasets.load_medmnist(p, task),
-               "folder": lambda p: datasets.load_folder(p, task)}
-    if data_format not in loaders:
-        raise ValueError(f"data_format must be one of {['synthetic', *loaders]}, got {data_format!r}")
-    return loaders[data_format](path)
 
 
 # -------------------------------------------------------------------------- training
@@ -330,8 +314,6 @@ def config_from_arguments(args, base: TrainConfig) -> TrainConfig:
 
 
 def main(argv=None) -> int:
-    from core.jobs import ProgressWriter
-
     parser = argparse.ArgumentParser(prog="python -m core.train", description="Train zoo models "
                                      "(defaults: the paper's recipe, section 3.3).")
     parser.add_argument("--task", choices=["derm", "fundus", "cxr"])
@@ -377,6 +359,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    from core.jobs import run_cli
-
     raise SystemExit(run_cli(main))

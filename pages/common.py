@@ -72,7 +72,8 @@ def sidebar_ui() -> Selection:
             profile = st.radio("Profile", ["demo", "paper"], key="profile", horizontal=True,
                                help="demo: compact backbones at 96 px; paper: ResNet-50 / "
                                     "InceptionResNetV2 at 224 px")
-        st.caption(f"{get_task(task).dataset} · classes: {', '.join(get_task(task).classes)}")
+        info = get_task(task)
+        st.caption(f"{info.dataset} · classes: {', '.join(info.classes)} · labels: {info.labelling}")
     selection = Selection(task, zoo, profile)
     st.session_state["selection"] = selection
     return selection

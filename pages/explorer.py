@@ -13,6 +13,7 @@ import streamlit as st
 
 from core.attacks import PAPER_REL_STEPSIZE
 from core.data import synthetic
+from core.data.datasets import open_dataset
 from core.data.io import ImageLoadError, ImageLoadWarning, load_image
 from core.data.preprocess import prepare, to_uint8
 from core.explain import overlay
@@ -32,8 +33,6 @@ def _gallery(task: str, size: int):
 
 @st.cache_resource(show_spinner="Reading the dataset index…")
 def _dataset(path: str, data_format: str, task: str):
-    from core.train import open_dataset
-
     return open_dataset(path, data_format, task)
 
 

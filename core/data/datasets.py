@@ -246,6 +246,16 @@ def load_folder(root, task: str) -> Dataset:
     return _finish(task, f"folder {root.name}", rows, Counter())
 
 
+def open_dataset(path: str, data_format: str, task: str):
+    """The Dataset at `path` in `data_format` (ham10000, kaggle_dr, chestxray14, medmnist or
+    folder); ValueError names the formats."""
+    loaders = {"ham10000": load_ham10000, "kaggle_dr": load_kaggle_dr, "chestxray14": load_chestxray14,
+               "medmnist": lambda p: load_medmnist(p, task), "folder": lambda p: load_folder(p, task)}
+    if data_format not in loaders:
+        raise ValueError(f"data_format must be one of {['synthetic', *loaders]}, got {data_format!r}")
+    return loaders[data_format](path)
+
+
 # ---------------------------------------------------------------------------- splits
 
 def split_indices(dataset: Dataset, *, val: float = 0.1, test: float = 0.2,

@@ -31,7 +31,6 @@ class Backbone:
     input_size: int  # square input side in pixels
     feature_layer: str  # name of the layer whose output feeds the head (and Grad-CAM)
     build: Callable[..., tuple]  # build(x, *, weights) -> (feature map, how it was initialised)
-    pretrained: bool  # whether ImageNet weights exist for it
 
 
 FAMILIES = ("resnet50", "inception_resnet_v2")
@@ -157,13 +156,13 @@ def _compact_inception_resnet(x, *, weights=None):
 
 
 BACKBONES: dict[str, Backbone] = {
-    "resnet50": Backbone("resnet50", "resnet50", 224, "conv5_block3_out", _resnet50, True),
+    "resnet50": Backbone("resnet50", "resnet50", 224, "conv5_block3_out", _resnet50),
     "inception_resnet_v2": Backbone(
-        "inception_resnet_v2", "inception_resnet_v2", 224, "block8_9_ac", _inception_resnet_v2, True),
+        "inception_resnet_v2", "inception_resnet_v2", 224, "block8_9_ac", _inception_resnet_v2),
     "compact_resnet": Backbone(
-        "compact_resnet", "resnet50", 96, "stage3_block1_out", _compact_resnet, False),
+        "compact_resnet", "resnet50", 96, "stage3_block1_out", _compact_resnet),
     "compact_inception_resnet": Backbone(
-        "compact_inception_resnet", "inception_resnet_v2", 96, "block8_ac", _compact_inception_resnet, False),
+        "compact_inception_resnet", "inception_resnet_v2", 96, "block8_ac", _compact_inception_resnet),
 }
 
 PROFILES: dict[str, dict[str, str]] = {
