@@ -2,13 +2,15 @@
 
     .venv/bin/python bench/attack_speed.py [--profile demo|paper] [--task derm] [--batch 1]
 
-Prints, on the same model: one compiled forward+backward pass, one step of the native PGD
-engine, one step of foolbox LinfPGD on the eager Keras model and on a compiled forward,
-and their ratios; then the live explorer workload: one image through the four models of
-a task with 10-step PGD plus clean and adversarial Grad-CAM, warm.
+Prints, on the same model: one compiled forward+backward pass; one step of the native PGD
+engine and of foolbox LinfPGD (eager Keras model, compiled forward); one step of native
+APGD and of ART's AutoProjectedGradientDescent; their ratios; then the live explorer
+workload: one image through the four models of a task with 10-step PGD plus clean and
+adversarial Grad-CAM, warm.
 
-Targets: native step <= 1.15 x forward+backward; native faster than both foolbox
-variants; the live workload under 1 s on the demo profile.
+Targets: native PGD and APGD steps <= 1.15 x forward+backward; native PGD faster than both
+foolbox variants; native APGD >= 3 x faster than ART's; the live workload under 1 s on the
+demo profile.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from core import attacks  # noqa: E402
+from core.attacks.pgd import _run_foolbox  # noqa: E402
 from core.explain import grad_cam  # noqa: E402
 from core.models.zoo import CheckpointError, ModelSpec, all_specs, build_model, load_model  # noqa: E402
 
@@ -82,17 +85,25 @@ def main(argv=None) -> None:
     start = attacks.uniform_start(images, 0.01, 0)
 
     def native(steps):
-        attacks._run(model, images, labels, start, 0.01, steps, 0.001, "native")
+        attacks.pgd(model, images, labels, epsilon=0.01, steps=steps, rel_stepsize=0.1, seed=0)
 
     def foolbox_eager(steps):
-        attacks._run_foolbox(model, images, labels, start, 0.01, steps, 0.001)
+        _run_foolbox(model, images, labels, start, 0.01, steps, 0.001)
 
     def foolbox_compiled(steps):
-        attacks._run_foolbox(model, images, labels, start, 0.01, steps, 0.001, compiled=True)
+        _run_foolbox(model, images, labels, start, 0.01, steps, 0.001, compiled_forward=True)
+
+    def native_apgd(steps):
+        attacks.apgd(model, images, labels, epsilon=0.01, steps=steps, seed=0)
+
+    def art_apgd(steps):
+        attacks.apgd(model, images, labels, epsilon=0.01, steps=steps, seed=0, engine="art")
 
     native_step = per_step(native, 10, 40, args.repeats)
     eager_step = per_step(foolbox_eager, 2, 6, max(2, args.repeats // 2))
     compiled_step = per_step(foolbox_compiled, 2, 6, max(2, args.repeats // 2))
+    apgd_step = per_step(native_apgd, 10, 40, args.repeats)
+    art_step = per_step(art_apgd, 4, 12, max(2, args.repeats // 2))
 
     print(f"model {spec.model_id}, batch {args.batch}, {os.cpu_count()} CPU cores")
     print(f"  forward+backward (compiled)   {fwd_bwd * 1e3:8.2f} ms")
@@ -102,6 +113,10 @@ def main(argv=None) -> None:
           f"native is {eager_step / native_step:5.2f} x faster (target > 1)")
     print(f"  foolbox step, compiled model  {compiled_step * 1e3:8.2f} ms   "
           f"native is {compiled_step / native_step:5.2f} x faster (target > 1)")
+    print(f"  native APGD step              {apgd_step * 1e3:8.2f} ms   "
+          f"{apgd_step / fwd_bwd:5.2f} x forward+backward (target <= 1.15)")
+    print(f"  ART APGD step                 {art_step * 1e3:8.2f} ms   "
+          f"native is {art_step / apgd_step:5.2f} x faster (target >= 3)")
 
     four = [get_model(s) for s in all_specs(args.profile, args.task)]
     one, label = images[:1], labels[:1]

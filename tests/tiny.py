@@ -39,3 +39,43 @@ def trained_tiny_model(seed: int = 0) -> keras.Model:
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     model.fit(images, labels, epochs=6, batch_size=32, verbose=0)
     return model
+
+
+def overconfident(model) -> keras.Model:
+    """The same detector with logits x 1000: its softmax saturates to exactly 1 in float32,
+    so the cross-entropy gradient is 0 (gradient masking by saturation)."""
+    clone = tiny_model()
+    clone.set_weights(model.get_weights())
+    kernel, bias = clone.get_layer("logits").get_weights()
+    clone.get_layer("logits").set_weights([kernel * 1000, bias * 1000])
+    return clone
+
+
+class NoGradient(keras.layers.Layer):
+    """Identity whose gradient raises: a model built with it proves an attack never asks
+    for a gradient."""
+
+    def call(self, x):
+        import tensorflow as tf
+
+        @tf.custom_gradient
+        def identity(v):
+            def gradient(_):
+                raise AssertionError("a gradient was requested from a gradient-free attack")
+            return tf.identity(v), gradient
+
+        return identity(x)
+
+
+def gradient_free_copy(model) -> keras.Model:
+    """`model` (a tiny_model) behind a NoGradient layer, same weights."""
+    inputs = keras.Input((SIZE, SIZE, 3), name="image")
+    x = NoGradient(name="no_gradient")(inputs)
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv1")(x)
+    x = keras.layers.Conv2D(16, 3, padding="same", activation="relu", name="features")(x)
+    x = keras.layers.GlobalMaxPooling2D(name="head_pool")(x)
+    logits = keras.layers.Dense(2, name="logits")(x)
+    blind = keras.Model(inputs, keras.layers.Softmax(name="probabilities")(logits), name="tiny_no_gradient")
+    for name in ("conv1", "features", "logits"):
+        blind.get_layer(name).set_weights(model.get_layer(name).get_weights())
+    return blind

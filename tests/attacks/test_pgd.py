@@ -7,6 +7,8 @@ import pytest
 
 from core import attacks
 from core.attacks import accuracy, fgsm, pgd, predict, transfer
+from core.attacks.compiled import compiled
+from tests.tiny import overconfident
 from core.models.zoo import ModelSpec, build_model
 
 
@@ -74,6 +76,17 @@ def test_native_engine_matches_foolbox_from_the_same_start():
         assert np.abs(native - images).max() > 0.02  # it really moved
 
 
+def test_paper_softmax_loss_is_what_foolbox_does_to_the_keras_model():
+    """foolbox handed the whole Keras model (softmax output taken as logits) equals the
+    native loop with loss="softmax-ce": the "paper-softmax" preset reproduces it."""
+    model = build_model(ModelSpec("fundus", "inception_resnet_v2", False))
+    images = np.random.default_rng(1).random((2, 96, 96, 3), dtype=np.float32)
+    labels = np.array([1, 0])
+    options = dict(epsilon=0.03, steps=3, rel_stepsize=0.3, seed=4, loss="softmax-ce")
+    np.testing.assert_allclose(pgd(model, images, labels, **options),
+                               pgd(model, images, labels, engine="foolbox", **options), atol=1e-5)
+
+
 def test_transfer_crafts_on_source_and_scores_target(tiny, tiny_twin):
     model, images, labels, _ = tiny
     adversarial, probabilities = transfer(tiny_twin, model, images, labels, epsilon=0.1, steps=10, seed=0)
@@ -110,27 +123,16 @@ def test_bad_labels_and_shapes_are_refused(tiny):
 def test_the_attack_is_traced_once_per_model(tiny):
     model, images, labels, _ = tiny
     pgd(model, images[:3], labels[:3], epsilon=0.01, steps=2, seed=0)
-    attack = attacks._compile(model).attacks["ce"]
+    attack = compiled(model).loops[("pgd", "ce")]
     before = attack.experimental_get_tracing_count()
     for epsilon, steps, n in ((0.02, 3, 5), (0.1, 7, 2), (0.3, 1, 9)):
         pgd(model, images[:n], labels[:n], epsilon=epsilon, steps=steps, seed=1)
     assert attack.experimental_get_tracing_count() == before
 
 
-def _overconfident(model):
-    """The same detector with logits x 1000: softmax saturates to exactly 1 in float32."""
-    from tests.tiny import tiny_model
-
-    clone = tiny_model()
-    clone.set_weights(model.get_weights())
-    kernel, bias = clone.get_layer("logits").get_weights()
-    clone.get_layer("logits").set_weights([kernel * 1000, bias * 1000])
-    return clone
-
-
 def test_margin_loss_breaks_a_model_whose_cross_entropy_saturates(tiny):
     model, images, labels, _ = tiny
-    loud = _overconfident(model)
+    loud = overconfident(model)
     assert accuracy(loud, images, labels) >= 0.95
     options = dict(epsilon=0.3, steps=10, rel_stepsize=0.25, seed=0)
     stuck = accuracy(loud, pgd(loud, images, labels, **options), labels)
@@ -138,9 +140,9 @@ def test_margin_loss_breaks_a_model_whose_cross_entropy_saturates(tiny):
     assert broken <= 0.05 < stuck
 
 
-def test_foolbox_reference_is_cross_entropy_only(tiny):
+def test_foolbox_reference_runs_the_paper_losses_only(tiny):
     model, images, labels, _ = tiny
-    with pytest.raises(ValueError, match="cross-entropy only"):
+    with pytest.raises(ValueError, match="loss must be one of"):
         pgd(model, images[:2], labels[:2], epsilon=0.1, engine="foolbox", loss="margin")
     with pytest.raises(ValueError, match="loss must be one of"):
         pgd(model, images[:2], labels[:2], epsilon=0.1, loss="hinge")

@@ -1,0 +1,32 @@
+"""L-inf attacks with one signature (paper section 3.4; Croce & Hein 2020; Andriushchenko et al. 2020).
+
+    attack(model, images, labels, *, epsilon, <keyword-only hyperparameters>, seed=None, engine=...)
+        -> adversarial images, each within epsilon of its input in L-inf and inside [0, 1]
+
+    pgd     projected gradient descent, the paper's attack     engines: native | foolbox
+    fgsm    one full sign step                                  engines: native | foolbox
+    apgd    Auto-PGD: step-size schedule, momentum, best point  engines: native | art
+    square  gradient-free random search on the predictions      engines: native | art
+    transfer(source, target, ...)   craft on one model, score on another
+
+Attacks work on the model's LOGITS (a layer named "logits"); the losses are in
+core.attacks.base.LOSSES. The native engines are compiled tf.while_loops cached per model
+(core.attacks.compiled); foolbox (PGD) and IBM ART (APGD, Square) are the references the
+tests compare them with. worst_case runs an ensemble AutoAttack's way.
+"""
+
+from core.attacks.apgd import APGD, apgd
+from core.attacks.base import LOSS_TITLES, LOSSES, normalize, project, uniform_start
+from core.attacks.compiled import logits_model
+from core.attacks.ensemble import WorstCase, worst_case
+from core.attacks.fgsm import FGSM, fgsm
+from core.attacks.pgd import PAPER_REL_STEPSIZE, PGD, pgd
+from core.attacks.predict import accuracy, example_loss, predict, predict_logits, true_class_margin
+from core.attacks.square import Square, square
+from core.attacks.transfer import transfer
+
+__all__ = [
+    "APGD", "FGSM", "LOSSES", "LOSS_TITLES", "PAPER_REL_STEPSIZE", "PGD", "Square", "WorstCase", "accuracy", "apgd",
+    "example_loss", "fgsm", "logits_model", "normalize", "pgd", "predict", "predict_logits", "project", "square",
+    "transfer", "true_class_margin", "uniform_start", "worst_case",
+]

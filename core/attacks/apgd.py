@@ -1,0 +1,186 @@
+"""Auto-PGD (Croce & Hein 2020, "Reliable evaluation of adversarial robustness with an
+ensemble of diverse parameter-free attacks", Algorithm 1), L-inf, untargeted.
+
+    eta_0 = 2 eps;  x_1 = P(x_0 + eta_0 sign(grad f(x_0)))
+    z_{k+1} = P(x_k + eta_k sign(grad f(x_k)))
+    x_{k+1} = P(x_k + alpha (z_{k+1} - x_k) + (1 - alpha)(x_k - x_{k-1})),  alpha = 0.75
+    at checkpoints w_j = ceil(p_j N), p_0 = 0, p_1 = 0.22, p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06):
+      halve eta and restart from the best point if the loss rose in fewer than rho = 75 %
+      of the steps since the last checkpoint (condition 1), or if neither eta nor the best
+      loss changed since the last checkpoint (condition 2).
+    Returned: a misclassified iterate if one was met, else the best (highest-loss) point.
+
+engine="native" runs the whole loop as one tf.function per model and loss (the schedule and
+step sizes are per example, as in the authors' code); engine="art" runs ART's
+AutoProjectedGradientDescent on the same logits, the reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from core.attacks import compiled
+from core.attacks.art_bridge import art_classifier, numpy_seed
+from core.attacks.base import (BATCH_SIZE, LOSSES, batches, check_count, check_engine, check_epsilon, check_images,
+                               check_labels, check_loss, enforce_ball, normalize, project)
+from core.attacks.restarts import best_of_restarts
+
+ENGINES = ("native", "art")
+APGD_LOSSES = ("ce", "margin", "dlr")
+MOMENTUM = 0.75  # alpha
+RHO = 0.75  # condition 1: share of steps that must raise the loss
+ART_LOSS_TYPES = {"ce": "cross_entropy", "dlr": "difference_logits_ratio", "margin": None}
+
+
+def checkpoint_windows(steps: int) -> tuple[int, int, int]:
+    """(first window, shortest window, decrease per window) in iterations: the checkpoint
+    schedule p_1 = 0.22, windows shrinking by 0.03 N down to 0.06 N (as in the authors' code)."""
+    return max(int(0.22 * steps), 1), max(int(0.06 * steps), 1), max(int(0.03 * steps), 1)
+
+
+def _build_loop(logits_model, image_spec, loss_name):
+    loss = LOSSES[loss_name]
+    count = tf.TensorSpec((), tf.int32)
+
+    def evaluate(x, y):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            logits = logits_model(x, training=False)
+            values = loss(logits, y)
+            total = tf.reduce_sum(values)
+        return values, tape.gradient(total, x), tf.argmax(logits, axis=1) != y
+
+    @tf.function(input_signature=[image_spec, tf.TensorSpec((None,), tf.int64), image_spec,
+                                  tf.TensorSpec((), tf.float32), count, count, count, count], autograph=False)
+    def attack(x0, y, start, epsilon, steps, first_window, min_window, decrease):
+        def per_image(mask):  # (N,) -> broadcastable over N x S x S x 3
+            return mask[:, None, None, None]
+
+        value, grad, fooled = evaluate(start, y)
+        history = tf.TensorArray(tf.float32, size=steps + 1).write(0, value)
+        n = tf.shape(x0)[0]
+
+        def body(i, x, x_prev, grad, value_prev, eta, x_best, value_best, grad_best, x_fooled, fooled,
+                 raised, since, window, best_at_check, reduced_at_check, history):
+            alpha = tf.where(i > 0, MOMENTUM, 1.0)
+            z = project(x + per_image(eta) * normalize(grad), x0, epsilon)
+            x_new = project(x + alpha * (z - x) + (1 - alpha) * (x - x_prev), x0, epsilon)
+            value, grad_new, fooled_now = evaluate(x_new, y)
+            x_fooled = tf.where(per_image(fooled_now & ~fooled), x_new, x_fooled)
+            fooled = fooled | fooled_now
+            raised += tf.cast(value > value_prev, tf.int32)
+            improved = value > value_best
+            x_best = tf.where(per_image(improved), x_new, x_best)
+            grad_best = tf.where(per_image(improved), grad_new, grad_best)
+            value_best = tf.where(improved, value, value_best)
+            history = history.write(i + 1, value_best)
+            since += 1
+            at_check = since >= window
+            oscillating = tf.cast(raised, tf.float32) <= RHO * tf.cast(window, tf.float32)  # condition 1
+            stalled = ~reduced_at_check & (best_at_check >= value_best)  # condition 2
+            reduce = at_check & (oscillating | stalled)
+            eta = tf.where(reduce, eta / 2, eta)
+            x_next = tf.where(per_image(reduce), x_best, x_new)
+            grad_next = tf.where(per_image(reduce), grad_best, grad_new)
+            reduced_at_check = tf.where(at_check, reduce, reduced_at_check)
+            best_at_check = tf.where(at_check, value_best, best_at_check)
+            raised = tf.where(at_check, tf.zeros_like(raised), raised)
+            window = tf.where(at_check, tf.maximum(window - decrease, min_window), window)
+            since = tf.where(at_check, 0, since)
+            return (i + 1, x_next, x, grad_next, value, eta, x_best, value_best, grad_best, x_fooled, fooled,
+                    raised, since, window, best_at_check, reduced_at_check, history)
+
+        state = (tf.constant(0), start, start, grad, value, tf.fill([n], 2.0 * epsilon), start, value, grad,
+                 start, fooled, tf.zeros([n], tf.int32), tf.constant(0), first_window, value,
+                 tf.zeros([n], tf.bool), history)
+        final = tf.while_loop(lambda i, *rest: i < steps, body, state)
+        x_best, value_best, x_fooled, fooled, history = final[6], final[7], final[9], final[10], final[16]
+        return tf.where(per_image(fooled), x_fooled, x_best), value_best, history.stack()
+
+    return attack
+
+
+def apgd_start(images: np.ndarray, epsilon: float, seed) -> np.ndarray:
+    """The authors' random start: x + eps * t / max|t|, t ~ U[-1, 1]^d, clipped to [0, 1]."""
+    t = np.random.default_rng(seed).uniform(-1, 1, images.shape).astype(np.float32)
+    peak = np.abs(t).reshape(len(t), -1).max(axis=1).reshape(-1, 1, 1, 1)
+    return np.clip(images + epsilon * t / np.maximum(peak, 1e-12), 0.0, 1.0).astype(np.float32)
+
+
+def apgd_with_history(model, images, labels, *, epsilon: float, steps: int = 100, loss: str = "ce",
+                      seed=None) -> tuple[np.ndarray, np.ndarray]:
+    """One native APGD run: (adversarial images, best loss after each iteration, (steps + 1) x N)."""
+    loop = compiled.loop(model, "apgd", loss, _build_loop)
+    start = apgd_start(images, epsilon, seed)
+    windows = [tf.constant(w, tf.int32) for w in checkpoint_windows(steps)]
+    outs, histories = [], []
+    for x0, y, s in zip(batches(images), batches(labels), batches(start)):
+        adversarial, _, history = loop(tf.constant(x0), tf.constant(y), tf.constant(s),
+                                       tf.constant(epsilon, tf.float32), tf.constant(steps, tf.int32), *windows)
+        outs.append(adversarial.numpy())
+        histories.append(history.numpy())
+    return enforce_ball(np.concatenate(outs), images, epsilon), np.concatenate(histories, axis=1)
+
+
+def _run_art(model, images, labels, epsilon, steps, loss, seed) -> np.ndarray:
+    from art.attacks.evasion import AutoProjectedGradientDescent
+
+    attack = AutoProjectedGradientDescent(
+        art_classifier(model, "margin" if loss == "margin" else "ce"), norm=np.inf, eps=epsilon,
+        eps_step=2 * epsilon,  # ART's eta starts at eps_step; the paper's at 2 eps
+        max_iter=steps, targeted=False, nb_random_init=1, batch_size=BATCH_SIZE,
+        loss_type=ART_LOSS_TYPES[loss], verbose=False)
+    with numpy_seed(seed):
+        return enforce_ball(attack.generate(images, y=labels), images, epsilon)
+
+
+def apgd(model, images, labels, *, epsilon: float, steps: int = 100, loss: str = "ce", restarts: int = 1,
+         seed: int | None = None, engine: str = "native") -> np.ndarray:
+    """Untargeted L-inf APGD on the logits; returns adversarial images within `epsilon` of
+    `images` in L-inf and inside [0, 1].
+
+    loss: "ce" (cross-entropy), "margin" (Carlini-Wagner logit margin) or "dlr" (difference
+    of logits ratio; 3+ classes only). restarts: new random starts for the examples no
+    earlier restart fooled, each keeping its worst case.
+    """
+    epsilon = check_epsilon(epsilon)
+    steps, restarts = check_count("steps", steps), check_count("restarts", restarts)
+    check_engine(engine, ENGINES)
+    check_loss(model, loss, APGD_LOSSES)
+    images = check_images(model, images)
+    labels = check_labels(model, labels, len(images))
+    if epsilon == 0 or len(images) == 0:
+        return images.copy()
+
+    def run(x0, y, restart_seed):
+        if engine == "art":
+            return _run_art(model, x0, y, epsilon, steps, loss, restart_seed)
+        return apgd_with_history(model, x0, y, epsilon=epsilon, steps=steps, loss=loss, seed=restart_seed)[0]
+
+    return best_of_restarts(model, images, labels, run, restarts=restarts, seed=seed, loss=loss)
+
+
+@dataclass(frozen=True)
+class APGD:
+    """APGD as a member of an evaluation protocol."""
+
+    steps: int = 100  # Croce & Hein's N_iter
+    loss: str = "ce"
+    restarts: int = 1
+    engine: str = "native"
+
+    kind = "apgd"
+
+    @property
+    def title(self) -> str:
+        return f"APGD-{self.loss} ({self.steps} steps)"
+
+    def scaled(self, factor: int) -> "APGD":
+        return APGD(self.steps * factor, self.loss, self.restarts, self.engine)
+
+    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
+        return apgd(model, images, labels, epsilon=epsilon, steps=self.steps, loss=self.loss,
+                    restarts=self.restarts, seed=seed, engine=self.engine)

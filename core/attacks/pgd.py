@@ -1,0 +1,143 @@
+"""L-inf projected gradient descent (Madry et al. 2017; the paper's attack, section 3.4).
+
+    x_0     = clip_[0,1](x + U(-eps, eps))              random start (or x itself)
+    x_{t+1} = project(x_t + a * normalize(grad L(x_t)))
+    a = rel_stepsize * eps, L one of core.attacks.base.LOSSES on the model's LOGITS.
+
+engine="native" runs the loop as one tf.function (a tf.while_loop), traced once per model
+and loss; engine="foolbox" runs foolbox's own LinfPGD on the same logits (the paper's
+library, the reference). Both start from the same point for the same seed, so they agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from core.attacks import compiled
+from core.attacks.base import (batches, check_count, check_engine, check_epsilon, check_images, check_labels,
+                               check_loss, enforce_ball, normalize, project, uniform_start, LOSSES)
+from core.attacks.restarts import best_of_restarts
+
+PAPER_REL_STEPSIZE = 0.01 / 0.3  # foolbox LinfPGD's default
+ENGINES = ("native", "foolbox")
+FOOLBOX_LOSSES = ("ce", "softmax-ce")  # what foolbox computes: CE of the logits, or of the softmax output
+
+
+def _build_loop(logits_model, image_spec, loss_name):
+    loss = LOSSES[loss_name]
+    scalar = tf.TensorSpec((), tf.float32)
+
+    # autograph off: the loop is an explicit tf.while_loop, nothing to convert
+    @tf.function(input_signature=[image_spec, tf.TensorSpec((None,), tf.int64), image_spec, scalar, scalar,
+                                  tf.TensorSpec((), tf.int32)], autograph=False)
+    def attack(x0, y, start, epsilon, stepsize, steps):
+        def step(i, x):
+            with tf.GradientTape() as tape:
+                tape.watch(x)
+                total = tf.reduce_sum(loss(logits_model(x, training=False), y))
+            gradients = tape.gradient(total, x)
+            return i + 1, project(x + stepsize * normalize(gradients), x0, epsilon)
+
+        _, x = tf.while_loop(lambda i, x: i < steps, step, (tf.constant(0), start))
+        return x
+
+    return attack
+
+
+def pgd(model, images, labels, *, epsilon: float, steps: int = 40, rel_stepsize: float = PAPER_REL_STEPSIZE,
+        random_start: bool = True, restarts: int = 1, seed: int | None = None, engine: str = "native",
+        loss: str = "ce") -> np.ndarray:
+    """Untargeted L-inf PGD on the logits; returns adversarial images.
+
+    loss: "ce" (the paper's cross-entropy), "margin" (Carlini-Wagner logit margin, for
+    over-confident models whose cross-entropy gradient underflows to 0), "dlr" (3+ classes)
+    or "softmax-ce" (the softmax output taken as logits: the paper's likely artefact).
+    Every returned image lies within `epsilon` of its input in L-inf and inside [0, 1].
+    With `restarts` > 1 each example keeps its worst case (core.attacks.restarts).
+    """
+    epsilon = check_epsilon(epsilon)
+    steps, restarts = check_count("steps", steps), check_count("restarts", restarts)
+    if not rel_stepsize > 0:
+        raise ValueError(f"rel_stepsize must be positive, got {rel_stepsize}")
+    check_engine(engine, ENGINES)
+    check_loss(model, loss, FOOLBOX_LOSSES if engine == "foolbox" else tuple(LOSSES))
+    images = check_images(model, images)
+    labels = check_labels(model, labels, len(images))
+    if epsilon == 0 or len(images) == 0:
+        return images.copy()
+    stepsize = float(rel_stepsize) * epsilon
+
+    def run(x0, y, restart_seed):
+        start = uniform_start(x0, epsilon, restart_seed) if random_start else x0
+        if engine == "foolbox":
+            return _run_foolbox(model, x0, y, start, epsilon, steps, stepsize, loss=loss)
+        loop = compiled.loop(model, "pgd", loss, _build_loop)
+        out = [loop(tf.constant(a), tf.constant(b), tf.constant(s), tf.constant(epsilon, tf.float32),
+                    tf.constant(stepsize, tf.float32), tf.constant(steps, tf.int32)).numpy()
+               for a, b, s in zip(batches(x0), batches(y), batches(start))]
+        return enforce_ball(np.concatenate(out), x0, epsilon)
+
+    return best_of_restarts(model, images, labels, run, restarts=restarts, seed=seed, loss=loss)
+
+
+def _run_foolbox(model, images, labels, start, epsilon, steps, stepsize, *, loss="ce",
+                 compiled_forward=False) -> np.ndarray:
+    """foolbox's own LinfPGD loop. On the logits (loss "ce"), or on the model's softmax
+    output ("softmax-ce": foolbox handed the Keras model itself, as the paper most likely
+    did). `compiled_forward` wraps the logits in a tf.function (foolbox still
+    differentiates step by step in eager mode)."""
+    import eagerpy as ep
+    import foolbox as fb
+
+    class LinfPGDFrom(fb.attacks.LinfPGD):
+        """foolbox's LinfPGD, started where the native engine starts (same seed)."""
+
+        start = None
+
+        def get_random_start(self, x0, epsilon):
+            return ep.astensor(tf.constant(self.start))
+
+    attack = LinfPGDFrom(abs_stepsize=stepsize, steps=steps, random_start=True)
+    if loss == "softmax-ce":
+        forward = model
+    else:
+        forward = compiled.compiled(model).logits if compiled_forward else compiled.logits_model(model)
+    fmodel = fb.TensorFlowModel(forward, bounds=(0, 1))
+    out = []
+    for x0, y, s in zip(batches(images), batches(labels), batches(start)):
+        attack.start = s
+        _, clipped, _ = attack(fmodel, tf.constant(x0), tf.constant(y, tf.int64), epsilons=[epsilon])
+        out.append(clipped[0].numpy())
+    return enforce_ball(np.concatenate(out), images, epsilon)
+
+
+@dataclass(frozen=True)
+class PGD:
+    """PGD as a member of an evaluation protocol (core.evaluate.PRESETS)."""
+
+    steps: int = 40  # foolbox's default, the paper's
+    rel_stepsize: float = PAPER_REL_STEPSIZE  # step = rel_stepsize * eps (foolbox: 0.01 / 0.3)
+    random_start: bool = True
+    loss: str = "ce"
+    restarts: int = 1
+    engine: str = "native"
+
+    kind = "pgd"
+
+    @property
+    def title(self) -> str:
+        start = "" if self.random_start else ", no random start"
+        return f"PGD-{self.loss} ({self.steps} steps of {self.rel_stepsize:.3g} ε{start})"
+
+    def scaled(self, factor: int) -> "PGD":
+        """The same attack with `factor` times the steps (Carlini et al.'s "more iterations")."""
+        return PGD(self.steps * factor, self.rel_stepsize, self.random_start, self.loss, self.restarts,
+                   self.engine)
+
+    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
+        return pgd(model, images, labels, epsilon=epsilon, steps=self.steps, rel_stepsize=self.rel_stepsize,
+                   random_start=self.random_start, restarts=self.restarts, seed=seed, engine=self.engine,
+                   loss=self.loss)

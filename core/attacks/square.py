@@ -1,0 +1,152 @@
+"""Square Attack (Andriushchenko et al. 2020), L-inf, untargeted: a random search that only
+queries the model's predictions, so gradient masking cannot hide a model from it.
+
+    init:  x_best = clip(x + eps * vertical stripes of random sign)
+    each query: pick a random square of side s = round(sqrt(p * H * W)) per image and a
+           random sign per channel; set the perturbation inside the square to +-eps;
+           keep the candidate if it lowers the margin z_y - max_{j != y} z_j.
+    p starts at p_init and halves at 0.1 %, 0.5 %, 2 %, 5 %, 10 %, 20 %, 40 %, 60 % and 80 %
+    of the query budget (the authors' schedule). An image is done once it is misclassified.
+
+engine="native" runs the search in compiled chunks and drops the fooled images between
+chunks; engine="art" runs ART's SquareAttack, the reference. Neither computes a gradient.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+from core.attacks import compiled
+from core.attacks.art_bridge import art_classifier, numpy_seed
+from core.attacks.base import (BATCH_SIZE, batches, check_count, check_engine, check_epsilon, check_images,
+                               check_labels, enforce_ball)
+from core.attacks.predict import predict_logits, true_class_margin
+
+ENGINES = ("native", "art")
+P_INIT = 0.8  # the authors' default for L-inf
+CHUNK = 50  # queries between two removals of the fooled images
+_SCHEDULE = tf.constant([10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000], tf.int32)  # per 10,000 queries
+
+
+def square_fraction(query, total, p_init=P_INIT):
+    """Share p of the image that the square covers at `query` of `total` (authors' schedule)."""
+    progress = tf.cast(tf.cast(query, tf.float32) / tf.cast(total, tf.float32) * 10000.0, tf.int32)
+    halvings = tf.reduce_sum(tf.cast(progress > _SCHEDULE, tf.float32))
+    return p_init * tf.pow(0.5, halvings)
+
+
+def _build_loop(logits_model, image_spec, _loss):
+    count = tf.TensorSpec((), tf.int32)
+
+    @tf.function(input_signature=[image_spec, tf.TensorSpec((None,), tf.int64), image_spec,
+                                  tf.TensorSpec((None,), tf.float32), tf.TensorSpec((), tf.float32), count, count,
+                                  count, tf.TensorSpec((), tf.float32), tf.TensorSpec((2,), tf.int64)],
+                 autograph=False)
+    def search(x0, y, x_best, margin_best, epsilon, first, queries, total, p_init, seed):
+        shape = tf.shape(x0)
+        n, height, width, channels = shape[0], shape[1], shape[2], shape[3]
+        rows_grid = tf.range(height)[None, :, None, None]
+        cols_grid = tf.range(width)[None, None, :, None]
+        classes = tf.one_hot(y, logits_model.output_shape[-1]) > 0
+
+        def margin(x):
+            logits = logits_model(x, training=False)
+            true = tf.reduce_sum(tf.where(classes, logits, 0.0), axis=1)
+            return true - tf.reduce_max(tf.where(classes, tf.float32.min, logits), axis=1)
+
+        def body(i, x_best, margin_best):
+            query = first + i
+            area = square_fraction(query, total, p_init) * tf.cast(height * width, tf.float32)
+            side = tf.clip_by_value(tf.cast(tf.round(tf.sqrt(area)), tf.int32), 1, height - 1)
+            keys = [tf.stack([seed[0] + k, seed[1] + tf.cast(query, tf.int64)]) for k in (1, 2, 3)]
+            top = tf.random.stateless_uniform([n], keys[0], 0, height - side + 1, tf.int32)[:, None, None, None]
+            left = tf.random.stateless_uniform([n], keys[1], 0, width - side + 1, tf.int32)[:, None, None, None]
+            signs = tf.sign(tf.random.stateless_uniform([n, 1, 1, channels], keys[2], -1.0, 1.0))
+            inside = ((rows_grid >= top) & (rows_grid < top + side) &
+                      (cols_grid >= left) & (cols_grid < left + side))
+            candidate = tf.clip_by_value(x0 + tf.where(inside, epsilon * signs, x_best - x0), 0.0, 1.0)
+            value = margin(candidate)
+            better = (margin_best > 0) & (value < margin_best)
+            return (i + 1, tf.where(better[:, None, None, None], candidate, x_best),
+                    tf.where(better, value, margin_best))
+
+        _, x_best, margin_best = tf.while_loop(lambda i, *rest: i < queries, body,
+                                               (tf.constant(0), x_best, margin_best))
+        return x_best, margin_best
+
+    return search
+
+
+def _run_native(model, images, labels, epsilon, queries, p_init, seed) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    stripes = rng.choice(np.float32([-epsilon, epsilon]), size=(len(images), 1, images.shape[2], images.shape[3]))
+    best = np.clip(images + stripes, 0.0, 1.0).astype(np.float32)
+    margins = true_class_margin(predict_logits(model, best), labels).astype(np.float32)
+    key = rng.integers(0, 2**62, size=2)
+    search = compiled.loop(model, "square", "margin", _build_loop)
+    done = 1  # the stripes were one query
+    while done < queries:
+        active = np.flatnonzero(margins > 0)
+        if not active.size:
+            break
+        chunk = min(CHUNK, queries - done)
+        for offset, part in enumerate(batches(active)):
+            x_best, margin_best = search(
+                tf.constant(images[part]), tf.constant(labels[part]), tf.constant(best[part]),
+                tf.constant(margins[part]), tf.constant(epsilon, tf.float32), tf.constant(done, tf.int32),
+                tf.constant(chunk, tf.int32), tf.constant(queries, tf.int32), tf.constant(p_init, tf.float32),
+                tf.constant(key + np.array([4 * offset, 0]), tf.int64))
+            best[part], margins[part] = x_best.numpy(), margin_best.numpy()
+        done += chunk
+    return enforce_ball(best, images, epsilon)
+
+
+def _run_art(model, images, labels, epsilon, queries, p_init, seed) -> np.ndarray:
+    from art.attacks.evasion import SquareAttack
+
+    attack = SquareAttack(art_classifier(model), norm=np.inf, max_iter=queries, eps=epsilon, p_init=p_init,
+                          nb_restarts=1, batch_size=BATCH_SIZE, verbose=False)
+    with numpy_seed(seed):
+        return enforce_ball(attack.generate(images, y=labels).astype(np.float32), images, epsilon)
+
+
+def square(model, images, labels, *, epsilon: float, queries: int = 1000, p_init: float = P_INIT,
+           seed: int | None = None, engine: str = "native") -> np.ndarray:
+    """Untargeted L-inf Square Attack with at most `queries` predictions per image; returns
+    adversarial images within `epsilon` of `images` in L-inf and inside [0, 1]."""
+    epsilon = check_epsilon(epsilon)
+    queries = check_count("queries", queries)
+    if not 0 < p_init <= 1:
+        raise ValueError(f"p_init must be in (0, 1], got {p_init}")
+    check_engine(engine, ENGINES)
+    images = check_images(model, images)
+    labels = check_labels(model, labels, len(images))
+    if epsilon == 0 or len(images) == 0:
+        return images.copy()
+    run = _run_art if engine == "art" else _run_native
+    return run(model, images, labels, epsilon, queries, float(p_init), seed)
+
+
+@dataclass(frozen=True)
+class Square:
+    """Square as a member of an evaluation protocol."""
+
+    queries: int = 1000
+    p_init: float = P_INIT
+    engine: str = "native"
+
+    kind = "square"
+
+    @property
+    def title(self) -> str:
+        return f"Square ({self.queries} queries)"
+
+    def scaled(self, factor: int) -> "Square":
+        return Square(self.queries * factor, self.p_init, self.engine)
+
+    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
+        return square(model, images, labels, epsilon=epsilon, queries=self.queries, p_init=self.p_init,
+                      seed=seed, engine=self.engine)
