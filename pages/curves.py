@@ -1,33 +1,45 @@
-"""Robustness curves: accuracy vs epsilon as in the paper's Fig. 3/5/7."""
+"""Robustness curves: accuracy vs epsilon as in the paper's Fig. 3/5/7, with intervals,
+the paper's protocol beside a strong one, the twin test and the checks."""
 
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from core.evaluate import AttackSettings, load_results
+from core.evaluate import PRESETS, custom_pgd, load_results, twin_test
 from core.jobs import JobError, cancel_job, job_status, start_job
 from core.tasks import get_task
-from pages.common import require_models, route_through_app, show_error
+from pages.common import (CHECK_ICONS, require_models, results_root, route_through_app, show_error,
+                          step_rule_ui)
+from pages.charts import SCALE_NOTE, curves_figure, curves_table
 
 DEFAULT_N = 200  # test images of the bundled curves
+PRESET_TITLES = {"strong": "Strong (AutoAttack protocol)", "paper": "The paper's PGD",
+                 "paper-softmax": "The paper's PGD on the softmax", "custom": "Custom PGD"}
 LOSSES = {"cross-entropy (paper)": "ce", "logit margin (Carlini-Wagner)": "margin"}
-COLOURS = {False: "#4c78a8", True: "#e45756"}
 
 
-def settings_ui(task: str):
-    """Epsilon grid, test images and attack steps; returns (epsilons, n, AttackSettings)."""
+def protocol_ui(task: str):
+    """Protocol, grid and image count; returns (epsilons, n, preset, compare with the paper's)."""
     grid = list(get_task(task).epsilons)
-    with st.expander("Evaluation settings", expanded=False):
+    name = st.segmented_control("Evaluation protocol", list(PRESET_TITLES), format_func=PRESET_TITLES.get,
+                                default="strong", key="curve_preset") or "strong"
+    if name == "custom":
+        with st.container(border=True):
+            steps = int(st.number_input("PGD steps", 1, 1000, 40, key="curve_steps"))
+            rel_stepsize = step_rule_ui(steps, key="curve_step_rule")
+            restarts = int(st.number_input("Restarts", 1, 20, 1, key="curve_restarts"))
+            loss = LOSSES[st.radio("Loss", list(LOSSES), horizontal=True, key="curve_loss")]
+        preset = custom_pgd(steps=steps, rel_stepsize=rel_stepsize, restarts=restarts, loss=loss)
+    else:
+        preset = PRESETS[name]
+        st.caption(preset.description + " Attacks: " + preset.title + ".")
+    compare = name != "paper" and st.toggle("Show the paper's protocol on the same chart", True,
+                                            key="curve_compare")
+    with st.expander("Images and ε grid", expanded=False):
         text = st.text_input("ε grid ([0, 1] scale, comma-separated)", ", ".join(f"{e:g}" for e in grid),
                              key=f"grid_{task}")
         n = int(st.number_input("Test images", 10, 100_000, DEFAULT_N, step=50, key="curve_n"))
-        steps = int(st.number_input("PGD steps", 1, 1000, 40, key="curve_steps"))
-        restarts = int(st.number_input("Restarts", 1, 20, 1, key="curve_restarts"))
-        loss = LOSSES[st.radio("Loss", list(LOSSES), horizontal=True, key="curve_loss",
-                               help="The paper used cross-entropy. Over-confident models saturate its "
-                                    "softmax and hide behind a zero gradient; the logit margin does not.")]
     try:
         epsilons = sorted({float(value) for value in text.split(",") if value.strip()})
     except ValueError:
@@ -36,44 +48,21 @@ def settings_ui(task: str):
     if not epsilons or min(epsilons) < 0 or max(epsilons) > 1:
         st.error("Every ε must be in [0, 1].")
         st.stop()
-    return epsilons, n, AttackSettings(steps=steps, restarts=restarts, loss=loss)
+    return epsilons, n, preset, compare
 
 
-def curves_figure(results: dict) -> go.Figure:
-    figure = go.Figure()
-    for spec, result in results.items():
-        rows = result["curve"]
-        colour = COLOURS[spec.attention]
-        dash = "solid" if spec.backbone == "resnet50" else "dot"
-        figure.add_trace(go.Scatter(x=[r["epsilon"] for r in rows], y=[r["accuracy"] for r in rows],
-                                    mode="lines+markers", name=spec.title, line=dict(color=colour, dash=dash)))
-        clean = next((r["accuracy"] for r in rows if r["epsilon"] == 0), None)
-        if clean is not None:
-            figure.add_hline(y=clean, line=dict(color=colour, dash="dash", width=1),
-                             annotation_text=f"clean {spec.title}", annotation_font_size=9)
-    figure.update_layout(xaxis_title="ε (L∞, [0, 1] scale)", yaxis_title="accuracy", yaxis_range=[0, 1.02],
-                         height=420, margin=dict(l=10, r=10, t=30, b=10), legend=dict(orientation="h"))
-    return figure
-
-
-def table(results: dict) -> pd.DataFrame:
-    rows = [{"model": spec.title, "ε": r["epsilon"], "ε × 255": r["epsilon_255"], "robust accuracy": r["accuracy"],
-             "attack at this ε alone": r.get("accuracy_this_epsilon", r["accuracy"]), "images": r["n"]}
-            for spec, result in results.items() for r in result["curve"]]
-    return pd.DataFrame(rows)
-
-
-def checks_ui(results: dict) -> None:
-    st.subheader("Can these numbers be trusted?")
-    st.caption("Carlini et al. (2019): an evaluation is sound only if these hold.")
-    icons = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skip": "➖"}
-    for spec, result in results.items():
-        if "checks" not in result:
-            continue
-        with st.expander(f"{spec.title}: {result['verdict']}", expanded=False):
-            for check in result["checks"]:
-                st.markdown(f"{icons[check['status']]} **{check['name']}**: {check['detail']}")
-            st.caption(f"On the first {result['checks_images']} test images.")
+def _job_arguments(selection, preset, epsilons, n, specs) -> list[str]:
+    arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
+                 "--n", str(n), "--epsilons", *map(str, epsilons), "--preset", preset.name]
+    if preset.name == "custom":
+        member = preset.attacks[0]
+        arguments += ["--steps", str(member.steps), "--rel-stepsize", repr(member.rel_stepsize),
+                      "--restarts", str(member.restarts), "--loss", member.loss]
+    if results_root(selection) is not None:
+        arguments += ["--results-root", str(results_root(selection))]
+    for spec in specs:
+        arguments += ["--model", spec.model_id]
+    return arguments
 
 
 @st.fragment(run_every=2.0)
@@ -87,6 +76,7 @@ def job_ui(key: str) -> None:
                     f"{status.fraction:.0%}" + (f", about {eta:.0f} s left" if eta else ""))
         if st.button("Cancel evaluation", key="cancel_eval"):
             cancel_job(key)
+            st.rerun()
     elif status.status == "failed":
         st.error(f"The evaluation failed: {status.message}")
         st.code(status.log_tail or "(no output)")
@@ -94,42 +84,91 @@ def job_ui(key: str) -> None:
         st.warning("Evaluation cancelled.")
     elif status.status == "done" and st.session_state.get("eval_seen") != status.started_at:
         st.session_state["eval_seen"] = status.started_at
-        st.rerun()
+        st.rerun(scope="app")
+
+
+def twins_ui(results: dict) -> None:
+    """Attentive minus vanilla on the same images, per epsilon, for each family."""
+    st.subheader("Does soft attention make the model harder to fool?")
+    shown = False
+    for spec, attentive in results.items():
+        vanilla = results.get(spec.twin()) if spec.attention else None
+        if vanilla is None:
+            continue
+        rows = twin_test(attentive, vanilla)
+        shown = True
+        st.markdown(f"**{spec.title}** minus **{spec.twin().title}**")
+        frame = pd.DataFrame([{"ε": r["epsilon"], "difference (points)": r["difference"] * 100,
+                               "95 % CI": f"{r['low'] * 100:+.1f} to {r['high'] * 100:+.1f}",
+                               "McNemar p": r["p_value"], "only attentive robust": r["a_only"],
+                               "only vanilla robust": r["b_only"]} for r in rows])
+        st.dataframe(frame, hide_index=True, width="stretch",
+                     column_config={"ε": st.column_config.NumberColumn(format="%g"),
+                                    "difference (points)": st.column_config.NumberColumn(format="%+.1f"),
+                                    "McNemar p": st.column_config.NumberColumn(format="%.3g")})
+        middle = rows[len(rows) // 2]
+        st.caption(middle["sentence"] + " Paired on the same images: the interval is Newcombe's, the p-value "
+                   "the exact McNemar test on the images where only one of the twins was fooled.")
+    if not shown:
+        st.caption("Evaluate both twins of a family with the same settings to compare them.")
+
+
+def checks_ui(results: dict) -> None:
+    st.subheader("Can these numbers be trusted?")
+    st.caption("Carlini et al. (2019) and Croce & Hein (2020): an evaluation is sound only if these hold.")
+    for spec, result in results.items():
+        if "checks" not in result:
+            continue
+        with st.expander(f"{spec.title}: {result['verdict']}", expanded=False):
+            for check in result["checks"]:
+                st.markdown(f"{CHECK_ICONS[check['status']]} **{check['name']}**: {check['detail']}")
+            st.caption(f"On the first {result['checks_images']} test images.")
 
 
 route_through_app()
 st.title("Robustness curves")
 selection, specs = require_models()
 chosen = st.multiselect("Models", specs, default=specs, format_func=lambda s: s.title, key="curve_models")
-epsilons, n, attack = settings_ui(selection.task)
+epsilons, n, preset, compare = protocol_ui(selection.task)
 data = f"synthetic {selection.task} test split"
-results = {s: r for s in chosen
-           if (r := load_results(s, data=data, n=n, epsilons=epsilons, attack=attack, root=selection.root))}
+
+
+def _load(attack):
+    found = {}
+    for spec in chosen:
+        result = load_results(spec, data=data, n=n, epsilons=epsilons, attack=attack, root=selection.root,
+                              results_root=results_root(selection))
+        if result:
+            found[spec] = result
+    return found
+
+
+results = _load(preset)
+paper = _load(PRESETS["paper"]) if compare else {}
 missing = [s for s in chosen if s not in results]
 job_key = f"evaluate-{selection.zoo}-{selection.profile}-{selection.task}"
 if missing:
     st.info(f"No saved curve for {', '.join(s.title for s in missing)} with these settings "
-            f"({n} images, {attack.steps} steps).")
+            f"({n} images, {preset.name} protocol).")
     if st.button("Run the evaluation in the background", type="primary", key="run_eval"):
-        arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
-                     "--n", str(n), "--steps", str(attack.steps), "--restarts", str(attack.restarts),
-                     "--loss", attack.loss,
-                     "--epsilons", *map(str, epsilons)]
-        for spec in missing:
-            arguments += ["--model", spec.model_id]
         try:
-            start_job("evaluate", job_key, arguments)
+            start_job("evaluate", job_key, _job_arguments(selection, preset, epsilons, n, missing))
         except JobError as error:
             show_error(error)
 job_ui(job_key)
+st.info(SCALE_NOTE, icon=":material/straighten:")
 if results:
-    st.plotly_chart(curves_figure(results), width="stretch", key="curves")
-    st.caption("Solid: ResNet-50 family, dotted: InceptionResNetV2 family; red: with soft attention. "
-               "Dashed lines: clean accuracy. Clean-misclassified images count as failures, and an image "
-               "fooled at a smaller ε counts as fooled at every larger ε (its adversarial example is "
-               "inside the larger ball too); the table also gives the attack run at each ε alone.")
-    frame = table(results)
+    st.plotly_chart(curves_figure(results, paper, value="accuracy"), width="stretch", key="curves")
+    st.caption("Shaded: 95 % Wilson interval. Solid: ResNet-50 family, dotted: InceptionResNetV2 family; "
+               "red: with soft attention; faint dashed: the paper's protocol. An image fooled at a smaller ε "
+               "counts as fooled at every larger ε (its adversarial example lies inside the larger ball too); "
+               "clean-misclassified images count as failures.")
+    if get_task(selection.task).is_binary:
+        st.plotly_chart(curves_figure(results, paper, value="auc"), width="stretch", key="auc_curves")
+        st.caption("AUC of the positive-class probability under attack, with a seeded bootstrap interval.")
+    frame = curves_table(results)
     st.dataframe(frame, hide_index=True, width="stretch")
     st.download_button("Download the table (CSV)", frame.to_csv(index=False), file_name="robustness.csv",
                        mime="text/csv", key="curves_csv")
+    twins_ui(results)
     checks_ui(results)

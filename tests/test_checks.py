@@ -1,4 +1,14 @@
+"""The honest-robustness checks (Carlini et al. 2019, Croce & Hein 2020)."""
+
+import keras
+
 from core.checks import Check, reference_epsilon, robustness_checks, verdict
+from core.evaluate import PRESETS, custom_pgd, robustness_curve
+from tests.tiny import overconfident
+
+
+def _by_name(checks):
+    return {c.name: c for c in checks}
 
 
 def test_reference_epsilon_is_the_median_nonzero():
@@ -12,45 +22,63 @@ def test_reference_epsilon_follows_the_curve_to_half_the_clean_accuracy():
     assert reference_epsilon([0, 0.01, 0.02, 0.04], curve) == 0.02
 
 
-def test_checks_on_an_undefended_model_pass(tiny, tiny_twin):
+def test_strong_checks_on_an_undefended_model_pass(tiny, tiny_twin):
     model, images, labels, _ = tiny
-    checks = robustness_checks(model, images[:32], labels[:32], epsilons=[0, 0.02, 0.05, 0.1],
-                               twin=tiny_twin, steps=10)
-    by_name = {c.name: c for c in checks}
-    assert len(checks) == 4
+    grid = [0, 0.02, 0.05, 0.1]
+    curve = robustness_curve(model, images[:32], labels[:32], epsilons=grid, attack=PRESETS["strong"])
+    checks = robustness_checks(model, images[:32], labels[:32], epsilons=grid, twin=tiny_twin, curve=curve)
+    by_name = _by_name(checks)
+    assert len(checks) == 7
     assert by_name["Accuracy falls to ~0 at a large epsilon"].status == "pass"
-    assert by_name["PGD is at least as strong as FGSM"].status == "pass"
-    assert all(c.status in ("pass", "warn") for c in checks)
-    assert all("ε =" in c.detail and "/255" in c.detail for c in checks)
+    assert by_name["The attack is at least as strong as FGSM"].status == "pass"
+    assert by_name["A gradient-free attack finds nothing the gradient attacks missed"].status == "pass"
+    assert by_name["The attack does not weaken as ε grows"].status == "skip"
+    assert all(c.status in ("pass", "warn", "skip", "info") for c in checks)
+    assert all("ε =" in c.detail and "/255" in c.detail for c in checks if c.status != "skip")
 
 
-def test_masked_gradients_fail_the_large_epsilon_check(tiny):
-    """A model whose logits are saturated gives zero gradients: PGD cannot move it."""
-    import keras
-
-    model, images, labels, _ = tiny
+def _masked_model():
+    """Saturated sigmoids: zero gradients everywhere, yet a prediction a search can move."""
     inputs = keras.Input((32, 32, 3))
     hard = keras.layers.Activation("sigmoid")(keras.layers.Rescaling(1e4, offset=-5e3)(inputs))
     x = keras.layers.GlobalAveragePooling2D(name="head_pool")(hard)
     logits = keras.layers.Dense(2, name="logits", kernel_initializer="ones")(x)
-    masked = keras.Model(inputs, keras.layers.Softmax(name="probabilities")(logits))
-    checks = robustness_checks(masked, images[:8], labels[:8] * 0, epsilons=[0.1], steps=3)
+    return keras.Model(inputs, keras.layers.Softmax(name="probabilities")(logits))
+
+
+def test_masked_gradients_fail_the_large_epsilon_check(tiny):
+    model, images, labels, _ = tiny
+    checks = robustness_checks(_masked_model(), images[:8], labels[:8] * 0, epsilons=[0.1],
+                               attack=custom_pgd(steps=3))
     assert checks[0].status == "fail" and "not trustworthy" in checks[0].detail
     assert verdict(checks).startswith("Not trustworthy")
 
 
-def test_verdict_wording():
-    assert verdict([Check("a", "pass", "")]) == "Trustworthy: every check passed."
+def test_verdict_wording_ignores_skip_and_info():
+    assert verdict([Check("a", "pass", ""), Check("b", "info", ""), Check("c", "skip", "")]) == \
+        "Trustworthy: every check passed."
     assert verdict([Check("a", "pass", ""), Check("b", "warn", "")]).startswith("Usable with care")
 
 
-def test_saturated_cross_entropy_is_diagnosed_with_the_margin_loss(tiny):
-    from tests.test_attacks import _overconfident
-
+def test_saturated_cross_entropy_is_diagnosed_and_the_strong_protocol_passes(tiny):
     model, images, labels, _ = tiny
-    checks = robustness_checks(_overconfident(model), images[:16], labels[:16], epsilons=[0.1], steps=10,
-                               rel_stepsize=0.25)
-    assert checks[0].status == "fail" and "softmax saturates" in checks[0].detail
-    fixed = robustness_checks(_overconfident(model), images[:16], labels[:16], epsilons=[0.1], steps=10,
-                              rel_stepsize=0.25, loss="margin")
-    assert fixed[0].status == "pass"
+    loud = overconfident(model)
+    grid = [0, 0.3]
+    paper = custom_pgd(steps=10, rel_stepsize=0.25)
+    curve = robustness_curve(loud, images[:16], labels[:16], epsilons=grid, attack=paper)
+    checks = _by_name(robustness_checks(loud, images[:16], labels[:16], epsilons=grid, attack=paper, curve=curve))
+    assert checks["Accuracy falls to ~0 at a large epsilon"].status == "fail"
+    assert "softmax saturates" in checks["Accuracy falls to ~0 at a large epsilon"].detail
+    assert checks["The paper's attack against a strong one"].status == "fail"
+    strong = _by_name(robustness_checks(loud, images[:16], labels[:16], epsilons=grid, attack=PRESETS["strong"]))
+    assert strong["Accuracy falls to ~0 at a large epsilon"].status == "pass"
+
+
+def test_saturation_check_reads_the_raw_accuracy_per_epsilon():
+    from core.checks import _saturation_check
+
+    rows = [{"epsilon": e, "accuracy_this_epsilon": a, "n": 100}
+            for e, a in ((0, 1.0), (0.01, 0.2), (0.02, 0.0), (0.32, 0.59))]
+    check = _saturation_check(rows, PRESETS["paper"])
+    assert check.status == "fail" and "0.0%" in check.detail and "59.0%" in check.detail
+    assert _saturation_check(rows[:3], PRESETS["paper"]).status == "pass"

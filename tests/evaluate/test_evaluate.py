@@ -1,56 +1,116 @@
-"""Robustness curves, saved results, and the committed demo zoo."""
+"""Robustness curves, presets, saved results, the twin test, and the committed demo zoo."""
 
-
+import numpy as np
 import pytest
 
 from core.data import synthetic
-from core.evaluate import AttackSettings, evaluate_model, load_results, robustness_curve, saved_results
+from core.evaluate import (PRESETS, Preset, custom_pgd, evaluate_model, load_results, robustness_curve,
+                           saved_results, text_to_flags)
 from core.models.zoo import ModelSpec, available, load_model
 from core.train import TrainConfig, train
+from tests.tiny import overconfident
 
 
-def test_curve_is_monotone_and_reaches_zero(tiny):
+def test_curve_is_monotone_reaches_zero_and_carries_intervals(tiny):
     model, images, labels, _ = tiny
-    rows = robustness_curve(model, images, labels, epsilons=[0, 0.01, 0.05, 0.5],
-                            attack=AttackSettings(steps=20))
+    rows = robustness_curve(model, images, labels, epsilons=[0, 0.01, 0.05, 0.5], attack=custom_pgd(steps=20))
     accuracies = [r["accuracy"] for r in rows]
     assert accuracies[0] >= 0.95 and accuracies[-1] <= 0.05
     assert all(a >= b for a, b in zip(accuracies, accuracies[1:]))
     assert rows[1]["epsilon_255"] == pytest.approx(2.55) and rows[0]["n"] == len(labels)
     assert all(r["accuracy"] <= r["accuracy_this_epsilon"] for r in rows)
+    for row in rows:
+        assert row["accuracy_low"] <= row["accuracy"] <= row["accuracy_high"]
+        assert text_to_flags(row["robust"]).sum() == row["robust_count"] == round(row["accuracy"] * row["n"])
+        assert row["auc_low"] <= row["auc"] <= row["auc_high"] and len(row["scores"]) == len(labels)
+    assert rows[0]["auc"] > 0.95 and rows[-1]["auc"] < 0.2  # under attack the scores flip
 
 
 def test_curve_keeps_images_fooled_at_a_smaller_epsilon(tiny):
     """An over-confident model: cross-entropy PGD from a random start loses ground at large
     epsilon; the curve still counts what was fooled inside the smaller balls."""
-    from tests.test_attacks import _overconfident
-
     model, images, labels, _ = tiny
-    rows = robustness_curve(_overconfident(model), images, labels, epsilons=[0.5, 0, 0.1],
-                            attack=AttackSettings(steps=10, rel_stepsize=0.25))
+    rows = robustness_curve(overconfident(model), images, labels, epsilons=[0.5, 0, 0.1],
+                            attack=custom_pgd(steps=10, rel_stepsize=0.25))
     assert [r["epsilon"] for r in rows] == [0, 0.1, 0.5]
     assert rows[2]["accuracy"] <= rows[1]["accuracy"] <= rows[0]["accuracy"]
 
 
-def test_evaluate_saves_json_and_csv_keyed_by_settings(tmp_path):
+def test_every_preset_runs_on_a_tiny_model(tiny):
+    model, images, labels, _ = tiny
+    results = {name: robustness_curve(model, images[:24], labels[:24], epsilons=[0, 0.03], attack=preset)
+               for name, preset in PRESETS.items()}
+    strong = results["strong"][1]
+    assert strong["accuracy"] <= results["paper"][1]["accuracy"]  # the worst case is never weaker
+    assert "accuracy_this_epsilon" in results["paper"][1] and "accuracy_this_epsilon" not in strong
+    assert set(strong["fooled_by"]) == {a.title for a in PRESETS["strong"].members_for(2)}
+    assert not any("dlr" in title for title in strong["fooled_by"])  # DLR is left out on a binary task
+
+
+def test_strong_sees_through_saturation_that_fools_the_paper_protocol(tiny):
+    model, images, labels, _ = tiny
+    loud = overconfident(model)
+    paper = robustness_curve(loud, images[:32], labels[:32], epsilons=[0.3], attack=PRESETS["paper-softmax"])
+    strong = robustness_curve(loud, images[:32], labels[:32], epsilons=[0.3], attack=PRESETS["strong"])
+    assert strong[0]["accuracy"] <= 0.05 < paper[0]["accuracy"]
+
+
+def test_presets_round_trip_and_double():
+    for preset in PRESETS.values():
+        assert Preset.from_dict(preset.to_dict()) == preset
+    doubled = PRESETS["strong"].scaled(2)
+    assert [a.steps for a in doubled.attacks[:5]] == [80, 80, 200, 200, 200]
+    assert doubled.attacks[5].queries == 2 * PRESETS["strong"].attacks[5].queries
+    with pytest.raises(ValueError, match="not an evaluation preset"):
+        Preset.from_dict({"name": "x"})
+
+
+@pytest.fixture(scope="module")
+def trained_pair(tmp_path_factory):
+    root = tmp_path_factory.mktemp("zoo")
     spec = ModelSpec("cxr", "resnet50", True)
     config = TrainConfig(max_epochs=2, synthetic_train=64, synthetic_val=16, synthetic_test=16, batch_size=16)
-    train(spec, config, root=tmp_path)
-    train(spec.twin(), config, root=tmp_path)
+    train(spec, config, root=root)
+    train(spec.twin(), config, root=root)
+    return spec, root
+
+
+def test_evaluate_saves_json_and_csv_keyed_by_settings_with_the_twin_test(trained_pair, tmp_path):
+    spec, root = trained_pair
     images, labels = synthetic.split("cxr", "test", 16, size=96)
-    attack = AttackSettings(steps=5)
-    result = evaluate_model(spec, images, labels, data="tiny", epsilons=[0, 0.01, 0.5], attack=attack,
-                            root=tmp_path)
+    attack = custom_pgd(steps=5)
+    common = dict(data="tiny", epsilons=[0, 0.01, 0.5], attack=attack, root=root, results_root=tmp_path)
+    vanilla = evaluate_model(spec.twin(), images, labels, with_checks=False, **common)
+    result = evaluate_model(spec, images, labels, **common)
+    assert result["path"].startswith(str(tmp_path))  # results can live apart from the checkpoints
     assert [r["epsilon"] for r in result["curve"]] == [0, 0.01, 0.5]
-    assert result["curve"][-1]["accuracy"] <= 0.1
-    assert len(result["checks"]) == 4 and result["verdict"]
-    assert result["checks"][3]["status"] != "skip"  # the vanilla twin was found
-    again = load_results(spec, data="tiny", n=16, epsilons=[0, 0.01, 0.5], attack=attack, root=tmp_path)
+    assert len(result["checks"]) == 7 and result["verdict"]
+    assert {c["status"] for c in result["checks"]} <= {"pass", "warn", "fail", "skip", "info"}
+    assert result["checks"][3]["status"] != "skip"  # the vanilla twin was found for transfer
+    twin = result["twin_test"]
+    assert [t["epsilon"] for t in twin] == [0, 0.01, 0.5] and all(0 <= t["p_value"] <= 1 for t in twin)
+    expected = result["curve"][1]["accuracy"] - vanilla["curve"][1]["accuracy"]
+    assert twin[1]["difference"] == pytest.approx(expected) and "McNemar p =" in twin[1]["sentence"]
+    again = load_results(spec, data="tiny", n=16, epsilons=[0, 0.01, 0.5], attack=attack, root=root,
+                         results_root=tmp_path)
     assert again["curve"] == result["curve"]
-    assert load_results(spec, data="tiny", n=16, epsilons=[0, 0.01, 0.5], root=tmp_path) is None  # 40 steps
+    assert load_results(spec, data="tiny", n=16, epsilons=[0, 0.01, 0.5], attack=PRESETS["paper"], root=root,
+                        results_root=tmp_path) is None
     csv_lines = open(result["path"].replace(".json", ".csv")).read().splitlines()
-    assert csv_lines[0] == "epsilon,epsilon_255,accuracy,accuracy_this_epsilon,n" and len(csv_lines) == 4
-    assert saved_results(spec, root=tmp_path)[0]["curve"] == result["curve"]
+    assert csv_lines[0].startswith("epsilon,epsilon_255,accuracy,accuracy_low,accuracy_high") and len(csv_lines) == 4
+    assert saved_results(spec, root=root, results_root=tmp_path)[0]["curve"] == result["curve"]
+
+
+def test_evaluate_cli_prints_intervals_and_the_twin_sentence(trained_pair, tmp_path, capsys):
+    from core.evaluate.cli import main
+
+    spec, root = trained_pair
+    code = main(["--task", "cxr", "--model", spec.twin().model_id, "--model", spec.model_id, "--n", "8",
+                 "--preset", "custom", "--steps", "3", "--epsilons", "0", "0.02", "--no-checks", "--root",
+                 str(root), "--results-root", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0 and "AUC" in out and "soft attention changes robust accuracy by" in out
+    assert "ε = 0.02 (5.1/255)" in out
 
 
 FLOORS = {"derm": 0.8, "fundus": 0.9, "cxr": 0.9}

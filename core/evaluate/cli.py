@@ -1,0 +1,104 @@
+"""python -m core.evaluate: robustness curves from the command line.
+
+    python -m core.evaluate --task derm                      the 4 demo models, strong protocol
+    python -m core.evaluate --task derm --preset paper       the paper's protocol
+    python -m core.evaluate --task cxr --profile paper --data /data/cxr14 --data-format chestxray14
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from core.attacks import LOSSES, PAPER_REL_STEPSIZE
+from core.evaluate.data import evaluation_data, training_config
+from core.evaluate.model import evaluate_model
+from core.evaluate.presets import DEFAULT_PRESET, PRESETS, custom_pgd
+from core.formatting import epsilon_text
+from core.jobs import Cancelled, ProgressWriter, run_cli
+from core.models.backbones import PROFILES
+from core.models.spec import all_specs
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core.evaluate", description="Robustness curves.")
+    parser.add_argument("--task", required=True, choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--profile", choices=list(PROFILES), default="demo")
+    parser.add_argument("--model", action="append", help="model id(s); default: every model of the task")
+    parser.add_argument("--data", default="synthetic")
+    parser.add_argument("--data-format", default="synthetic")
+    parser.add_argument("--n", type=int, help="test images (default: the whole test split)")
+    parser.add_argument("--epsilons", type=float, nargs="+", help="default: the task's paper grid")
+    parser.add_argument("--preset", choices=[*PRESETS, "custom"], default=DEFAULT_PRESET,
+                        help="strong (default): worst case over PGD, APGD and Square; paper: the paper's "
+                             "PGD; paper-softmax: the same on the softmax output; custom: PGD with --steps ...")
+    parser.add_argument("--steps", type=int, default=40, help="custom: PGD steps")
+    parser.add_argument("--rel-stepsize", type=float, default=PAPER_REL_STEPSIZE,
+                        help="custom: step as a share of epsilon (paper: 1/30; 2.5/steps reaches the edge)")
+    parser.add_argument("--restarts", type=int, default=1, help="custom: random restarts")
+    parser.add_argument("--loss", choices=list(LOSSES), default="ce", help="custom: the loss")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-checks", action="store_true")
+    parser.add_argument("--root", default="checkpoints")
+    parser.add_argument("--results-root", help="write results here (default: beside each checkpoint)")
+    parser.add_argument("--progress-file", type=Path)
+    parser.add_argument("--cancel-file", type=Path)
+    return parser
+
+
+def _preset(args):
+    if args.preset == "custom":
+        return custom_pgd(steps=args.steps, rel_stepsize=args.rel_stepsize, loss=args.loss,
+                          restarts=args.restarts, seed=args.seed)
+    from dataclasses import replace
+
+    return replace(PRESETS[args.preset], seed=args.seed)
+
+
+def _report(spec, result) -> str:
+    lines = [f"{spec.model_id} ({result['attack_title']}, {result['n']} images, {result['seconds']:.0f} s):"]
+    for row in result["curve"]:
+        auc = f"  AUC {row['auc']:.3f} [{row['auc_low']:.3f}, {row['auc_high']:.3f}]" if "auc" in row else ""
+        lines.append(f"  {epsilon_text(row['epsilon']):28s} accuracy {row['accuracy']:.3f} "
+                     f"[{row['accuracy_low']:.3f}, {row['accuracy_high']:.3f}]{auc}")
+    if "verdict" in result:
+        lines.append(f"  {result['verdict']}")
+    lines += [f"  {row['sentence']}" for row in result.get("twin_test", [])]
+    lines.append(f"  -> {result['path']}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    specs = [s for s in all_specs(args.profile, args.task) if not args.model or s.model_id in args.model]
+    if not specs:
+        parser.error(f"no model matches {args.model}")
+    attack = _preset(args)
+    writer = ProgressWriter(args.progress_file)
+    cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None
+    started = time.monotonic()
+    try:
+        for index, spec in enumerate(specs):
+            images, labels, description = evaluation_data(spec, data=args.data, data_format=args.data_format,
+                                                          n=args.n, config=training_config(spec, args.root))
+
+            def progress(done, total, index=index, spec=spec):
+                finished = index + done / total
+                eta = (time.monotonic() - started) * (len(specs) - finished) / finished
+                writer.update(model=spec.model_id, done=round(finished, 4), total=len(specs), eta_s=round(eta, 1))
+
+            result = evaluate_model(spec, images, labels, data=description, epsilons=args.epsilons, attack=attack,
+                                    with_checks=not args.no_checks, root=args.root,
+                                    results_root=args.results_root, progress=progress, cancel=cancel)
+            print(_report(spec, result), flush=True)
+    except Cancelled:
+        writer.finish("cancelled", message="cancelled by the user")
+        return 0
+    writer.finish("done", message=f"evaluated {len(specs)} model(s) in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli(main))

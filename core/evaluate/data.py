@@ -1,0 +1,45 @@
+"""The test images a model is evaluated on: the split its training held out."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+import numpy as np
+
+from core.models.spec import ModelSpec
+from core.models.zoo import CheckpointError, checkpoint_path, read_card
+
+
+def training_config(spec: ModelSpec, root="checkpoints"):
+    """The TrainConfig saved in the model's card, if there is one."""
+    from core.train import TrainConfig
+
+    try:
+        saved = read_card(checkpoint_path(spec, root=root)).get("config", {})
+    except CheckpointError:
+        return None
+    known = {f.name for f in fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in saved.items() if k in known})
+
+
+def evaluation_data(spec: ModelSpec, *, data: str = "synthetic", data_format: str = "synthetic",
+                    n: int | None = None, config=None) -> tuple[np.ndarray, np.ndarray, str]:
+    """(images, labels, description) of the test split, the first `n` images.
+
+    `config` (a TrainConfig, default: the model card's, else the defaults) fixes the split
+    fractions and seed, so a real dataset's test split is the one training held out.
+    """
+    from core.data.datasets import open_dataset, split_indices
+    from core.train import TrainConfig
+
+    config = config or training_config(spec) or TrainConfig()
+    if data_format == "synthetic":
+        from core.data import synthetic
+
+        images, labels = synthetic.split(spec.task, "test", n or config.synthetic_test, size=spec.input_size)
+        return images, labels, f"synthetic {spec.task} test split"
+    dataset = open_dataset(data, data_format, spec.task)
+    indices = split_indices(dataset, val=config.val_fraction, test=config.test_fraction, seed=config.seed)["test"]
+    indices = indices[:n] if n else indices
+    images = np.stack([dataset.image(int(i), spec.input_size) for i in indices])
+    return images, dataset.labels[indices], f"{dataset.name} test split"

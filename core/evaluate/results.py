@@ -1,0 +1,93 @@
+"""Saved results: JSON (everything, per-image flags included) and CSV (the curve) per model.
+
+    <folder>/results/<backbone>_<variant>-<key>.json / .csv
+
+<folder> is the checkpoint's folder, or the same layout under `results_root` (results the
+user computes for the read-only bundled zoo go there). <key> hashes everything that decides
+the numbers: data, image count, epsilon grid and the evaluation protocol.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+from core.atomic import write_json, write_text
+from core.evaluate.presets import Preset
+from core.models.spec import ModelSpec
+from core.models.zoo import checkpoint_path
+
+CSV_FIELDS = ["epsilon", "epsilon_255", "accuracy", "accuracy_low", "accuracy_high", "robust_count", "n",
+              "accuracy_this_epsilon", "auc", "auc_low", "auc_high"]
+
+
+def results_key(data: str, n: int, epsilons, attack: Preset) -> str:
+    """Short hash of everything that decides a curve."""
+    blob = json.dumps({"data": data, "n": n, "epsilons": [float(e) for e in epsilons],
+                       "attack": attack.to_dict()}, sort_keys=True)
+    return hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def results_folder(spec: ModelSpec, *, root="checkpoints") -> Path:
+    """`<root>/<profile>/<task>/results`."""
+    return checkpoint_path(spec, root=root).parent / "results"
+
+
+def results_path(spec: ModelSpec, key: str, *, root="checkpoints") -> Path:
+    return results_folder(spec, root=root) / f"{checkpoint_path(spec, root=root).stem}-{key}.json"
+
+
+def shards_folder(spec: ModelSpec, key: str, *, root="checkpoints") -> Path:
+    """Where the per-shard outcomes of one evaluation are kept (core.evaluate.shards)."""
+    return results_folder(spec, root=root) / "shards" / f"{checkpoint_path(spec, root=root).stem}-{key}"
+
+
+def _roots(root, results_root) -> list:
+    return [r for r in (results_root, root) if r is not None]
+
+
+def load_results(spec: ModelSpec, *, data: str, n: int, epsilons, attack: Preset, root="checkpoints",
+                 results_root=None) -> dict | None:
+    """Saved results for exactly these settings (under `results_root`, then beside the
+    checkpoint), or None."""
+    key = results_key(data, n, epsilons, attack)
+    for folder_root in _roots(root, results_root):
+        try:
+            return json.loads(results_path(spec, key, root=folder_root).read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+    return None
+
+
+def saved_results(spec: ModelSpec, *, root="checkpoints", results_root=None) -> list[dict]:
+    """Every saved result of `spec`, newest first."""
+    found = []
+    for folder_root in _roots(root, results_root):
+        stem = checkpoint_path(spec, root=folder_root).stem
+        for path in sorted(results_folder(spec, root=folder_root).glob(f"{stem}-*.json")):
+            try:
+                found.append(json.loads(path.read_text()))
+            except (OSError, json.JSONDecodeError):
+                continue
+    return sorted(found, key=lambda r: r.get("created_at", ""), reverse=True)
+
+
+def curve_csv(rows: list[dict]) -> str:
+    """The curve as CSV (no per-image columns)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def save_results(spec: ModelSpec, result: dict, *, root="checkpoints") -> Path:
+    """Write `result` (JSON) and its curve (CSV) atomically; returns the JSON path."""
+    key = results_key(result["data"], result["n"], result["epsilons"], Preset.from_dict(result["attack"]))
+    path = results_path(spec, key, root=root)
+    write_json(path, result)
+    write_text(path.with_suffix(".csv"), curve_csv(result["curve"]))
+    return path

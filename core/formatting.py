@@ -1,0 +1,29 @@
+"""How numbers read everywhere (pages, checks, CLI, reports): one function per kind."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+
+def _round(value: float, places: int) -> str:
+    text = str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def epsilon_255(epsilon: float) -> str:
+    """epsilon on the 8-bit scale, e.g. 0.005 -> "1.28/255" (half-up to 2 decimals)."""
+    return f"{_round(epsilon * 255, 2)}/255"
+
+
+def epsilon_text(epsilon: float) -> str:
+    """epsilon on both scales, e.g. "ε = 0.005 (1.28/255)"."""
+    return f"ε = {float(epsilon):g} ({epsilon_255(epsilon)})"
+
+
+def points(difference: float) -> str:
+    """A difference of proportions in percentage points with its sign, e.g. "+6.5"."""
+    return f"{difference * 100:+.1f}".replace("-", "−")
+
+
+def percent(value: float) -> str:
+    return f"{value:.1%}"

@@ -1,0 +1,125 @@
+"""Statistics for every number the tool shows: an interval for each estimate, a test for
+each difference.
+
+    proportion_ci(k, n)                 Wilson score interval (Wilson 1927)
+    paired_difference(robust_a, robust_b)
+                                        difference of two paired proportions on the same
+                                        images: Newcombe's hybrid score interval (1998,
+                                        method 10) and the exact McNemar test
+    auc(scores, labels), auc_ci(...)    ROC AUC (Mann-Whitney) with a seeded, class-
+                                        stratified percentile bootstrap interval
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats as scipy_stats
+
+
+def _z(level: float) -> float:
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    return float(scipy_stats.norm.ppf(0.5 + level / 2))
+
+
+def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for k successes in n trials: (low, high); (nan, nan) for n = 0.
+
+    centre = (k + z^2/2) / (n + z^2),  half-width = z sqrt(k (n - k) / n + z^2/4) / (n + z^2)
+    """
+    if n < 0 or not 0 <= k <= n:
+        raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
+    if n == 0:
+        return float("nan"), float("nan")
+    z = _z(level)
+    centre = (k + z * z / 2) / (n + z * z)
+    half = z * math.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def mcnemar_exact(a_only: int, b_only: int) -> float:
+    """Exact two-sided McNemar p-value: a binomial test of a_only successes in the
+    a_only + b_only discordant pairs at p = 1/2 (1.0 when there is no discordant pair)."""
+    discordant = a_only + b_only
+    if discordant == 0:
+        return 1.0
+    return float(min(1.0, 2 * scipy_stats.binom.cdf(min(a_only, b_only), discordant, 0.5)))
+
+
+def paired_difference(robust_a, robust_b, *, level: float = 0.95) -> dict:
+    """mean(a) - mean(b) for two 0/1 outcomes on the same items (e.g. attentive vs vanilla
+    robust on the same images), with Newcombe's hybrid score interval and the exact McNemar
+    p-value. Returns difference, low, high, p_value, n, a_only, b_only (and both, neither)."""
+    a = np.asarray(robust_a, bool).ravel()
+    b = np.asarray(robust_b, bool).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"paired outcomes need the same items, got {a.size} and {b.size}")
+    n = int(a.size)
+    both, a_only, b_only = int((a & b).sum()), int((a & ~b).sum()), int((~a & b).sum())
+    neither = n - both - a_only - b_only
+    result = {"n": n, "both": both, "a_only": a_only, "b_only": b_only, "neither": neither,
+              "p_value": mcnemar_exact(a_only, b_only)}
+    if n == 0:
+        return {**result, "difference": float("nan"), "low": float("nan"), "high": float("nan")}
+    p1, p2 = (both + a_only) / n, (both + b_only) / n
+    l1, u1 = proportion_ci(both + a_only, n, level)
+    l2, u2 = proportion_ci(both + b_only, n, level)
+    phi = _newcombe_phi(both, a_only, b_only, neither)
+    difference = p1 - p2
+    low = difference - math.sqrt(max(0.0, (p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2))
+    high = difference + math.sqrt(max(0.0, (p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2))
+    return {**result, "difference": difference, "low": max(-1.0, low), "high": min(1.0, high)}
+
+
+def _newcombe_phi(both: int, a_only: int, b_only: int, neither: int) -> float:
+    """The correlation term of Newcombe's method 10: (ad - bc), shrunk by n/2 towards 0
+    when positive, over sqrt of the four margins; 0 when a margin is empty."""
+    n = both + a_only + b_only + neither
+    margins = (both + a_only) * (b_only + neither) * (both + b_only) * (a_only + neither)
+    if margins == 0:
+        return 0.0
+    cross = both * neither - a_only * b_only
+    corrected = cross - n / 2 if cross > n / 2 else (cross if cross < 0 else 0.0)
+    return corrected / math.sqrt(margins)
+
+
+def auc(scores, labels) -> float:
+    """ROC AUC of `scores` for the positive class (labels 1), by Mann-Whitney: the chance a
+    random positive outscores a random negative, ties counting one half."""
+    scores = np.asarray(scores, np.float64).ravel()
+    labels = np.asarray(labels).ravel().astype(bool)
+    positives, negatives = int(labels.sum()), int((~labels).sum())
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = scipy_stats.rankdata(scores)
+    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def auc_ci(scores, labels, *, level: float = 0.95, n_boot: int = 1000, seed: int = 0) -> dict:
+    """AUC with a percentile bootstrap interval; positives and negatives are resampled
+    separately (their counts fixed), so every replicate has an AUC. Same seed, same interval.
+    Returns auc, low, high, n_boot."""
+    scores = np.asarray(scores, np.float64).ravel()
+    labels = np.asarray(labels).ravel().astype(bool)
+    point = auc(scores, labels)
+    if math.isnan(point):
+        return {"auc": point, "low": float("nan"), "high": float("nan"), "n_boot": 0}
+    _z(level)  # validates level
+    rng = np.random.default_rng(seed)
+    positive, negative = scores[labels], scores[~labels]
+    replicates = np.empty(n_boot)
+    for i in range(n_boot):
+        p = positive[rng.integers(0, len(positive), len(positive))]
+        q = negative[rng.integers(0, len(negative), len(negative))]
+        replicates[i] = _auc_two_samples(p, q)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(replicates, [tail, 100 - tail])
+    return {"auc": point, "low": float(low), "high": float(high), "n_boot": int(n_boot)}
+
+
+def _auc_two_samples(positive: np.ndarray, negative: np.ndarray) -> float:
+    ranks = scipy_stats.rankdata(np.concatenate([positive, negative]))
+    count = len(positive)
+    return float((ranks[:count].sum() - count * (count + 1) / 2) / (count * len(negative)))
