@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -34,6 +35,7 @@ def runs_root() -> Path:
     return Path(os.environ.get("ADVATTN_RUNS", PROJECT_ROOT / "runs"))
 
 KINDS = {"train": "core.train", "evaluate": "core.evaluate"}
+KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # a plain folder name: no "/", no ".." alone
 FINISHED = ("done", "failed", "cancelled")
 
 
@@ -96,6 +98,7 @@ class JobStatus:
     message: str = ""
     log_tail: str = ""
     started_at: str = ""
+    cancelling: bool = False  # a cancel was asked for and the worker has not stopped yet
 
     @property
     def running(self) -> bool:
@@ -147,7 +150,7 @@ def _tail(path: Path, lines: int = 15) -> str:
 
 def job_status(key: str, *, root: str | Path | None = None) -> JobStatus | None:
     """The job called `key`, or None if there never was one."""
-    folder = Path(root or runs_root()) / key
+    folder = Path(root or runs_root()) / check_key(key)
     job = _read(folder / "job.json")
     if not job:
         return None
@@ -158,7 +161,8 @@ def job_status(key: str, *, root: str | Path | None = None) -> JobStatus | None:
         status = "failed"
         message = "the job stopped without finishing (it crashed or was killed); see its log"
     log = _tail(folder / "log.txt")
-    return JobStatus(key, job.get("kind", "?"), status, progress, message, log, job.get("started_at", ""))
+    return JobStatus(key, job.get("kind", "?"), status, progress, message, log, job.get("started_at", ""),
+                     cancelling=status == "running" and (folder / "cancel").exists())
 
 
 def list_jobs(*, root: str | Path | None = None) -> list[JobStatus]:
@@ -168,6 +172,13 @@ def list_jobs(*, root: str | Path | None = None) -> list[JobStatus]:
     return sorted((j for j in found if j), key=lambda j: j.started_at, reverse=True)
 
 
+def check_key(key: str) -> str:
+    """A job key is a plain name (letters, digits, '.', '_', '-'): never a path."""
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key) or ".." in key:
+        raise JobError(f"a job key must be a plain name of letters, digits, '.', '_' and '-', got {key!r}")
+    return key
+
+
 def start_job(kind: str, key: str, arguments: list[str], *, root: str | Path | None = None) -> JobStatus:
     """Start `python -m core.<kind> ARGUMENTS` in the background as job `key`.
 
@@ -175,6 +186,7 @@ def start_job(kind: str, key: str, arguments: list[str], *, root: str | Path | N
     """
     if kind not in KINDS:
         raise JobError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
+    check_key(key)
     root = Path(root or runs_root())
     folder = root / key
     current = job_status(key, root=root)
@@ -211,7 +223,7 @@ def _clear(folder: Path) -> None:
 def cancel_job(key: str, *, root: str | Path | None = None, grace_s: float = 0.0) -> JobStatus:
     """Ask job `key` to stop after its current batch; after `grace_s` seconds without an end,
     terminate its process group."""
-    folder = Path(root or runs_root()) / key
+    folder = Path(root or runs_root()) / check_key(key)
     job = _read(folder / "job.json")
     if not job:
         raise JobError(f"no job called {key}")

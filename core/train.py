@@ -27,6 +27,7 @@ import numpy as np
 from core.atomic import atomic_path, write_json
 from core.data.datasets import class_weights, make_tf_dataset, open_dataset, split_indices
 from core.jobs import Cancelled, ProgressWriter, run_cli
+from core.models.backbones import PROFILES
 from core.models.spec import ModelSpec, all_specs
 
 PAPER_EPOCH_FRACTION = {"derm": 0.1}  # section 3.3: derm sees 10 % of its data per epoch
@@ -91,6 +92,10 @@ class Splits:
     steps_per_epoch: int
     description: str
     test_source: object = None  # tf.data of the test split when it is streamed
+    ood_sample: Callable | None = None  # () -> (train images, train labels, held-out images), bounded
+
+
+OOD_TRAIN, OOD_HELD_OUT = 2000, 500  # images used for the feature-space statistics (core.ood)
 
 
 def load_splits(spec: ModelSpec, config: TrainConfig) -> Splits:
@@ -111,7 +116,8 @@ def load_splits(spec: ModelSpec, config: TrainConfig) -> Splits:
         val = tf.data.Dataset.from_tensor_slices((x_val, one_hot(y_val))).batch(config.batch_size)
         steps = math.ceil(fraction * len(x_train) / config.batch_size)
         return Splits(train, val, x_test, y_test, y_train, steps,
-                      f"synthetic {spec.task} ({len(x_train)}/{len(x_val)}/{len(x_test)})")
+                      f"synthetic {spec.task} ({len(x_train)}/{len(x_val)}/{len(x_test)})",
+                      ood_sample=lambda: (x_train[:OOD_TRAIN], y_train[:OOD_TRAIN], x_val[:OOD_HELD_OUT]))
     dataset = open_dataset(config.data, config.data_format, spec.task)
     if dataset.task != spec.task:
         raise ValueError(f"{config.data} holds {dataset.task} data, but the model is for {spec.task}")
@@ -121,10 +127,17 @@ def load_splits(spec: ModelSpec, config: TrainConfig) -> Splits:
         cache_dir=config.cache_dir)
     train = stream(parts["train"], True).repeat()
     steps = max(1, math.ceil(fraction * len(parts["train"]) / config.batch_size))
+    def ood_sample():
+        rng = np.random.default_rng(config.seed)
+        chosen = rng.permutation(parts["train"])[:OOD_TRAIN]
+        held_out = rng.permutation(parts["val"])[:OOD_HELD_OUT]
+        return (np.stack([dataset.image(int(i), size) for i in chosen]), dataset.labels[chosen],
+                np.stack([dataset.image(int(i), size) for i in held_out]))
+
     return Splits(train, stream(parts["val"], False), None, dataset.labels[parts["test"]],
                   dataset.labels[parts["train"]], steps,
                   f"{dataset.name} ({len(parts['train'])}/{len(parts['val'])}/{len(parts['test'])})",
-                  test_source=stream(parts["test"], False))
+                  test_source=stream(parts["test"], False), ood_sample=ood_sample)
 
 
 # -------------------------------------------------------------------------- training
@@ -151,13 +164,16 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpo
     val_loss, val_accuracy, elapsed_s and eta_s. cancel() returning True stops the run
     after the current batch; the best checkpoint saved so far stays on disk.
     """
-    from core.models.zoo import build_model, checkpoint_path, load_checkpoint, save_checkpoint
+    from core.models.zoo import build_model, checkpoint_path, load_checkpoint, save_checkpoint, sweep_temporaries
 
-    keras.utils.set_random_seed(config.seed)
-    data = load_splits(spec, config)
     path = checkpoint_path(spec, root=root)
     state_path = resume_path(path)
     state = _read_state(state_path) if resume else None
+    if resume and state is None:
+        raise ValueError(_nothing_to_resume(spec, path))
+    sweep_temporaries(spec, root=root)  # one job per model: no write of it is running now
+    keras.utils.set_random_seed(config.seed)
+    data = load_splits(spec, config)
     with _strategy().scope():
         if state is not None:
             model = keras.models.load_model(state_path, safe_mode=True)
@@ -182,12 +198,32 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpo
         return {"status": "cancelled" if cancelled else "failed", "checkpoint": None}
     best = load_checkpoint(path)  # the best weights, as saved (early stopping restores these)
     metrics = _final_metrics(best, data, spec)
+    if data.ood_sample is not None:
+        from core import ood
+
+        train_images, train_labels, held_out = data.ood_sample()
+        ood.save(ood.fit(best, train_images, train_labels, held_out), path)
     card = tracker.card(status="cancelled" if cancelled else "done", metrics=metrics)
     save_checkpoint(best, spec, root=root, card=card)
     if not cancelled:  # finished: nothing to resume
         state_path.unlink(missing_ok=True)
         state_path.with_suffix(".json").unlink(missing_ok=True)
     return {**card, "checkpoint": str(path)}
+
+
+def _nothing_to_resume(spec: ModelSpec, path: Path) -> str:
+    """Why --resume cannot continue, said so that nothing good is overwritten by accident."""
+    from core.models.zoo import CheckpointError, read_card
+
+    try:
+        status = read_card(path).get("status") if path.is_file() else None
+    except CheckpointError:
+        status = None
+    if status == "done":
+        return (f"{spec.model_id} already finished training; there is nothing to resume. To train it again "
+                "from scratch, run without --resume (this replaces its checkpoint) or delete it first")
+    return (f"{spec.model_id} has no interrupted run to resume (no {resume_path(path).name}); "
+            "run without --resume to start one")
 
 
 def _final_metrics(model, data: Splits, spec: ModelSpec) -> dict:
@@ -319,7 +355,7 @@ def main(argv=None) -> int:
     parser.add_argument("--task", choices=["derm", "fundus", "cxr"])
     parser.add_argument("--backbone", choices=["resnet50", "inception_resnet_v2"])
     parser.add_argument("--attention", action=argparse.BooleanOptionalAction, default=True)
-    parser.add_argument("--profile", choices=["demo", "paper"], default="demo")
+    parser.add_argument("--profile", choices=list(PROFILES), default="demo")
     parser.add_argument("--demo-zoo", action="store_true",
                         help="train the 12 demo models with DEMO_ZOO_CONFIG (the bundled zoo)")
     parser.add_argument("--root", default="checkpoints", help="checkpoint folder (default: the repo's)")

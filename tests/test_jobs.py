@@ -70,3 +70,12 @@ def test_a_cli_error_is_one_line_and_a_failed_job(tmp_path):
     status = wait_for("e1", root=runs, timeout_s=120)
     assert status.status == "failed"
     assert "error: no checkpoint at" in status.log_tail and "Traceback" not in status.log_tail
+
+
+@pytest.mark.parametrize("key", ["/etc/passwd", "../escape", "a/b", "..", "", "x" * 200, "evaluate ..x"])
+def test_job_keys_are_plain_names(tmp_path, key):
+    with pytest.raises(JobError, match="plain name"):
+        start_job("train", key, [], root=tmp_path)
+    with pytest.raises(JobError, match="plain name"):
+        job_status(key, root=tmp_path)
+    assert not any(tmp_path.iterdir())

@@ -48,3 +48,23 @@ def test_no_lambda_layers():
     for folder in ("core", "pages"):
         for path in (ROOT / folder).rglob("*.py"):
             assert "layers.Lambda" not in path.read_text(), path
+
+
+def test_the_server_listens_on_this_machine_only():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+
+
+def test_the_product_points_at_no_file_outside_the_repository():
+    for path in [ROOT / "README.md", *(ROOT / "pages").rglob("*.py"), ROOT / "app.py"]:
+        assert "../shared" not in path.read_text(), path
+
+
+def test_vendored_web_component_carries_its_licence():
+    folder = ROOT / "assets" / "components" / "compare_slider"
+    licence = (folder / "LICENSE-img-comparison-slider").read_text()
+    assert "MIT License" in licence and "Copyright (c) 2019 Dmitry Snisarenko" in licence
+    sources = re.findall(r'<script src="([^"]+)"', (folder / "index.html").read_text())
+    assert sources and all((folder / source).is_file() for source in sources)  # beside it: no CDN

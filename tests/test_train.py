@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
 from core.models.zoo import ModelSpec, load_model, read_card
@@ -95,9 +96,17 @@ def test_cancel_then_resume_continues_the_history(tmp_path):
                  progress=lambda e: e["phase"] == "epoch" and epochs_done.append(e["epoch"]))
     assert card["status"] == "cancelled" and card["epochs_trained"] == 2
     load_model(SPEC, root=tmp_path)  # the best so far is loadable
+    stale = tmp_path / "demo" / "cxr" / ".resnet50_vanilla.k1ll3d.tmp.keras"
+    stale.write_bytes(b"a write interrupted by kill -9")
     resumed = train(SPEC, config, root=tmp_path, resume=True)
     assert resumed["status"] == "done" and resumed["epochs_trained"] == 3
     assert len(resumed["history"]["val_loss"]) == 3
+    assert not stale.exists()  # swept at the training start
+    assert (tmp_path / "demo" / "cxr" / "resnet50_vanilla.ood.npz").is_file()  # feature statistics saved
+    before = load_model(SPEC, root=tmp_path).get_weights()
+    with pytest.raises(ValueError, match="already finished training; there is nothing to resume"):
+        train(SPEC, config, root=tmp_path, resume=True)
+    np.testing.assert_array_equal(load_model(SPEC, root=tmp_path).get_weights()[0], before[0])  # untouched
 
 
 def test_training_streams_a_real_dataset_format(tmp_path):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,8 +88,15 @@ def _read_csv(path: Path, required: set[str]) -> list[dict]:
 
 
 def _index_images(root: Path) -> dict[str, Path]:
-    """Every image file below `root`, keyed by file stem (datasets ship several folders)."""
-    return {p.stem: p for p in sorted(root.rglob("*")) if p.suffix.lower() in IMAGE_SUFFIXES}
+    """Every image file below `root`, keyed by file stem (datasets ship several folders);
+    folders that cannot be read are passed over."""
+    found = {}
+    for folder, _, files in sorted(os.walk(root, onerror=lambda error: None)):
+        for name in sorted(files):
+            path = Path(folder) / name
+            if path.suffix.lower() in IMAGE_SUFFIXES:
+                found.setdefault(path.stem, path)
+    return found
 
 
 def _require_dir(root) -> Path:
@@ -118,9 +126,10 @@ def load_ham10000(root) -> Dataset:
     seven classes, no relabelling (paper section 3.2)."""
     root = _require_dir(root)
     task = get_task("derm")
+    metadata = _read_csv(root / "HAM10000_metadata.csv", {"lesion_id", "image_id", "dx"})  # before any indexing
     images = _index_images(root)
     rows, skipped = [], Counter()
-    for row in _read_csv(root / "HAM10000_metadata.csv", {"lesion_id", "image_id", "dx"}):
+    for row in metadata:
         dx = row["dx"].strip().lower()
         if dx not in task.classes:
             skipped["unknown label"] += 1
@@ -136,9 +145,10 @@ def load_kaggle_dr(root) -> Dataset:
     Levels 0-1 are negative, 2-4 positive (paper section 3.2); `10_left` and `10_right`
     belong to patient 10."""
     root = _require_dir(root)
+    labels = _read_csv(root / "trainLabels.csv", {"image", "level"})  # before any indexing
     images = _index_images(root)
     rows, skipped = [], Counter()
-    for row in _read_csv(root / "trainLabels.csv", {"image", "level"}):
+    for row in labels:
         try:
             level = int(row["level"])
         except ValueError:
@@ -165,9 +175,10 @@ def load_chestxray14(root) -> Dataset:
     csv_path = next((root / n for n in CXR14_CSV_NAMES if (root / n).is_file()), root / CXR14_CSV_NAMES[0])
     test_list = root / "test_list.txt"
     official_test = set(test_list.read_text().split()) if test_list.is_file() else None
+    entries = _read_csv(csv_path, {"Image Index", "Finding Labels", "Patient ID"})  # before any indexing
     images = {p.name: p for p in _index_images(root).values()}
     rows, official, skipped = [], [], Counter()
-    for row in _read_csv(csv_path, {"Image Index", "Finding Labels", "Patient ID"}):
+    for row in entries:
         findings = {f.strip() for f in row["Finding Labels"].split("|") if f.strip()}
         if not findings:
             skipped["unknown label"] += 1
@@ -236,10 +247,10 @@ def load_folder(root, task: str) -> Dataset:
     root = _require_dir(root)
     info = get_task(task)
     folders = sorted(p.name for p in root.iterdir() if p.is_dir())
-    unknown = [name for name in folders if name not in info.classes]
-    if unknown or not folders:
-        raise DatasetError(f"{root}: sub-folders must be named after the classes "
-                           f"{list(info.classes)}; found {folders}")
+    if not folders or any(name not in info.classes for name in folders):
+        # the folders found are not listed: a path typed in the UI must not reveal a directory
+        raise DatasetError(f"{root.name}: a folder dataset holds exactly one sub-folder per class, named "
+                           f"{', '.join(info.classes)}; this folder holds other sub-folders or none")
     rows = [(str(p), info.class_index(folder), str(p))
             for folder in folders for p in sorted((root / folder).iterdir())
             if p.suffix.lower() in IMAGE_SUFFIXES]
@@ -305,18 +316,27 @@ def make_tf_dataset(dataset: Dataset, indices, *, size: int, batch_size: int = 3
                     shuffle: bool = False, seed: int = 0, cache_dir=None, one_hot: bool = True):
     """A streaming tf.data pipeline of prepared (image, label) batches.
 
-    Images are decoded and prepared in worker threads with the same `Dataset.image` used
-    everywhere; with `cache_dir`, the prepared images are cached on disk after the first
-    pass, so 100k-image datasets never sit in memory and are decoded only once.
+    shuffle: every epoch draws a new seeded permutation of the WHOLE split before any image is
+    read (real metadata files are often grouped by class, so a bounded shuffle buffer would
+    feed class-skewed epochs, above all when an epoch is a fraction of the data). Images are
+    decoded and prepared in worker threads with the same `Dataset.image` used everywhere; with
+    `cache_dir`, each prepared image is kept on disk after its first read, so large datasets
+    never sit in memory and are decoded only once, in any order.
     """
     import tensorflow as tf
 
     indices = np.asarray(indices, np.int64)
     labels = dataset.labels
     num_classes = dataset.task_info.num_classes
+    cache = None
+    if cache_dir is not None:
+        key = hashlib.sha1(f"{dataset.name}|{dataset.task}|{size}|{len(dataset)}".encode()).hexdigest()[:16]
+        cache = Path(cache_dir) / f"{dataset.task}-{key}"
+        cache.mkdir(parents=True, exist_ok=True)
 
     def load(index):
-        return dataset.image(int(index), size), labels[int(index)]
+        index = int(index)
+        return _cached_image(dataset, index, size, cache), labels[index]
 
     def load_tf(index):
         image, label = tf.numpy_function(load, [index], [tf.float32, tf.int64])
@@ -325,11 +345,24 @@ def make_tf_dataset(dataset: Dataset, indices, *, size: int, batch_size: int = 3
         return image, (tf.one_hot(label, num_classes) if one_hot else label)
 
     data = tf.data.Dataset.from_tensor_slices(indices)
+    if shuffle:  # a full permutation of the indices (cheap: integers), new every epoch
+        data = data.shuffle(len(indices), seed=seed, reshuffle_each_iteration=True)
     data = data.map(load_tf, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    if cache_dir is not None:
-        key = hashlib.sha1(f"{dataset.name}|{size}|".encode() + indices.tobytes()).hexdigest()[:16]
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        data = data.cache(str(Path(cache_dir) / f"{dataset.task}-{key}"))
-    if shuffle:
-        data = data.shuffle(min(len(indices), 4096), seed=seed, reshuffle_each_iteration=True)
     return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _cached_image(dataset: Dataset, index: int, size: int, cache: Path | None) -> np.ndarray:
+    """dataset.image(index, size), kept as .npy under `cache` after its first read."""
+    if cache is None:
+        return dataset.image(index, size)
+    path = cache / f"{index}.npy"
+    try:
+        return np.load(path, allow_pickle=False)
+    except (OSError, ValueError):
+        image = dataset.image(index, size)
+        from core.atomic import atomic_path
+
+        with atomic_path(path) as temporary:
+            with open(temporary, "wb") as file:
+                np.save(file, image, allow_pickle=False)
+        return image

@@ -1,29 +1,42 @@
 """load_image: any image a clinician might hand us -> H x W x 3 float32 RGB in [0, 1].
 
 Accepts a path, `bytes`, or a binary file object holding PNG, JPEG (EXIF orientation
-honoured), TIFF, BMP, WebP (8- or 16-bit; grey, RGB, RGBA, palette, CMYK) or DICOM (via
-pydicom: modality LUT, then VOI LUT / window, MONOCHROME1 inverted, first frame of a
-multi-frame file with an ImageLoadWarning). Everything else raises ImageLoadError, a
-ValueError whose message says what to do. Oversized images are refused from their header,
-before any pixel is decoded (decompression bombs).
+honoured), TIFF, BMP, WebP, GIF (8- or 16-bit; grey, RGB, RGBA, palette, CMYK) or DICOM
+(core.data.dicom). Decoding is bounded: a file declaring more than MAX_PIXELS pixels is
+refused from its header, and a large image is reduced while it is decoded (JPEG DCT scaling,
+then an integer box reduction) to about `max_side` pixels before any float conversion.
+
+Every failure, whatever library it comes from, is an ImageLoadError (a ValueError) whose
+message says what to do. What was read but not fully used (one frame of several, a stretched
+aspect ratio, an invalid window) is reported as ImageLoadWarning, and listed in
+`read_image(...).notes`.
 """
 
 from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Union
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 MAX_FILE_BYTES = 256 * 2**20  # a 256 MiB file is far beyond any single medical image we take
 MAX_PIXELS = 50_000_000  # ~7000 x 7000; fundus and chest films are ~10 M pixels at most
+DECODE_SIDE = 1024  # decoded images are reduced to about this side: a few times the largest model input
+ASPECT_LIMIT = 4.0  # beyond 4:1 the square model input visibly distorts the image
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated file is an error, not a grey stripe
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb guard, at our limit
 
 Source = Union[str, Path, bytes, bytearray, BinaryIO]
+_EXIF_ORIENTATION = 0x0112
+# EXIF orientation -> the array operation that shows the picture upright (Pillow's exif_transpose)
+_ORIENT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
+           5: lambda a: a.transpose(1, 0, 2), 6: lambda a: np.rot90(a, -1),
+           7: lambda a: np.rot90(a, 2).transpose(1, 0, 2), 8: lambda a: np.rot90(a, 1)}
 
 
 class ImageLoadError(ValueError):
@@ -34,12 +47,46 @@ class ImageLoadWarning(UserWarning):
     """The image was read, but not all of it was used (e.g. one frame of several)."""
 
 
-def load_image(source: Source) -> np.ndarray:
-    """Read `source` into an H x W x 3 float32 RGB array in [0, 1] (see module docs)."""
+@dataclass
+class LoadedImage:
+    """An image as read: pixels, what the file said about itself, and what was not used."""
+
+    pixels: np.ndarray  # H x W x 3 float32 RGB in [0, 1]
+    name: str
+    format: str  # "PNG", "JPEG", ..., "DICOM"
+    original_size: tuple[int, int]  # (width, height) before any reduction
+    metadata: dict = field(default_factory=dict)  # DICOM: Modality, BodyPartExamined, ...
+    notes: list[str] = field(default_factory=list)  # the warnings, as sentences
+
+
+def load_image(source: Source, *, max_side: int = DECODE_SIDE) -> np.ndarray:
+    """Read `source` into an H x W x 3 float32 RGB array in [0, 1] (see module docs); each
+    note of read_image is also issued as an ImageLoadWarning."""
+    loaded = read_image(source, max_side=max_side)
+    for note in loaded.notes:
+        warnings.warn(note, ImageLoadWarning, stacklevel=2)
+    return loaded.pixels
+
+
+def read_image(source: Source, *, max_side: int = DECODE_SIDE) -> LoadedImage:
+    """Read `source` into a LoadedImage; ImageLoadError for anything unreadable."""
     data, name = _read_bytes(source)
-    if _is_dicom(data, name):
-        return _load_dicom(data, name)
-    return _load_pillow(data, name)
+    try:
+        if _is_dicom(data, name):
+            from core.data.dicom import read_dicom
+
+            loaded = read_dicom(data, name, max_side=max_side)
+        else:
+            loaded = _read_pillow(data, name, max_side)
+    except ImageLoadError:
+        raise
+    except MemoryError:
+        raise ImageLoadError(f"{name} is too large to decode in the memory available; downscale it") from None
+    except Exception as error:  # noqa: BLE001 - whatever Pillow, pydicom or a decoder raises
+        raise ImageLoadError(f"{name} could not be read ({type(error).__name__}: {error}); the file may be "
+                             "damaged or of an unsupported kind: export it again as PNG or DICOM") from None
+    _note_aspect(loaded)
+    return loaded
 
 
 def _read_bytes(source: Source) -> tuple[bytes, str]:
@@ -72,55 +119,100 @@ def _is_dicom(data: bytes, name: str) -> bool:
     return data[128:132] == b"DICM" or name.lower().endswith((".dcm", ".dicom"))
 
 
-def _check_size(width: int, height: int, name: str) -> None:
+def check_size(width: int, height: int, name: str) -> None:
+    """ImageLoadError for an empty image or one over MAX_PIXELS (said in our own words)."""
     if width <= 0 or height <= 0:
         raise ImageLoadError(f"{name} declares an empty image ({width} x {height})")
     if width * height > MAX_PIXELS:
         raise ImageLoadError(
-            f"{name} is {width} x {height} pixels, over the {MAX_PIXELS:,}-pixel safety limit "
+            f"{name} is {width} x {height} pixels, over our limit of {MAX_PIXELS // 1_000_000} million pixels "
             "(a possible decompression bomb); downscale it before loading")
 
 
-def _load_pillow(data: bytes, name: str) -> np.ndarray:
+def _note_aspect(loaded: LoadedImage) -> None:
+    width, height = loaded.original_size
+    ratio = max(width, height) / max(min(width, height), 1)
+    if ratio > ASPECT_LIMIT:
+        loaded.notes.append(f"{loaded.name} is {width} x {height} pixels ({ratio:.0f}:1); the models take a square "
+                            "image, so it is stretched: crop it to the region of interest for a faithful result")
+
+
+# ----------------------------------------------------------------------------- Pillow
+
+def _read_pillow(data: bytes, name: str, max_side: int) -> LoadedImage:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                _check_size(*image.size, name)
+                check_size(*image.size, name)
+                notes = []
+                frames = getattr(image, "n_frames", 1)
+                if frames > 1:
+                    notes.append(f"{name} has {frames} frames ({image.format}); showing the first")
+                original, orientation = image.size, image.getexif().get(_EXIF_ORIENTATION)
+                if image.format == "JPEG":
+                    image.draft(image.mode, (max_side, max_side))  # DCT scaling while decoding
                 image.load()
-                image = ImageOps.exif_transpose(image)
-                return _pillow_to_rgb(image)
+                pixels = _to_rgb(_reduce(image, max_side))
+                if orientation in _ORIENT:  # after the reduction: the file's EXIF is read before it
+                    pixels = _ORIENT[orientation](pixels)
+                return LoadedImage(np.ascontiguousarray(pixels, np.float32), name, image.format or "image",
+                                   original, {}, notes)
     except ImageLoadError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageLoadError(f"{name} is too large to decode safely ({error})") from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageLoadError(f"{name} declares more than our limit of {MAX_PIXELS // 1_000_000} million pixels "
+                             "(a possible decompression bomb); downscale it before loading") from None
     except UnidentifiedImageError:
         raise ImageLoadError(f"{name} is not an image format we can read (PNG, JPEG, TIFF, BMP, "
-                             "WebP or DICOM); is it renamed or damaged?") from None
+                             "WebP, GIF or DICOM); is it renamed or damaged?") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageLoadError(f"{name} could not be decoded ({error}); the file may be "
                              "truncated or damaged: export it again") from None
 
 
-def _pillow_to_rgb(image: Image.Image) -> np.ndarray:
-    """Any Pillow mode -> float32 RGB in [0, 1], keeping 16-bit grey precision."""
+def _reduce(image: Image.Image, max_side: int) -> Image.Image | np.ndarray:
+    """Integer box reduction so the longer side is about `max_side` (no-op for small images).
+    Modes Pillow cannot reduce (16-bit grey, palette, bilevel) are reduced in NumPy or
+    converted first; either way before any float conversion of the full image."""
+    factor = max(image.size) // max_side
+    if factor < 2:
+        return image
+    if image.mode.startswith("I;16"):
+        return block_mean(np.asarray(image), factor).astype(np.uint16)
+    if image.mode in ("P", "PA", "1"):
+        image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else
+                              ("L" if image.mode == "1" else "RGB"))
+    return image.reduce(factor)
+
+
+def block_mean(array: np.ndarray, factor: int) -> np.ndarray:
+    """Mean over factor x factor blocks of the first two axes (the edge remainder dropped)."""
+    height, width = (array.shape[0] // factor) * factor, (array.shape[1] // factor) * factor
+    blocks = array[:height, :width].reshape(height // factor, factor, width // factor, factor, *array.shape[2:])
+    return blocks.mean(axis=(1, 3))
+
+
+def _to_rgb(image) -> np.ndarray:
+    """Any Pillow mode (or a reduced 16-bit array) -> float32 RGB in [0, 1], keeping 16-bit grey."""
+    if isinstance(image, np.ndarray):  # reduced 16-bit grey
+        return grey_to_rgb(image.astype(np.float32) / 65535.0)
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N"):
-        return _grey_to_rgb(np.asarray(image, dtype=np.float32) / 65535.0)
+        return grey_to_rgb(np.asarray(image, dtype=np.float32) / 65535.0)
     if image.mode in ("I", "F"):  # 32-bit integer or float grey: no fixed range, stretch it
-        return _grey_to_rgb(_min_max(np.asarray(image, dtype=np.float32)))
+        return grey_to_rgb(min_max(np.asarray(image, dtype=np.float32)))
     if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")  # transparent areas become black, like a scan background
         background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
         image = Image.alpha_composite(background, rgba)
-    rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
-    return np.ascontiguousarray(rgb)
+    return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
 
 
-def _grey_to_rgb(grey: np.ndarray) -> np.ndarray:
+def grey_to_rgb(grey: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=-1).astype(np.float32))
 
 
-def _min_max(values: np.ndarray) -> np.ndarray:
+def min_max(values: np.ndarray) -> np.ndarray:
     values = values.astype(np.float32)
     low, high = float(np.min(values)), float(np.max(values))
     if not np.isfinite(low) or not np.isfinite(high):
@@ -128,60 +220,3 @@ def _min_max(values: np.ndarray) -> np.ndarray:
     if high <= low:
         return np.zeros_like(values)
     return (values - low) / (high - low)
-
-
-def _load_dicom(data: bytes, name: str) -> np.ndarray:
-    import pydicom
-    from pydicom.errors import InvalidDicomError
-    from pydicom.pixels import apply_modality_lut, apply_voi_lut
-    from pydicom.pixels import pixel_array as decode_pixels
-
-    try:
-        dataset = pydicom.dcmread(io.BytesIO(data), force=name.lower().endswith((".dcm", ".dicom")))
-    except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, KeyError) as error:
-        raise ImageLoadError(f"{name} is not a readable DICOM file ({error})") from None
-    if "PixelData" not in dataset:
-        raise ImageLoadError(f"{name} is a DICOM file without pixel data (a report or "
-                             "structured document?); choose an image series file")
-    rows, columns = int(dataset.get("Rows", 0)), int(dataset.get("Columns", 0))
-    _check_size(columns, rows, name)
-    frames = int(dataset.get("NumberOfFrames", 1) or 1)
-    try:
-        pixels = decode_pixels(dataset, index=0) if frames > 1 else decode_pixels(dataset)
-    except Exception as error:  # compressed syntax without a decoder, corrupt data, ...
-        syntax = getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", "unknown")
-        raise ImageLoadError(f"{name}: pixel data could not be decoded (transfer syntax "
-                             f"{syntax}: {error}); export it uncompressed") from None
-    if frames > 1:
-        warnings.warn(f"{name} has {frames} frames; showing the first", ImageLoadWarning,
-                      stacklevel=3)
-    photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2")).upper()
-    if photometric.startswith("MONOCHROME"):
-        grey = _dicom_grey(pixels, dataset, apply_modality_lut, apply_voi_lut)
-        if photometric == "MONOCHROME1":  # low values are bright: invert for display
-            grey = 1.0 - grey
-        return _grey_to_rgb(grey)
-    if photometric in ("RGB", "YBR_FULL", "YBR_FULL_422") and pixels.ndim == 3:
-        if photometric != "RGB":
-            from pydicom.pixels import convert_color_space
-
-            pixels = convert_color_space(pixels, photometric, "RGB")
-        maximum = float(2 ** int(dataset.get("BitsStored", 8)) - 1)
-        return np.clip(pixels.astype(np.float32) / maximum, 0, 1)
-    raise ImageLoadError(f"{name}: DICOM photometric interpretation {photometric} is not "
-                         "supported; export it as MONOCHROME2 or RGB")
-
-
-def _dicom_grey(pixels, dataset, apply_modality_lut, apply_voi_lut) -> np.ndarray:
-    """Modality LUT (e.g. to Hounsfield units), then the VOI LUT or window the file asks
-    for, mapped to [0, 1] by the window's own output range; without a VOI, min-max."""
-    values = np.asarray(apply_modality_lut(pixels, dataset), dtype=np.float64)
-    if "VOILUTSequence" not in dataset and "WindowCenter" not in dataset:
-        return _min_max(values)
-    windowed = np.asarray(apply_voi_lut(values, dataset), dtype=np.float32)
-    # The window's output range: what it maps the extremes of its input to.
-    extremes = np.asarray(apply_voi_lut(np.array([-1e9, 1e9]), dataset), dtype=np.float32)
-    low, high = float(extremes.min()), float(extremes.max())
-    if high <= low:
-        return _min_max(windowed)
-    return np.clip((windowed - low) / (high - low), 0.0, 1.0)

@@ -6,9 +6,9 @@ finds the feature layer by name (DESIGN.md section 7).
 
 Profiles map the paper's two families onto implementations:
 
-    family                paper profile (224 px)        demo profile (96 px, CPU-sized)
-    resnet50              keras ResNet50                compact_resnet
-    inception_resnet_v2   keras InceptionResNetV2       compact_inception_resnet
+    family                paper (224 px)             paper-native               demo (96 px, CPU-sized)
+    resnet50              keras ResNet50             keras ResNet50, 224 px     compact_resnet
+    inception_resnet_v2   keras InceptionResNetV2    InceptionResNetV2, 299 px  compact_inception_resnet
 """
 
 from __future__ import annotations
@@ -159,15 +159,19 @@ BACKBONES: dict[str, Backbone] = {
     "resnet50": Backbone("resnet50", "resnet50", 224, "conv5_block3_out", _resnet50),
     "inception_resnet_v2": Backbone(
         "inception_resnet_v2", "inception_resnet_v2", 224, "block8_9_ac", _inception_resnet_v2),
+    # Keras's native IRv2 input: the block8_9 map is 8 x 8 instead of 5 x 5 at 224 px
+    "inception_resnet_v2_299": Backbone(
+        "inception_resnet_v2_299", "inception_resnet_v2", 299, "block8_9_ac", _inception_resnet_v2),
     "compact_resnet": Backbone(
         "compact_resnet", "resnet50", 96, "stage3_block1_out", _compact_resnet),
     "compact_inception_resnet": Backbone(
         "compact_inception_resnet", "inception_resnet_v2", 96, "block8_ac", _compact_inception_resnet),
 }
 
-PROFILES: dict[str, dict[str, str]] = {
-    "paper": {"resnet50": "resnet50", "inception_resnet_v2": "inception_resnet_v2"},
+PROFILES: dict[str, dict[str, str]] = {  # the first is the default
     "demo": {"resnet50": "compact_resnet", "inception_resnet_v2": "compact_inception_resnet"},
+    "paper": {"resnet50": "resnet50", "inception_resnet_v2": "inception_resnet_v2"},  # 224 px, as the paper
+    "paper-native": {"resnet50": "resnet50", "inception_resnet_v2": "inception_resnet_v2_299"},  # 224 / 299 px
 }
 
 

@@ -2,18 +2,24 @@
 
 A checkpoint is two files side by side:
 
-    <root>/<profile>/<task>/<backbone>_<variant>.keras   the Keras model (safe_mode loadable)
-    <root>/<profile>/<task>/<backbone>_<variant>.json    its card: spec, training config,
-                                                         metrics, history, versions, date
+    <root>/<profile>/<task>/<backbone>_<variant>.keras   the Keras model (safe_mode loadable),
+                                                         with its card inside (advattn_card.json)
+    <root>/<profile>/<task>/<backbone>_<variant>.json    a copy of the card for people and tools:
+                                                         spec, training config, metrics, history,
+                                                         versions, date
 
-Both are written atomically (temporary file + rename), so a process killed at any moment
-leaves the previous checkpoint loadable.
+The model and its card are replaced as ONE file (temporary file + rename), so a process
+killed at any moment leaves the previous checkpoint, with its own card, loadable; the copy
+beside it is refreshed afterwards and the card inside the model wins if they differ.
+Temporary files an interrupted write leaves behind are swept at the next training start
+and by Delete.
 """
 
 from __future__ import annotations
 
 import json
 import platform
+import re
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,11 +34,12 @@ from core.models.spec import ModelSpec, all_specs
 __all__ = [
     "CARD_FORMAT", "CHECKPOINT_ROOT", "CheckpointError", "ModelSpec", "all_specs", "available",
     "build_model", "card_path", "checkpoint_path", "delete_checkpoint", "load_checkpoint", "load_model", "read_card",
-    "save_checkpoint",
+    "save_checkpoint", "scan", "stale_temporaries", "sweep_temporaries",
 ]
 
 CHECKPOINT_ROOT = Path(__file__).resolve().parents[2] / "checkpoints"  # the repo's checkpoints/
 CARD_FORMAT = "advattn-checkpoint/1"
+EMBEDDED_CARD = "advattn_card.json"  # the card inside the .keras archive
 
 
 class CheckpointError(ValueError):
@@ -63,14 +70,12 @@ def _versions() -> dict:
 
 def save_checkpoint(model: keras.Model, spec: ModelSpec, *, root="checkpoints",
                     card: dict | None = None) -> Path:
-    """Save `model` and its card for `spec` atomically; returns the `.keras` path.
+    """Save `model` and its card for `spec` as one atomic unit; returns the `.keras` path.
 
     `card` holds what the caller knows (training config, metrics, history); the spec,
     parameter count, library versions and creation time are added here.
     """
     path = checkpoint_path(spec, root=root)
-    with atomic_path(path) as temporary:
-        model.save(temporary)
     full_card = {
         **(card or {}),
         "format": CARD_FORMAT,
@@ -81,12 +86,20 @@ def save_checkpoint(model: keras.Model, spec: ModelSpec, *, root="checkpoints",
         "versions": _versions(),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+    with atomic_path(path) as temporary:
+        model.save(temporary)
+        with zipfile.ZipFile(temporary, "a") as archive:  # the card travels inside the model file
+            archive.writestr(EMBEDDED_CARD, json.dumps(full_card, indent=2, sort_keys=True, default=str))
     write_json(card_path(path), full_card)
     return path
 
 
 def read_card(checkpoint: str | Path) -> dict:
-    """The card of a checkpoint; CheckpointError if it is missing or unreadable."""
+    """The card of a checkpoint: the one inside the .keras file when there is one (it always
+    matches the model), else the JSON beside it; CheckpointError if neither can be read."""
+    embedded = _embedded_card(Path(checkpoint))
+    if embedded is not None:
+        return embedded
     path = card_path(checkpoint)
     try:
         card = json.loads(path.read_text(encoding="utf-8"))
@@ -98,6 +111,15 @@ def read_card(checkpoint: str | Path) -> dict:
     if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
         raise CheckpointError(f"{path} is not a card of this tool (expected format {CARD_FORMAT})")
     return card
+
+
+def _embedded_card(checkpoint: Path) -> dict | None:
+    try:
+        with zipfile.ZipFile(checkpoint) as archive:
+            card = json.loads(archive.read(EMBEDDED_CARD))
+    except (OSError, KeyError, zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return card if isinstance(card, dict) and card.get("format") == CARD_FORMAT else None
 
 
 def load_checkpoint(path: str | Path) -> keras.Model:
@@ -116,8 +138,8 @@ def load_checkpoint(path: str | Path) -> keras.Model:
     try:
         model = keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as error:  # keras raises many types for bad archives
-        raise CheckpointError(f"{path} could not be loaded ({type(error).__name__}: {error}); "
-                              "it may be corrupt or from another program: retrain it") from None
+        raise CheckpointError(f"{path.name} could not be loaded ({_first_sentence(error)}); it may be corrupt, "
+                              "truncated or made by another program: delete it and train it again") from None
     names = {layer.name for layer in model.layers}
     if not {LOGITS_LAYER, PROBABILITIES_LAYER} <= names:
         raise CheckpointError(f"{path} is a Keras model but not one of this tool's (it has no "
@@ -125,26 +147,72 @@ def load_checkpoint(path: str | Path) -> keras.Model:
     return model
 
 
+def _first_sentence(error: Exception) -> str:
+    """What went wrong, without Keras's advice to load untrusted files with safe_mode off."""
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(str(error).split()))
+    kept = " ".join(s for s in sentences if not re.search(r"(?i)safe_mode|unsafe_deserialization|trust the source", s))
+    return f"{type(error).__name__}: {kept[:300]}" if kept else type(error).__name__
+
+
 def load_model(spec: ModelSpec, *, root="checkpoints") -> keras.Model:
     """Load the checkpoint of `spec` under `root`; CheckpointError if there is none."""
     return load_checkpoint(checkpoint_path(spec, root=root))
 
 
-def delete_checkpoint(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
-    """Delete the checkpoint of `spec`, its card, resume state and saved results; returns
-    the deleted paths."""
+def stale_temporaries(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
+    """Temporary files (".<stem>.*.tmp.*") an interrupted write of `spec` left behind."""
     path = checkpoint_path(spec, root=root)
+    if not path.parent.is_dir():
+        return []
+    stems = (path.stem, path.stem + ".resume")
+    return sorted({p for stem in stems for p in path.parent.glob(f".{stem}.*.tmp.*") if p.is_file()})
+
+
+def sweep_temporaries(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
+    """Delete the stale temporaries of `spec` (call only when no write of it is running)."""
+    swept = stale_temporaries(spec, root=root)
+    for path in swept:
+        path.unlink(missing_ok=True)
+    return swept
+
+
+def delete_checkpoint(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
+    """Delete the checkpoint of `spec`, its card, resume state, saved results and stale
+    temporaries; returns the deleted paths. Only files that resolve inside the checkpoint's
+    own folder are touched: a symbolic link leading elsewhere (e.g. a linked results/) is
+    left alone."""
+    path = checkpoint_path(spec, root=root)
+    folder = path.parent.resolve()
+    results = path.parent / "results"
     candidates = [path, card_path(path), path.with_name(path.stem + ".resume.keras"),
-                  path.with_name(path.stem + ".resume.json"),
-                  *sorted((path.parent / "results").glob(f"{path.stem}-*"))]
-    deleted = [p for p in candidates if p.is_file()]
-    for p in deleted:
-        p.unlink()
+                  path.with_name(path.stem + ".resume.json"), path.with_suffix(".ood.npz"),
+                  *stale_temporaries(spec, root=root)]
+    if results.is_dir() and not results.is_symlink():
+        candidates += sorted(results.glob(f"{path.stem}-*"))
+    deleted = []
+    for candidate in candidates:
+        if candidate.is_symlink() or not candidate.is_file() or folder not in candidate.resolve().parents:
+            continue
+        candidate.unlink()
+        deleted.append(candidate)
     return deleted
 
 
-def available(profile: str = "demo", *, root="checkpoints") -> list[ModelSpec]:
-    """Specs of `profile` that have a checkpoint and a readable card under `root`."""
+def _archive_problem(path: Path) -> str | None:
+    """A cheap look at a .keras archive (its directory sits at the end, so a truncated file fails)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return f"{path.name} is not a complete Keras archive (truncated or corrupt): delete it and train it again"
+    if not {"config.json", "model.weights.h5"} <= names:
+        return f"{path.name} lacks the model's configuration or weights: delete it and train it again"
+    return None
+
+
+def scan(profile: str = "demo", *, root="checkpoints") -> list[tuple[ModelSpec, Path, str | None]]:
+    """Every checkpoint file of `profile` under `root` with the reason it cannot be used, or
+    None when its card is readable and matches (the zoo page lists the broken ones too)."""
     found = []
     for spec in all_specs(profile):
         path = checkpoint_path(spec, root=root)
@@ -152,8 +220,14 @@ def available(profile: str = "demo", *, root="checkpoints") -> list[ModelSpec]:
             continue
         try:
             card = read_card(path)
-        except CheckpointError:
-            continue
-        if card.get("spec") == spec.to_dict():
-            found.append(spec)
+            problem = _archive_problem(path) or (None if card.get("spec") == spec.to_dict()
+                                                 else "its card belongs to another model")
+        except CheckpointError as error:
+            problem = str(error)
+        found.append((spec, path, problem))
     return found
+
+
+def available(profile: str = "demo", *, root="checkpoints") -> list[ModelSpec]:
+    """Specs of `profile` that have a checkpoint and a readable, matching card under `root`."""
+    return [spec for spec, _, problem in scan(profile, root=root) if problem is None]

@@ -120,7 +120,7 @@ def test_folder_per_class(tmp_path):
     data = load_folder(tmp_path, "cxr")
     assert list(data.labels) == [0, 0, 0, 1, 1, 1]
     (tmp_path / "cats").mkdir()
-    with pytest.raises(DatasetError, match="named after the classes"):
+    with pytest.raises(DatasetError, match="one sub-folder per class, named no_pneumothorax, pneumothorax"):
         load_folder(tmp_path, "cxr")
 
 
@@ -157,3 +157,53 @@ def test_tf_dataset_streams_prepared_batches_and_caches(ham, tmp_path):
     assert any((tmp_path / "cache").iterdir())
     second = list(make_tf_dataset(data, np.arange(10), size=24, batch_size=4, cache_dir=tmp_path / "cache"))
     np.testing.assert_array_equal(second[2][0].numpy(), batches[2][0].numpy())
+
+
+def test_shuffle_is_a_seeded_full_permutation_new_every_epoch(tmp_path):
+    """Metadata grouped by class: the first batch of a shuffled epoch still mixes classes."""
+    from core.data.datasets import Dataset
+
+    labels = np.repeat([0, 1], 50)  # class-sorted, as real metadata files often are
+    items = [np.full((8, 8), 60 * (label + 1), np.uint8) for label in labels]
+    data = Dataset("fundus", "sorted", items, labels, np.arange(100).astype(object))
+    stream = make_tf_dataset(data, np.arange(100), size=8, batch_size=100, shuffle=True, seed=3, one_hot=False)
+    epochs = [next(iter(stream))[1].numpy() for _ in range(2)]  # a fresh pass = a new epoch
+    first, second = epochs
+    assert sorted(first) == sorted(labels)  # every image once
+    assert not np.array_equal(first, second)  # a new order every epoch
+    assert 0.3 < first[:10].mean() < 0.7 or 0.3 < first[:20].mean() < 0.7  # the head mixes both classes
+    again = next(iter(make_tf_dataset(data, np.arange(100), size=8, batch_size=100, shuffle=True, seed=3,
+                                      one_hot=False)))[1].numpy()
+    np.testing.assert_array_equal(again, first)  # seeded
+
+
+def test_paths_typed_in_the_ui_stay_inside_the_data_root(tmp_path, monkeypatch):
+    from core.data.paths import DataRootError, confined
+
+    root = tmp_path / "data"
+    (root / "ham").mkdir(parents=True)
+    (tmp_path / "secret").mkdir()
+    (root / "escape").symlink_to(tmp_path / "secret")
+    monkeypatch.setenv("ADVATTN_DATA_ROOT", str(root))
+    assert confined("ham") == (root / "ham").resolve()
+    assert confined(root / "ham") == (root / "ham").resolve()
+    for outside in ("/root", "/", "../secret", str(tmp_path / "secret"), "escape", "ham/../../secret"):
+        with pytest.raises(DataRootError, match="outside the data folder") as error:
+            confined(outside)
+        assert "secret" not in str(error.value).replace(outside, "")  # nothing about what lies outside
+
+
+def test_errors_name_no_folder_and_the_csv_is_checked_before_indexing(tmp_path, monkeypatch):
+    from core.data import datasets
+
+    (tmp_path / ".ssh").mkdir()
+    (tmp_path / "private").mkdir()
+    with pytest.raises(DatasetError) as error:
+        load_folder(tmp_path, "derm")
+    assert ".ssh" not in str(error.value) and "private" not in str(error.value)
+    walked = []
+    monkeypatch.setattr(datasets, "_index_images", lambda root: walked.append(root) or {})
+    for loader in (datasets.load_ham10000, datasets.load_kaggle_dr, datasets.load_chestxray14):
+        with pytest.raises(DatasetError, match="not found"):
+            loader(tmp_path)
+    assert walked == []  # no CSV, nothing indexed

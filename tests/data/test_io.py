@@ -1,6 +1,7 @@
 """load_image on every kind of input, built here in its real format."""
 
 import io
+from pathlib import Path
 import warnings
 
 import cv2
@@ -98,7 +99,7 @@ def test_decompression_bomb_is_refused_from_its_header():
     side = int(MAX_PIXELS ** 0.5) + 100
     bomb = _encode(Image.new("1", (side, side)), "PNG")  # tiny file, huge image
     assert len(bomb) < 2**20
-    with pytest.raises(ImageLoadError, match="safety limit|too large"):
+    with pytest.raises(ImageLoadError, match="our limit of 50 million pixels"):
         load_image(bomb)
 
 
@@ -163,3 +164,67 @@ def test_truncated_dicom_is_a_clear_error(tmp_path):
     truncated.write_bytes(path.read_bytes()[:-3000])
     with pytest.raises(ImageLoadError):
         load_image(truncated)
+
+
+@pytest.mark.parametrize("orientation", range(2, 9))
+def test_every_exif_orientation_matches_pillow(orientation):
+    from PIL import ImageOps
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _encode(Image.fromarray(RGB), "PNG", exif=exif.tobytes())
+    expected = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")) / 255.0
+    np.testing.assert_allclose(load_image(data), expected, atol=1e-6)
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "TIFF"])
+def test_multi_frame_gif_and_tiff_say_only_the_first_frame_is_used(fmt):
+    frames = [Image.fromarray(RGB), Image.fromarray(255 - RGB), Image.fromarray(RGB // 2)]
+    data = _encode(frames[0], fmt, save_all=True, append_images=frames[1:])
+    with pytest.warns(ImageLoadWarning, match="has 3 frames.*showing the first"):
+        image = load_image(data)
+    _check(image)
+
+
+def test_a_very_elongated_image_is_loaded_with_a_stretch_warning():
+    strip = Image.new("L", (100_000, 1), 128)
+    with pytest.warns(ImageLoadWarning, match=r"100000 x 1 pixels \(100000:1\).*stretched"):
+        image = load_image(_encode(strip, "PNG"))
+    assert image.shape[0] == 1 and image.shape[1] < 2 * 1024
+
+
+def test_large_images_are_reduced_while_decoding():
+    from core.data.io import read_image
+
+    big = Image.fromarray(np.tile(RGB, (200, 200, 1)))  # 3200 x 2400
+    for fmt in ("PNG", "JPEG"):
+        loaded = read_image(_encode(big, fmt), max_side=400)
+        assert loaded.original_size == (3200, 2400) and 400 <= max(loaded.pixels.shape[:2]) <= 800
+    grey16 = Image.fromarray(np.full((3000, 100), 40000, np.uint16))
+    reduced = read_image(_encode(grey16, "PNG"), max_side=500).pixels
+    assert reduced.shape[0] <= 1000 and reduced[0, 0, 0] == pytest.approx(40000 / 65535)  # 16 bits kept
+
+
+def test_a_7000_px_png_stays_within_memory_and_time_bounds(tmp_path):
+    """A 100 KB PNG declaring 7000 x 7000: < 600 MB extra RSS and < 5 s to load (in a fresh
+    process, so the measure is not shared with the test session)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "huge.png"
+    Image.new("RGB", (7000, 7000), (40, 90, 160)).save(path, optimize=True)
+    assert path.stat().st_size < 300_000
+    script = (  # VmHWM: this process's peak resident memory (ru_maxrss would include the parent's)
+        "import re, time\n"
+        "from core.data.io import load_image\n"
+        "peak = lambda: int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1))\n"
+        "before = peak()\n"
+        "start = time.perf_counter()\n"
+        f"image = load_image({str(path)!r})\n"
+        "seconds = time.perf_counter() - start\n"
+        "print((peak() - before) // 1024, seconds, image.shape)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         cwd=str(Path(__file__).resolve().parents[2])).stdout.split()
+    extra_mb, seconds = int(out[0]), float(out[1])
+    print(f"7000 x 7000 PNG: +{extra_mb} MB, {seconds:.2f} s")
+    assert extra_mb < 600 and seconds < 5

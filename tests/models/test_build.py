@@ -50,6 +50,15 @@ def test_paper_models_build(spec):
     assert model.get_layer(feature_layer_name(model)).output.shape[1:] == expected
 
 
+def test_paper_native_profile_runs_inception_resnet_at_299_px():
+    """Keras's native IRv2 input: block8_9's map is 8 x 8 instead of 5 x 5 (README, where we differ)."""
+    spec = ModelSpec("cxr", "inception_resnet_v2", True, "paper-native")
+    assert spec.input_size == 299 and spec.model_id == "paper-native-cxr-inception_resnet_v2-attention"
+    assert ModelSpec("cxr", "resnet50", True, "paper-native").input_size == 224
+    model = build_model(spec, weights=None)
+    assert model.get_layer(feature_layer_name(model)).output.shape[1:] == (8, 8, 2080)
+
+
 def test_attention_adds_under_1_3_percent_to_resnet50():
     """The paper (section 1): attention adds < 1.3 % parameters to ResNet-50."""
     for task in ("derm", "cxr"):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from core.models.zoo import (CheckpointError, ModelSpec, available, build_model, card_path,
-                             checkpoint_path, load_checkpoint, load_model, read_card,
-                             save_checkpoint)
+                             checkpoint_path, delete_checkpoint, load_checkpoint, load_model, read_card,
+                             save_checkpoint, scan, stale_temporaries, sweep_temporaries)
 
 SPEC = ModelSpec("derm", "resnet50", True)
 
@@ -80,9 +80,9 @@ def test_foreign_keras_model_is_refused(tmp_path):
 
 
 def test_unreadable_card_is_a_typed_error(saved, tmp_path):
-    _, _, path = saved
+    _, model, path = saved
     copy = tmp_path / path.name
-    copy.write_bytes(path.read_bytes())
+    model.save(copy)  # a plain Keras file: no card inside, so the card beside it is read
     with pytest.raises(CheckpointError, match="no card"):
         read_card(copy)
     card_path(copy).write_text("{")
@@ -91,3 +91,69 @@ def test_unreadable_card_is_a_typed_error(saved, tmp_path):
     card_path(copy).write_text(json.dumps({"format": "other"}))
     with pytest.raises(CheckpointError, match="not a card of this tool"):
         read_card(copy)
+
+
+def test_the_model_and_its_card_are_replaced_as_one_unit(tmp_path, monkeypatch, rng):
+    """A kill after the model file was replaced but before the card beside it was rewritten
+    (simulated by a failing write) still leaves the model with its own card."""
+    from core.models import zoo
+
+    first, second = build_model(SPEC), build_model(SPEC)
+    path = save_checkpoint(first, SPEC, root=tmp_path, card={"metrics": {"clean_accuracy": 0.1}})
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt("killed")
+
+    monkeypatch.setattr(zoo, "write_json", killed)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(second, SPEC, root=tmp_path, card={"metrics": {"clean_accuracy": 0.9}})
+    assert json.loads(card_path(path).read_text())["metrics"]["clean_accuracy"] == 0.1  # the copy is stale
+    assert read_card(path)["metrics"]["clean_accuracy"] == 0.9  # the card inside the model wins
+    images = rng.random((2, 96, 96, 3), dtype=np.float32)
+    np.testing.assert_array_equal(load_checkpoint(path).predict(images, verbose=0), second.predict(images, verbose=0))
+
+
+def test_stale_temporaries_are_found_and_swept(saved, tmp_path):
+    _, model, _ = saved
+    path = save_checkpoint(model, SPEC, root=tmp_path)
+    stale = [path.parent / f".{path.stem}.abc123.tmp.keras", path.parent / f".{path.stem}.resume.x1.tmp.keras"]
+    for file in stale:
+        file.write_bytes(b"half a model")
+    other = path.parent / ".inception_resnet_v2_attention.zz.tmp.keras"
+    other.write_bytes(b"another model's")
+    assert stale_temporaries(SPEC, root=tmp_path) == sorted(stale)
+    assert sweep_temporaries(SPEC, root=tmp_path) == sorted(stale) and other.exists()
+    stale[0].write_bytes(b"again")
+    assert stale[0] in delete_checkpoint(SPEC, root=tmp_path) and not path.exists()
+
+
+def test_delete_stays_inside_the_checkpoint_folder(saved, tmp_path):
+    _, model, _ = saved
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    precious = outside / f"{checkpoint_path(SPEC, root=tmp_path / 'zoo').stem}-abc.json"
+    precious.write_text("{}")
+    path = save_checkpoint(model, SPEC, root=tmp_path / "zoo")
+    (path.parent / "results").symlink_to(outside)
+    deleted = delete_checkpoint(SPEC, root=tmp_path / "zoo")
+    assert path in deleted and precious.exists()
+
+
+def test_scan_lists_broken_checkpoints_with_the_reason(saved, tmp_path):
+    _, model, _ = saved
+    path = save_checkpoint(model, SPEC, root=tmp_path)
+    path.write_bytes(path.read_bytes()[:3000])
+    [(spec, found, problem)] = scan("demo", root=tmp_path)
+    assert spec == SPEC and found == path and "truncated or corrupt" in problem
+    assert available("demo", root=tmp_path) == []
+
+
+def test_load_errors_never_advise_unsafe_loading(tmp_path):
+    inputs = keras.Input((4,))
+    logits = keras.layers.Dense(2, name="logits")(inputs)
+    outputs = keras.layers.Lambda(lambda x: x * 2, name="probabilities")(logits)
+    path = tmp_path / "lambda.keras"
+    keras.Model(inputs, outputs).save(path)
+    with pytest.raises(CheckpointError) as error:
+        load_checkpoint(path)
+    assert "safe_mode" not in str(error.value) and "unsafe" not in str(error.value)
