@@ -5,7 +5,7 @@ Run with:  .venv/bin/streamlit run app.py
 
 import streamlit as st
 
-from pages.common import sidebar_ui
+from pages.common import sidebar_ui, start_warm_up
 
 st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
 
@@ -18,7 +18,7 @@ PAGES = [
 ]
 
 navigation = st.navigation(PAGES)
-sidebar_ui()
+start_warm_up(sidebar_ui())  # load and compile the task's models in the background while the page draws
 st.sidebar.info(
     "Research and teaching tool, **not a diagnostic device**. The bundled demo images are "
     "**synthetic**: they look like their modality but are not medical data.", icon=":material/warning:")

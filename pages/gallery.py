@@ -10,7 +10,7 @@ from core.explain import overlay
 from core.explore import heatmap_gallery
 from core.models.backbones import FAMILY_TITLES
 from core.tasks import get_task
-from pages.common import load_models, require_models, route_through_app, show_error
+from pages.common import load_models, require_models, route_through_app, warn_problems
 
 
 @st.cache_data(show_spinner="Attacking the samples at every ε…", max_entries=8)
@@ -30,10 +30,10 @@ count = st.slider("Sample images", 2, 16, 4, key="gallery_count", help="The pape
 steps = st.slider("PGD steps", 1, 40, 10, key="gallery_steps")
 epsilons = list(get_task(selection.task).epsilons)
 images, labels = synthetic.split(selection.task, "test", count, size=pair[0].input_size)
-try:
-    models = load_models(selection, pair)
-except ValueError as error:
-    show_error(error, what="Loading models")
+models, problems = load_models(selection, pair)
+warn_problems(problems)
+pair = [s for s in pair if s in models]
+if not pair:
     st.stop()
 summaries = {}
 for column, spec in zip(st.columns(len(pair)), pair):

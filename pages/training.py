@@ -5,11 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from core.jobs import cancel_job, list_jobs, start_job
-from core.models.backbones import FAMILIES, FAMILY_TITLES
+from core.models.backbones import FAMILIES, FAMILY_TITLES, PROFILES
 from core.models.spec import ModelSpec
 from core.tasks import TASKS
-from core.train import TrainConfig
-from pages.common import current_selection, history_figure, route_through_app, show_error, user_root
+from core.train import DEMO_ZOO_CONFIG, TrainConfig
+from pages.charts import history_figure
+from pages.common import PROFILE_HELP, current_selection, route_through_app, show_error, user_root
 
 DATA_SOURCES = {"Synthetic demo data": "synthetic", "Dataset folder": "folder", "MedMNIST .npz file": "medmnist"}
 FOLDER_FORMATS = ["ham10000", "kaggle_dr", "chestxray14", "folder"]
@@ -20,10 +21,11 @@ def training_form_ui(default_task: str):
     paper = TrainConfig()
     with st.sidebar.form("train_form"):
         st.subheader("Train a model")
-        task = st.selectbox("Task", list(TASKS), index=list(TASKS).index(default_task), key="form_task")
+        task = st.selectbox("Task", list(TASKS), index=list(TASKS).index(default_task), key="form_task",
+                            format_func=lambda name: TASKS[name].title)
         backbone = st.selectbox("Backbone", FAMILIES, format_func=FAMILY_TITLES.get, key="form_backbone")
         attention = st.toggle("Soft attention", True, key="form_attention")
-        profile = st.radio("Profile", ["demo", "paper"], horizontal=True, key="form_profile")
+        profile = st.radio("Profile", list(PROFILES), horizontal=True, key="form_profile", help=PROFILE_HELP)
         source = DATA_SOURCES[st.selectbox("Data", list(DATA_SOURCES), key="form_source")]
         path, data_format, synthetic_train = "synthetic", "synthetic", paper.synthetic_train
         if source == "synthetic":
@@ -37,12 +39,15 @@ def training_form_ui(default_task: str):
         st.caption("Hyper-parameters: the paper's (section 3.3) by default")
         learning_rate = st.number_input("Adam learning rate", 1e-6, 1.0, paper.learning_rate, format="%.4f")
         adam_epsilon = st.number_input("Adam epsilon", 1e-8, 1.0, paper.adam_epsilon, format="%.3f")
-        max_epochs = st.number_input("Max epochs", 1, 1000, 20 if profile == "demo" else paper.max_epochs)
-        patience = st.number_input("Early-stopping patience", 0, 1000, paper.patience)
+        demo = DEMO_ZOO_CONFIG
+        max_epochs = st.number_input("Max epochs", 1, 1000, demo.max_epochs if profile == "demo" else paper.max_epochs)
+        patience = st.number_input("Early-stopping patience (epochs without improvement)", 0, 1000,
+                                   demo.patience if profile == "demo" else paper.patience,
+                                   help="The paper's 40 with at most 300 epochs; the demo zoo used 6 of 30.")
         batch_size = st.number_input("Batch size", 1, 1024, paper.batch_size)
         class_weighting = st.checkbox("Inverse-frequency class weights", paper.class_weighting)
         weights = None
-        if profile == "paper":
+        if profile != "demo":
             choice = st.text_input("Backbone weights: 'imagenet', a no-top weights file, or empty for random",
                                    "imagenet", key="form_weights")
             weights = choice.strip() or None
@@ -83,12 +88,17 @@ def jobs_ui() -> None:
         with st.container(border=True):
             p = job.progress
             st.markdown(f"**{job.key.removeprefix('train-')}** · {job.status} · started {job.started_at}")
-            if job.running:
+            if job.running and job.cancelling:
+                st.progress(job.fraction, text="Cancelling: the run stops after its current batch…")
+            elif job.running and "epoch" not in p:
+                st.progress(0.0, text="Starting: loading the data and building the model…")
+            elif job.running:
                 eta = p.get("eta_s")
-                st.progress(job.fraction, text=f"epoch {p.get('epoch', 0)}/{p.get('epochs', '?')}, step "
+                st.progress(job.fraction, text=f"epoch {p['epoch']}/{p.get('epochs', '?')}, step "
                             f"{p.get('step', 0)}/{p.get('steps', '?')}" + (f", at most {eta:.0f} s left" if eta else ""))
-                if st.button("Cancel", key=f"cancel_{job.key}"):
-                    cancel_job(job.key)
+            if job.running and not job.cancelling and st.button("Cancel", key=f"cancel_{job.key}"):
+                cancel_job(job.key)
+                st.rerun(scope="app")  # the whole page: no stale "already running" message stays
             elif job.status == "failed":
                 st.error(f"Failed: {job.message}")
                 st.code(job.log_tail or "(no output)")

@@ -6,11 +6,13 @@ import pandas as pd
 import streamlit as st
 
 from core.evaluate import saved_results
-from core.models.zoo import checkpoint_path, delete_checkpoint, read_card
-from pages.common import history_figure, require_models, route_through_app, show_error
+from core.formatting import epsilon_255
+from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
+from pages.charts import history_figure
+from pages.common import current_selection, incomplete_note, require_models, results_root, route_through_app
 
 
-def card_ui(spec, card: dict, twin_parameters: int | None, root) -> None:
+def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=None) -> None:
     metrics = card.get("metrics", {})
     columns = st.columns(4)
     columns[0].metric("Parameters", f"{card['parameters']:,}")
@@ -23,13 +25,16 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root) -> None:
     columns[3].metric("Epochs", f"{card.get('epochs_trained', '?')} (best {card.get('best_epoch', '?')})")
     st.caption(f"Backbone init: {card.get('backbone_init', '?')} · created {card.get('created_at', '?')} · "
                f"TensorFlow {card.get('versions', {}).get('tensorflow', '?')}")
-    results = saved_results(spec, root=root)
+    results = saved_results(spec, root=root, results_root=user_results)
     if results:
         latest = results[0]
-        frame = pd.DataFrame(latest["curve"])[["epsilon", "epsilon_255", "accuracy"]]
-        st.markdown(f"Robust accuracy ({latest['n']} images, {latest['attack']['steps']}-step PGD): "
+        frame = pd.DataFrame([{"ε": r["epsilon"], "ε × 255": epsilon_255(r["epsilon"]), "robust accuracy": r["accuracy"],
+                               "95 % CI": f"{r['accuracy_low']:.2f}–{r['accuracy_high']:.2f}"}
+                              for r in latest["curve"] if "accuracy_low" in r])
+        st.markdown(f"Robust accuracy ({latest['n']} images, {latest.get('preset', 'custom')} protocol): "
                     f"{latest.get('verdict', '')}")
-        st.dataframe(frame.set_index("epsilon").T, width="stretch")
+        if not frame.empty:
+            st.dataframe(frame, hide_index=True, width="stretch")
     if card.get("history"):
         st.plotly_chart(history_figure(card["history"]), width="stretch", key=f"zoo_history_{spec.model_id}")
     with st.expander("Training configuration"):
@@ -44,19 +49,31 @@ def delete_ui(spec, root) -> None:
         st.rerun()
 
 
+def broken_ui(selection) -> None:
+    """Checkpoints that cannot be used, each with the reason (and Delete for the user's own)."""
+    for spec, path, problem in scan(selection.profile, root=selection.root):
+        if problem is None or spec.task != selection.task:
+            continue
+        with st.container(border=True):
+            st.error(f"{spec.title} ({path.name}) cannot be used: {problem}", icon=":material/report:")
+            if selection.zoo == "user":
+                delete_ui(spec, selection.root)
+
+
 route_through_app()
 st.title("Model zoo")
-selection, specs = require_models()
-cards = {}
-for spec in specs:
-    try:
-        cards[spec] = read_card(checkpoint_path(spec, root=selection.root))
-    except ValueError as error:
-        show_error(error, what=spec.model_id)
+selection = current_selection()
+broken_ui(selection)
+selection, specs = require_models(warn_broken=False)
+cards = {spec: read_card(checkpoint_path(spec, root=selection.root)) for spec in specs}  # readable: available()
 parameters = {spec.model_id: card["parameters"] for spec, card in cards.items()}
 for spec, card in cards.items():
-    with st.expander(f"{spec.title} · {spec.model_id}", expanded=True):
-        card_ui(spec, card, parameters.get(spec.twin().model_id) if spec.attention else None, selection.root)
+    status = "" if card.get("status", "done") == "done" else f" · incomplete run ({card['status']})"
+    with st.expander(f"{spec.title} · {spec.model_id}{status}", expanded=True):
+        if status:
+            st.warning(incomplete_note(card), icon=":material/hourglass_empty:")
+        card_ui(spec, card, parameters.get(spec.twin().model_id) if spec.attention else None, selection.root,
+                results_root(selection))
         if selection.zoo == "user":
             delete_ui(spec, selection.root)
 if selection.zoo == "bundled":

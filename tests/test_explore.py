@@ -24,6 +24,12 @@ def test_explore_reports_every_model(pair):
     assert result.outcomes["demo-cxr-resnet50-vanilla"].clean_attention is None
     report = result.report()
     assert report["epsilon_255"] == pytest.approx(7.65) and len(report["models"]) == 2
+    first = report["models"][0]
+    assert {"perceptibility", "saliency_shift", "linf_255", "out_of_distribution"} <= set(first)
+    assert "minimal_flipping_epsilon" not in first  # only once it was searched
+    attentive.minimal_epsilon, attentive.minimal_epsilon_searched = 0.004, True
+    assert attentive.report()["minimal_flipping_epsilon"] == 0.004
+    assert attentive.report()["minimal_flipping_epsilon_255"] == "1.02/255"
 
 
 def test_transfer_applies_the_vanilla_perturbation(pair):
@@ -42,3 +48,59 @@ def test_heatmap_gallery_rows_per_epsilon(pair):
     assert gallery["clean_cams"].shape == (3, 96, 96) and len(gallery["epsilons"]) == 2
     assert gallery["epsilons"][0]["pearson"] == pytest.approx(1.0)  # epsilon 0: same maps
     assert {"top20_iou", "centre_shift_px", "accuracy"} <= set(gallery["epsilons"][1])
+
+
+def _threshold_model(threshold: float):
+    """Predicts class 1 when the image's mean brightness exceeds `threshold`: an L-inf attack
+    that brightens every pixel by eps flips a darker image exactly at eps = threshold - mean."""
+    import keras
+
+    inputs = keras.Input((8, 8, 3), name="image")
+    mean = keras.layers.GlobalAveragePooling2D(name="head_pool")(inputs)
+    logits = keras.layers.Dense(2, name="logits")(mean)
+    model = keras.Model(inputs, keras.layers.Softmax(name="probabilities")(logits), name="demo_cxr_threshold")
+    model.get_layer("logits").set_weights([np.array([[0.0, 100.0]] * 3, np.float32) / 3,
+                                           np.array([0.0, -100.0 * threshold], np.float32)])
+    return model
+
+
+def test_minimal_epsilon_finds_the_known_flip_point():
+    from core.attacks import pgd, predict
+    from core.explore import DEFAULT_TOLERANCE, minimal_epsilon
+
+    model = _threshold_model(0.5)
+    image = np.full((8, 8, 3), 0.5 - 0.0123, np.float32)  # flips at eps = 0.0123
+    found = minimal_epsilon(model, image, max_epsilon=0.1)
+    tolerance = DEFAULT_TOLERANCE
+    assert found == pytest.approx(np.ceil(0.0123 / tolerance) * tolerance)
+
+    def flips(eps):
+        adversarial = pgd(model, image[None], np.array([0]), epsilon=eps, steps=20, rel_stepsize=2.5 / 20, seed=0)
+        return predict(model, adversarial)[0].argmax() == 1
+
+    assert flips(found) and not flips(found - tolerance)
+    assert minimal_epsilon(model, image, max_epsilon=0.01) is None  # holds at the largest radius
+    assert minimal_epsilon(model, image, label=1, max_epsilon=0.1) == 0.0  # already wrong
+    assert minimal_epsilon(model, np.full((8, 8, 3), 0.1, np.float32)) is None  # needs 0.4: over cxr's 0.32
+    assert minimal_epsilon(model, np.full((8, 8, 3), 0.3, np.float32)) == pytest.approx(0.2, abs=DEFAULT_TOLERANCE)
+
+
+def test_minimal_epsilon_refuses_bad_settings():
+    from core.explore import minimal_epsilon
+
+    model = _threshold_model(0.5)
+    image = np.zeros((8, 8, 3), np.float32)
+    with pytest.raises(ValueError, match="tolerance must be positive"):
+        minimal_epsilon(model, image, tolerance=0, max_epsilon=0.1)
+    with pytest.raises(ValueError, match=r"max_epsilon must be in \(0, 1\]"):
+        minimal_epsilon(model, image, max_epsilon=2)
+
+
+def test_perceptibility_of_a_perturbation():
+    from core.explore import perceptibility
+
+    image = np.random.default_rng(3).random((32, 32, 3)).astype(np.float32)
+    assert perceptibility(image, image) == {"ssim": 1.0, "psnr_db": float("inf")}
+    noisy = np.clip(image + 0.01, 0, 1)
+    result = perceptibility(image, noisy)
+    assert 0.9 < result["ssim"] < 1.0 and 38 < result["psnr_db"] < 45  # 20 log10(1 / ~0.01)

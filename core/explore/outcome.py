@@ -1,0 +1,93 @@
+"""What the explorer shows for one image: per model, before and after the attack."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.formatting import epsilon_255
+from core.models.spec import ModelSpec
+
+
+@dataclass
+class ModelOutcome:
+    """One model's view of one attacked image."""
+
+    spec: ModelSpec
+    clean_probabilities: np.ndarray  # (classes,)
+    adversarial_probabilities: np.ndarray
+    adversarial: np.ndarray  # S x S x 3 in [0, 1]
+    perturbation: np.ndarray  # adversarial - clean
+    clean_cam: np.ndarray  # S x S in [0, 1], the chosen saliency method
+    adversarial_cam: np.ndarray
+    cam_shift: dict  # core.explain.compare of the two maps
+    perceptibility: dict  # SSIM and PSNR of the adversarial image against the clean one
+    clean_attention: np.ndarray | None = None  # attentive models only
+    adversarial_attention: np.ndarray | None = None
+    transferred_from: str | None = None  # model id whose perturbation was applied
+    ood: dict | None = None  # core.ood.Assessment.to_dict() of the input
+    minimal_epsilon: float | None = None  # filled in on request (core.explore.minimal_epsilon)
+    minimal_epsilon_searched: bool = False
+
+    @property
+    def clean_class(self) -> int:
+        return int(self.clean_probabilities.argmax())
+
+    @property
+    def adversarial_class(self) -> int:
+        return int(self.adversarial_probabilities.argmax())
+
+    @property
+    def flipped(self) -> bool:
+        return self.clean_class != self.adversarial_class
+
+    @property
+    def linf(self) -> float:
+        return float(np.abs(self.perturbation).max())
+
+    @property
+    def l2(self) -> float:
+        return float(np.sqrt((self.perturbation.astype(np.float64) ** 2).sum()))
+
+    def report(self) -> dict:
+        """JSON-ready summary: everything the grid shows, in numbers (no images)."""
+        classes = self.spec.task_info.classes
+        report = {
+            "model": self.spec.model_id, "title": self.spec.title,
+            "clean": {c: float(p) for c, p in zip(classes, self.clean_probabilities)},
+            "adversarial": {c: float(p) for c, p in zip(classes, self.adversarial_probabilities)},
+            "clean_prediction": classes[self.clean_class],
+            "adversarial_prediction": classes[self.adversarial_class],
+            "flipped": self.flipped, "linf": self.linf, "linf_255": epsilon_255(self.linf), "l2": self.l2,
+            "perceptibility": self.perceptibility, "saliency_shift": self.cam_shift,
+            "transferred_from": self.transferred_from, "out_of_distribution": self.ood,
+        }
+        if self.minimal_epsilon_searched:
+            report["minimal_flipping_epsilon"] = self.minimal_epsilon
+            report["minimal_flipping_epsilon_255"] = (None if self.minimal_epsilon is None
+                                                      else epsilon_255(self.minimal_epsilon))
+        return report
+
+
+@dataclass
+class Exploration:
+    """The result of `explore`: settings, image, and one outcome per model."""
+
+    image: np.ndarray
+    label: int | None  # true class if known; else each model's own prediction was attacked
+    epsilon: float
+    steps: int
+    rel_stepsize: float
+    loss: str
+    restarts: int
+    seed: int
+    transfer: bool
+    method: str = "grad_cam"
+    outcomes: dict[str, ModelOutcome] = field(default_factory=dict)  # by model id
+
+    def report(self) -> dict:
+        return {"epsilon": self.epsilon, "epsilon_255": self.epsilon * 255, "steps": self.steps,
+                "rel_stepsize": self.rel_stepsize, "loss": self.loss, "restarts": self.restarts, "seed": self.seed,
+                "transfer": self.transfer, "saliency_method": self.method, "true_label": self.label,
+                "models": [o.report() for o in self.outcomes.values()]}

@@ -1,0 +1,63 @@
+"""explore: one image attacked on every model of a task, everything a page draws."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.attacks import PAPER_REL_STEPSIZE, pgd, predict
+from core.explain import METHODS, attention_map, compare
+from core.explore.outcome import Exploration, ModelOutcome
+from core.models.build import has_attention
+from core.models.spec import ModelSpec
+
+
+def perceptibility(clean: np.ndarray, adversarial: np.ndarray) -> dict:
+    """How visible the perturbation is: SSIM (Wang et al. 2004) and PSNR in dB of the
+    adversarial image against the clean one (scikit-image; PSNR is inf when they are equal)."""
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    clean, adversarial = clean.astype(np.float64), adversarial.astype(np.float64)
+    if np.array_equal(clean, adversarial):
+        return {"ssim": 1.0, "psnr_db": float("inf")}
+    return {"ssim": float(structural_similarity(clean, adversarial, channel_axis=-1, data_range=1.0)),
+            "psnr_db": float(peak_signal_noise_ratio(clean, adversarial, data_range=1.0))}
+
+
+def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: float, label: int | None = None,
+            steps: int = 10, rel_stepsize: float = PAPER_REL_STEPSIZE, loss: str = "ce", restarts: int = 1,
+            seed: int = 0, transfer: bool = False, method: str = "grad_cam",
+            ood: dict | None = None) -> Exploration:
+    """Attack `image` (S x S x 3 in [0, 1]) on every model with L-inf PGD.
+
+    label: the true class; None attacks each model's own clean prediction. transfer: the
+    attentive models receive the perturbation crafted on their vanilla twin (when the twin
+    is among `models`) instead of their own. The saliency `method` (core.explain.METHODS)
+    explains the clean prediction on the clean image and the adversarial prediction on the
+    adversarial one. ood: {model id: core.ood.Assessment dict} of the input, reported as is.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    result = Exploration(image, label, float(epsilon), int(steps), float(rel_stepsize), loss, int(restarts),
+                         int(seed), bool(transfer), method)
+    batch = image[None].astype(np.float32)
+    ordered = sorted(models.items(), key=lambda item: item[0].attention)  # vanilla first: transfer sources
+    for spec, model in ordered:
+        clean = predict(model, batch)[0]
+        target = int(clean.argmax()) if label is None else int(label)
+        source = result.outcomes.get(spec.twin().model_id) if transfer and spec.attention else None
+        if source is not None:
+            adversarial = source.adversarial[None]
+        else:
+            adversarial = pgd(model, batch, np.array([target]), epsilon=epsilon, steps=steps,
+                              rel_stepsize=rel_stepsize, loss=loss, restarts=restarts, seed=seed)
+        adversarial_probabilities = predict(model, adversarial)[0]
+        both = np.concatenate([batch, adversarial])
+        maps = METHODS[method].fn(model, both, [int(clean.argmax()), int(adversarial_probabilities.argmax())])
+        attention = attention_map(model, both) if has_attention(model) else None
+        result.outcomes[spec.model_id] = ModelOutcome(
+            spec, clean, adversarial_probabilities, adversarial[0], adversarial[0] - image,
+            maps[0], maps[1], compare(maps[0], maps[1]), perceptibility(image, adversarial[0]),
+            None if attention is None else attention[0], None if attention is None else attention[1],
+            transferred_from=source.spec.model_id if source is not None else None,
+            ood=(ood or {}).get(spec.model_id))
+    return result
