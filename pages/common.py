@@ -214,6 +214,47 @@ def incomplete_runs(selection: Selection, specs) -> dict:
     return found
 
 
+def _audits(selection: "Selection", specs) -> dict:
+    from core.explain.audit import load_audit
+
+    return {spec: audit for spec in specs if (audit := load_audit(spec, root=selection.root))}
+
+
+def method_badges(selection: "Selection", specs) -> dict:
+    """{method id: "Sanity check passed on 4/4 models · deletion/insertion better than random on 3/4"}."""
+    audits = _audits(selection, specs)
+    if not audits:
+        return {}
+    badges = {}
+    for method in {m for audit in audits.values() for m in audit["methods"]}:
+        results = [a["methods"][method] for a in audits.values() if method in a["methods"]]
+        sane = sum(r["sanity"]["status"] == "pass" for r in results)
+        faithful = sum(r["faithfulness"]["status"] == "pass" for r in results)
+        icon = ":material/check_circle:" if sane == len(results) else ":material/cancel:"
+        badges[method] = (f"{icon} sanity check passed on {sane}/{len(results)} models · deletion/insertion "
+                          f"better than random on {faithful}/{len(results)}")
+    return badges
+
+
+def audit_table(selection: "Selection", specs):
+    """The saved audits of `specs` as one table, or None."""
+    import pandas as pd
+
+    from core.explain import METHODS
+
+    audits = _audits(selection, specs)
+    if not audits:
+        return None
+    return pd.DataFrame([{"model": spec.title, "method": METHODS[m].title if m in METHODS else m,
+                          "sanity (ρ after randomising all)": r["sanity"]["final"], "sanity": r["sanity"]["status"],
+                          "deletion (random)": f"{r['faithfulness']['deletion']:.3f} "
+                                               f"({r['faithfulness']['deletion_random']:.3f})",
+                          "insertion (random)": f"{r['faithfulness']['insertion']:.3f} "
+                                                f"({r['faithfulness']['insertion_random']:.3f})",
+                          "energy in top 20 %": r["energy_in_top20"]["mean"]}
+                         for spec, audit in audits.items() for m, r in audit["methods"].items()])
+
+
 def warn_problems(problems: dict) -> None:
     """One warning per model that could not be loaded (the others carry on)."""
     for spec, problem in problems.items():

@@ -8,8 +8,8 @@ from core.data import synthetic
 from core.data.paths import confined
 from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
 from core.tasks import get_task
-from pages.common import (epsilon_label, epsilon_ui, incomplete_runs, load_models, ood_assessments, require_models,
-                          route_through_app, show_error, step_rule_ui, warn_problems)
+from pages.common import (epsilon_label, epsilon_ui, incomplete_runs, load_models, method_badges, ood_assessments,
+                          require_models, route_through_app, show_error, step_rule_ui, warn_problems)
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]
 SOURCES = ["Synthetic gallery", "Real photographs", "Upload", "Dataset sample"]
@@ -111,7 +111,7 @@ def image_ui(task: str, size: int) -> dict | None:
         return None
 
 
-def settings_ui(task: str) -> dict:
+def settings_ui(task: str, badges: dict) -> dict:
     """Epsilon and the attack's settings; returns explore() keyword arguments."""
     from core.attacks import LOSS_TITLES
     from core.explain import METHODS
@@ -125,8 +125,10 @@ def settings_ui(task: str) -> dict:
                              "saturates; the Carlini-Wagner logit margin does not.")
     restarts = st.slider("Random restarts (worst case kept)", 1, 5, 1, key="restarts")
     method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
-                          key="explorer_method", help="What the heatmaps show (see the heatmap gallery for the "
-                                                      "sanity checks of each method).")
+                          key="explorer_method", help="What the heatmaps show (the heatmap gallery audits each "
+                                                      "method: sanity check, deletion/insertion).")
+    if badges.get(method):
+        st.caption(badges[method])
     transfer = st.toggle("Transfer: attack the attentive models with their vanilla twin's perturbation",
                          key="transfer")
     seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
@@ -174,7 +176,7 @@ left, right = st.columns([3, 2])
 with left:
     picked = image_ui(selection.task, specs[0].input_size)
 with right:
-    settings = settings_ui(selection.task)
+    settings = settings_ui(selection.task, method_badges(selection, specs))
 if picked is None:
     st.stop()
 picked["task"] = selection.task

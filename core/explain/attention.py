@@ -3,15 +3,24 @@ the weight the block puts on each position of the feature map, upsampled to the 
 
 from __future__ import annotations
 
-import weakref
-
 import numpy as np
 import tensorflow as tf
 
-from core.explain.gradcam import upsample_and_scale
+from core.explain.maps import check_images, compiled, upsample_and_scale
 from core.models.build import ATTENTION_LAYER, has_attention
 
-_compiled: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+def _summed_maps(model):
+    import keras
+
+    _, head_maps = model.get_layer(ATTENTION_LAYER).output
+    sub = keras.Model(model.inputs, head_maps)
+
+    @tf.function(input_signature=[tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)])
+    def summed(x):
+        return tf.reduce_sum(sub(x, training=False), axis=-1)  # alpha = sum_k a_k
+
+    return summed
 
 
 def attention_map(model, images) -> np.ndarray:
@@ -22,17 +31,6 @@ def attention_map(model, images) -> np.ndarray:
     if not has_attention(model):
         raise ValueError(f"model {model.name!r} has no soft-attention block; "
                          "attention maps exist only for attentive models")
-    if model not in _compiled:
-        import keras
-
-        _, head_maps = model.get_layer(ATTENTION_LAYER).output
-        sub = keras.Model(model.inputs, head_maps)
-        spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
-
-        @tf.function(input_signature=[spec])
-        def summed_maps(x):
-            return tf.reduce_sum(sub(x, training=False), axis=-1)  # alpha = sum_k a_k
-
-        _compiled[model] = summed_maps
-    images = np.asarray(images, np.float32)
-    return upsample_and_scale(_compiled[model](tf.constant(images)).numpy(), images.shape[1:3])
+    images = check_images(images)
+    return upsample_and_scale(compiled(model, "attention", _summed_maps)(tf.constant(images)).numpy(),
+                              images.shape[1:3])

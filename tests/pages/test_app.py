@@ -246,3 +246,20 @@ def test_a_bad_checkpoint_is_listed_with_its_error_and_skipped(user_zoo_with_a_b
     assert len(skipped) == 1 and "safe_mode" not in skipped[0] and "unsafe" not in skipped[0]
     assert len(_verdicts(explorer)) == 3  # the other three models carry on
     assert any("without its twin" in t for t in _texts(explorer.info))
+
+
+def test_the_method_registry_drives_the_selectors():
+    from core.explain import METHODS
+
+    titles = [m.title for m in METHODS.values()]
+    explorer = _app()
+    assert list(explorer.selectbox(key="explorer_method").options) == titles
+    gallery = _app("pages/gallery.py", task="cxr")
+    assert list(gallery.selectbox(key="gallery_method").options) == titles
+    gallery.slider(key="gallery_count").set_value(2)
+    gallery.slider(key="gallery_steps").set_value(2)
+    gallery.toggle(key="gallery_two_methods").set_value(True).run()
+    gallery.selectbox(key="gallery_method_2").set_value("grad_cam_pp").run()
+    assert not gallery.exception and not _problems(gallery)
+    methods = set(gallery.dataframe[0].value["method"])
+    assert methods == {"Grad-CAM", "Grad-CAM++"}  # the shift table is per method

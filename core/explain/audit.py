@@ -1,0 +1,107 @@
+"""Which saliency maps can be trusted, per model and method: the sanity check, deletion and
+insertion, and the perturbation energy in the salient region, computed once and saved.
+
+    python -m core.explain.audit --task cxr            the 4 bundled demo models of a task
+    python -m core.explain.audit --task cxr --root checkpoints/user
+
+Saved as <checkpoint folder>/explain/<backbone>_<variant>.json; the UI shows a badge per
+method from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from core.atomic import write_json
+from core.explain.faithfulness import deletion_insertion, energy_in_salient_region
+from core.explain.registry import Method
+from core.explain.sanity import cascading_randomization
+
+AUDIT_IMAGES = 8  # test images per model
+
+
+def audit_model(model, images, labels, *, methods: dict[str, Method], epsilon: float, seed: int = 0) -> dict:
+    """{method id: {"sanity", "faithfulness", "energy_in_top20"}} for `model` on `images`."""
+    from core.attacks import pgd, predict_logits
+
+    classes = predict_logits(model, images).argmax(axis=1).astype(np.int32)
+    sanity = cascading_randomization(model, images, methods=methods, seed=seed)
+    adversarial = pgd(model, images, labels, epsilon=epsilon, steps=10, rel_stepsize=0.25, seed=seed)
+    results = {}
+    for name, method in methods.items():
+        maps = method.fn(model, images, classes)
+        faith = deletion_insertion(model, images, maps, classes, seed=seed)
+        faithful = faith["deletion"] < faith["deletion_random"] and faith["insertion"] > faith["insertion_random"]
+        energy = [energy_in_salient_region(a - x, m) for a, x, m in zip(adversarial, images, maps)]
+        results[name] = {
+            "sanity": sanity[name],
+            "faithfulness": {**faith, "status": "pass" if faithful else "warn",
+                             "detail": (f"deletion area {faith['deletion']:.3f} (random order "
+                                        f"{faith['deletion_random']:.3f}), insertion {faith['insertion']:.3f} "
+                                        f"(random {faith['insertion_random']:.3f})")},
+            "energy_in_top20": {"epsilon": epsilon, "mean": float(np.nanmean(energy)), "chance": 0.2},
+        }
+    return results
+
+
+def audit_path(spec, *, root="checkpoints") -> Path:
+    from core.models.zoo import checkpoint_path
+
+    path = checkpoint_path(spec, root=root)
+    return path.parent / "explain" / f"{path.stem}.json"
+
+
+def load_audit(spec, *, root="checkpoints") -> dict | None:
+    try:
+        return json.loads(audit_path(spec, root=root).read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def run(spec, *, root="checkpoints", n: int = AUDIT_IMAGES) -> dict:
+    """Audit every method of the registry on `spec`'s checkpoint and save the result."""
+    from core.evaluate import evaluation_data
+    from core.explain import METHODS
+    from core.models.zoo import load_model
+
+    started = time.monotonic()
+    model = load_model(spec, root=root)
+    images, labels, description = evaluation_data(spec, n=n)
+    grid = [e for e in spec.task_info.epsilons if e > 0]
+    epsilon = grid[len(grid) // 2]
+    result = {"model_id": spec.model_id, "data": description, "n": int(len(labels)),
+              "methods": audit_model(model, images, labels, methods=METHODS, epsilon=epsilon),
+              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "seconds": round(time.monotonic() - started, 1)}
+    write_json(audit_path(spec, root=root), result)
+    return result
+
+
+def main(argv=None) -> int:
+    from core.models.backbones import PROFILES
+    from core.models.zoo import available
+
+    parser = argparse.ArgumentParser(prog="python -m core.explain.audit", description=__doc__.splitlines()[0])
+    parser.add_argument("--task", required=True, choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--profile", choices=list(PROFILES), default="demo")
+    parser.add_argument("--root", default="checkpoints")
+    parser.add_argument("--n", type=int, default=AUDIT_IMAGES)
+    args = parser.parse_args(argv)
+    for spec in (s for s in available(args.profile, root=args.root) if s.task == args.task):
+        result = run(spec, root=args.root, n=args.n)
+        badges = ", ".join(f"{name} {m['sanity']['status']}/{m['faithfulness']['status']}"
+                           for name, m in result["methods"].items())
+        print(f"{spec.model_id} ({result['seconds']:.0f} s): {badges}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    from core.jobs import run_cli
+
+    raise SystemExit(run_cli(main))

@@ -1,0 +1,68 @@
+"""What every saliency method shares: which class to explain, the feature/logit sub-model
+and its gradients, compiled once per model, and how a map becomes N x S x S in [0, 1]."""
+
+from __future__ import annotations
+
+import weakref
+
+import cv2
+import numpy as np
+import tensorflow as tf
+
+from core.models.build import LOGITS_LAYER, feature_layer_name
+
+_submodels: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_functions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def check_images(images) -> np.ndarray:
+    images = np.asarray(images, np.float32)
+    if images.ndim != 4:
+        raise ValueError(f"images must be N x S x S x 3, got shape {images.shape}")
+    return images
+
+
+def features_and_logits(model):
+    """keras.Model: input -> (the feature map feeding the head, the logits), cached."""
+    if model not in _submodels:
+        import keras
+
+        _submodels[model] = keras.Model(model.inputs, [model.get_layer(feature_layer_name(model)).output,
+                                                       model.get_layer(LOGITS_LAYER).output])
+    return _submodels[model]
+
+
+def compiled(model, name: str, build):
+    """A per-model compiled function `name`, built once by build(model)."""
+    entry = _functions.setdefault(model, {})
+    if name not in entry:
+        entry[name] = build(model)
+    return entry[name]
+
+
+def resolve_classes(model, images: np.ndarray, class_index) -> np.ndarray:
+    """One class per image: None = each image's predicted class; an int = that class for every
+    image; a sequence = one each. ValueError outside the model's classes."""
+    from core.attacks import predict_logits
+
+    total = model.output_shape[-1]
+    if class_index is None:
+        return predict_logits(model, images).argmax(axis=1).astype(np.int32)
+    classes = np.broadcast_to(np.asarray(class_index, np.int32), (len(images),)).copy()
+    if len(classes) and (classes.min() < 0 or classes.max() >= total):
+        raise ValueError(f"class_index must be in [0, {total - 1}], got {class_index}")
+    return classes
+
+
+def upsample_and_scale(maps: np.ndarray, size) -> np.ndarray:
+    """N x h x w maps -> N x H x W, bilinear, negatives cut, each divided by its maximum (0 stays 0)."""
+    height, width = size
+    out = np.stack([cv2.resize(m.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+                    for m in maps]) if len(maps) else np.zeros((0, height, width), np.float32)
+    return scale_each(np.maximum(out, 0))
+
+
+def scale_each(maps: np.ndarray) -> np.ndarray:
+    """Each map divided by its maximum (an all-zero map stays 0), float32."""
+    peak = maps.reshape(len(maps), -1).max(axis=1, initial=0)[:, None, None] if len(maps) else 1
+    return np.divide(maps, peak, out=np.zeros_like(maps, np.float32), where=peak > 0).astype(np.float32)
