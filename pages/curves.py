@@ -3,6 +3,8 @@ the paper's protocol beside a strong one, the twin test and the checks."""
 
 from __future__ import annotations
 
+import os
+
 import pandas as pd
 import streamlit as st
 
@@ -60,6 +62,9 @@ def _job_arguments(selection, preset, epsilons, n, specs) -> list[str]:
                       "--restarts", str(member.restarts), "--loss", member.loss]
     if results_root(selection) is not None:
         arguments += ["--results-root", str(results_root(selection))]
+    if os.environ.get("ADVATTN_RAY_ADDRESS"):  # spread the shards over a Ray cluster
+        arguments += ["--ray", os.environ["ADVATTN_RAY_ADDRESS"], "--workers",
+                      os.environ.get("ADVATTN_RAY_WORKERS", "2")]
     for spec in specs:
         arguments += ["--model", spec.model_id]
     return arguments
@@ -71,9 +76,11 @@ def job_ui(key: str) -> None:
     if status is None:
         return
     if status.running:
-        eta = status.progress.get("eta_s")
-        st.progress(status.fraction, text=f"Evaluating {status.progress.get('model', '…')}: "
-                    f"{status.fraction:.0%}" + (f", about {eta:.0f} s left" if eta else ""))
+        p = status.progress
+        eta, rate = p.get("eta_s"), p.get("images_per_s")
+        shards = f", shard {p['shards_done']}/{p['shards_total']}" if p.get("shards_total") else ""
+        st.progress(status.fraction, text=f"Evaluating {p.get('model', '…')}: {status.fraction:.0%}{shards}"
+                    + (f", {rate:.1f} images/s" if rate else "") + (f", about {eta:.0f} s left" if eta else ""))
         if st.button("Cancel evaluation", key="cancel_eval"):
             cancel_job(key)
             st.rerun()

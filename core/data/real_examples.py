@@ -76,7 +76,7 @@ def real_examples(task: str) -> list[RealExample]:
     for example in (e for e in EXAMPLES if e.task == task):
         try:
             if example.key.startswith("skimage"):
-                import skimage.data  # noqa: F401
+                import skimage.data  # noqa: F401 - the package ships the image
             else:
                 from pydicom.data import get_testdata_file
 

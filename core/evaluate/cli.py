@@ -42,6 +42,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-checks", action="store_true")
     parser.add_argument("--root", default="checkpoints")
     parser.add_argument("--results-root", help="write results here (default: beside each checkpoint)")
+    parser.add_argument("--ray", metavar="ADDRESS",
+                        help="spread the shards over Ray: 'local' (start Ray here), 'auto' (the running cluster) "
+                             "or a cluster address such as ray://head:10001")
+    parser.add_argument("--workers", type=int, default=2, help="with --ray: actors (one per GPU or CPU slot)")
     parser.add_argument("--progress-file", type=Path)
     parser.add_argument("--cancel-file", type=Path)
     return parser
@@ -79,23 +83,37 @@ def main(argv=None) -> int:
     writer = ProgressWriter(args.progress_file)
     cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None
     started = time.monotonic()
+    pool = None
     try:
+        if args.ray:
+            from core.evaluate.distributed import RayPool
+
+            pool = RayPool(args.ray, workers=args.workers, root=args.root)
         for index, spec in enumerate(specs):
             images, labels, description = evaluation_data(spec, data=args.data, data_format=args.data_format,
-                                                          n=args.n, config=training_config(spec, args.root))
+                                                          n=args.n, config=training_config(spec, args.root),
+                                                          lazy=True)
+            images_before = index * len(labels)
 
-            def progress(done, total, index=index, spec=spec):
+            def progress(done, total, index=index, spec=spec, images_before=images_before, count=len(labels), **_):
                 finished = index + done / total
-                eta = (time.monotonic() - started) * (len(specs) - finished) / finished
-                writer.update(model=spec.model_id, done=round(finished, 4), total=len(specs), eta_s=round(eta, 1))
+                elapsed = time.monotonic() - started
+                eta = elapsed * (len(specs) - finished) / finished if finished else None
+                writer.update(model=spec.model_id, done=round(finished, 4), total=len(specs),
+                              shards_done=int(done), shards_total=int(total),
+                              images_per_s=round((images_before + count * done / total) / elapsed, 2) if elapsed else 0,
+                              eta_s=None if eta is None else round(eta, 1))
 
             result = evaluate_model(spec, images, labels, data=description, epsilons=args.epsilons, attack=attack,
                                     with_checks=not args.no_checks, root=args.root,
-                                    results_root=args.results_root, progress=progress, cancel=cancel)
+                                    results_root=args.results_root, progress=progress, cancel=cancel, pool=pool)
             print(_report(spec, result), flush=True)
     except Cancelled:
         writer.finish("cancelled", message="cancelled by the user")
         return 0
+    finally:
+        if pool is not None:
+            pool.shutdown()
     writer.finish("done", message=f"evaluated {len(specs)} model(s) in {time.monotonic() - started:.0f} s")
     return 0
 

@@ -10,6 +10,25 @@ from core.models.spec import ModelSpec
 from core.models.zoo import CheckpointError, checkpoint_path, read_card
 
 
+class LazyImages:
+    """A test set's images, read only when a slice is asked for (one shard, the checks' first
+    images), so a 20,000-image split never sits in memory at once. Sliced like an array."""
+
+    def __init__(self, dataset, indices, size: int):
+        self.dataset, self.indices, self.size = dataset, np.asarray(indices), size
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def __getitem__(self, key) -> np.ndarray:
+        if not isinstance(key, slice):
+            raise TypeError("LazyImages takes a slice, e.g. images[0:50]")
+        chosen = self.indices[key]
+        if not len(chosen):
+            return np.zeros((0, self.size, self.size, 3), np.float32)
+        return np.stack([self.dataset.image(int(i), self.size) for i in chosen])
+
+
 def training_config(spec: ModelSpec, root="checkpoints"):
     """The TrainConfig saved in the model's card, if there is one."""
     from core.train import TrainConfig
@@ -23,8 +42,9 @@ def training_config(spec: ModelSpec, root="checkpoints"):
 
 
 def evaluation_data(spec: ModelSpec, *, data: str = "synthetic", data_format: str = "synthetic",
-                    n: int | None = None, config=None) -> tuple[np.ndarray, np.ndarray, str]:
-    """(images, labels, description) of the test split, the first `n` images.
+                    n: int | None = None, config=None, lazy: bool = False) -> tuple[np.ndarray, np.ndarray, str]:
+    """(images, labels, description) of the test split, the first `n` images; with `lazy`, a
+    real dataset's images come as LazyImages (read shard by shard).
 
     `config` (a TrainConfig, default: the model card's, else the defaults) fixes the split
     fractions and seed, so a real dataset's test split is the one training held out.
@@ -41,5 +61,5 @@ def evaluation_data(spec: ModelSpec, *, data: str = "synthetic", data_format: st
     dataset = open_dataset(data, data_format, spec.task)
     indices = split_indices(dataset, val=config.val_fraction, test=config.test_fraction, seed=config.seed)["test"]
     indices = indices[:n] if n else indices
-    images = np.stack([dataset.image(int(i), spec.input_size) for i in indices])
-    return images, dataset.labels[indices], f"{dataset.name} test split"
+    images = LazyImages(dataset, indices, spec.input_size)
+    return (images if lazy else images[:]), dataset.labels[indices], f"{dataset.name} test split"

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
+import numpy as np
+
 from core.checks import robustness_checks, verdict
-from core.evaluate.curve import robustness_curve
+from core.evaluate.curve import curve_rows, robustness_curve
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.results import load_results, results_key, save_results, shards_folder
 from core.evaluate.twins import twin_test
@@ -18,16 +20,24 @@ CHECK_IMAGES = 64  # the checks re-run attacks several times: on the first 64 im
 
 def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
                    attack: Preset = PRESETS["strong"], with_checks: bool = True, root="checkpoints",
-                   results_root=None, progress=None, cancel=None) -> dict:
+                   results_root=None, progress=None, cancel=None, pool=None) -> dict:
     """The robustness curve (and checks) of `spec`'s checkpoint under `attack`, saved under
     `results_root` (default: beside the checkpoint). For an attentive model whose vanilla
-    twin has a result with the same settings, the paired twin test is attached."""
+    twin has a result with the same settings, the paired twin test is attached.
+
+    images: an array, or anything sliced like one (core.evaluate.data.LazyImages). pool: a
+    core.evaluate.distributed.RayPool to spread the shards over; the result is the same."""
     started = time.monotonic()
     model = load_model(spec, root=root)
     epsilons = sorted(float(e) for e in (spec.task_info.epsilons if epsilons is None else epsilons))
-    key = results_key(data, len(labels), epsilons, attack)
-    rows = robustness_curve(model, images, labels, epsilons=epsilons, attack=attack, progress=progress,
-                            cancel=cancel, folder=shards_folder(spec, key, root=results_root or root))
+    folder = shards_folder(spec, results_key(data, len(labels), epsilons, attack), root=results_root or root)
+    if pool is None:
+        rows = robustness_curve(model, images, labels, epsilons=epsilons, attack=attack, progress=progress,
+                                cancel=cancel, folder=folder)
+    else:
+        outcomes = pool.sweep(spec, images, labels, epsilons=epsilons, attack=attack, folder=folder,
+                              progress=progress, cancel=cancel)
+        rows = curve_rows(outcomes, labels, binary=spec.task_info.is_binary, seed=attack.seed)
     result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)),
               "epsilons": epsilons, "preset": attack.name, "attack": attack.to_dict(),
               "attack_title": attack.title, "curve": rows,
@@ -35,8 +45,8 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
     twin = _twin_model(spec, root) if with_checks else None
     if with_checks:
         count = min(CHECK_IMAGES, len(labels))
-        checks = robustness_checks(model, images[:count], labels[:count], epsilons=epsilons, attack=attack,
-                                   twin=twin, curve=rows)
+        checks = robustness_checks(model, np.asarray(images[:count]), labels[:count], epsilons=epsilons,
+                                   attack=attack, twin=twin, curve=rows)
         result.update(checks=[c.to_dict() for c in checks], checks_images=count, verdict=verdict(checks))
     if spec.attention:
         vanilla = load_results(spec.twin(), data=data, n=len(labels), epsilons=epsilons, attack=attack,

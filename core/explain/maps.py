@@ -7,7 +7,6 @@ import weakref
 
 import cv2
 import numpy as np
-import tensorflow as tf
 
 from core.models.build import LOGITS_LAYER, feature_layer_name
 

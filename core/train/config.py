@@ -1,0 +1,55 @@
+"""TrainConfig: everything that decides a training run; the paper's recipe by default (3.3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PAPER_EPOCH_FRACTION = {"derm": 0.1}  # section 3.3: derm sees 10 % of its data per epoch
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that decides a training run. Defaults: the paper, section 3.3."""
+
+    learning_rate: float = 0.01  # Adam eta
+    adam_epsilon: float = 0.1  # Adam epsilon
+    max_epochs: int = 300
+    patience: int = 40  # early stopping on validation loss
+    min_delta: float = 0.001
+    epoch_fraction: float | None = None  # share of the training set per epoch; None: paper's per task
+    class_weighting: bool = True  # inverse-frequency class weights
+    batch_size: int = 32
+    seed: int = 0
+    # data: "synthetic", or a dataset path with its format
+    data: str = "synthetic"
+    data_format: str = "synthetic"  # synthetic | ham10000 | kaggle_dr | chestxray14 | medmnist | folder
+    synthetic_train: int = 1400  # images per split of the synthetic demo data
+    synthetic_val: int = 300
+    synthetic_test: int = 400
+    val_fraction: float = 0.1  # real datasets without an official split
+    test_fraction: float = 0.2
+    weights: str | None = None  # backbone init: None, "imagenet" or a no-top weights file
+    cache_dir: str | None = None  # on-disk cache of prepared images (real datasets)
+    distribute: str = "auto"  # auto | none | mirrored | multi-worker (distribution_strategy)
+
+    def __post_init__(self):
+        checks = {
+            "learning_rate": self.learning_rate > 0, "adam_epsilon": self.adam_epsilon > 0,
+            "max_epochs": self.max_epochs >= 1, "patience": self.patience >= 0,
+            "min_delta": self.min_delta >= 0, "batch_size": self.batch_size >= 1,
+            "epoch_fraction": self.epoch_fraction is None or 0 < self.epoch_fraction <= 1,
+            "synthetic_train": self.synthetic_train >= 2, "synthetic_val": self.synthetic_val >= 2,
+            "synthetic_test": self.synthetic_test >= 1,
+        }
+        for name, ok in checks.items():
+            if not ok:
+                raise ValueError(f"{name} is out of range: got {getattr(self, name)!r}")
+
+    def fraction_for(self, task: str) -> float:
+        if self.epoch_fraction is not None:
+            return self.epoch_fraction
+        return PAPER_EPOCH_FRACTION.get(task, 1.0)
+
+
+# The bundled demo zoo: the paper's optimiser and weighting, fewer epochs for a 2-core CPU.
+DEMO_ZOO_CONFIG = TrainConfig(max_epochs=30, patience=6, epoch_fraction=1.0)

@@ -1,0 +1,71 @@
+"""The data a training run sees: train/val/test splits at the model's input size."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from core.data.datasets import make_tf_dataset, open_dataset, split_indices
+from core.models.spec import ModelSpec
+from core.train.config import TrainConfig
+
+
+@dataclass
+class Splits:
+    train: object  # tf.data.Dataset of (image, one-hot), repeating, shuffled
+    val: object
+    test_images: np.ndarray | None
+    test_labels: np.ndarray
+    train_labels: np.ndarray
+    steps_per_epoch: int
+    description: str
+    test_source: object = None  # tf.data of the test split when it is streamed
+    ood_sample: Callable | None = None  # () -> (train images, train labels, held-out images), bounded
+
+
+OOD_TRAIN, OOD_HELD_OUT = 2000, 500  # images used for the feature-space statistics (core.ood)
+
+
+def load_splits(spec: ModelSpec, config: TrainConfig) -> Splits:
+    """Train/val/test data for `spec` as `config` says, prepared at the model's input size."""
+    import tensorflow as tf
+
+    size, task = spec.input_size, spec.task_info
+    fraction = config.fraction_for(spec.task)
+    if config.data_format == "synthetic":
+        from core.data import synthetic
+
+        x_train, y_train = synthetic.split(spec.task, "train", config.synthetic_train, size=size)
+        x_val, y_val = synthetic.split(spec.task, "val", config.synthetic_val, size=size)
+        x_test, y_test = synthetic.split(spec.task, "test", config.synthetic_test, size=size)
+        one_hot = lambda y: tf.one_hot(y, task.num_classes)  # noqa: E731
+        train = (tf.data.Dataset.from_tensor_slices((x_train, one_hot(y_train)))
+                 .shuffle(len(x_train), seed=config.seed).repeat().batch(config.batch_size))
+        val = tf.data.Dataset.from_tensor_slices((x_val, one_hot(y_val))).batch(config.batch_size)
+        steps = math.ceil(fraction * len(x_train) / config.batch_size)
+        return Splits(train, val, x_test, y_test, y_train, steps,
+                      f"synthetic {spec.task} ({len(x_train)}/{len(x_val)}/{len(x_test)})",
+                      ood_sample=lambda: (x_train[:OOD_TRAIN], y_train[:OOD_TRAIN], x_val[:OOD_HELD_OUT]))
+    dataset = open_dataset(config.data, config.data_format, spec.task)
+    if dataset.task != spec.task:
+        raise ValueError(f"{config.data} holds {dataset.task} data, but the model is for {spec.task}")
+    parts = split_indices(dataset, val=config.val_fraction, test=config.test_fraction, seed=config.seed)
+    stream = lambda idx, shuffle: make_tf_dataset(  # noqa: E731
+        dataset, idx, size=size, batch_size=config.batch_size, shuffle=shuffle, seed=config.seed,
+        cache_dir=config.cache_dir)
+    train = stream(parts["train"], True).repeat()
+    steps = max(1, math.ceil(fraction * len(parts["train"]) / config.batch_size))
+    def ood_sample():
+        rng = np.random.default_rng(config.seed)
+        chosen = rng.permutation(parts["train"])[:OOD_TRAIN]
+        held_out = rng.permutation(parts["val"])[:OOD_HELD_OUT]
+        return (np.stack([dataset.image(int(i), size) for i in chosen]), dataset.labels[chosen],
+                np.stack([dataset.image(int(i), size) for i in held_out]))
+
+    return Splits(train, stream(parts["val"], False), None, dataset.labels[parts["test"]],
+                  dataset.labels[parts["train"]], steps,
+                  f"{dataset.name} ({len(parts['train'])}/{len(parts['val'])}/{len(parts['test'])})",
+                  test_source=stream(parts["test"], False), ood_sample=ood_sample)

@@ -1,0 +1,118 @@
+"""train(): one model of the zoo, as the paper trained it (section 3.3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import keras
+import numpy as np
+
+from core.data.datasets import class_weights
+from core.jobs import Cancelled
+from core.models.spec import ModelSpec
+from core.train.config import TrainConfig
+from core.train.data import Splits, load_splits
+from core.train.distribute import distribution_strategy, fit_distributed, is_chief, is_multi_worker
+from core.train.tracker import _Tracker, resume_path
+
+
+def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpoints",
+          progress: Callable[[dict], None] | None = None,
+          cancel: Callable[[], bool] | None = None, resume: bool = False) -> dict:
+    """Train `spec` with `config`; returns the final card (metrics, history, paths).
+
+    progress(event) receives dicts with phase, epoch, epochs, step, steps, loss, accuracy,
+    val_loss, val_accuracy, elapsed_s and eta_s. cancel() returning True stops the run
+    after the current batch; the best checkpoint saved so far stays on disk.
+    """
+    from core.models.zoo import build_model, checkpoint_path, load_checkpoint, save_checkpoint, sweep_temporaries
+
+    path = checkpoint_path(spec, root=root)
+    state_path = resume_path(path)
+    state = _read_state(state_path) if resume else None
+    if resume and state is None:
+        raise ValueError(_nothing_to_resume(spec, path))
+    strategy = distribution_strategy(config.distribute)  # first: a cluster's collectives need a fresh runtime
+    if is_chief():
+        sweep_temporaries(spec, root=root)  # one job per model: no write of it is running now
+    keras.utils.set_random_seed(config.seed)
+    data = load_splits(spec, config)
+    with strategy.scope():
+        if state is not None:
+            model = keras.models.load_model(state_path, safe_mode=True)
+        else:
+            model = build_model(spec, weights=config.weights)
+            model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=config.adam_epsilon),
+                          loss="categorical_crossentropy", metrics=["accuracy"])
+    init = getattr(model, "backbone_init", state["init"] if state else "unknown")
+    weights = class_weights(data.train_labels, spec.task_info.num_classes) if config.class_weighting else None
+    history = state["history"] if state else {}
+    tracker = _Tracker(spec, config, data, path, root, history, init, progress, cancel,
+                       **({k: state[k] for k in ("best", "wait", "best_epoch")} if state else {}))
+    cancelled = False
+    schedule = dict(epochs=config.max_epochs, initial_epoch=state["epoch"] if state else 0,
+                    steps_per_epoch=data.steps_per_epoch, class_weight=weights)
+    try:
+        if is_multi_worker(strategy):
+            fit_distributed(model, strategy, data, callback=tracker, **schedule)
+        else:
+            model.fit(data.train, validation_data=data.val, callbacks=[tracker], shuffle=False, verbose=0, **schedule)
+    except Cancelled:
+        cancelled = True
+    cancelled = cancelled or tracker.cancelled
+    if not tracker.chief:  # a non-chief worker of a cluster: the chief writes everything
+        return {"status": "cancelled" if cancelled else "done", "checkpoint": None, "chief": False}
+    if not path.is_file():  # no finished epoch: nothing to report
+        return {"status": "cancelled" if cancelled else "failed", "checkpoint": None}
+    best = load_checkpoint(path)  # the best weights, as saved (early stopping restores these)
+    metrics = _final_metrics(best, data, spec)
+    if data.ood_sample is not None:
+        from core import ood
+
+        train_images, train_labels, held_out = data.ood_sample()
+        ood.save(ood.fit(best, train_images, train_labels, held_out), path)
+    card = tracker.card(status="cancelled" if cancelled else "done", metrics=metrics)
+    save_checkpoint(best, spec, root=root, card=card)
+    if not cancelled:  # finished: nothing to resume
+        state_path.unlink(missing_ok=True)
+        state_path.with_suffix(".json").unlink(missing_ok=True)
+    return {**card, "checkpoint": str(path)}
+
+
+def _nothing_to_resume(spec: ModelSpec, path: Path) -> str:
+    """Why --resume cannot continue, said so that nothing good is overwritten by accident."""
+    from core.models.zoo import CheckpointError, read_card
+
+    try:
+        status = read_card(path).get("status") if path.is_file() else None
+    except CheckpointError:
+        status = None
+    if status == "done":
+        return (f"{spec.model_id} already finished training; there is nothing to resume. To train it again "
+                "from scratch, run without --resume (this replaces its checkpoint) or delete it first")
+    return (f"{spec.model_id} has no interrupted run to resume (no {resume_path(path).name}); "
+            "run without --resume to start one")
+
+
+def _final_metrics(model, data: Splits, spec: ModelSpec) -> dict:
+    from core.attacks import predict
+
+    if data.test_images is not None:
+        predictions = predict(model, data.test_images).argmax(axis=1)
+    else:
+        predictions = np.concatenate([predict(model, x.numpy()).argmax(axis=1) for x, _ in data.test_source])
+    labels = np.asarray(data.test_labels)
+    per_class = {spec.task_info.classes[c]: float((predictions[labels == c] == c).mean())
+                 for c in range(spec.task_info.num_classes) if (labels == c).any()}
+    return {"clean_accuracy": float((predictions == labels).mean()), "test_images": int(len(labels)),
+            "per_class_accuracy": per_class}
+
+
+def _read_state(state_path: Path) -> dict | None:
+    card = state_path.with_suffix(".json")
+    if not state_path.is_file() or not card.is_file():
+        return None
+    import json
+
+    return json.loads(card.read_text())
