@@ -1,7 +1,11 @@
-"""Cold start of the app: seconds from `streamlit run` until the explorer has attacked the
-default image on all four models and drawn every picture (target < 10 s, DESIGN.md 6).
+"""Cold start of the app in headless Chromium (fresh server, bundled zoo).
 
     .venv/bin/python bench/app_start.py        (needs Debian's chromium and chromium-driver)
+
+first paint:   from `streamlit run` until the explorer's widgets and its 14 gallery thumbnails
+               are drawn (target < 8 s)
+first explore: from the first paint until the attack on the four models is drawn: the verdicts,
+               the 20 grid tiles and the 4 probability charts (target < 2 s)
 """
 
 import sys
@@ -12,6 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.browser import chromium, streamlit_server, wait_for_text, wait_until_rendered  # noqa: E402
 
+THUMBNAILS, TILES, CHARTS = 14, 20, 4
+
 
 def main() -> None:
     with chromium() as driver:
@@ -19,20 +25,22 @@ def main() -> None:
         with streamlit_server() as url:
             server_up = time.perf_counter() - start
             driver.get(url)
-            wait_for_text(driver, ["Attack explorer"], timeout_s=120)
+            wait_for_text(driver, ["ε (L∞ radius"], timeout_s=120)
+            wait_until_rendered(driver, images=THUMBNAILS, charts=0, finished=False)
             first_paint = time.perf_counter() - start
-            wait_for_text(driver, ["Downloads"], timeout_s=240)
-            wait_until_rendered(driver, images=7 + 6 + 10, charts=4)
+            wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
+            wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
             usable = time.perf_counter() - start
             driver.refresh()
             warm_start = time.perf_counter()
-            wait_for_text(driver, ["Downloads"], timeout_s=240)
-            wait_until_rendered(driver, images=7 + 6 + 10, charts=4)
+            wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
+            wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
             warm = time.perf_counter() - warm_start
-    print(f"server answering        {server_up:6.1f} s")
-    print(f"explorer title shown    {first_paint:6.1f} s")
-    print(f"explorer fully usable   {usable:6.1f} s   ({usable / 10:.2f} x the 10 s target)")
-    print(f"page reload, warm       {warm:6.1f} s   (models cached, attack cached)")
+    print(f"server answering          {server_up:6.1f} s")
+    print(f"first paint               {first_paint:6.1f} s   (widgets and gallery; target < 8 s)")
+    print(f"first explore             {usable - first_paint:6.1f} s   (after the first paint; target < 2 s)")
+    print(f"explorer fully rendered   {usable:6.1f} s")
+    print(f"page reload, warm         {warm:6.1f} s   (models loaded, attack cached)")
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ def _round(value: float, places: int) -> str:
 
 
 def epsilon_255(epsilon: float) -> str:
-    """epsilon on the 8-bit scale, e.g. 0.005 -> "1.28/255" (half-up to 2 decimals)."""
-    return f"{_round(epsilon * 255, 2)}/255"
+    """epsilon on the 8-bit scale, e.g. 0.005 -> "1.28/255" (half-up to 2 decimals; float32
+    noise such as 0.0049999999 for a measured 0.005 is rounded away first)."""
+    return f"{_round(float(f'{float(epsilon):.6g}') * 255, 2)}/255"
 
 
 def epsilon_text(epsilon: float) -> str:

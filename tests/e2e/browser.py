@@ -68,10 +68,13 @@ def chromium(width: int = 1600, height: int = 2600):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="chromium-")
+    # Cut off from every network but this machine: any request for a CDN or font server goes
+    # to a closed local port, so what renders works offline.
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", f"--user-data-dir={profile}",
-                 f"--window-size={width},{height}"):
+                 f"--window-size={width},{height}", "--proxy-server=http://127.0.0.1:9",
+                 "--proxy-bypass-list=127.0.0.1;localhost"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
@@ -93,9 +96,9 @@ def wait_for_text(driver, texts, timeout_s: float = 120) -> str:
     raise TimeoutError(f"none of {texts} appeared; the page shows:\n{body[-2000:]}")
 
 
-def wait_until_rendered(driver, *, images: int, charts: int, timeout_s: float = 120) -> None:
-    """Wait until the script has finished and `images` pictures and `charts` plotly charts
-    are drawn (Streamlit streams them in after the text)."""
+def wait_until_rendered(driver, *, images: int, charts: int, timeout_s: float = 120, finished: bool = True) -> None:
+    """Wait until `images` pictures and `charts` plotly charts are drawn (Streamlit streams
+    them in after the text), and, with `finished`, the script run is over."""
     script = """
         const pictures = Array.from(document.querySelectorAll('[data-testid="stImage"] img'));
         const loaded = pictures.filter(i => i.complete && i.naturalWidth > 0).length;
@@ -105,7 +108,7 @@ def wait_until_rendered(driver, *, images: int, charts: int, timeout_s: float = 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         loaded, drawn, running = driver.execute_script(script)
-        if loaded >= images and drawn >= charts and not running:
+        if loaded >= images and drawn >= charts and not (finished and running):
             return
         time.sleep(0.5)
     raise TimeoutError(f"rendered {loaded} images and {drawn} chart layers; expected {images} and {charts}")

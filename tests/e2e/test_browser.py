@@ -18,22 +18,49 @@ if not browser_available():
                 allow_module_level=True)
 
 
-def test_explorer_runs_an_attack_in_a_real_browser(tmp_path, monkeypatch):
+def _verdicts(body: str) -> int:
+    return body.count("Held ·") + body.count("Flipped ·")
+
+
+def test_explorer_runs_an_attack_in_a_real_browser_offline(tmp_path, monkeypatch):
     monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
     with streamlit_server() as url, chromium() as driver:
         driver.get(url)
-        wait_for_text(driver, ["Prediction held", "Prediction flipped"], timeout_s=240)
+        wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
         wait_for_text(driver, ["Downloads"], timeout_s=60)
-        # 7 thumbnails + 2 x 3 vanilla panels + 2 x 5 attentive panels; 4 probability charts
-        wait_until_rendered(driver, images=7 + 6 + 10, charts=4)
+        # 14 thumbnails (two rows of 7) + the grid: 5 rows x 4 models; 4 probability charts
+        wait_until_rendered(driver, images=14 + 20, charts=4)
         body = driver.find_element("tag name", "body").text
-        assert body.count("Prediction held") + body.count("Prediction flipped") == 4
+        assert _verdicts(body) == 4
         assert "not a diagnostic device" in body and "synthetic" in body
+        assert slider_rendered(driver), "the comparison slider did not render offline"
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / "explorer.png"
         assert driver.save_screenshot(str(path))
     with Image.open(path) as shot:
         assert shot.size[0] >= 1200 and shot.size[1] >= 1200
+
+
+def slider_rendered(driver, timeout_s: float = 60) -> bool:
+    """The vendored web component ran inside its iframe and both images loaded."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in driver.find_elements("tag name", "iframe"):
+            driver.switch_to.frame(frame)
+            try:
+                ready = driver.execute_script(
+                    "const s = document.querySelector('img-comparison-slider');"
+                    "const imgs = Array.from(document.querySelectorAll('img-comparison-slider img'));"
+                    "return !!customElements.get('img-comparison-slider') && !!s && imgs.length >= 4 &&"
+                    " imgs.every(i => i.complete && i.naturalWidth > 0);")
+            finally:
+                driver.switch_to.default_content()
+            if ready:
+                return True
+        time.sleep(0.5)
+    return False
 
 
 def test_a_deep_link_as_first_request_gets_the_whole_app(tmp_path, monkeypatch):
@@ -42,7 +69,7 @@ def test_a_deep_link_as_first_request_gets_the_whole_app(tmp_path, monkeypatch):
     monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
     with streamlit_server() as url, chromium() as driver:
         driver.get(url + "/curves")
-        wait_for_text(driver, ["Can these numbers be trusted"], timeout_s=240)
+        wait_for_text(driver, ["is on the [0, 1] pixel scale"], timeout_s=240)
         body = driver.find_element("tag name", "body").text
         assert "not a diagnostic device" in body and "Attack explorer" in body
         assert "\ncommon\n" not in body
