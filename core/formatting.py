@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+LOSS_TITLES = {"ce": "cross-entropy", "margin": "logit margin", "dlr": "DLR",
+               "softmax-ce": "cross-entropy on the softmax output"}
+
 
 def _round(value: float, places: int) -> str:
     text = str(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP))

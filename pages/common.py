@@ -93,7 +93,7 @@ def results_root(selection: Selection) -> Path | None:
 
 def step_rule_ui(steps: int, *, key: str) -> float:
     """The PGD step-size rule; returns rel_stepsize (step = rel_stepsize x eps)."""
-    from core.attacks import PAPER_REL_STEPSIZE
+    from core.paper import PAPER_REL_STEPSIZE
 
     paper = st.toggle("Paper's step size (ε/30 per step)", key=key,
                       help="Off: 2.5 ε / steps per step (Madry et al. 2017), so even a few steps reach the edge "

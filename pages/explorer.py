@@ -113,7 +113,7 @@ def image_ui(task: str, size: int) -> dict | None:
 
 def settings_ui(task: str, badges: dict) -> dict:
     """Epsilon and the attack's settings; returns explore() keyword arguments."""
-    from core.attacks import LOSS_TITLES
+    from core.formatting import LOSS_TITLES
     from core.explain import METHODS
 
     epsilon = epsilon_ui(task)

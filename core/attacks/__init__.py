@@ -16,14 +16,16 @@ tests compare them with. worst_case runs an ensemble AutoAttack's way.
 """
 
 from core.attacks.apgd import APGD, apgd
-from core.attacks.base import LOSS_TITLES, LOSSES, normalize, project, uniform_start
+from core.attacks.base import LOSSES, normalize, project, uniform_start
 from core.attacks.compiled import logits_model
 from core.attacks.ensemble import WorstCase, worst_case
 from core.attacks.fgsm import FGSM, fgsm
-from core.attacks.pgd import PAPER_REL_STEPSIZE, PGD, pgd
+from core.attacks.pgd import PGD, pgd
 from core.attacks.predict import accuracy, example_loss, predict, predict_logits, true_class_margin
 from core.attacks.square import Square, square
 from core.attacks.transfer import transfer
+from core.formatting import LOSS_TITLES
+from core.paper import PAPER_REL_STEPSIZE
 
 __all__ = [
     "APGD", "FGSM", "LOSSES", "LOSS_TITLES", "PAPER_REL_STEPSIZE", "PGD", "Square", "WorstCase", "accuracy", "apgd",

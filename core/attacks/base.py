@@ -37,14 +37,15 @@ def uniform_start(images: np.ndarray, epsilon: float, seed) -> np.ndarray:
 
 
 def enforce_ball(adversarial, images, epsilon) -> np.ndarray:
-    """Guarantee |x - x0| <= epsilon exactly: x0 + eps rounded to float32 can land one ulp
-    outside the ball, so such values are stepped back towards x0 one ulp at a time."""
-    x = np.clip(np.clip(adversarial, images - epsilon, images + epsilon), 0.0, 1.0).astype(np.float32)
-    outside = np.abs(x.astype(np.float64) - images) > epsilon
-    while outside.any():
-        x[outside] = np.nextafter(x[outside], images[outside])
-        outside = np.abs(x.astype(np.float64) - images) > epsilon
-    return x
+    """Guarantee |x - x0| <= epsilon exactly (in float64) and x in [0, 1]. x0 +- eps rounded to
+    float32 can land one ulp outside the ball, so each bound is the float32 nearest to it,
+    stepped one ulp inwards where it overshoots; then x is clipped to the bounds."""
+    x0 = np.asarray(images, np.float64)
+    upper = (x0 + epsilon).astype(np.float32)
+    upper = np.where(upper.astype(np.float64) - x0 > epsilon, np.nextafter(upper, np.float32(-np.inf)), upper)
+    lower = (x0 - epsilon).astype(np.float32)
+    lower = np.where(x0 - lower.astype(np.float64) > epsilon, np.nextafter(lower, np.float32(np.inf)), lower)
+    return np.clip(np.clip(np.asarray(adversarial, np.float32), lower, upper), 0.0, 1.0).astype(np.float32)
 
 
 def seed_sequence(seed) -> np.random.SeedSequence:
@@ -97,8 +98,6 @@ def softmax_cross_entropy(logits, labels):
 
 
 LOSSES = {"ce": cross_entropy, "margin": margin, "dlr": dlr, "softmax-ce": softmax_cross_entropy}
-LOSS_TITLES = {"ce": "cross-entropy", "margin": "logit margin", "dlr": "DLR",
-               "softmax-ce": "cross-entropy on the softmax output"}
 
 
 # ------------------------------------------------------------------------- validation

@@ -20,8 +20,8 @@ from core.attacks import compiled
 from core.attacks.base import (batches, check_count, check_engine, check_epsilon, check_images, check_labels,
                                check_loss, enforce_ball, normalize, project, uniform_start, LOSSES)
 from core.attacks.restarts import best_of_restarts
+from core.paper import PAPER_REL_STEPSIZE, PAPER_STEPS
 
-PAPER_REL_STEPSIZE = 0.01 / 0.3  # foolbox LinfPGD's default
 ENGINES = ("native", "foolbox")
 FOOLBOX_LOSSES = ("ce", "softmax-ce")  # what foolbox computes: CE of the logits, or of the softmax output
 
@@ -47,7 +47,7 @@ def _build_loop(logits_model, image_spec, loss_name):
     return attack
 
 
-def pgd(model, images, labels, *, epsilon: float, steps: int = 40, rel_stepsize: float = PAPER_REL_STEPSIZE,
+def pgd(model, images, labels, *, epsilon: float, steps: int = PAPER_STEPS, rel_stepsize: float = PAPER_REL_STEPSIZE,
         random_start: bool = True, restarts: int = 1, seed: int | None = None, engine: str = "native",
         loss: str = "ce") -> np.ndarray:
     """Untargeted L-inf PGD on the logits; returns adversarial images.
@@ -118,7 +118,7 @@ def _run_foolbox(model, images, labels, start, epsilon, steps, stepsize, *, loss
 class PGD:
     """PGD as a member of an evaluation protocol (core.evaluate.PRESETS)."""
 
-    steps: int = 40  # foolbox's default, the paper's
+    steps: int = PAPER_STEPS  # foolbox's default, the paper's
     rel_stepsize: float = PAPER_REL_STEPSIZE  # step = rel_stepsize * eps (foolbox: 0.01 / 0.3)
     random_start: bool = True
     loss: str = "ce"

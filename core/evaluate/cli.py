@@ -15,6 +15,7 @@ from core.attacks import LOSSES, PAPER_REL_STEPSIZE
 from core.evaluate.data import evaluation_data, training_config
 from core.evaluate.model import evaluate_model
 from core.evaluate.presets import DEFAULT_PRESET, PRESETS, custom_pgd
+from core.evaluate.results import load_results
 from core.formatting import epsilon_text
 from core.jobs import Cancelled, ProgressWriter, run_cli
 from core.models.backbones import PROFILES
@@ -40,6 +41,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--loss", choices=list(LOSSES), default="ce", help="custom: the loss")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-checks", action="store_true")
+    parser.add_argument("--force", action="store_true",
+                        help="evaluate again even where results for exactly these settings are saved")
     parser.add_argument("--root", default="checkpoints")
     parser.add_argument("--results-root", help="write results here (default: beside each checkpoint)")
     parser.add_argument("--ray", metavar="ADDRESS",
@@ -93,6 +96,12 @@ def main(argv=None) -> int:
             images, labels, description = evaluation_data(spec, data=args.data, data_format=args.data_format,
                                                           n=args.n, config=training_config(spec, args.root),
                                                           lazy=True)
+            saved = None if args.force else load_results(
+                spec, data=description, n=len(labels), epsilons=args.epsilons or spec.task_info.epsilons,
+                attack=attack, root=args.root, results_root=args.results_root)
+            if saved is not None and (args.no_checks or "checks" in saved):
+                print(f"{spec.model_id}: already evaluated with these settings (--force to run again)", flush=True)
+                continue
             images_before = index * len(labels)
 
             def progress(done, total, index=index, spec=spec, images_before=images_before, count=len(labels), **_):

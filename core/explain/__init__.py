@@ -8,39 +8,25 @@
     compare(clean, adversarial)                how much an attack moved a heatmap
 
 METHODS maps a method id to a registry.Method (title, function, reference): the explorer's
-and the gallery's selectors are built from it.
+and the gallery's selectors are built from it. The methods are imported on first use
+(PEP 562), so listing them does not load TensorFlow.
 """
 
-from core.explain.attention import attention_map
+import importlib
+
 from core.explain.compare import compare, top_region_overlap
-from core.explain.gradcam import grad_cam
-from core.explain.gradcam_pp import grad_cam_pp
-from core.explain.gradcam_softmax import grad_cam_softmax
-from core.explain.integrated import integrated_gradients, integrated_gradients_blur
 from core.explain.overlay import overlay
-from core.explain.registry import Method
-from core.explain.scorecam import score_cam
+from core.explain.registry import METHODS, Method
 
-METHODS: dict[str, Method] = {
-    "grad_cam": Method("Grad-CAM", grad_cam, "Selvaraju et al. 2017",
-                       "Gradients of the class logit averaged over the feature map that feeds the head."),
-    "grad_cam_pp": Method("Grad-CAM++", grad_cam_pp, "Chattopadhyay et al. 2018",
-                          "Grad-CAM with pixel-wise weights: better for several instances of a class."),
-    "score_cam": Method("Score-CAM", score_cam, "Wang et al. 2020",
-                        "Gradient-free: each channel weighted by how much its mask alone raises the class "
-                        "probability."),
-    "integrated_gradients": Method("Integrated Gradients (black baseline)", integrated_gradients,
-                                   "Sundararajan et al. 2017",
-                                   "Pixel attributions along the path from a black image (PAIR's saliency).",
-                                   uses_feature_layer=False),
-    "integrated_gradients_blur": Method("Integrated Gradients (blurred baseline)", integrated_gradients_blur,
-                                        "Sundararajan et al. 2017",
-                                        "Pixel attributions along the path from a blurred copy of the image.",
-                                        uses_feature_layer=False),
-    "grad_cam_softmax": Method("Grad-CAM on the softmax (paper parity)", grad_cam_softmax,
-                               "Selvaraju et al. 2017; Datta et al. 2021's notebook",
-                               "What the paper's reference code computes; flat on confident models."),
-}
+_WHERE = {"attention_map": "attention", "grad_cam": "gradcam", "grad_cam_pp": "gradcam_pp",
+          "grad_cam_softmax": "gradcam_softmax", "integrated_gradients": "integrated",
+          "integrated_gradients_blur": "integrated", "score_cam": "scorecam"}
 
-__all__ = ["METHODS", "Method", "attention_map", "compare", "grad_cam", "grad_cam_pp", "grad_cam_softmax",
-           "integrated_gradients", "integrated_gradients_blur", "overlay", "score_cam", "top_region_overlap"]
+
+def __getattr__(name):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"core.explain.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'core.explain' has no attribute {name!r}")
+
+
+__all__ = ["METHODS", "Method", "compare", "overlay", "top_region_overlap", *_WHERE]

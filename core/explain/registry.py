@@ -1,7 +1,12 @@
-"""The saliency methods the UI offers: a plain dict, one entry per method file."""
+"""The saliency methods the UI offers: a plain dict, one entry per method file.
+
+Each entry names its function by module and attribute; the function is imported on first
+use, so a page can list the methods (titles, references) before TensorFlow is loaded.
+"""
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable
 
@@ -11,7 +16,37 @@ class Method:
     """A saliency method: fn(model, images, class_index=None) -> N x S x S float32 in [0, 1]."""
 
     title: str  # what a person reads
-    fn: Callable
+    target: str | Callable  # "module:function", or the function itself
     reference: str  # the paper behind it
     note: str = ""  # shown under the selector
     uses_feature_layer: bool = True  # computed on the feature map feeding the head (same layer in twins)
+
+    @property
+    def fn(self) -> Callable:
+        if callable(self.target):
+            return self.target
+        module, name = self.target.split(":")
+        return getattr(importlib.import_module(module), name)
+
+
+METHODS: dict[str, Method] = {
+    "grad_cam": Method("Grad-CAM", "core.explain.gradcam:grad_cam", "Selvaraju et al. 2017",
+                       "Gradients of the class logit averaged over the feature map that feeds the head."),
+    "grad_cam_pp": Method("Grad-CAM++", "core.explain.gradcam_pp:grad_cam_pp", "Chattopadhyay et al. 2018",
+                          "Grad-CAM with pixel-wise weights: better for several instances of a class."),
+    "score_cam": Method("Score-CAM", "core.explain.scorecam:score_cam", "Wang et al. 2020",
+                        "Gradient-free: each channel weighted by how much its mask alone raises the class "
+                        "probability."),
+    "integrated_gradients": Method("Integrated Gradients (black baseline)",
+                                   "core.explain.integrated:integrated_gradients", "Sundararajan et al. 2017",
+                                   "Pixel attributions along the path from a black image (PAIR's saliency).",
+                                   uses_feature_layer=False),
+    "integrated_gradients_blur": Method("Integrated Gradients (blurred baseline)",
+                                        "core.explain.integrated:integrated_gradients_blur",
+                                        "Sundararajan et al. 2017",
+                                        "Pixel attributions along the path from a blurred copy of the image.",
+                                        uses_feature_layer=False),
+    "grad_cam_softmax": Method("Grad-CAM on the softmax (paper parity)", "core.explain.gradcam_softmax:grad_cam_softmax",
+                               "Selvaraju et al. 2017; Datta et al. 2021's notebook",
+                               "What the paper's reference code computes; flat on confident models."),
+}

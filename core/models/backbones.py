@@ -4,6 +4,9 @@ A backbone takes the preprocessed input tensor and returns the feature map that 
 the head. Everything is built in the caller's graph (no nested sub-model), so Grad-CAM
 finds the feature layer by name (DESIGN.md section 7).
 
+Keras is imported inside the builders: listing specs and checkpoints (the app's first paint)
+never waits for TensorFlow.
+
 Profiles map the paper's two families onto implementations:
 
     family                paper (224 px)             paper-native               demo (96 px, CPU-sized)
@@ -17,9 +20,6 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-
-import keras
-from keras import layers
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,14 @@ def _load_application(constructor, x, weights, name: str, feature_layer: str):
 
 
 def _resnet50(x, *, weights=None):
+    import keras
+
     return _load_application(keras.applications.ResNet50, x, weights, "ResNet-50", "conv5_block3_out")
 
 
 def _inception_resnet_v2(x, *, weights=None):
+    import keras
+
     # block8_9_ac: the paper removes the final 28 layers of the with-top model (section 3.3)
     return _load_application(keras.applications.InceptionResNetV2, x, weights, "InceptionResNetV2",
                              "block8_9_ac")
@@ -93,6 +97,8 @@ def _no_pretrained(name: str, weights) -> str:
 
 def _conv_bn(x, filters, kernel, *, name, strides=1, activation="relu"):
     """Conv -> BatchNorm -> activation, each layer named `{name}_conv/_bn/_ac`."""
+    from keras import layers
+
     x = layers.Conv2D(filters, kernel, strides=strides, padding="same", use_bias=False,
                       name=f"{name}_conv")(x)
     x = layers.BatchNormalization(name=f"{name}_bn")(x)
@@ -101,6 +107,8 @@ def _conv_bn(x, filters, kernel, *, name, strides=1, activation="relu"):
 
 def _residual_block(x, filters, *, strides, name):
     """ResNet basic block (He et al. 2016): two 3x3 convs plus a projected shortcut."""
+    from keras import layers
+
     shortcut = x
     if strides != 1 or x.shape[-1] != filters:
         shortcut = _conv_bn(x, filters, 1, strides=strides, activation=None, name=f"{name}_0")
@@ -125,6 +133,8 @@ def _compact_resnet(x, *, weights=None):
 def _inception_resnet_block(x, branches, *, scale, name):
     """Inception-ResNet block (Szegedy et al. 2016): parallel branches, a linear 1x1 up
     projection scaled by `scale`, added to the input, then ReLU."""
+    from keras import layers
+
     outputs = []
     for index, branch in enumerate(branches):
         y = x
@@ -141,6 +151,8 @@ def _inception_resnet_block(x, branches, *, scale, name):
 def _compact_inception_resnet(x, *, weights=None):
     """Stem, then one block of each Inception-ResNet type (35, 17, 8) with reductions:
     96 px -> 24 x 24 (block35) -> 12 x 12 (block17, block8). Feature layer: block8_ac."""
+    from keras import layers
+
     x = _conv_bn(x, 32, 3, strides=2, name="stem_1")
     x = _conv_bn(x, 64, 3, strides=2, name="stem_2")
     x = _inception_resnet_block(

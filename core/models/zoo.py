@@ -24,12 +24,10 @@ import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-import keras
-import numpy as np
-
 from core.atomic import atomic_path, write_json
-from core.models.build import LOGITS_LAYER, PROBABILITIES_LAYER, build_model, feature_layer_name
 from core.models.spec import ModelSpec, all_specs
+
+# Keras is imported where a model is built, saved or loaded: listing checkpoints stays light.
 
 __all__ = [
     "CARD_FORMAT", "CHECKPOINT_ROOT", "CheckpointError", "ModelSpec", "all_specs", "available",
@@ -61,20 +59,31 @@ def card_path(checkpoint: str | Path) -> Path:
     return Path(checkpoint).with_suffix(".json")
 
 
+def build_model(spec: ModelSpec, *, weights=None):
+    """core.models.build.build_model (re-exported here with the rest of the zoo)."""
+    from core.models.build import build_model as build
+
+    return build(spec, weights=weights)
+
+
 def _versions() -> dict:
+    import keras
+    import numpy as np
     import tensorflow as tf
 
     return {"python": platform.python_version(), "tensorflow": tf.__version__,
             "keras": keras.__version__, "numpy": np.__version__}
 
 
-def save_checkpoint(model: keras.Model, spec: ModelSpec, *, root="checkpoints",
+def save_checkpoint(model, spec: ModelSpec, *, root="checkpoints",
                     card: dict | None = None) -> Path:
     """Save `model` and its card for `spec` as one atomic unit; returns the `.keras` path.
 
     `card` holds what the caller knows (training config, metrics, history); the spec,
     parameter count, library versions and creation time are added here.
     """
+    from core.models.build import feature_layer_name
+
     path = checkpoint_path(spec, root=root)
     full_card = {
         **(card or {}),
@@ -122,7 +131,7 @@ def _embedded_card(checkpoint: Path) -> dict | None:
     return card if isinstance(card, dict) and card.get("format") == CARD_FORMAT else None
 
 
-def load_checkpoint(path: str | Path) -> keras.Model:
+def load_checkpoint(path: str | Path):
     """Load a `.keras` checkpoint with safe_mode=True.
 
     Raises CheckpointError, saying what to do, when the file is missing, truncated or
@@ -135,6 +144,10 @@ def load_checkpoint(path: str | Path) -> keras.Model:
     if path.suffix != ".keras" or not zipfile.is_zipfile(path):
         raise CheckpointError(f"{path} is not a Keras checkpoint (a .keras zip archive); "
                               "it may be truncated or corrupt: retrain or restore it")
+    import keras
+
+    from core.models.build import LOGITS_LAYER, PROBABILITIES_LAYER
+
     try:
         model = keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as error:  # keras raises many types for bad archives
@@ -154,7 +167,7 @@ def _first_sentence(error: Exception) -> str:
     return f"{type(error).__name__}: {kept[:300]}" if kept else type(error).__name__
 
 
-def load_model(spec: ModelSpec, *, root="checkpoints") -> keras.Model:
+def load_model(spec: ModelSpec, *, root="checkpoints"):
     """Load the checkpoint of `spec` under `root`; CheckpointError if there is none."""
     return load_checkpoint(checkpoint_path(spec, root=root))
 

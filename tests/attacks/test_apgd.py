@@ -84,8 +84,8 @@ def demo_model_and_images():
 def test_native_agrees_with_art_on_a_bundled_demo_model(demo_model_and_images, epsilon):
     """ART's AutoProjectedGradientDescent on the same logits: robust accuracy within 2 of 64."""
     model, images, labels = demo_model_and_images
-    native = accuracy(model, apgd(model, images, labels, epsilon=epsilon, steps=20, seed=0), labels)
-    reference = accuracy(model, apgd(model, images, labels, epsilon=epsilon, steps=20, seed=0, engine="art"),
+    native = accuracy(model, apgd(model, images, labels, epsilon=epsilon, steps=10, seed=0), labels)
+    reference = accuracy(model, apgd(model, images, labels, epsilon=epsilon, steps=10, seed=0, engine="art"),
                          labels)
     print(f"eps {epsilon}: native {native:.3f}, ART {reference:.3f}")
     assert abs(native - reference) * 64 <= 2

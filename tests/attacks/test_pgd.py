@@ -146,3 +146,19 @@ def test_foolbox_reference_runs_the_paper_losses_only(tiny):
         pgd(model, images[:2], labels[:2], epsilon=0.1, engine="foolbox", loss="margin")
     with pytest.raises(ValueError, match="loss must be one of"):
         pgd(model, images[:2], labels[:2], epsilon=0.1, loss="hinge")
+
+
+def test_the_ball_is_enforced_exactly():
+    """float32 x0 +- eps can overshoot the ball by an ulp; enforce_ball fixes every element at
+    once (an ulp-by-ulp walk used to crawl through the denormals near 0)."""
+    from core.attacks.base import enforce_ball
+
+    rng = np.random.default_rng(0)
+    images = rng.random((64, 32, 32, 3), dtype=np.float32)
+    for epsilon in (0.3, 0.1, 1 / 255, 0.5):
+        wild = rng.uniform(-1, 2, images.shape).astype(np.float32)
+        inside = enforce_ball(wild, images, epsilon)
+        assert (np.abs(inside.astype(np.float64) - images) <= epsilon).all()
+        assert inside.min() >= 0 and inside.max() <= 1 and inside.dtype == np.float32
+        edge = np.abs(inside.astype(np.float64) - images).max()
+        assert edge > epsilon - 1e-6  # as far as the ball allows, not one step short
