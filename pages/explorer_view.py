@@ -95,7 +95,16 @@ def grid_ui(result, classes, *, method_title: str) -> None:
         column.caption(f"L∞ {outcome.linf:.4f} ({epsilon_255(outcome.linf)}) · L2 {outcome.l2:.3f} · "
                        f"SSIM {seen['ssim']:.3f} · PSNR {psnr} · {method_title} moved: r {shift['pearson']:.2f}, "
                        f"top-20 % IoU {shift['top20_iou']:.2f}, centre {shift['centre_shift_px']:.1f} px"
-                       + (f" · perturbation from {outcome.transferred_from}" if outcome.transferred_from else ""))
+                       + (f" · perturbation from {outcome.transferred_from}" if outcome.transferred_from else "")
+                       + _distance(outcome.ood))
+
+
+def _distance(ood: dict | None) -> str:
+    """How far the input is from the model's training data, when it was measured."""
+    if not ood or ood.get("score") is None:
+        return ""
+    return (f" · input {ood['score']:.1f} from the training classes in feature space (cautioned above "
+            f"{ood['threshold']:.1f})")
 
 
 def ood_ui(result) -> None:
