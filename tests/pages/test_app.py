@@ -200,8 +200,18 @@ def test_training_form_launches_a_job(tmp_path):
     again.number_input(key="form_synthetic_train").set_value(16)
     again.sidebar.form_submit_button[0].click().run()
     assert any("already running" in t for t in _texts(again.error))  # one job per model
-    cancel_job(jobs[0].key, grace_s=60)
-    assert wait_for(jobs[0].key, timeout_s=120).status in ("cancelled", "done", "failed")
+    assert again.selectbox(key="form_task").format_func("cxr") == "Pneumothorax detection (chest x-ray)"
+    by_label = {n.label: n.value for n in again.sidebar.number_input}
+    patience, epochs = by_label["Early-stopping patience (epochs without improvement)"], by_label["Max epochs"]
+    assert patience <= epochs  # the demo defaults: patience 6 of at most 30 epochs
+    cancel_buttons = [b for b in again.button if b.key == f"cancel_{jobs[0].key}"]
+    if cancel_buttons:  # still running: Cancel reruns the whole page
+        cancel_buttons[0].click().run()
+        assert not any("already running" in t for t in _texts(again.error))
+        assert not any(b.key == f"cancel_{jobs[0].key}" for b in again.button)
+    else:
+        cancel_job(jobs[0].key)
+    assert wait_for(jobs[0].key, timeout_s=180).status in ("cancelled", "done", "failed")
 
 
 def test_zoo_page_lists_every_bundled_model_with_its_card():
