@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--task", "cxr", "--backbone", "resnet50", "--no-attention", "--max-epochs", "1", "--synthetic-train", "32",
          "--synthetic-val", "16", "--synthetic-test", "16", "--batch-size", "16"]
 
