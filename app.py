@@ -5,7 +5,8 @@ Run with:  .venv/bin/streamlit run app.py
 
 import streamlit as st
 
-from pages.common import sidebar_ui, start_warm_up
+from pages.common import sidebar_ui
+from pages.models import start_warm_up
 
 st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
 

@@ -8,8 +8,9 @@ from core.data import synthetic
 from core.data.paths import confined
 from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
 from core.tasks import get_task
-from pages.common import (epsilon_label, epsilon_ui, incomplete_runs, load_models, method_badges, ood_assessments,
-                          require_models, route_through_app, show_error, step_rule_ui, warn_problems)
+from pages.common import (epsilon_label, epsilon_ui, require_models, route_through_app, show_error, step_rule_ui,
+                          warn_problems)
+from pages.models import incomplete_runs, load_models, method_badges, ood_assessments
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]
 SOURCES = ["Synthetic gallery", "Real photographs", "Upload", "Dataset sample"]

@@ -12,8 +12,8 @@ from core.explore import explorer_rel_stepsize, heatmap_gallery
 from core.formatting import epsilon_255
 from core.models.backbones import FAMILY_TITLES
 from core.tasks import get_task
-from pages.common import (audit_table, load_models, method_badges, require_models, route_through_app,
-                          warn_problems)
+from pages.common import require_models, route_through_app, warn_problems
+from pages.models import audit_table, load_models, method_badges
 
 
 @st.cache_data(show_spinner="Attacking the samples at every ε…", max_entries=16)

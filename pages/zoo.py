@@ -9,7 +9,8 @@ from core.evaluate import saved_results
 from core.formatting import epsilon_255
 from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
 from pages.charts import history_figure
-from pages.common import current_selection, incomplete_note, require_models, results_root, route_through_app
+from pages.common import current_selection, require_models, results_root, route_through_app
+from pages.models import incomplete_note
 
 
 def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=None) -> None:
