@@ -78,18 +78,20 @@ def _build_loop(logits_model, image_spec, loss_name):
             value_best = tf.where(improved, value, value_best)
             history = history.write(i + 1, value_best)
             since += 1
-            at_check = since >= window
-            oscillating = tf.cast(raised, tf.float32) <= RHO * tf.cast(window, tf.float32)  # condition 1
-            stalled = ~reduced_at_check & (best_at_check >= value_best)  # condition 2
-            reduce = at_check & (oscillating | stalled)
-            eta = tf.where(reduce, eta / 2, eta)
-            x_next = tf.where(per_image(reduce), x_best, x_new)
-            grad_next = tf.where(per_image(reduce), grad_best, grad_new)
-            reduced_at_check = tf.where(at_check, reduce, reduced_at_check)
-            best_at_check = tf.where(at_check, value_best, best_at_check)
-            raised = tf.where(at_check, tf.zeros_like(raised), raised)
-            window = tf.where(at_check, tf.maximum(window - decrease, min_window), window)
-            since = tf.where(at_check, 0, since)
+
+            def checkpoint():  # halve the step and restart from the best point where it stalled
+                oscillating = tf.cast(raised, tf.float32) <= RHO * tf.cast(window, tf.float32)  # condition 1
+                stalled = ~reduced_at_check & (best_at_check >= value_best)  # condition 2
+                reduce = oscillating | stalled
+                return (tf.where(reduce, eta / 2, eta), tf.where(per_image(reduce), x_best, x_new),
+                        tf.where(per_image(reduce), grad_best, grad_new), reduce, value_best, tf.zeros_like(raised),
+                        tf.maximum(window - decrease, min_window), tf.constant(0))
+
+            def carry_on():
+                return eta, x_new, grad_new, reduced_at_check, best_at_check, raised, window, since
+
+            eta, x_next, grad_next, reduced_at_check, best_at_check, raised, window, since = tf.cond(
+                since >= window, checkpoint, carry_on)
             return (i + 1, x_next, x, grad_next, value, eta, x_best, value_best, grad_best, x_fooled, fooled,
                     raised, since, window, best_at_check, reduced_at_check, history)
 
