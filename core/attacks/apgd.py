@@ -25,7 +25,7 @@ import tensorflow as tf
 from core.attacks import compiled
 from core.attacks.art_bridge import art_classifier, numpy_seed
 from core.attacks.base import (BATCH_SIZE, LOSSES, batches, check_count, check_engine, check_epsilon, check_images,
-                               check_labels, check_loss, enforce_ball, normalize, project)
+                               check_labels, check_loss, enforce_ball, feasible_box, normalize)
 from core.attacks.restarts import best_of_restarts
 
 ENGINES = ("native", "art")
@@ -61,13 +61,14 @@ def _build_loop(logits_model, image_spec, loss_name):
 
         value, grad, fooled = evaluate(start, y)
         history = tf.TensorArray(tf.float32, size=steps + 1).write(0, value)
+        low, high = feasible_box(x0, epsilon)
         n = tf.shape(x0)[0]
 
         def body(i, x, x_prev, grad, value_prev, eta, x_best, value_best, grad_best, x_fooled, fooled,
                  raised, since, window, best_at_check, reduced_at_check, history):
             alpha = tf.where(i > 0, MOMENTUM, 1.0)
-            z = project(x + per_image(eta) * normalize(grad), x0, epsilon)
-            x_new = project(x + alpha * (z - x) + (1 - alpha) * (x - x_prev), x0, epsilon)
+            z = tf.clip_by_value(x + per_image(eta) * normalize(grad), low, high)
+            x_new = tf.clip_by_value(alpha * z + (2 - 2 * alpha) * x - (1 - alpha) * x_prev, low, high)  # momentum
             value, grad_new, fooled_now = evaluate(x_new, y)
             x_fooled = tf.where(per_image(fooled_now & ~fooled), x_new, x_fooled)
             fooled = fooled | fooled_now

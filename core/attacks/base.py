@@ -30,6 +30,12 @@ def project(x, x0, epsilon):
     return tf.clip_by_value(tf.clip_by_value(x, x0 - epsilon, x0 + epsilon), 0.0, 1.0)
 
 
+def feasible_box(x0, epsilon):
+    """The ball intersected with the [0, 1] box, as (low, high): computed once per attack, so
+    a projection inside a loop is one clip (project() in a single step)."""
+    return tf.maximum(x0 - epsilon, 0.0), tf.minimum(x0 + epsilon, 1.0)
+
+
 def uniform_start(images: np.ndarray, epsilon: float, seed) -> np.ndarray:
     """Uniform noise in the epsilon-ball, clipped to [0, 1] (foolbox's LinfPGD start)."""
     noise = np.random.default_rng(seed).uniform(-epsilon, epsilon, images.shape).astype(np.float32)

@@ -18,7 +18,7 @@ import tensorflow as tf
 
 from core.attacks import compiled
 from core.attacks.base import (batches, check_count, check_engine, check_epsilon, check_images, check_labels,
-                               check_loss, enforce_ball, normalize, project, uniform_start, LOSSES)
+                               check_loss, enforce_ball, feasible_box, normalize, uniform_start, LOSSES)
 from core.attacks.restarts import best_of_restarts
 from core.paper import PAPER_REL_STEPSIZE, PAPER_STEPS
 
@@ -34,12 +34,14 @@ def _build_loop(logits_model, image_spec, loss_name):
     @tf.function(input_signature=[image_spec, tf.TensorSpec((None,), tf.int64), image_spec, scalar, scalar,
                                   tf.TensorSpec((), tf.int32)], autograph=False)
     def attack(x0, y, start, epsilon, stepsize, steps):
+        low, high = feasible_box(x0, epsilon)
+
         def step(i, x):
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 total = tf.reduce_sum(loss(logits_model(x, training=False), y))
             gradients = tape.gradient(total, x)
-            return i + 1, project(x + stepsize * normalize(gradients), x0, epsilon)
+            return i + 1, tf.clip_by_value(x + stepsize * normalize(gradients), low, high)  # project
 
         _, x = tf.while_loop(lambda i, x: i < steps, step, (tf.constant(0), start))
         return x
