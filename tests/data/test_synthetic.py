@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from core.data.synthetic import gallery, generate, main
+from core.data.synthetic import gallery, generate
+from core.data.synthetic.__main__ import main
 from core.tasks import get_task
 
 
