@@ -194,7 +194,7 @@ def test_paths_typed_in_the_ui_stay_inside_the_data_root(tmp_path, monkeypatch):
 
 
 def test_errors_name_no_folder_and_the_csv_is_checked_before_indexing(tmp_path, monkeypatch):
-    from core.data import datasets
+    from core.data.datasets import formats as datasets
 
     (tmp_path / ".ssh").mkdir()
     (tmp_path / "private").mkdir()

@@ -1,6 +1,5 @@
 """Robustness curves, presets, saved results, the twin test, and the committed demo zoo."""
 
-import numpy as np
 import pytest
 
 from core.data import synthetic

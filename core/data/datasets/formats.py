@@ -1,75 +1,18 @@
-"""The paper's datasets in their real on-disk formats, with the paper's labelling (3.1-3.2).
-
-    load_ham10000(root)      HAM10000_metadata.csv + image folders      derm, grouped by lesion_id
-    load_kaggle_dr(root)     trainLabels.csv + images                   fundus, grouped by patient
-    load_chestxray14(root)   Data_Entry_2017*.csv + images (+ official  cxr, grouped by Patient ID
-                             train_val_list.txt / test_list.txt)
-    load_medmnist(path, task) DermaMNIST / RetinaMNIST / ChestMNIST .npz (official splits)
-    load_folder(root, task)  one sub-folder per class key
-
-Rows whose label is unknown, and rows whose image file is missing, are SKIPPED and counted
-in `Dataset.skipped` (the UI shows the counts); a CSV without the required columns, or a
-dataset left with no usable row, raises DatasetError. Splits are stratified by class,
-seeded, and grouped so no lesion or patient is in two splits.
-"""
+"""Loaders of the paper's datasets in their real on-disk formats, and of MedMNIST and
+folder-per-class data (see the package docstring for the table)."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from core.data.io import load_image
-from core.data.preprocess import prepare
-from core.tasks import Task, get_task
+from core.data.datasets.base import IMAGE_SUFFIXES, SPLITS, Dataset, DatasetError
+from core.tasks import get_task
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".dcm"}
-SPLITS = ("train", "val", "test")
-
-
-class DatasetError(ValueError):
-    """A dataset cannot be used as it is; the message says what is wrong and where."""
-
-
-@dataclass(frozen=True)
-class Dataset:
-    """Images (file paths, or uint8 arrays for MedMNIST), labels and leak-free groups."""
-
-    task: str
-    name: str
-    items: list  # str paths or H x W (x 3) uint8 arrays
-    labels: np.ndarray  # int64 class indices of core.tasks
-    groups: np.ndarray  # lesion / patient id per item: never split across train/val/test
-    official_split: np.ndarray | None = None  # "train" / "val" / "test" per item, if given
-    skipped: dict = field(default_factory=dict)  # reason -> count
-
-    def __len__(self) -> int:
-        return len(self.labels)
-
-    @property
-    def task_info(self) -> Task:
-        return get_task(self.task)
-
-    def class_counts(self) -> np.ndarray:
-        return np.bincount(self.labels, minlength=self.task_info.num_classes)
-
-    def image(self, index: int, size: int) -> np.ndarray:
-        """Item `index` prepared for a model of input `size` (core.data.preprocess.prepare)."""
-        item = self.items[index]
-        if isinstance(item, np.ndarray):
-            raw = item.astype(np.float32) / 255.0
-            raw = np.repeat(raw[..., None], 3, axis=-1) if raw.ndim == 2 else raw
-        else:
-            raw = load_image(item)
-        return prepare(raw, self.task_info, size)
-
-
-# --------------------------------------------------------------------------- helpers
 
 def _read_csv(path: Path, required: set[str]) -> list[dict]:
     try:
@@ -117,8 +60,6 @@ def _finish(task, name, rows, skipped, official=None) -> Dataset:
                    None if official is None else np.asarray(official, dtype=object),
                    dict(skipped))
 
-
-# --------------------------------------------------------------------------- loaders
 
 def load_ham10000(root) -> Dataset:
     """HAM10000: `HAM10000_metadata.csv` (lesion_id, image_id, dx, ...) and the JPEGs in
@@ -265,104 +206,3 @@ def open_dataset(path: str, data_format: str, task: str):
     if data_format not in loaders:
         raise ValueError(f"data_format must be one of {['synthetic', *loaders]}, got {data_format!r}")
     return loaders[data_format](path)
-
-
-# ---------------------------------------------------------------------------- splits
-
-def split_indices(dataset: Dataset, *, val: float = 0.1, test: float = 0.2,
-                  seed: int = 0) -> dict[str, np.ndarray]:
-    """Train/val/test indices: stratified by class, grouped (no group in two splits),
-    seeded. Official splits are kept: MedMNIST's three, ChestX-ray14's test list (its
-    train_val part is then split into train and val with `val` of the whole)."""
-    if not (0 <= val < 1 and 0 <= test < 1 and val + test < 1):
-        raise ValueError(f"val and test must be fractions summing below 1, got {val} and {test}")
-    official = dataset.official_split
-    if official is not None and set(official) <= set(SPLITS):
-        return {name: np.flatnonzero(official == name) for name in SPLITS}
-    if official is not None:  # test fixed, the rest split into train and val
-        rest = np.flatnonzero(official != "test")
-        inner = _grouped_split(dataset.labels[rest], dataset.groups[rest], [1 - val - test, val], seed)
-        return {"train": rest[inner[0]], "val": rest[inner[1]], "test": np.flatnonzero(official == "test")}
-    parts = _grouped_split(dataset.labels, dataset.groups, [1 - val - test, val, test], seed)
-    return dict(zip(SPLITS, parts))
-
-
-def _grouped_split(labels, groups, fractions, seed) -> list[np.ndarray]:
-    """Assign whole groups to parts, stratified by each group's majority label."""
-    fractions = np.asarray(fractions, float) / np.sum(fractions)
-    unique, inverse = np.unique(groups.astype(str), return_inverse=True)
-    group_label = np.array([np.bincount(labels[inverse == g]).argmax() for g in range(len(unique))])
-    group_part = np.empty(len(unique), np.int64)
-    rng = np.random.default_rng(seed)
-    for label in np.unique(group_label):
-        members = rng.permutation(np.flatnonzero(group_label == label))
-        bounds = np.round(np.cumsum(fractions) * len(members)).astype(int)
-        group_part[members] = np.searchsorted(bounds, np.arange(len(members)), side="right")
-    item_part = group_part[inverse]
-    return [np.flatnonzero(item_part == p) for p in range(len(fractions))]
-
-
-def class_weights(labels: np.ndarray, num_classes: int) -> dict[int, float]:
-    """Inverse-frequency class weights (paper section 3.3), n / (K * n_c); a class absent
-    from `labels` gets weight 0."""
-    counts = np.bincount(np.asarray(labels, np.int64), minlength=num_classes).astype(float)
-    total = counts.sum()
-    return {c: (total / (num_classes * counts[c]) if counts[c] else 0.0) for c in range(num_classes)}
-
-
-# --------------------------------------------------------------------------- tf.data
-
-def make_tf_dataset(dataset: Dataset, indices, *, size: int, batch_size: int = 32,
-                    shuffle: bool = False, seed: int = 0, cache_dir=None, one_hot: bool = True):
-    """A streaming tf.data pipeline of prepared (image, label) batches.
-
-    shuffle: every epoch draws a new seeded permutation of the WHOLE split before any image is
-    read (real metadata files are often grouped by class, so a bounded shuffle buffer would
-    feed class-skewed epochs, above all when an epoch is a fraction of the data). Images are
-    decoded and prepared in worker threads with the same `Dataset.image` used everywhere; with
-    `cache_dir`, each prepared image is kept on disk after its first read, so large datasets
-    never sit in memory and are decoded only once, in any order.
-    """
-    import tensorflow as tf
-
-    indices = np.asarray(indices, np.int64)
-    labels = dataset.labels
-    num_classes = dataset.task_info.num_classes
-    cache = None
-    if cache_dir is not None:
-        key = hashlib.sha1(f"{dataset.name}|{dataset.task}|{size}|{len(dataset)}".encode()).hexdigest()[:16]
-        cache = Path(cache_dir) / f"{dataset.task}-{key}"
-        cache.mkdir(parents=True, exist_ok=True)
-
-    def load(index):
-        index = int(index)
-        return _cached_image(dataset, index, size, cache), labels[index]
-
-    def load_tf(index):
-        image, label = tf.numpy_function(load, [index], [tf.float32, tf.int64])
-        image.set_shape((size, size, 3))
-        label.set_shape(())
-        return image, (tf.one_hot(label, num_classes) if one_hot else label)
-
-    data = tf.data.Dataset.from_tensor_slices(indices)
-    if shuffle:  # a full permutation of the indices (cheap: integers), new every epoch
-        data = data.shuffle(len(indices), seed=seed, reshuffle_each_iteration=True)
-    data = data.map(load_tf, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
-
-
-def _cached_image(dataset: Dataset, index: int, size: int, cache: Path | None) -> np.ndarray:
-    """dataset.image(index, size), kept as .npy under `cache` after its first read."""
-    if cache is None:
-        return dataset.image(index, size)
-    path = cache / f"{index}.npy"
-    try:
-        return np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        image = dataset.image(index, size)
-        from core.atomic import atomic_path
-
-        with atomic_path(path) as temporary:
-            with open(temporary, "wb") as file:
-                np.save(file, image, allow_pickle=False)
-        return image
