@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
+import streamlit as st
 
 from core.formatting import epsilon_255
 
@@ -55,6 +56,14 @@ def curves_figure(results: dict, paper: dict | None = None, *, value: str = "acc
                          height=440, margin=dict(l=10, r=10, t=20, b=10),
                          legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
     return figure
+
+
+def curve_columns() -> dict:
+    """Column formats of the curve tables: epsilon exactly as given (0.00125, never the
+    dataframe's rounded 0.0013), accuracies and AUCs with three decimals."""
+    three = st.column_config.NumberColumn(format="%.3f")
+    return {"ε": st.column_config.NumberColumn(format="%g"), "robust accuracy": three,
+            "attack at this ε alone": three, "AUC": three}
 
 
 def curves_table(results: dict) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from core.jobs import JobError, cancel_job, job_status, start_job
 from core.tasks import get_task
 from pages.common import (CHECK_ICONS, require_models, results_root, route_through_app, show_error,
                           step_rule_ui)
-from pages.charts import SCALE_NOTE, curves_figure, curves_table
+from pages.charts import SCALE_NOTE, curve_columns, curves_figure, curves_table
 
 DEFAULT_N = 200  # test images of the bundled curves
 PRESET_TITLES = {"strong": "Strong (AutoAttack protocol)", "paper": "The paper's PGD",
@@ -174,7 +174,7 @@ if results:
         st.plotly_chart(curves_figure(results, paper, value="auc"), width="stretch", key="auc_curves")
         st.caption("AUC of the positive-class probability under attack, with a seeded bootstrap interval.")
     frame = curves_table(results)
-    st.dataframe(frame, hide_index=True, width="stretch")
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
     st.download_button("Download the table (CSV)", frame.to_csv(index=False), file_name="robustness.csv",
                        mime="text/csv", key="curves_csv")
     twins_ui(results)

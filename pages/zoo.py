@@ -8,7 +8,7 @@ import streamlit as st
 from core.evaluate import saved_results
 from core.formatting import epsilon_255
 from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
-from pages.charts import history_figure
+from pages.charts import curve_columns, history_figure
 from pages.common import current_selection, require_models, results_root, route_through_app
 from pages.models import incomplete_note
 
@@ -30,12 +30,12 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
     if results:
         latest = results[0]
         frame = pd.DataFrame([{"ε": r["epsilon"], "ε × 255": epsilon_255(r["epsilon"]), "robust accuracy": r["accuracy"],
-                               "95 % CI": f"{r['accuracy_low']:.2f}–{r['accuracy_high']:.2f}"}
+                               "95 % CI": f"{r['accuracy_low']:.3f}–{r['accuracy_high']:.3f}"}
                               for r in latest["curve"] if "accuracy_low" in r])
         st.markdown(f"Robust accuracy ({latest['n']} images, {latest.get('preset', 'custom')} protocol): "
                     f"{latest.get('verdict', '')}")
         if not frame.empty:
-            st.dataframe(frame, hide_index=True, width="stretch")
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
     if card.get("history"):
         st.plotly_chart(history_figure(card["history"]), width="stretch", key=f"zoo_history_{spec.model_id}")
     with st.expander("Training configuration"):

@@ -165,6 +165,8 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     assert figure["layout"]["legend"]["y"] < 0  # below the plot: the x-axis title stays readable
     tables = app.dataframe
     assert len(tables[0].value) == 4 * 9 and "95 % CI" in tables[0].value.columns
+    formats = __import__("json").loads(tables[0].proto.columns)
+    assert formats["ε"]["type_config"]["format"] == "%g"  # 0.00125 as given, not the table's 0.0013
     assert len(tables) == 3  # the curves, then one twin table per family
     assert any("McNemar" in c and "soft attention changes" in c for c in _texts(app.caption))
     assert any("ε is on the [0, 1] pixel scale" in m for m in _texts(app.info))
