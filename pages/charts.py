@@ -37,7 +37,7 @@ def curves_figure(results: dict, paper: dict | None = None, *, value: str = "acc
         colour, dash = COLOURS[spec.attention], "solid" if spec.backbone == "resnet50" else "dot"
         low, high = f"{value}_low", f"{value}_high"
         figure.add_trace(go.Scatter(x=x + x[::-1], y=[r[high] for r in rows] + [r[low] for r in rows][::-1],
-                                    fill="toself", fillcolor=BANDS[spec.attention], line=dict(width=0),
+                                    mode="lines", fill="toself", fillcolor=BANDS[spec.attention], line=dict(width=0),
                                     hoverinfo="skip", showlegend=False))
         clean = _clean_accuracy(result, value)
         name = f"{spec.title} (clean {clean:.2f})" if clean is not None else spec.title

@@ -161,6 +161,7 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     bands = [t for t in figure["data"] if t.get("fill") == "toself"]
     paper = [t for t in figure["data"] if "paper's PGD" in t.get("name", "")]
     assert len(bands) == 4 and len(paper) == 4  # a 95 % band per model; the paper's protocol beside
+    assert all(t["mode"] == "lines" for t in bands)  # an area, no stray dots at its edges
     assert all("clean" in t["name"] for t in figure["data"] if t.get("mode") == "lines+markers")
     assert figure["layout"]["legend"]["y"] < 0  # below the plot: the x-axis title stays readable
     tables = app.dataframe
