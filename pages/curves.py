@@ -35,7 +35,7 @@ def protocol_ui(task: str):
         preset = custom_pgd(steps=steps, rel_stepsize=rel_stepsize, restarts=restarts, loss=loss)
     else:
         preset = PRESETS[name]
-        st.caption(preset.description + " Attacks: " + preset.title + ".")
+        st.caption(preset.description + " Attacks: " + preset.title_for(get_task(task).num_classes) + ".")
     compare = name != "paper" and st.toggle("Show the paper's protocol on the same chart", True,
                                             key="curve_compare")
     with st.expander("Images and ε grid", expanded=False):

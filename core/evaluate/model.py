@@ -40,7 +40,7 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
         rows = curve_rows(outcomes, labels, binary=spec.task_info.is_binary, seed=attack.seed)
     result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)),
               "epsilons": epsilons, "preset": attack.name, "attack": attack.to_dict(),
-              "attack_title": attack.title, "curve": rows,
+              "attack_title": attack.title_for(spec.task_info.num_classes), "curve": rows,
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     twin = _twin_model(spec, root) if with_checks else None
     if with_checks:

@@ -45,6 +45,10 @@ class Preset:
     def title(self) -> str:
         return " → ".join(a.title for a in self.attacks)
 
+    def title_for(self, num_classes: int) -> str:
+        """The title of the members that run on a model with `num_classes` outputs."""
+        return " → ".join(a.title for a in self.members_for(num_classes))
+
     def to_dict(self) -> dict:
         """What decides the numbers (the description does not)."""
         return {"name": self.name, "attacks": [{"kind": a.kind, **asdict(a)} for a in self.attacks],

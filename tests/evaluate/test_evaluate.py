@@ -44,6 +44,7 @@ def test_every_preset_runs_on_a_tiny_model(tiny):
     assert "accuracy_this_epsilon" in results["paper"][1] and "accuracy_this_epsilon" not in strong
     assert set(strong["fooled_by"]) == {a.title for a in PRESETS["strong"].members_for(2)}
     assert not any("dlr" in title for title in strong["fooled_by"])  # DLR is left out on a binary task
+    assert "dlr" not in PRESETS["strong"].title_for(2) and "APGD-dlr" in PRESETS["strong"].title_for(7)
 
 
 def test_strong_sees_through_saturation_that_fools_the_paper_protocol(tiny):
