@@ -69,7 +69,7 @@ def test_presets_round_trip_and_double():
 def trained_pair(tmp_path_factory):
     root = tmp_path_factory.mktemp("zoo")
     spec = ModelSpec("cxr", "resnet50", True)
-    config = TrainConfig(max_epochs=2, synthetic_train=64, synthetic_val=16, synthetic_test=16, batch_size=16)
+    config = TrainConfig(max_epochs=1, synthetic_train=64, synthetic_val=16, synthetic_test=16, batch_size=16)
     train(spec, config, root=root)
     train(spec.twin(), config, root=root)
     return spec, root

@@ -29,8 +29,8 @@ def test_bad_config_is_refused_with_the_value():
 
 
 def test_derm_sees_a_tenth_of_its_training_set_per_epoch():
-    config = TrainConfig(synthetic_train=640, synthetic_val=8, synthetic_test=8, batch_size=32)
-    assert load_splits(ModelSpec("derm", "resnet50", True), config).steps_per_epoch == 2  # 64 of 640
+    config = TrainConfig(synthetic_train=320, synthetic_val=8, synthetic_test=8, batch_size=16)
+    assert load_splits(ModelSpec("derm", "resnet50", True), config).steps_per_epoch == 2  # 32 of 320
     assert load_splits(SPEC, config).steps_per_epoch == 20
 
 
