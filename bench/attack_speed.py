@@ -32,6 +32,7 @@ from core.data import synthetic  # noqa: E402
 from core.attacks.pgd import _run_foolbox  # noqa: E402
 from core.explain import grad_cam  # noqa: E402
 from core.models.zoo import CheckpointError, ModelSpec, all_specs, build_model, load_model  # noqa: E402
+from core.tasks import TASKS  # noqa: E402
 
 
 def best_of(fn, repeats: int) -> float:
@@ -62,7 +63,7 @@ def get_model(spec: ModelSpec):
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="demo", choices=["demo", "paper"])
-    parser.add_argument("--task", default="derm", choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--task", default="derm", choices=list(TASKS))
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)

@@ -18,11 +18,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.data import synthetic  # noqa: E402
 from core.explain import METHODS  # noqa: E402
 from core.models.zoo import all_specs, load_model  # noqa: E402
+from core.tasks import TASKS  # noqa: E402
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--task", default="derm", choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--task", default="derm", choices=list(TASKS))
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args(argv)
     models = [load_model(spec) for spec in all_specs("demo", args.task)]

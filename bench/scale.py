@@ -22,11 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.evaluate import custom_pgd, evaluation_data  # noqa: E402
 from core.evaluate.curve import sweep_shards  # noqa: E402
 from core.models.zoo import all_specs, load_model  # noqa: E402
+from core.tasks import TASKS  # noqa: E402
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--task", default="cxr", choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--task", default="cxr", choices=list(TASKS))
     parser.add_argument("--n", type=int, default=100)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--workers", type=int, default=2)

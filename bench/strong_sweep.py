@@ -20,11 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.checks import robustness_checks  # noqa: E402
 from core.evaluate import CHECK_IMAGES, PRESETS, evaluation_data, robustness_curve  # noqa: E402
 from core.models.zoo import all_specs, load_model  # noqa: E402
+from core.tasks import TASKS  # noqa: E402
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--task", default="cxr", choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--task", default="cxr", choices=list(TASKS))
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--checks", action="store_true", help="also time the checks (first 64 images)")
     args = parser.parse_args(argv)

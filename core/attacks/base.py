@@ -25,15 +25,16 @@ def normalize(gradients):
     return tf.sign(gradients)
 
 
-def project(x, x0, epsilon):
-    """Back into the L-inf ball of radius epsilon around x0, then into the [0, 1] box."""
-    return tf.clip_by_value(tf.clip_by_value(x, x0 - epsilon, x0 + epsilon), 0.0, 1.0)
-
-
 def feasible_box(x0, epsilon):
-    """The ball intersected with the [0, 1] box, as (low, high): computed once per attack, so
-    a projection inside a loop is one clip (project() in a single step)."""
+    """The L-inf ball of radius epsilon around x0 intersected with the [0, 1] box, as (low,
+    high). The compiled loops compute it once per attack, so each projection is one clip."""
     return tf.maximum(x0 - epsilon, 0.0), tf.minimum(x0 + epsilon, 1.0)
+
+
+def project(x, x0, epsilon):
+    """Back into the L-inf ball of radius epsilon around x0 and the [0, 1] box."""
+    low, high = feasible_box(x0, epsilon)
+    return tf.clip_by_value(x, low, high)
 
 
 def uniform_start(images: np.ndarray, epsilon: float, seed) -> np.ndarray:

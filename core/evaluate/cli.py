@@ -20,11 +20,12 @@ from core.formatting import epsilon_text
 from core.jobs import Cancelled, ProgressWriter, run_cli
 from core.models.backbones import PROFILES
 from core.models.spec import all_specs
+from core.tasks import TASKS
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core.evaluate", description="Robustness curves.")
-    parser.add_argument("--task", required=True, choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--task", required=True, choices=list(TASKS))
     parser.add_argument("--profile", choices=list(PROFILES), default="demo")
     parser.add_argument("--model", action="append", help="model id(s); default: every model of the task")
     parser.add_argument("--data", default="synthetic")

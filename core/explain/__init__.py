@@ -18,14 +18,14 @@ from core.explain.compare import compare, top_region_overlap
 from core.explain.overlay import overlay
 from core.explain.registry import METHODS, Method
 
-_WHERE = {"attention_map": "attention", "grad_cam": "gradcam", "grad_cam_pp": "gradcam_pp",
-          "grad_cam_softmax": "gradcam_softmax", "integrated_gradients": "integrated",
-          "integrated_gradients_blur": "integrated", "score_cam": "scorecam"}
+# function name -> its module: the registry's targets, and the attention map beside them
+_WHERE = {name: module for module, name in (m.target.split(":") for m in METHODS.values())}
+_WHERE["attention_map"] = "core.explain.attention"
 
 
 def __getattr__(name):
     if name in _WHERE:
-        return getattr(importlib.import_module(f"core.explain.{_WHERE[name]}"), name)
+        return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'core.explain' has no attribute {name!r}")
 
 

@@ -22,6 +22,7 @@ from core.atomic import write_json
 from core.explain.faithfulness import deletion_insertion, energy_in_salient_region
 from core.explain.registry import Method
 from core.explain.sanity import cascading_randomization
+from core.tasks import TASKS
 
 AUDIT_IMAGES = 8  # test images per model
 
@@ -88,7 +89,7 @@ def main(argv=None) -> int:
     from core.models.zoo import available
 
     parser = argparse.ArgumentParser(prog="python -m core.explain.audit", description=__doc__.splitlines()[0])
-    parser.add_argument("--task", required=True, choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--task", required=True, choices=list(TASKS))
     parser.add_argument("--profile", choices=list(PROFILES), default="demo")
     parser.add_argument("--root", default="checkpoints")
     parser.add_argument("--n", type=int, default=AUDIT_IMAGES)

@@ -9,8 +9,10 @@ from pathlib import Path
 from core.jobs import ProgressWriter
 from core.models.backbones import PROFILES
 from core.models.spec import ModelSpec, all_specs
+from core.tasks import TASKS
 from core.train.config import DEMO_ZOO_CONFIG, TrainConfig
 from core.train.run import train
+
 
 def add_config_arguments(parser: argparse.ArgumentParser, defaults: TrainConfig) -> None:
     """One --option per TrainConfig field (--learning-rate 0.01 ...), typed by its default."""
@@ -34,7 +36,7 @@ def config_from_arguments(args, base: TrainConfig) -> TrainConfig:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.train", description="Train zoo models "
                                      "(defaults: the paper's recipe, section 3.3).")
-    parser.add_argument("--task", choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--task", choices=list(TASKS))
     parser.add_argument("--backbone", choices=["resnet50", "inception_resnet_v2"])
     parser.add_argument("--attention", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--profile", choices=list(PROFILES), default="demo")

@@ -8,12 +8,12 @@ from pathlib import Path
 import cv2
 
 from core.data.synthetic import preview_grid, write_gallery
-from core.tasks import get_task
+from core.tasks import TASKS, get_task
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Preview synthetic images, or write the gallery.")
-    parser.add_argument("--task", required=True, choices=["derm", "fundus", "cxr"])
+    parser.add_argument("--task", required=True, choices=list(TASKS))
     parser.add_argument("--preview", type=Path, help="write a grid (one row per class) to this PNG")
     parser.add_argument("--gallery", type=Path, help="write the fixed examples under this folder")
     parser.add_argument("--per-class", type=int, default=6)
