@@ -76,10 +76,11 @@ def job_ui(key: str) -> None:
     if status is None:
         return
     if status.running:
-        p = status.progress
-        eta, rate = p.get("eta_s"), p.get("images_per_s")
-        shards = f", shard {p['shards_done']}/{p['shards_total']}" if p.get("shards_total") else ""
-        st.progress(status.fraction, text=f"Evaluating {p.get('model', '…')}: {status.fraction:.0%}{shards}"
+        progress = status.progress
+        eta, rate = progress.get("eta_s"), progress.get("images_per_s")
+        shards = (f", shard {progress['shards_done']}/{progress['shards_total']}"
+                  if progress.get("shards_total") else "")
+        st.progress(status.fraction, text=f"Evaluating {progress.get('model', '…')}: {status.fraction:.0%}{shards}"
                     + (f", {rate:.1f} images/s" if rate else "") + (f", about {eta:.0f} s left" if eta else ""))
         if st.button("Cancel evaluation", key="cancel_eval"):
             cancel_job(key)

@@ -18,6 +18,7 @@ from pages.common import Selection
 _MODELS: dict[tuple[str, float], object] = {}
 _LOCKS: dict[tuple[str, float], threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
+_WARMING: set = set()  # versions a warm-up thread has been started for
 
 
 def _warm_model(path: str, modified: float):
@@ -46,10 +47,11 @@ def start_warm_up(selection: "Selection") -> None:
         versions = [_version(spec, selection.root) for spec in selection.specs()]
     except OSError:
         return
-    pending = [v for v in versions if v not in _MODELS and v not in _WARMING]
+    with _LOCKS_GUARD:  # two sessions starting at once start one thread per model
+        pending = [v for v in versions if v not in _MODELS and v not in _WARMING]
+        _WARMING.update(pending)
     if not pending:
         return
-    _WARMING.update(pending)
 
     def run():
         for version in pending:
@@ -59,9 +61,6 @@ def start_warm_up(selection: "Selection") -> None:
                 pass  # the page reports a checkpoint that cannot be loaded
 
     threading.Thread(target=run, name="advattn-warm-up", daemon=True).start()
-
-
-_WARMING: set = set()
 
 
 def load_models(selection: Selection, specs=None) -> tuple[dict, dict]:

@@ -101,14 +101,17 @@ class RayPool:
         done, started, total = len(bounds) - len(pending), time.monotonic(), len(bounds)
         images_this_run = 0
         in_flight: dict = {}  # object ref -> (shard index, actor)
-        arguments = (spec.to_dict(), list(map(float, epsilons)), attack.to_dict())
+        spec_dict, epsilon_list, attack_dict = spec.to_dict(), list(map(float, epsilons)), attack.to_dict()
+
+        def size(index: int) -> int:
+            return bounds[index][1] - bounds[index][0]
 
         def submit(actor):
             if pending:
                 index = pending.pop(0)
                 start, stop = bounds[index]
-                ref = actor.run.remote(arguments[0], np.asarray(images[start:stop], np.float32), labels[start:stop],
-                                       arguments[1], arguments[2], index)
+                ref = actor.run.remote(spec_dict, np.asarray(images[start:stop], np.float32), labels[start:stop],
+                                       epsilon_list, attack_dict, index)
                 in_flight[ref] = (index, actor)
 
         for actor in self.actors:
@@ -124,7 +127,7 @@ class RayPool:
                 try:
                     save_shard(shard_file(folder, index), ray.get(ref))
                     done += 1
-                    images_this_run += bounds[index][1] - bounds[index][0]
+                    images_this_run += size(index)
                 except (RayActorError, RayTaskError):
                     pending.insert(0, index)  # its retries are spent: another actor takes it
                     actor = next((a for a in self.actors if a is not actor), actor)
@@ -132,7 +135,6 @@ class RayPool:
                 if progress is not None:
                     elapsed = time.monotonic() - started
                     rate = images_this_run / elapsed if elapsed > 0 else 0.0
-                    left = sum(stop - start for i, (start, stop) in enumerate(bounds)
-                               if not shard_file(folder, i).exists())
+                    left = sum(map(size, pending)) + sum(size(i) for i, _ in in_flight.values())
                     progress(done, total, images_per_s=rate, eta_s=left / rate if rate else None)
         return merge([load_shard(shard_file(folder, i)) for i in range(len(bounds))])

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone
+from functools import partial
 
 import numpy as np
 
 from core.checks import robustness_checks, verdict
-from core.evaluate.curve import curve_rows, robustness_curve
+from core.evaluate.curve import curve_rows, sweep_shards
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.results import load_results, results_key, save_results, shards_folder
 from core.evaluate.twins import twin_test
@@ -31,13 +32,9 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
     model = load_model(spec, root=root)
     epsilons = sorted(float(e) for e in (spec.task_info.epsilons if epsilons is None else epsilons))
     folder = shards_folder(spec, results_key(data, len(labels), epsilons, attack), root=results_root or root)
-    if pool is None:
-        rows = robustness_curve(model, images, labels, epsilons=epsilons, attack=attack, progress=progress,
-                                cancel=cancel, folder=folder)
-    else:
-        outcomes = pool.sweep(spec, images, labels, epsilons=epsilons, attack=attack, folder=folder,
-                              progress=progress, cancel=cancel)
-        rows = curve_rows(outcomes, labels, binary=spec.task_info.is_binary, seed=attack.seed)
+    sweep = partial(sweep_shards, model) if pool is None else partial(pool.sweep, spec)  # the same shards
+    outcomes = sweep(images, labels, epsilons=epsilons, attack=attack, folder=folder, progress=progress, cancel=cancel)
+    rows = curve_rows(outcomes, labels, binary=spec.task_info.is_binary, seed=attack.seed)
     result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)),
               "epsilons": epsilons, "preset": attack.name, "attack": attack.to_dict(),
               "attack_title": attack.title_for(spec.task_info.num_classes), "curve": rows,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Callable
 
@@ -14,7 +15,7 @@ from core.models.spec import ModelSpec
 from core.train.config import TrainConfig
 from core.train.data import Splits, load_splits
 from core.train.distribute import distribution_strategy, fit_distributed, is_chief, is_multi_worker
-from core.train.tracker import _Tracker, resume_path
+from core.train.tracker import Tracker, resume_path
 
 
 def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpoints",
@@ -48,9 +49,8 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpo
     init = getattr(model, "backbone_init", state["init"] if state else "unknown")
     weights = class_weights(data.train_labels, spec.task_info.num_classes) if config.class_weighting else None
     history = state["history"] if state else {}
-    tracker = _Tracker(spec, config, data, path, root, history, init, progress, cancel,
+    tracker = Tracker(spec, config, data, path, root, history, init, progress, cancel,
                        **({k: state[k] for k in ("best", "wait", "best_epoch")} if state else {}))
-    cancelled = False
     schedule = dict(epochs=config.max_epochs, initial_epoch=state["epoch"] if state else 0,
                     steps_per_epoch=data.steps_per_epoch, class_weight=weights)
     try:
@@ -59,8 +59,8 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpo
         else:
             model.fit(data.train, validation_data=data.val, callbacks=[tracker], shuffle=False, verbose=0, **schedule)
     except Cancelled:
-        cancelled = True
-    cancelled = cancelled or tracker.cancelled
+        pass  # the tracker raised it after the current batch and recorded it
+    cancelled = tracker.cancelled
     if not tracker.chief:  # a non-chief worker of a cluster: the chief writes everything
         return {"status": "cancelled" if cancelled else "done", "checkpoint": None, "chief": False}
     if not path.is_file():  # no finished epoch: nothing to report
@@ -113,6 +113,4 @@ def _read_state(state_path: Path) -> dict | None:
     card = state_path.with_suffix(".json")
     if not state_path.is_file() or not card.is_file():
         return None
-    import json
-
     return json.loads(card.read_text())

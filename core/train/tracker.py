@@ -20,7 +20,7 @@ def resume_path(checkpoint: Path) -> Path:
     return checkpoint.with_name(checkpoint.stem + ".resume.keras")
 
 
-class _Tracker(keras.callbacks.Callback):
+class Tracker(keras.callbacks.Callback):
     """Progress events, cancel, best-checkpointing, resume state and early stopping."""
 
     def __init__(self, spec, config, data, path, root, history, init, progress, cancel, *,
