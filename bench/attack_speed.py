@@ -10,7 +10,9 @@ adversarial Grad-CAM, warm.
 
 Targets: native PGD and APGD steps <= 1.15 x forward+backward; native PGD faster than both
 foolbox variants; native APGD >= 3 x faster than ART's; the live workload under 1 s on the
-demo profile.
+demo profile. Every attack step costs at least one forward+backward pass, so the APGD speed-up
+over ART cannot exceed ART's own step / forward+backward, printed as its ceiling: on large
+batches ART's overhead is amortised (about 2.9 x at batch 64 on the demo ResNet here).
 """
 
 from __future__ import annotations
@@ -118,6 +120,9 @@ def main(argv=None) -> None:
           f"{apgd_step / fwd_bwd:5.2f} x forward+backward (target <= 1.15)")
     print(f"  ART APGD step                 {art_step * 1e3:8.2f} ms   "
           f"native is {art_step / apgd_step:5.2f} x faster (target >= 3)")
+    # every APGD step needs one forward+backward pass, so no native engine can beat this ratio
+    print(f"  ART APGD step / forward+backward         {art_step / fwd_bwd:5.2f} x   "
+          "(the ceiling of the ratio above)")
 
     four = [get_model(s) for s in all_specs(args.profile, args.task)]
     one, label = images[:1], labels[:1]
