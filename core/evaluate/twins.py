@@ -35,7 +35,12 @@ def twin_sentence(epsilon: float, test: dict) -> str:
     where = "Without attack" if epsilon == 0 else f"At {epsilon_text(epsilon)}"
     head = (f"{where} soft attention changes {what} by {points(test['difference'])} points "
             f"(95 % CI {points(test['low'])} to {points(test['high'])}, McNemar p = {test['p_value']:.2g})")
-    if test["p_value"] >= SIGNIFICANCE:
+    significant, excludes_zero = test["p_value"] < SIGNIFICANCE, test["low"] > 0 or test["high"] < 0
+    if significant != excludes_zero:  # Newcombe's interval and the exact test disagree at the margin
+        why = ("the interval excludes 0, but the exact McNemar test, conservative with few discordant "
+               "pairs, does not reach p < 0.05" if excludes_zero else "p < 0.05, but the interval includes 0")
+        return f"{head}: borderline on these {test['n']} images: {why}."
+    if not significant:
         return f"{head}: no significant difference on these {test['n']} images."
     direction = "more" if test["difference"] > 0 else "less"
     noun = "accurate" if epsilon == 0 else "robust"

@@ -5,6 +5,8 @@ import pytest
 from core.data import synthetic
 from core.evaluate import (PRESETS, Preset, custom_pgd, evaluate_model, load_results, robustness_curve,
                            saved_results, text_to_flags)
+from core.evaluate.twins import twin_sentence
+from core.stats import paired_difference
 from core.models.zoo import ModelSpec, available, load_model
 from core.train import TrainConfig, train
 from tests.tiny import overconfident
@@ -99,6 +101,25 @@ def test_evaluate_saves_json_and_csv_keyed_by_settings_with_the_twin_test(traine
     csv_lines = open(result["path"].replace(".json", ".csv")).read().splitlines()
     assert csv_lines[0].startswith("epsilon,epsilon_255,accuracy,accuracy_low,accuracy_high") and len(csv_lines) == 4
     assert saved_results(spec, root=root, results_root=tmp_path)[0]["curve"] == result["curve"]
+
+
+def _pairs(a_only: int, b_only: int, n: int = 200):
+    """Robust flags of two models on n images: half robust for both, then the discordant pairs."""
+    both, rest = [True] * (n // 2), [False] * (n // 2 - a_only - b_only)
+    return (both + [True] * a_only + [False] * b_only + rest, both + [False] * a_only + [True] * b_only + rest)
+
+
+@pytest.mark.parametrize("a_only, b_only, verdict", [
+    (0, 10, "significantly less robust"), (3, 3, "no significant difference"),
+    (5, 0, "borderline on these 200 images: the interval excludes 0, but the exact McNemar test"),
+])
+def test_twin_sentence_says_when_the_interval_and_the_exact_test_disagree(a_only, b_only, verdict):
+    test = paired_difference(*_pairs(a_only, b_only))
+    sentence = twin_sentence(0.01, test)
+    assert sentence.startswith("At ε = 0.01 (2.55/255) soft attention changes robust accuracy by")
+    assert verdict in sentence
+    if "borderline" in verdict:  # 5 discordant pairs, all one way: p = 2 / 2^5, yet Newcombe's low end > 0
+        assert test["p_value"] == pytest.approx(0.0625) and test["low"] > 0
 
 
 def test_evaluate_cli_prints_intervals_and_the_twin_sentence(trained_pair, tmp_path, capsys):
