@@ -18,12 +18,13 @@ def private_workspace(tmp_path, monkeypatch):
 
 
 def _app(page=None, task="derm"):
+    """The app opened on `page` (default: the explorer), as a deep link would open it."""
     app = AppTest.from_file(APP, default_timeout=300)
     app.session_state["task"] = task
+    if page:
+        app.switch_page(page)  # before the first run: the explorer does not run first
     app.run()
     assert any("not a diagnostic device" in m for m in _texts(app.info)), "the sidebar banner is missing"
-    if page:
-        app.switch_page(page).run()
     assert not app.exception, app.exception
     return app
 
@@ -243,9 +244,9 @@ def _user_app(page=None):
     app = AppTest.from_file(APP, default_timeout=300)
     app.session_state["task"] = "cxr"
     app.session_state["zoo"] = "My models"
-    app.run()
     if page:
-        app.switch_page(page).run()
+        app.switch_page(page)
+    app.run()
     assert not app.exception, app.exception
     return app
 
