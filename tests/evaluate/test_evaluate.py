@@ -4,10 +4,9 @@ import pytest
 
 from core.data import synthetic
 from core.evaluate import (PRESETS, Preset, custom_pgd, evaluate_model, load_results, robustness_curve,
-                           saved_results, text_to_flags)
-from core.evaluate.twins import twin_sentence
-from core.stats import paired_difference
+                           saved_results, text_to_flags, twin_sentence)
 from core.models.zoo import ModelSpec, available, load_model
+from core.stats import paired_difference
 from core.train import TrainConfig, train
 from tests.tiny import overconfident
 

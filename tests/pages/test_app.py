@@ -17,10 +17,13 @@ def private_workspace(tmp_path, monkeypatch):
     monkeypatch.setenv("ADVATTN_USER_MODELS", str(tmp_path / "models"))
 
 
-def _app(page=None, task="derm"):
-    """The app opened on `page` (default: the explorer), as a deep link would open it."""
+def _app(page=None, task="derm", zoo=None):
+    """The app opened on `page` (default: the explorer), as a deep link would open it, on the
+    bundled zoo or on `zoo` ("My models")."""
     app = AppTest.from_file(APP, default_timeout=300)
     app.session_state["task"] = task
+    if zoo:
+        app.session_state["zoo"] = zoo
     if page:
         app.switch_page(page)  # before the first run: the explorer does not run first
     app.run()
@@ -241,14 +244,7 @@ def user_zoo_with_a_broken_model(tmp_path):
 
 
 def _user_app(page=None):
-    app = AppTest.from_file(APP, default_timeout=300)
-    app.session_state["task"] = "cxr"
-    app.session_state["zoo"] = "My models"
-    if page:
-        app.switch_page(page)
-    app.run()
-    assert not app.exception, app.exception
-    return app
+    return _app(page, task="cxr", zoo="My models")
 
 
 def test_a_bad_checkpoint_is_listed_with_its_error_and_skipped(user_zoo_with_a_broken_model):
