@@ -5,6 +5,7 @@ feature statistics for out-of-distribution cautions, saliency audits)."""
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import streamlit as st
@@ -13,9 +14,12 @@ from core.models.zoo import ModelSpec, checkpoint_path, load_checkpoint
 from pages.common import Selection
 
 # Models stay loaded (and their compiled functions traced) for the life of the server, one per
-# checkpoint file version; a background thread started by app.py warms the selected task's
-# models while the page draws its widgets (pages wait on the lock of a model being warmed).
-_MODELS: dict[tuple[str, float], object] = {}
+# checkpoint file, its newest version only, at most MAX_MODELS of them (least recently used
+# evicted: a user's training job rewrites its checkpoint every improving epoch); a background
+# thread started by app.py warms the selected task's models while the page draws its widgets
+# (pages wait on the lock of a model being warmed).
+MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
+_MODELS: "OrderedDict[tuple[str, float], object]" = OrderedDict()
 _LOCKS: dict[tuple[str, float], threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 _WARMING: set = set()  # versions a warm-up thread has been started for
@@ -27,13 +31,28 @@ def _warm_model(path: str, modified: float):
     with _LOCKS_GUARD:
         lock = _LOCKS.setdefault(key, threading.Lock())
     with lock:
-        if key not in _MODELS:
+        model = _MODELS.get(key)
+        if model is None:
             from core.explore import warm_up
 
             model = load_checkpoint(path)
             warm_up(model)
-            _MODELS[key] = model
-    return _MODELS[key]
+        with _LOCKS_GUARD:
+            _remember(key, model)
+    return model
+
+
+def _remember(key: tuple[str, float], model) -> None:
+    """Keep `model` as the most recently used; drop older versions of its file and, past
+    MAX_MODELS, the least recently used (their compiled functions go with them: a weak cache)."""
+    for stale in [k for k in _MODELS if k[0] == key[0] and k != key]:
+        del _MODELS[stale]
+        _LOCKS.pop(stale, None)
+    _MODELS[key] = model
+    _MODELS.move_to_end(key)
+    while len(_MODELS) > MAX_MODELS:
+        oldest, _ = _MODELS.popitem(last=False)
+        _LOCKS.pop(oldest, None)
 
 
 def _version(spec: ModelSpec, root: Path) -> tuple[str, float]:

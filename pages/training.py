@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.data.paths import DataRootError, confined
 from core.jobs import cancel_job, list_jobs, start_job
 from core.models.backbones import FAMILIES, FAMILY_TITLES, PROFILES
 from core.models.spec import ModelSpec
@@ -32,10 +33,10 @@ def training_form_ui(default_task: str):
             synthetic_train = st.number_input("Synthetic training images", 8, 100_000, paper.synthetic_train,
                                               key="form_synthetic_train")
         elif source == "folder":
-            path = st.text_input("Dataset folder", key="form_path")
+            path = st.text_input("Dataset folder (inside the data folder)", key="form_path")
             data_format = st.selectbox("Format", FOLDER_FORMATS, key="form_format")
         elif source == "medmnist":
-            path, data_format = st.text_input("MedMNIST .npz path", key="form_npz"), "medmnist"
+            path, data_format = st.text_input("MedMNIST .npz path (inside the data folder)", key="form_npz"), "medmnist"
         st.caption("Hyper-parameters: the paper's (section 3.3) by default")
         learning_rate = st.number_input("Adam learning rate", 1e-6, 1.0, paper.learning_rate, format="%.4f")
         adam_epsilon = st.number_input("Adam epsilon", 1e-8, 1.0, paper.adam_epsilon, format="%.3f")
@@ -56,6 +57,12 @@ def training_form_ui(default_task: str):
         return None
     if source != "synthetic" and not path:
         st.sidebar.error("Give the dataset's path.")
+        return None
+    try:  # every path typed in the app stays inside the data folder, as in the explorer
+        path = path if source == "synthetic" else str(confined(path))
+        weights = weights if weights in (None, "imagenet") else str(confined(weights))
+    except DataRootError as error:
+        st.sidebar.error(str(error))
         return None
     config = TrainConfig(learning_rate=learning_rate, adam_epsilon=adam_epsilon, max_epochs=int(max_epochs),
                          patience=int(patience), batch_size=int(batch_size), class_weighting=class_weighting,
@@ -101,7 +108,7 @@ def jobs_ui() -> None:
                 st.rerun(scope="app")  # the whole page: no stale "already running" message stays
             elif job.status == "failed":
                 st.error(f"Failed: {job.message}")
-                st.code(job.log_tail or "(no output)")
+                st.caption(f"The full log stays on the server (runs/{job.key}/log.txt); it is not shown here.")
             elif job.status == "done":
                 st.success(f"Finished: {job.message}. The model is in 'My models'.")
             else:

@@ -54,10 +54,68 @@ def test_masked_gradients_fail_the_large_epsilon_check(tiny):
     assert verdict(checks).startswith("Not trustworthy")
 
 
-def test_verdict_wording_ignores_skip_and_info():
-    assert verdict([Check("a", "pass", ""), Check("b", "info", ""), Check("c", "skip", "")]) == \
-        "Trustworthy: every check passed."
+def test_verdict_counts_only_checks_that_ran_and_could_fail():
+    checks = [Check("a", "pass", ""), Check("b", "info", "", can_fail=False), Check("c", "skip", ""),
+              Check("d", "pass", "", can_fail=False)]
+    assert verdict(checks) == ("Trustworthy: 1 of 4 checks ran and could fail; 3 skipped or informational under "
+                               "this protocol, and all 1 passed.")
     assert verdict([Check("a", "pass", ""), Check("b", "warn", "")]).startswith("Usable with care")
+    assert verdict([Check("c", "skip", "")]).startswith("Unchecked")
+    assert verdict([Check("a", "fail", ""), Check("b", "pass", "")]).startswith(
+        "Not trustworthy: 1 of 2 decisive checks failed")
+
+
+def test_every_check_can_fail_on_a_constructed_case():
+    """Each check, given results that must fail it, fails (issue: a check that cannot fail
+    cannot do its job)."""
+    from core import checks as c
+
+    one = 1 / 64 + 1e-9
+    assert c._large_epsilon_check(0.3).status == "fail"
+    assert c._doubling_check(0.40, 0.45, 0.01, one).status == "fail"  # the doubled run found less
+    assert c._doubling_check(0.45, 0.40, 0.01, one).status == "warn"
+    assert c._fgsm_check(0.5, 0.3, 0.01, one).status == "fail"
+    curve = [{"epsilon": 0.0, "n": 200, "fooled_by": {}},
+             {"epsilon": 0.01, "n": 200, "fooled_by": {"PGD": 50, "Square (300 queries)": 2}}]
+    square = c._square_check(None, (c.PGD(), c.Square(queries=300)), None, curve, 0.01, one)
+    assert square.status == "fail" and "2 of 200" in square.detail  # one denominator: 2 of 200 is 2 images
+    rows = [{"epsilon": 0.01, "accuracy_this_epsilon": 0.1, "n": 100},
+            {"epsilon": 0.02, "accuracy_this_epsilon": 0.5, "n": 100}]
+    assert c._saturation_check(rows, PRESETS["paper"]).status == "fail"
+
+
+def test_transfer_check_fails_a_model_whose_own_gradients_are_masked(tiny):
+    """A copy of the detector behind a zero-gradient layer: white-box attacks see no gradient,
+    while examples crafted on the unmasked detector (its "twin") fool it."""
+    from core.checks import _Runner, _transfer_check
+    from core.attacks import PGD
+
+    model, images, labels, _ = tiny
+    masked = _gradient_blocked(model)
+    members = (PGD(steps=20),)
+    run = _Runner(masked, images[:32], labels[:32], seed=0)
+    base = run.robust(members, 0.4)  # the detector needs a large epsilon to lose its square
+    check = _transfer_check(run, members, base, model, 0.4, 1 / 32 + 1e-9)
+    assert check.status == "fail" and "gradient masking" in check.detail
+
+
+def _gradient_blocked(model):
+    from tests.tiny import tiny_model
+
+    clone = tiny_model(block_gradient=True)
+    clone.set_weights(model.get_weights())
+    return clone
+
+
+def test_the_gap_check_fails_a_weak_protocol(tiny):
+    from core.checks import _gap_check, _Runner
+
+    model, images, labels, _ = tiny
+    weak = custom_pgd(steps=1, rel_stepsize=0.01)
+    run = _Runner(model, images[:32], labels[:32], seed=0)
+    base = run.robust(weak.attacks, 0.1)
+    assert _gap_check(run, weak, weak.attacks, base, 0.1, 32).status == "fail"
+    assert _gap_check(run, PRESETS["strong"], weak.attacks, base, 0.1, 32).can_fail is False
 
 
 def test_saturated_cross_entropy_is_diagnosed_and_the_strong_protocol_passes(tiny):

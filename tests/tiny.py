@@ -23,10 +23,13 @@ def planted_squares(n: int, seed: int = 0):
     return images, labels, masks
 
 
-def tiny_model(seed: int = 0) -> keras.Model:
+def tiny_model(seed: int = 0, *, block_gradient: bool = False) -> keras.Model:
+    """The detector; `block_gradient` puts a zero-gradient identity after the input (a model
+    whose own gradients say nothing, while its predictions are the detector's)."""
     keras.utils.set_random_seed(seed)
     inputs = keras.Input((SIZE, SIZE, 3), name="image")
-    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv1")(inputs)
+    x = StopGradient(name="stop_gradient")(inputs) if block_gradient else inputs
+    x = keras.layers.Conv2D(8, 3, padding="same", activation="relu", name="conv1")(x)
     x = keras.layers.Conv2D(16, 3, padding="same", activation="relu", name="features")(x)
     x = keras.layers.GlobalMaxPooling2D(name="head_pool")(x)
     logits = keras.layers.Dense(2, name="logits")(x)
@@ -79,3 +82,16 @@ def gradient_free_copy(model) -> keras.Model:
     for name in ("conv1", "features", "logits"):
         blind.get_layer(name).set_weights(model.get_layer(name).get_weights())
     return blind
+
+
+class StopGradient(keras.layers.Layer):
+    """Identity whose gradient is zero (gradient masking by construction)."""
+
+    def call(self, x):
+        import tensorflow as tf
+
+        @tf.custom_gradient
+        def identity(v):
+            return tf.identity(v), tf.zeros_like
+
+        return identity(x)

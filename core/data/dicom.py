@@ -19,25 +19,17 @@ from __future__ import annotations
 
 import io
 import math
+import zlib
 
 import numpy as np
 
-from core.data.io import ImageLoadError, LoadedImage, check_size, grey_to_rgb, min_max
+from core.data.io import ImageLoadError, LoadedImage, check_size, grey_to_rgb, looks_like_dicom, min_max
 
 KEPT_TAGS = ("Modality", "BodyPartExamined", "StudyDescription", "SeriesDescription", "PhotometricInterpretation",
              "ViewPosition", "Manufacturer")
+DEFLATED = "1.2.840.10008.1.2.1.99"  # Deflated Explicit VR Little Endian
+MAX_INFLATED_BYTES = 256 * 2**20  # as core.data.io.MAX_FILE_BYTES: no single image needs more
 _RGB_LIKE = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_RCT", "YBR_ICT", "YBR_PARTIAL_420")
-
-
-def _looks_like_dicom(data: bytes) -> bool:
-    """A Part-10 preamble ("DICM" at 128), or a dataset starting with the meta group (0002)
-    or another plausible group, as headerless legacy files do."""
-    if data[128:132] == b"DICM":
-        return True
-    if len(data) < 8:
-        return False
-    group = int.from_bytes(data[:2], "little")
-    return group in (0x0002, 0x0008)
 
 
 def read_dicom(data: bytes, name: str, *, max_side: int) -> LoadedImage:
@@ -45,12 +37,14 @@ def read_dicom(data: bytes, name: str, *, max_side: int) -> LoadedImage:
     import pydicom
     from pydicom.errors import InvalidDicomError
 
-    if not _looks_like_dicom(data):
+    if not looks_like_dicom(data):
         raise ImageLoadError(f"{name} is not a DICOM file (no 'DICM' preamble and no DICOM header); "
                              "is it another kind of file renamed .dcm?")
     try:
-        dataset = pydicom.dcmread(io.BytesIO(data), force=True)
-    except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, KeyError) as error:
+        dataset = _read_dataset(data, name)
+    except ImageLoadError:
+        raise
+    except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, KeyError, zlib.error) as error:
         raise ImageLoadError(f"{name} is not a readable DICOM file ({error})") from None
     if "PixelData" not in dataset:
         raise ImageLoadError(f"{name} is a DICOM file without pixel data (a report or structured "
@@ -64,6 +58,10 @@ def read_dicom(data: bytes, name: str, *, max_side: int) -> LoadedImage:
     pixels = pixels[::step, ::step]  # strided read: nothing below runs at full size
     photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2")).upper()
     if photometric.startswith("MONOCHROME"):
+        if pixels.ndim != 2:
+            raise ImageLoadError(f"{name} says {photometric} (one grey sample per pixel) but holds "
+                                 f"{_integer(dataset, 'SamplesPerPixel', name, default=1)} samples per pixel: its "
+                                 "header contradicts its pixel data; export it again")
         grey = _grey(pixels, dataset, name, notes)
         rgb = grey_to_rgb(1.0 - grey if photometric == "MONOCHROME1" else grey)  # MONOCHROME1: low is bright
     elif photometric == "PALETTE COLOR":
@@ -76,6 +74,36 @@ def read_dicom(data: bytes, name: str, *, max_side: int) -> LoadedImage:
                              "export it as MONOCHROME2 or RGB")
     metadata = {tag: str(dataset.get(tag, "")) for tag in KEPT_TAGS if dataset.get(tag, "") != ""}
     return LoadedImage(np.ascontiguousarray(rgb, np.float32), name, "DICOM", (columns, rows), metadata, notes)
+
+
+def _read_dataset(data: bytes, name: str):
+    """pydicom's dataset of `data`. A deflated file (Deflated Explicit VR Little Endian) is
+    inflated here with a hard limit first: pydicom would inflate it whole, and a few MB can
+    inflate to gigabytes (a decompression bomb)."""
+    import pydicom
+
+    meta_end = _meta_end(data)
+    if meta_end is None or DEFLATED.encode() not in data[132:meta_end]:
+        return pydicom.dcmread(io.BytesIO(data), force=True)
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    body = inflater.decompress(data[meta_end:], MAX_INFLATED_BYTES)
+    if inflater.unconsumed_tail:
+        raise ImageLoadError(f"{name} is deflated and inflates to over {MAX_INFLATED_BYTES // 2**20} MiB, far beyond "
+                             "any single image (a possible decompression bomb); refused")
+    empty = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    meta = pydicom.dcmread(io.BytesIO(data[:meta_end] + empty.compress(b"") + empty.flush()), force=True).file_meta
+    dataset = pydicom.dcmread(io.BytesIO(body), force=True)
+    meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian  # what the body is once inflated
+    dataset.file_meta = meta
+    return dataset
+
+
+def _meta_end(data: bytes) -> int | None:
+    """Where a Part-10 file's meta group ends: 132 + its group-length element + the length it
+    gives; None without a preamble or a group-length element."""
+    if data[128:132] != b"DICM" or data[132:136] != b"\x02\x00\x00\x00" or data[136:138] != b"UL":
+        return None
+    return 144 + int.from_bytes(data[140:144], "little")
 
 
 def _integer(dataset, keyword: str, name: str, default=None) -> int:

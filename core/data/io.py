@@ -69,15 +69,29 @@ def load_image(source: Source, *, max_side: int = DECODE_SIDE) -> np.ndarray:
 
 
 def read_image(source: Source, *, max_side: int = DECODE_SIDE) -> LoadedImage:
-    """Read `source` into a LoadedImage; ImageLoadError for anything unreadable."""
+    """Read `source` into a LoadedImage; ImageLoadError for anything unreadable.
+
+    The kind of file is recognised from its content, not its name: a PNG named .dcm is read
+    as the PNG it is (with a note)."""
     data, name = _read_bytes(source)
     try:
-        if _is_dicom(data, name):
+        kind = sniff(data)
+        if kind == "dicom":
             from core.data.dicom import read_dicom
 
             loaded = read_dicom(data, name, max_side=max_side)
+        elif kind == "tiff":  # Pillow first; tifffile for what Pillow lacks (float64, float RGB)
+            try:
+                loaded = _read_pillow(data, name, max_side)
+            except ImageLoadError as pillow_error:
+                try:
+                    loaded = _read_tiff(data, name, max_side)
+                except ImageLoadError:
+                    raise pillow_error from None
         else:
             loaded = _read_pillow(data, name, max_side)
+        if name.lower().endswith((".dcm", ".dicom")) and kind != "dicom":
+            loaded.notes.append(f"{name} is named like a DICOM file but is a {loaded.format} image; read as such")
     except ImageLoadError:
         raise
     except MemoryError:
@@ -85,8 +99,40 @@ def read_image(source: Source, *, max_side: int = DECODE_SIDE) -> LoadedImage:
     except Exception as error:  # noqa: BLE001 - whatever Pillow, pydicom or a decoder raises
         raise ImageLoadError(f"{name} could not be read ({type(error).__name__}: {error}); the file may be "
                              "damaged or of an unsupported kind: export it again as PNG or DICOM") from None
+    if loaded.pixels.ndim != 3 or loaded.pixels.shape[-1] != 3:  # the H x W x 3 contract, whatever the file
+        raise ImageLoadError(f"{name} decodes to an array of shape {loaded.pixels.shape}, not an image; "
+                             "its header contradicts its pixel data: export it again")
     _note_aspect(loaded)
+    _note_constant(loaded)
     return loaded
+
+
+def sniff(data: bytes) -> str:
+    """"dicom", "tiff" or "pillow" (any other image Pillow may know), from the first bytes."""
+    if data[128:132] == b"DICM":
+        return "dicom"
+    if data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):  # classic and BigTIFF
+        return "tiff"
+    if looks_like_dicom(data) and not _pillow_knows(data):
+        return "dicom"
+    return "pillow"
+
+
+def _pillow_knows(data: bytes) -> bool:
+    try:
+        with Image.open(io.BytesIO(data)):
+            return True
+    except Exception:  # noqa: BLE001 - anything Pillow cannot identify
+        return False
+
+
+def _note_constant(loaded: LoadedImage) -> None:
+    """Say so when nothing is left to see: every pixel equal after the LUTs and window."""
+    if loaded.pixels.size and float(np.ptp(loaded.pixels)) == 0.0:
+        level = float(loaded.pixels.flat[0])
+        loaded.notes.append(f"{loaded.name} is one flat value everywhere ({level:.0%} grey) after decoding"
+                            + (" and its display window" if loaded.format == "DICOM" else "")
+                            + ": there is nothing in it to classify; check the file or its window settings")
 
 
 def _read_bytes(source: Source) -> tuple[bytes, str]:
@@ -115,8 +161,14 @@ def _read_bytes(source: Source) -> tuple[bytes, str]:
     return data, name
 
 
-def _is_dicom(data: bytes, name: str) -> bool:
-    return data[128:132] == b"DICM" or name.lower().endswith((".dcm", ".dicom"))
+def looks_like_dicom(data: bytes) -> bool:
+    """A Part-10 preamble ("DICM" at 128), or a dataset starting with the meta group (0002)
+    or another plausible group, as headerless legacy files do."""
+    if data[128:132] == b"DICM":
+        return True
+    if len(data) < 8:
+        return False
+    return int.from_bytes(data[:2], "little") in (0x0002, 0x0008)
 
 
 def check_size(width: int, height: int, name: str) -> None:
@@ -146,9 +198,8 @@ def _read_pillow(data: bytes, name: str, max_side: int) -> LoadedImage:
             with Image.open(io.BytesIO(data)) as image:
                 check_size(*image.size, name)
                 notes = []
-                frames = getattr(image, "n_frames", 1)
-                if frames > 1:
-                    notes.append(f"{name} has {frames} frames ({image.format}); showing the first")
+                if _more_frames(image):  # counting them all would walk every page of a file
+                    notes.append(f"{name} has more than one frame ({image.format}); showing the first")
                 original, orientation = image.size, image.getexif().get(_EXIF_ORIENTATION)
                 if image.format == "JPEG":
                     image.draft(image.mode, (max_side, max_side))  # DCT scaling while decoding
@@ -164,11 +215,69 @@ def _read_pillow(data: bytes, name: str, max_side: int) -> LoadedImage:
         raise ImageLoadError(f"{name} declares more than our limit of {MAX_PIXELS // 1_000_000} million pixels "
                              "(a possible decompression bomb); downscale it before loading") from None
     except UnidentifiedImageError:
+        if name.lower().endswith((".dcm", ".dicom")):
+            raise ImageLoadError(f"{name} is not a DICOM file (no 'DICM' preamble and no DICOM header) nor another "
+                                 "image format we can read; is it another kind of file renamed .dcm?") from None
         raise ImageLoadError(f"{name} is not an image format we can read (PNG, JPEG, TIFF, BMP, "
                              "WebP, GIF or DICOM); is it renamed or damaged?") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageLoadError(f"{name} could not be decoded ({error}); the file may be "
                              "truncated or damaged: export it again") from None
+
+
+def _more_frames(image: Image.Image) -> bool:
+    """Whether a second frame exists, found by seeking to it (not by counting them all)."""
+    try:
+        image.seek(1)
+    except (EOFError, ValueError):
+        return False
+    image.seek(0)
+    return True
+
+
+def _read_tiff(data: bytes, name: str, max_side: int) -> LoadedImage:
+    """TIFF through tifffile (scikit-image's reader): every sample type, float64 and float RGB
+    included; only the first page is touched, and its size is checked before decoding."""
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(io.BytesIO(data)) as tiff:
+            page = tiff.pages.first
+            shape = page.shaped[-3:-1] if page.shaped[-1] in (1, 3, 4) and len(page.shape) == 3 else page.shape[:2]
+            height, width = int(shape[0]), int(shape[1])
+            check_size(width, height, name)
+            notes = [f"{name} has more than one page (TIFF); showing the first"] if len(tiff.pages) > 1 else []
+            pixels = page.asarray()
+    except ImageLoadError:
+        raise
+    except Exception as error:  # noqa: BLE001 - tifffile raises many kinds on a bad file
+        raise ImageLoadError(f"{name} could not be decoded as TIFF ({type(error).__name__}: {error}); the file "
+                             "may be truncated or damaged: export it again") from None
+    return LoadedImage(_array_to_rgb(pixels, max_side, name), name, "TIFF", (width, height), {}, notes)
+
+
+def _array_to_rgb(pixels: np.ndarray, max_side: int, name: str) -> np.ndarray:
+    """A decoded H x W (x samples) array of any dtype -> float32 RGB in [0, 1], reduced first."""
+    pixels = np.asarray(pixels)
+    if pixels.ndim == 3 and pixels.shape[0] in (3, 4) and pixels.shape[-1] not in (3, 4):
+        pixels = np.moveaxis(pixels, 0, -1)  # planar configuration
+    if pixels.ndim not in (2, 3) or (pixels.ndim == 3 and pixels.shape[-1] not in (1, 3, 4)):
+        raise ImageLoadError(f"{name} holds an array of shape {pixels.shape}, not a grey or colour image")
+    factor = max(pixels.shape[:2]) // max_side
+    if factor >= 2:
+        pixels = block_mean(pixels, factor)
+    if pixels.ndim == 3:
+        pixels = pixels[..., :3] if pixels.shape[-1] >= 3 else pixels[..., 0]
+    if pixels.dtype == bool:
+        scaled = pixels.astype(np.float32)
+    elif np.issubdtype(pixels.dtype, np.integer):
+        info = np.iinfo(pixels.dtype)
+        scaled = (pixels.astype(np.float32) - info.min) / float(info.max - info.min)
+    else:  # float: [0, 1] as is; any other range stretched
+        values = pixels.astype(np.float32)
+        inside = np.isfinite(values).all() and values.min() >= 0 and values.max() <= 1
+        scaled = values if inside else min_max(values)
+    return grey_to_rgb(scaled) if scaled.ndim == 2 else np.ascontiguousarray(scaled, np.float32)
 
 
 def _reduce(image: Image.Image, max_side: int) -> Image.Image | np.ndarray:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_ROOT_ENV = "ADVATTN_DATA_ROOT"
+MAX_NAME, MAX_PATH = 255, 4096  # the usual limits of a file name and a path (NAME_MAX, PATH_MAX)
 
 
 class DataRootError(ValueError):
@@ -32,8 +33,15 @@ def confined(path: str | Path, *, root: Path | None = None) -> Path:
     text = str(path).strip()
     if not text:
         raise DataRootError("give the path of a dataset inside the data folder")
-    candidate = Path(text).expanduser()
-    resolved = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    if len(text) > MAX_PATH or any(len(part) > MAX_NAME for part in Path(text).parts):
+        raise DataRootError(f"that path is {len(text):,} characters long, longer than any file system allows "
+                            f"({MAX_NAME} per folder name, {MAX_PATH} in all); check what was pasted")
+    try:
+        candidate = Path(text).expanduser()
+        resolved = (candidate if candidate.is_absolute() else root / candidate).resolve()
+    except (OSError, RuntimeError) as error:  # a loop of links, a name the system refuses
+        raise DataRootError(f"{text[:200]} cannot be resolved ({error.strerror if isinstance(error, OSError) else error}); "
+                            "check the path") from error
     if resolved != root and root not in resolved.parents:
         raise DataRootError(f"{text} is outside the data folder {root}; datasets used from the app must be "
                             f"inside it (move or link them there, or start the app with {DATA_ROOT_ENV} set "

@@ -31,7 +31,8 @@ from core.models.spec import ModelSpec, all_specs
 
 __all__ = [
     "CARD_FORMAT", "CHECKPOINT_ROOT", "CheckpointError", "ModelSpec", "all_specs", "available",
-    "build_model", "card_path", "checkpoint_path", "delete_checkpoint", "load_checkpoint", "load_model", "read_card",
+    "build_model", "card_path", "checkpoint_path", "delete_checkpoint", "load_checkpoint", "load_model",
+    "load_training_state", "read_card",
     "save_checkpoint", "scan", "stale_temporaries", "sweep_temporaries",
 ]
 
@@ -152,12 +153,27 @@ def load_checkpoint(path: str | Path):
         model = keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as error:  # keras raises many types for bad archives
         raise CheckpointError(f"{path.name} could not be loaded ({_first_sentence(error)}); it may be corrupt, "
-                              "truncated or made by another program: delete it and train it again") from None
+                              "truncated, made by another program or by another version of this tool "
+                              f"(Keras {keras.__version__} here): delete it and train it again") from error
     names = {layer.name for layer in model.layers}
     if not {LOGITS_LAYER, PROBABILITIES_LAYER} <= names:
         raise CheckpointError(f"{path} is a Keras model but not one of this tool's (it has no "
                               f"'{LOGITS_LAYER}' and '{PROBABILITIES_LAYER}' layers)")
     return model
+
+
+def load_training_state(path: str | Path):
+    """The full training state (model, optimizer and its step) that `--resume` continues from,
+    loaded with safe_mode=True; CheckpointError, with the cause chained, if it is unusable."""
+    import keras
+
+    import core.models.build  # noqa: F401 - registers this tool's layers before Keras looks them up
+
+    try:
+        return keras.models.load_model(path, safe_mode=True)
+    except Exception as error:  # keras raises many types for bad archives
+        raise CheckpointError(f"the saved training state {Path(path).name} could not be loaded "
+                              f"({_first_sentence(error)}); run again without --resume to start over") from error
 
 
 def _first_sentence(error: Exception) -> str:

@@ -27,7 +27,8 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpo
     val_loss, val_accuracy, elapsed_s and eta_s. cancel() returning True stops the run
     after the current batch; the best checkpoint saved so far stays on disk.
     """
-    from core.models.zoo import build_model, checkpoint_path, load_checkpoint, save_checkpoint, sweep_temporaries
+    from core.models.zoo import (build_model, checkpoint_path, load_checkpoint, load_training_state, save_checkpoint,
+                                 sweep_temporaries)
 
     path = checkpoint_path(spec, root=root)
     state_path = resume_path(path)
@@ -41,7 +42,7 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpo
     data = load_splits(spec, config)
     with strategy.scope():
         if state is not None:
-            model = keras.models.load_model(state_path, safe_mode=True)
+            model = load_training_state(state_path)
         else:
             model = build_model(spec, weights=config.weights)
             model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=config.adam_epsilon),
@@ -97,16 +98,13 @@ def _nothing_to_resume(spec: ModelSpec, path: Path) -> str:
 
 def _final_metrics(model, data: Splits, spec: ModelSpec) -> dict:
     from core.attacks import predict
+    from core.metrics import clean_metrics
 
     if data.test_images is not None:
-        predictions = predict(model, data.test_images).argmax(axis=1)
+        probabilities = predict(model, data.test_images)
     else:
-        predictions = np.concatenate([predict(model, x.numpy()).argmax(axis=1) for x, _ in data.test_source])
-    labels = np.asarray(data.test_labels)
-    per_class = {spec.task_info.classes[c]: float((predictions[labels == c] == c).mean())
-                 for c in range(spec.task_info.num_classes) if (labels == c).any()}
-    return {"clean_accuracy": float((predictions == labels).mean()), "test_images": int(len(labels)),
-            "per_class_accuracy": per_class}
+        probabilities = np.concatenate([predict(model, x.numpy()) for x, _ in data.test_source])
+    return clean_metrics(probabilities, data.test_labels, spec.task_info)
 
 
 def _read_state(state_path: Path) -> dict | None:

@@ -101,6 +101,16 @@ def test_imagenet_unavailable_falls_back_to_random_with_warning(monkeypatch):
     assert model.backbone_init.startswith("random")
 
 
+def test_a_bug_while_loading_imagenet_weights_surfaces(monkeypatch):
+    """Only "the weights cannot be had" falls back to random init; anything else is a bug to see."""
+    def broken(*args, **kwargs):
+        raise TypeError("get_file() got an unexpected keyword argument")
+
+    monkeypatch.setattr("keras.src.applications.resnet.file_utils.get_file", broken)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        build_model(ModelSpec("cxr", "resnet50", True, "paper"), weights="imagenet")
+
+
 def test_local_weights_file_is_loaded(tmp_path):
     source = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(224, 224, 3))
     path = tmp_path / "resnet50_notop.weights.h5"
