@@ -64,8 +64,8 @@ def slider_rendered(driver, timeout_s: float = 60) -> bool:
 
 
 def test_a_deep_link_as_first_request_gets_the_whole_app(tmp_path, monkeypatch):
-    """A folder named pages/ makes Streamlit run /curves alone on a fresh server unless the
-    page routes itself through app.py (pages.common.route_through_app)."""
+    """/curves as a fresh server's first request runs through app.py's navigation (the pages
+    live in app_pages/, so Streamlit's legacy pages/ discovery never runs a page alone)."""
     monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
     with streamlit_server() as url, chromium() as driver:
         driver.get(url + "/curves")

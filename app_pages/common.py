@@ -1,0 +1,155 @@
+"""Widgets and cached resources shared by the pages (not a page itself).
+
+`*_ui()` functions draw widgets and return plain values; models are loaded once per
+checkpoint file version through st.cache_resource.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import streamlit as st
+
+from core.models.backbones import PROFILES
+from core.models.zoo import CHECKPOINT_ROOT, ModelSpec, available
+from core.formatting import epsilon_text
+from core.tasks import TASKS, get_task
+
+
+
+def user_root() -> Path:
+    """What people train from the UI: $ADVATTN_USER_MODELS, else checkpoints/user (git-ignored)."""
+    return Path(os.environ.get("ADVATTN_USER_MODELS", CHECKPOINT_ROOT / "user"))
+
+ZOOS = {"Bundled demo zoo": "bundled", "My models": "user"}
+PROFILE_HELP = ("demo: compact backbones at 96 px; paper: ResNet-50 / InceptionResNetV2 at 224 px, as the paper; "
+                "paper-native: InceptionResNetV2 at its native 299 px (an 8 x 8 Grad-CAM map instead of 5 x 5)")
+CHECK_ICONS = {"pass": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:",
+               "skip": ":material/remove_circle_outline:", "info": ":material/info:"}
+APP_PATH = Path(__file__).resolve().parents[1] / "app.py"
+ASSETS = APP_PATH.parent / "assets"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the shared sidebar chose."""
+
+    task: str
+    zoo: str  # "bundled" or "user"
+    profile: str
+
+    @property
+    def root(self) -> Path:
+        return CHECKPOINT_ROOT if self.zoo == "bundled" else user_root()
+
+    def specs(self) -> list[ModelSpec]:
+        """The models of this task that have a checkpoint in the chosen zoo."""
+        return [s for s in available(self.profile, root=self.root) if s.task == self.task]
+
+
+def sidebar_ui() -> Selection:
+    """Task and zoo pickers shared by every page (drawn once, in app.py)."""
+    with st.sidebar:
+        task = st.selectbox("Task", list(TASKS), format_func=lambda name: TASKS[name].title, key="task")
+        zoo = ZOOS[st.radio("Models", list(ZOOS), key="zoo", horizontal=True)]
+        profile = "demo"
+        if zoo == "user":
+            profile = st.radio("Profile", list(PROFILES), key="profile", horizontal=True,
+                               help=PROFILE_HELP)
+        info = get_task(task)
+        st.caption(f"{info.dataset} · classes: {', '.join(info.classes)} · labels: {info.labelling}")
+    selection = Selection(task, zoo, profile)
+    st.session_state["selection"] = selection
+    return selection
+
+
+def results_root(selection: Selection) -> Path | None:
+    """Where new results go: the user's folder for the read-only bundled zoo (never into the
+    repository), beside the checkpoints for the user's own models."""
+    return user_root() if selection.zoo == "bundled" else None
+
+
+def step_rule_ui(steps: int, *, key: str) -> float:
+    """The PGD step-size rule; returns rel_stepsize (step = rel_stepsize x eps)."""
+    from core.paper import PAPER_REL_STEPSIZE
+
+    paper = st.toggle("Paper's step size (ε/30 per step)", key=key,
+                      help="Off: 2.5 ε / steps per step (Madry et al. 2017), so even a few steps reach the edge "
+                           "of the ε-ball. On: foolbox's default, which needs 30+ steps to get there; with fewer "
+                           "steps the attack cannot leave a small neighbourhood and robustness is overstated.")
+    return PAPER_REL_STEPSIZE if paper else 2.5 / steps
+
+
+def current_selection() -> Selection:
+    """The sidebar's choice (pages run after app.py drew the sidebar)."""
+    return st.session_state.get("selection") or Selection("derm", "bundled", "demo")
+
+
+def warn_problems(problems: dict) -> None:
+    """One warning per model that could not be loaded (the others carry on)."""
+    for spec, problem in problems.items():
+        st.warning(f"{spec.title} is skipped: {problem}", icon=":material/report:")
+
+
+def require_models(*, warn_broken: bool = True) -> tuple[Selection, list[ModelSpec]]:
+    """The sidebar's selection and its usable models (a warning per checkpoint of the task that
+    cannot be used); stops the page with a message if there are none."""
+    from core.models.zoo import scan
+
+    selection = current_selection()
+    specs = selection.specs()
+    if warn_broken:
+        broken = {spec: problem for spec, _, problem in scan(selection.profile, root=selection.root)
+                  if problem is not None and spec.task == selection.task}
+        warn_problems(broken)
+    if not specs:
+        where = "the bundled demo zoo" if selection.zoo == "bundled" else str(user_root())
+        st.warning(f"No trained {selection.task} models in {where} ({selection.profile} profile). "
+                   "Train one on the Training page, or pick the bundled demo zoo in the sidebar.")
+        st.stop()
+    return selection, specs
+
+
+def epsilon_label(epsilon: float) -> str:
+    """ε on both scales, e.g. "ε = 0.01 (2.55/255)" (core.formatting, as everywhere)."""
+    return epsilon_text(epsilon)
+
+
+EPSILON_RANGES = {"derm": (0.02, 0.00025, "%.5f"), "fundus": (0.32, 0.0005, "%.4f"), "cxr": (0.32, 0.0005, "%.4f")}
+
+
+def epsilon_ui(task: str, *, key: str = "epsilon") -> float:
+    """The paper's grid as presets (pills, they wrap) and a slider over a range that fits the
+    task's grid; moving the slider off a preset clears the preset. Both scales are shown."""
+    grid = [e for e in get_task(task).epsilons if e > 0]
+    upper, step, number_format = EPSILON_RANGES.get(task, (max(grid), 0.0005, "%.4f"))
+    preset_key, slider_key = f"{key}_preset_{task}", f"{key}_value_{task}"
+    if slider_key not in st.session_state:
+        st.session_state[preset_key] = grid[len(grid) // 2]
+        st.session_state[slider_key] = grid[len(grid) // 2]
+
+    def preset_chosen():
+        if st.session_state[preset_key] is not None:
+            st.session_state[slider_key] = st.session_state[preset_key]
+
+    def slider_moved():
+        if st.session_state[slider_key] != st.session_state.get(preset_key):
+            st.session_state[preset_key] = None
+
+    st.pills("The paper's ε grid", grid, format_func=lambda e: f"{e:g}", key=preset_key, on_change=preset_chosen)
+    value = st.slider("ε (L∞ radius, [0, 1] pixel scale)", 0.0, upper, step=step, format=number_format,
+                      key=slider_key, on_change=slider_moved)
+    st.caption(epsilon_label(value))
+    return float(value)
+
+
+def show_error(error: Exception, *, what: str = "") -> None:
+    """A person-readable message instead of a traceback."""
+    prefix = f"{what}: " if what else ""
+    if isinstance(error, ValueError):
+        st.error(f"{prefix}{error}")
+    else:
+        st.error(f"{prefix}unexpected {type(error).__name__}: {error}. Please report this with "
+                 "the steps that led to it.")

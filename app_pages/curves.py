@@ -1,0 +1,204 @@
+"""Robustness curves: accuracy vs epsilon as in the paper's Fig. 3/5/7, with intervals,
+the paper's protocol beside a strong one, the twin test and the checks."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+import streamlit as st
+
+from core.checks import CHECKS_VERSION
+from core.data.synthetic import split_description
+from core.evaluate import PRESETS, custom_pgd, load_results, twin_test
+from core.jobs import JobError, cancel_job, job_status, start_job
+from core.tasks import get_task
+from app_pages.common import (CHECK_ICONS, require_models, results_root, show_error,
+                          step_rule_ui)
+from app_pages.charts import SCALE_NOTE, curve_columns, curves_figure, curves_table
+
+DEFAULT_N = 200  # test images of the bundled curves
+PRESET_TITLES = {"strong": "Strong (AutoAttack protocol)", "paper": "The paper's PGD",
+                 "paper-softmax": "The paper's PGD on the softmax", "custom": "Custom PGD"}
+LOSSES = {"cross-entropy (paper)": "ce", "logit margin (Carlini-Wagner)": "margin"}
+
+
+def protocol_ui(task: str):
+    """Protocol, grid and image count; returns (epsilons, n, preset, compare with the paper's)."""
+    grid = list(get_task(task).epsilons)
+    name = st.segmented_control("Evaluation protocol", list(PRESET_TITLES), format_func=PRESET_TITLES.get,
+                                default="strong", key="curve_preset") or "strong"
+    if name == "custom":
+        with st.container(border=True):
+            steps = int(st.number_input("PGD steps", 1, 1000, 40, key="curve_steps"))
+            rel_stepsize = step_rule_ui(steps, key="curve_step_rule")
+            restarts = int(st.number_input("Restarts", 1, 20, 1, key="curve_restarts"))
+            loss = LOSSES[st.radio("Loss", list(LOSSES), horizontal=True, key="curve_loss")]
+        preset = custom_pgd(steps=steps, rel_stepsize=rel_stepsize, restarts=restarts, loss=loss)
+    else:
+        preset = PRESETS[name]
+        st.caption(preset.description + " Attacks: " + preset.title_for(get_task(task).num_classes) + ".")
+    compare = name != "paper" and st.toggle("Show the paper's protocol on the same chart", True,
+                                            key="curve_compare")
+    with st.expander("Images and ε grid", expanded=False):
+        text = st.text_input("ε grid ([0, 1] scale, comma-separated)", ", ".join(f"{e:g}" for e in grid),
+                             key=f"grid_{task}")
+        n = int(st.number_input("Test images", 10, 100_000, DEFAULT_N, step=50, key="curve_n"))
+    try:
+        epsilons = sorted({float(value) for value in text.split(",") if value.strip()})
+    except ValueError:
+        st.error(f"The ε grid must be numbers separated by commas, got {text!r}")
+        st.stop()
+    if not epsilons or min(epsilons) < 0 or max(epsilons) > 1:
+        st.error("Every ε must be in [0, 1].")
+        st.stop()
+    return epsilons, n, preset, compare
+
+
+def _job_arguments(selection, preset, epsilons, n, specs) -> list[str]:
+    arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
+                 "--n", str(n), "--epsilons", *map(str, epsilons), "--preset", preset.name]
+    if preset.name == "custom":
+        member = preset.attacks[0]
+        arguments += ["--steps", str(member.steps), "--rel-stepsize", repr(member.rel_stepsize),
+                      "--restarts", str(member.restarts), "--loss", member.loss]
+    if results_root(selection) is not None:
+        arguments += ["--results-root", str(results_root(selection))]
+    if os.environ.get("ADVATTN_RAY_ADDRESS"):  # spread the shards over a Ray cluster
+        arguments += ["--ray", os.environ["ADVATTN_RAY_ADDRESS"], "--workers",
+                      os.environ.get("ADVATTN_RAY_WORKERS", "2")]
+    for spec in specs:
+        arguments += ["--model", spec.model_id]
+    return arguments
+
+
+@st.fragment(run_every=2.0)
+def job_ui(key: str) -> None:
+    status = job_status(key)
+    if status is None:
+        return
+    if status.running:
+        progress = status.progress
+        eta, rate = progress.get("eta_s"), progress.get("images_per_s")
+        shards = (f", shard {progress['shards_done']}/{progress['shards_total']}"
+                  if progress.get("shards_total") else "")
+        st.progress(status.fraction, text=f"Evaluating {progress.get('model', '…')}: {status.fraction:.0%}{shards}"
+                    + (f", {rate:.1f} images/s" if rate else "") + (f", about {eta:.0f} s left" if eta else ""))
+        if st.button("Cancel evaluation", key="cancel_eval"):
+            cancel_job(key)
+            st.rerun()
+    elif status.status == "failed":
+        st.error(f"The evaluation failed: {status.message}")
+        st.caption(f"The full log stays on the server (runs/{status.key}/log.txt); it is not shown here.")
+    elif status.status == "cancelled":
+        st.warning("Evaluation cancelled.")
+    elif status.status == "done" and st.session_state.get("eval_seen") != status.started_at:
+        st.session_state["eval_seen"] = status.started_at
+        st.rerun(scope="app")
+
+
+def twins_ui(results: dict) -> None:
+    """Attentive minus vanilla on the same images, per epsilon, for each family."""
+    st.subheader("Does soft attention make the model harder to fool?")
+    shown = False
+    for spec, attentive in results.items():
+        vanilla = results.get(spec.twin()) if spec.attention else None
+        if vanilla is None:
+            continue
+        rows = twin_test(attentive, vanilla)
+        shown = True
+        st.markdown(f"**{spec.title}** minus **{spec.twin().title}**")
+        frame = pd.DataFrame([{"ε": r["epsilon"], "difference (points)": r["difference"] * 100,
+                               "95 % CI": f"{r['low'] * 100:+.1f} to {r['high'] * 100:+.1f}",
+                               "McNemar p": r["p_value"], "only attentive robust": r["a_only"],
+                               "only vanilla robust": r["b_only"]} for r in rows])
+        st.dataframe(frame, hide_index=True, width="stretch",
+                     column_config={"ε": st.column_config.NumberColumn(format="%g"),
+                                    "difference (points)": st.column_config.NumberColumn(format="%+.1f"),
+                                    "McNemar p": st.column_config.NumberColumn(format="%.3g")})
+        middle = rows[len(rows) // 2]
+        how = (" Paired on the same images and weighted to the real class mix: the interval combines the "
+               "per-class Newcombe intervals (MOVER), the p-value is the stratified exact McNemar test on the "
+               "images where only one of the twins was fooled." if "p_method" in middle else
+               " Paired on the same images: the interval is Newcombe's, the p-value the exact McNemar test on "
+               "the images where only one of the twins was fooled.")
+        st.caption(middle["sentence"] + how)
+    if not shown:
+        st.caption("Evaluate both twins of a family with the same settings to compare them.")
+
+
+OLD_CHECKS = ("This verdict came from an earlier version of the checks, whose doubling check could not fail and "
+              "whose Square check compared counts over different numbers of images; evaluate again for the "
+              "corrected checks.")
+
+
+def checks_ui(results: dict) -> None:
+    st.subheader("Can these numbers be trusted?")
+    st.caption("Carlini et al. (2019) and Croce & Hein (2020): an evaluation is sound only if these hold.")
+    for spec, result in results.items():
+        if "checks" not in result:
+            continue
+        with st.expander(f"{spec.title}: {result['verdict']}", expanded=False):
+            if result.get("checks_version", 1) < CHECKS_VERSION:
+                st.warning(OLD_CHECKS, icon=":material/history:")
+            for check in result["checks"]:
+                st.markdown(f"{CHECK_ICONS[check['status']]} **{check['name']}**: {check['detail']}")
+            st.caption(f"On the first {result['checks_images']} test images.")
+
+
+st.title("Robustness curves")
+selection, specs = require_models()
+chosen = st.multiselect("Models", specs, default=specs, format_func=lambda s: s.title, key="curve_models")
+epsilons, n, preset, compare = protocol_ui(selection.task)
+data = split_description(selection.task)  # as core.evaluate.evaluation_data names it
+
+
+def _load(attack):
+    found = {}
+    for spec in chosen:
+        result = load_results(spec, data=data, n=n, epsilons=epsilons, attack=attack, root=selection.root,
+                              results_root=results_root(selection))
+        if result:
+            found[spec] = result
+    return found
+
+
+def _mix(task: str) -> str:
+    info = get_task(task)
+    return ", ".join(f"{name} {share:.1%}" for name, share in zip(info.classes, info.priors))
+
+
+results = _load(preset)
+paper = _load(PRESETS["paper"]) if compare else {}
+missing = [s for s in chosen if s not in results]
+job_key = f"evaluate-{selection.zoo}-{selection.profile}-{selection.task}"
+if missing:
+    st.info(f"No saved curve for {', '.join(s.title for s in missing)} with these settings "
+            f"({n} images, {preset.name} protocol).")
+    if st.button("Run the evaluation in the background", type="primary", key="run_eval"):
+        try:
+            start_job("evaluate", job_key, _job_arguments(selection, preset, epsilons, n, missing))
+        except JobError as error:
+            show_error(error)
+job_ui(job_key)
+st.info(SCALE_NOTE, icon=":material/straighten:")
+if results:
+    st.plotly_chart(curves_figure(results, paper, value="accuracy"), width="stretch", key="curves")
+    weighted = all("balanced_accuracy" in r["curve"][0] for r in results.values())
+    weighting = (f"Accuracy re-weighted to the real class mix ({_mix(selection.task)}), the paper's unweighted "
+                 "accuracy estimated from a class-stratified test sample; shaded: its 95 % interval (MOVER over "
+                 "the per-class Wilson intervals). The table adds the balanced accuracy and each class's recall."
+                 if weighted else "Shaded: 95 % Wilson interval.")
+    st.caption(f"{weighting} Solid: ResNet-50 family, dotted: InceptionResNetV2 family; "
+               "red: with soft attention; faint dashed: the paper's protocol. An image fooled at a smaller ε "
+               "counts as fooled at every larger ε (its adversarial example lies inside the larger ball too); "
+               "clean-misclassified images count as failures.")
+    if get_task(selection.task).is_binary:
+        st.plotly_chart(curves_figure(results, paper, value="auc"), width="stretch", key="auc_curves")
+        st.caption("AUC of the positive-class probability under attack, with a seeded bootstrap interval.")
+    frame = curves_table(results)
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
+    st.download_button("Download the table (CSV)", frame.to_csv(index=False), file_name="robustness.csv",
+                       mime="text/csv", key="curves_csv")
+    twins_ui(results)
+    checks_ui(results)

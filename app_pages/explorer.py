@@ -1,0 +1,214 @@
+"""Attack explorer: one image, one epsilon, the four models of the task side by side."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data import synthetic
+from core.data.paths import confined
+from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
+from core.tasks import get_task
+from app_pages.common import (epsilon_label, epsilon_ui, require_models, show_error, step_rule_ui,
+                          warn_problems)
+from app_pages.models import incomplete_runs, load_models, method_badges, ood_assessments
+
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]
+SOURCES = ["Synthetic gallery", "Real photographs", "Upload", "Dataset sample"]
+THUMBNAILS_PER_ROW = 7
+
+
+@st.cache_data(show_spinner=False)
+def _gallery(task: str, size: int):
+    return synthetic.gallery(task, per_class=2, size=size, with_truth=True)
+
+
+@st.cache_resource(show_spinner="Reading the dataset index…")
+def _dataset(path: str, data_format: str, task: str):
+    from core.data.datasets import open_dataset
+
+    return open_dataset(path, data_format, task)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _real_image(key: str):
+    return next(e for e in EXAMPLES if e.key == key).load()
+
+
+def _true_label_ui(task: str, key: str) -> int | None:
+    classes = get_task(task).classes
+    choice = st.selectbox("True class", ["unknown: attack each model's prediction", *classes], key=key)
+    return None if choice not in classes else classes.index(choice)
+
+
+def _loaded_ui(loaded, task: str, size: int):
+    """Notes and size of a read image; returns (prepared image, metadata, raw pixels)."""
+    from core.data.preprocess import prepare
+
+    for note in loaded.notes:
+        st.warning(note, icon=":material/warning:")
+    width, height = loaded.original_size
+    st.caption(f"{loaded.name}: {width}×{height} px ({loaded.format}), resized to {size}×{size}"
+               + (" and passed through the paper's chest x-ray filter" if get_task(task).cxr_filter else ""))
+    return prepare(loaded.pixels, task, size), loaded.metadata, loaded.pixels
+
+
+def image_ui(task: str, size: int) -> dict | None:
+    """Pick an image. Returns {image, label, name, metadata, raw, synthetic} or None."""
+    available = [s for s in SOURCES if s != "Real photographs" or real_examples(task)]
+    source = st.radio("Image", available, horizontal=True, key="image_source")
+    classes = get_task(task).classes
+    if source == "Synthetic gallery":
+        images, labels, truth = _gallery(task, size)
+        names = [f"{classes[label]} #{i % 2 + 1}" for i, label in enumerate(labels)]
+        for start in range(0, len(images), THUMBNAILS_PER_ROW):
+            for column, i in zip(st.columns(THUMBNAILS_PER_ROW), range(start, min(start + THUMBNAILS_PER_ROW,
+                                                                                  len(images)))):
+                column.image(images[i], caption=names[i], width="stretch")
+        index = st.selectbox("Example", range(len(images)), format_func=lambda i: names[i], key=f"example_{task}")
+        st.caption("Synthetic image, labelled by construction (not medical data).")
+        return {"image": images[index], "label": int(labels[index]), "name": names[index], "metadata": {},
+                "raw": None, "synthetic": True,
+                "truth": {part: truth[part][index] for part in ("lesion", "shortcut")}}
+    if source == "Real photographs":
+        examples = real_examples(task)
+        key = st.radio("Photograph", [e.key for e in examples], key=f"real_{task}",
+                       format_func=lambda k: next(e.title for e in examples if e.key == k))
+        example = next(e for e in examples if e.key == key)
+        try:
+            image, metadata, raw = _loaded_ui(_real_image(key), task, size)
+        except (ValueError, OSError) as error:
+            show_error(error, what="Reading the photograph")
+            return None
+        st.caption(f"Source: {example.source}. Licence: {example.licence}.")
+        st.info(DEMO_NOTICE, icon=":material/info:")
+        return {"image": image, "label": _true_label_ui(task, f"real_label_{task}"), "name": example.title,
+                "metadata": metadata, "raw": raw, "synthetic": False}
+    if source == "Upload":
+        from core.data.io import read_image
+
+        uploaded = st.file_uploader("PNG, JPEG, TIFF, BMP, WebP, GIF or DICOM", type=UPLOAD_TYPES, key="upload")
+        if uploaded is None:
+            st.info("Upload an image to attack it.")
+            return None
+        try:
+            image, metadata, raw = _loaded_ui(read_image(uploaded), task, size)
+        except ValueError as error:
+            show_error(error, what="Could not use this file")
+            return None
+        return {"image": image, "label": _true_label_ui(task, "upload_label"), "name": uploaded.name,
+                "metadata": metadata, "raw": raw, "synthetic": False}
+    path = st.text_input("Dataset folder or MedMNIST .npz (inside the data folder)", key="dataset_path")
+    data_format = st.selectbox("Format", ["ham10000", "kaggle_dr", "chestxray14", "medmnist", "folder"],
+                               key="dataset_format")
+    if not path:
+        st.info("Give the path of a dataset inside the data folder (README, Data).")
+        return None
+    try:
+        dataset = _dataset(str(confined(path)), data_format, task)
+        index = st.number_input(f"Image index (0-{len(dataset) - 1})", 0, len(dataset) - 1, 0, key="dataset_index")
+        return {"image": dataset.image(int(index), size), "label": int(dataset.labels[index]),
+                "name": f"{dataset.name} #{index}", "metadata": {}, "raw": None, "synthetic": False}
+    except (ValueError, OSError) as error:  # OSError: a path the file system refuses
+        show_error(error, what="Dataset")
+        return None
+
+
+def settings_ui(task: str, badges: dict) -> dict:
+    """Epsilon and the attack's settings; returns explore() keyword arguments."""
+    from core.formatting import LOSS_TITLES
+    from core.explain import METHODS
+
+    epsilon = epsilon_ui(task)
+    steps = st.slider("PGD steps", 1, 100, 10, key="steps",
+                      help="The paper used foolbox's 40; 10 keeps the page live on a CPU.")
+    rel_stepsize = step_rule_ui(steps, key="paper_stepsize")
+    loss = st.selectbox("Loss", ["ce", "margin"], format_func=LOSS_TITLES.get, key="explorer_loss",
+                        help="Cross-entropy (the paper's) stalls on over-confident models whose softmax "
+                             "saturates; the Carlini-Wagner logit margin does not.")
+    restarts = st.slider("Random restarts (worst case kept)", 1, 5, 1, key="restarts")
+    method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
+                          key="explorer_method", help="What the heatmaps show (the heatmap gallery audits each "
+                                                      "method: sanity check, deletion/insertion).")
+    if badges.get(method):
+        st.caption(badges[method])
+    transfer = st.toggle("Transfer: attack the attentive models with their vanilla twin's perturbation",
+                         key="transfer")
+    seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
+    return dict(epsilon=epsilon, steps=steps, rel_stepsize=rel_stepsize, loss=loss, restarts=restarts,
+                method=method, transfer=transfer, seed=seed)
+
+
+@st.cache_data(show_spinner="Attacking every model…", max_entries=64)
+def _explore(_models, models_key, image, label, settings_key, settings, _ood, _truth):
+    from core.explore import explore
+
+    return explore(_models, image, label=label, ood=_ood, truth=_truth, **settings)
+
+
+@st.cache_data(show_spinner="Searching the smallest flipping ε on every model…", max_entries=64)
+def _minimal(_models, models_key, image, label, steps, seed):
+    from core.explore import minimal_epsilon
+
+    return {spec.model_id: minimal_epsilon(model, image, label=label, steps=steps, seed=seed)
+            for spec, model in _models.items()}
+
+
+def minimal_ui(models, models_key, picked, settings, result) -> None:
+    from app_pages.explorer_view import minimal_epsilon_ui
+
+    st.subheader("How much noise does it take?")
+    if st.button("Find the smallest ε that flips each model", key="find_minimal", icon=":material/search:"):
+        st.session_state["minimal_for"] = models_key + (picked["name"], settings["steps"], settings["seed"])
+    if st.session_state.get("minimal_for") != models_key + (picked["name"], settings["steps"], settings["seed"]):
+        return
+    found = _minimal(models, models_key, picked["image"], picked["label"], settings["steps"], settings["seed"])
+    for model_id, value in found.items():
+        result.outcomes[model_id].minimal_epsilon, result.outcomes[model_id].minimal_epsilon_searched = value, True
+    outcomes = result.outcomes.values()
+    minimal_epsilon_ui(found, {o.spec.model_id: o.spec.title for o in outcomes},
+                       {o.spec.model_id: o.spec.attention for o in outcomes}, max(get_task(picked["task"]).epsilons))
+
+
+st.title("Attack explorer")
+st.caption("Slide ε and watch L∞ PGD push each model's prediction; attentive and vanilla twins side by side.")
+selection, specs = require_models()
+task = get_task(selection.task)
+left, right = st.columns([3, 2])
+with left:
+    picked = image_ui(selection.task, specs[0].input_size)
+with right:
+    settings = settings_ui(selection.task, method_badges(selection, specs))
+if picked is None:
+    st.stop()
+picked["task"] = selection.task
+models, problems = load_models(selection, specs)
+warn_problems(problems)
+if not models:
+    st.stop()
+for spec, note in incomplete_runs(selection, models).items():
+    st.warning(f"{spec.title}: {note}", icon=":material/hourglass_empty:")
+missing_twins = [s for s in models if s.twin() not in models]
+if missing_twins:
+    st.info("Shown without its twin (train it to compare): " + ", ".join(s.title for s in missing_twins),
+            icon=":material/info:")
+models_key = tuple(sorted(s.model_id for s in models)) + (str(selection.root),)
+ood = {} if picked["synthetic"] else ood_assessments(selection, models, picked)
+try:
+    result = _explore(models, models_key, picked["image"], picked["label"], tuple(sorted(settings.items())),
+                      settings, ood, picked.get("truth"))
+except ValueError as error:
+    show_error(error, what="Attack")
+    st.stop()
+from core.explain import METHODS  # noqa: E402 - after the widgets: the first paint does not wait for it
+from app_pages.explorer_view import compare_slider_ui, downloads_ui, grid_ui, ood_ui  # noqa: E402
+
+method_title = METHODS[settings["method"]].title
+step = f"{settings['rel_stepsize'] * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
+st.subheader(f"{picked['name']} · {epsilon_label(settings['epsilon'])} · {settings['steps']} steps of {step}")
+ood_ui(result)
+grid_ui(result, task.classes, method_title=method_title)
+minimal_ui(models, models_key, picked, settings, result)
+with st.expander("Compare clean and adversarial: drag the divider", expanded=True):
+    compare_slider_ui(result, method_title)
+with st.expander("Downloads"):
+    downloads_ui(result, picked["name"])

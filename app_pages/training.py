@@ -1,0 +1,128 @@
+"""Training: a sidebar form launches a background job; the page follows every job."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.data.paths import DataRootError, confined
+from core.jobs import cancel_job, list_jobs, start_job
+from core.models.backbones import FAMILIES, FAMILY_TITLES, PROFILES
+from core.models.spec import ModelSpec
+from core.tasks import TASKS
+from core.train import DEMO_ZOO_CONFIG, TrainConfig
+from app_pages.charts import history_figure
+from app_pages.common import PROFILE_HELP, current_selection, show_error, user_root
+
+DATA_SOURCES = {"Synthetic demo data": "synthetic", "Dataset folder": "folder", "MedMNIST .npz file": "medmnist"}
+FOLDER_FORMATS = ["ham10000", "kaggle_dr", "chestxray14", "folder"]
+
+
+def training_form_ui(default_task: str):
+    """The sidebar form; returns (spec, TrainConfig) when submitted, else None."""
+    paper = TrainConfig()
+    with st.sidebar.form("train_form"):
+        st.subheader("Train a model")
+        task = st.selectbox("Task", list(TASKS), index=list(TASKS).index(default_task), key="form_task",
+                            format_func=lambda name: TASKS[name].title)
+        backbone = st.selectbox("Backbone", FAMILIES, format_func=FAMILY_TITLES.get, key="form_backbone")
+        attention = st.toggle("Soft attention", True, key="form_attention")
+        profile = st.radio("Profile", list(PROFILES), horizontal=True, key="form_profile", help=PROFILE_HELP)
+        source = DATA_SOURCES[st.selectbox("Data", list(DATA_SOURCES), key="form_source")]
+        path, data_format, synthetic_train = "synthetic", "synthetic", paper.synthetic_train
+        if source == "synthetic":
+            synthetic_train = st.number_input("Synthetic training images", 8, 100_000, paper.synthetic_train,
+                                              key="form_synthetic_train")
+        elif source == "folder":
+            path = st.text_input("Dataset folder (inside the data folder)", key="form_path")
+            data_format = st.selectbox("Format", FOLDER_FORMATS, key="form_format")
+        elif source == "medmnist":
+            path, data_format = st.text_input("MedMNIST .npz path (inside the data folder)", key="form_npz"), "medmnist"
+        st.caption("Hyper-parameters: the paper's (section 3.3) by default")
+        learning_rate = st.number_input("Adam learning rate", 1e-6, 1.0, paper.learning_rate, format="%.4f")
+        adam_epsilon = st.number_input("Adam epsilon", 1e-8, 1.0, paper.adam_epsilon, format="%.3f")
+        demo = DEMO_ZOO_CONFIG
+        max_epochs = st.number_input("Max epochs", 1, 1000, demo.max_epochs if profile == "demo" else paper.max_epochs)
+        patience = st.number_input("Early-stopping patience (epochs without improvement)", 0, 1000,
+                                   demo.patience if profile == "demo" else paper.patience,
+                                   help="The paper's 40 with at most 300 epochs; the demo zoo used 6 of 30.")
+        batch_size = st.number_input("Batch size", 1, 1024, paper.batch_size)
+        class_weighting = st.checkbox("Inverse-frequency class weights", paper.class_weighting)
+        weights = None
+        if profile != "demo":
+            choice = st.text_input("Backbone weights: 'imagenet', a no-top weights file, or empty for random",
+                                   "imagenet", key="form_weights")
+            weights = choice.strip() or None
+        submitted = st.form_submit_button("Start training", type="primary")
+    if not submitted:
+        return None
+    if source != "synthetic" and not path:
+        st.sidebar.error("Give the dataset's path.")
+        return None
+    try:  # every path typed in the app stays inside the data folder, as in the explorer
+        path = path if source == "synthetic" else str(confined(path))
+        weights = weights if weights in (None, "imagenet") else str(confined(weights))
+    except DataRootError as error:
+        st.sidebar.error(str(error))
+        return None
+    config = TrainConfig(learning_rate=learning_rate, adam_epsilon=adam_epsilon, max_epochs=int(max_epochs),
+                         patience=int(patience), batch_size=int(batch_size), class_weighting=class_weighting,
+                         data=path, data_format=data_format, weights=weights,
+                         synthetic_train=int(synthetic_train))
+    return ModelSpec(task, backbone, attention, profile), config
+
+
+def launch(spec: ModelSpec, config: TrainConfig) -> None:
+    arguments = ["--task", spec.task, "--backbone", spec.backbone,
+                 "--attention" if spec.attention else "--no-attention", "--profile", spec.profile,
+                 "--root", str(user_root()), "--learning-rate", str(config.learning_rate),
+                 "--adam-epsilon", str(config.adam_epsilon), "--max-epochs", str(config.max_epochs),
+                 "--patience", str(config.patience), "--batch-size", str(config.batch_size),
+                 "--class-weighting", str(config.class_weighting), "--data", config.data,
+                 "--data-format", config.data_format, "--synthetic-train", str(config.synthetic_train)]
+    if config.weights:
+        arguments += ["--weights", config.weights]
+    start_job("train", f"train-{spec.model_id}", arguments)
+    st.toast(f"Training {spec.model_id} started")
+
+
+@st.fragment(run_every=2.0)
+def jobs_ui() -> None:
+    jobs = [j for j in list_jobs() if j.kind == "train"]
+    if not jobs:
+        st.info("No training job yet. Use the form in the sidebar.")
+        return
+    for job in jobs:
+        with st.container(border=True):
+            p = job.progress
+            st.markdown(f"**{job.key.removeprefix('train-')}** · {job.status} · started {job.started_at}")
+            if job.running and job.cancelling:
+                st.progress(job.fraction, text="Cancelling: the run stops after its current batch…")
+            elif job.running and "epoch" not in p:
+                st.progress(0.0, text="Starting: loading the data and building the model…")
+            elif job.running:
+                eta = p.get("eta_s")
+                st.progress(job.fraction, text=f"epoch {p['epoch']}/{p.get('epochs', '?')}, step "
+                            f"{p.get('step', 0)}/{p.get('steps', '?')}" + (f", at most {eta:.0f} s left" if eta else ""))
+            if job.running and not job.cancelling and st.button("Cancel", key=f"cancel_{job.key}"):
+                cancel_job(job.key)
+                st.rerun(scope="app")  # the whole page: no stale "already running" message stays
+            elif job.status == "failed":
+                st.error(f"Failed: {job.message}")
+                st.caption(f"The full log stays on the server (runs/{job.key}/log.txt); it is not shown here.")
+            elif job.status == "done":
+                st.success(f"Finished: {job.message}. The model is in 'My models'.")
+            else:
+                st.warning(job.message or job.status)
+            if p.get("history"):
+                st.plotly_chart(history_figure(p["history"]), width="stretch", key=f"history_{job.key}")
+
+
+st.title("Training")
+st.caption("Jobs run in the background: leave the page, reload, or open another session; they carry on.")
+request = training_form_ui(current_selection().task)
+if request is not None:
+    try:
+        launch(*request)
+    except ValueError as error:  # JobError and bad settings alike
+        show_error(error)
+jobs_ui()

@@ -1,0 +1,95 @@
+"""Model zoo: every checkpoint with its card."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.evaluate import saved_results
+from core.formatting import epsilon_255
+from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
+from app_pages.charts import curve_columns, history_figure
+from app_pages.common import current_selection, require_models, results_root
+from app_pages.models import incomplete_note
+
+
+def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=None) -> None:
+    metrics = card.get("metrics", {})
+    columns = st.columns(4)
+    columns[0].metric("Parameters", f"{card['parameters']:,}")
+    if twin_parameters:
+        overhead = (card["parameters"] - twin_parameters) / twin_parameters
+        columns[1].metric("vs its twin", f"{overhead:+.2%}")
+    if "clean_accuracy" in metrics:
+        weighting = metrics.get("weighting", "on the test sample")
+        columns[2].metric("Clean test accuracy", f"{metrics['clean_accuracy']:.1%}",
+                          help=f"{weighting}; {metrics.get('test_images', '?')} images of {card.get('data', '?')}")
+    columns[3].metric("Epochs", f"{card.get('epochs_trained', '?')} (best {card.get('best_epoch', '?')})")
+    if "per_class" in metrics:
+        clean_metrics_ui(metrics)
+    st.caption(f"Backbone init: {card.get('backbone_init', '?')} · created {card.get('created_at', '?')} · "
+               f"TensorFlow {card.get('versions', {}).get('tensorflow', '?')}")
+    results = saved_results(spec, root=root, results_root=user_results)
+    if results:
+        latest = results[0]
+        frame = pd.DataFrame([{"ε": r["epsilon"], "ε × 255": epsilon_255(r["epsilon"]), "robust accuracy": r["accuracy"],
+                               "95 % CI": f"{r['accuracy_low']:.3f}–{r['accuracy_high']:.3f}"}
+                              for r in latest["curve"] if "accuracy_low" in r])
+        st.markdown(f"Robust accuracy ({latest['n']} images, {latest.get('preset', 'custom')} protocol): "
+                    f"{latest.get('verdict', '')}")
+        if not frame.empty:
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
+    if card.get("history"):
+        st.plotly_chart(history_figure(card["history"]), width="stretch", key=f"zoo_history_{spec.model_id}")
+    with st.expander("Training configuration"):
+        st.json(card.get("config", {}), expanded=False)
+
+
+def clean_metrics_ui(metrics: dict) -> None:
+    """Clean accuracy three ways (the real class mix, balanced, per class) and the AUC."""
+    auc = (f" · AUC {metrics['auc']:.3f} (95 % CI {metrics['auc_low']:.3f}–{metrics['auc_high']:.3f})"
+           if "auc" in metrics else "")
+    st.caption(f"Clean accuracy {metrics['weighting']}: {metrics['clean_accuracy']:.1%} (95 % CI "
+               f"{metrics['clean_accuracy_low']:.1%}–{metrics['clean_accuracy_high']:.1%}) · balanced "
+               f"{metrics['balanced_accuracy']:.1%}{auc}. The test sample is stratified by class; per class:")
+    st.dataframe(pd.DataFrame([{"class": name, "recall": c["recall"], "95 % CI": f"{c['low']:.2f}–{c['high']:.2f}",
+                                "images": c["n"]} for name, c in metrics["per_class"].items()]),
+                 hide_index=True, width="stretch", column_config={"recall": st.column_config.NumberColumn(format="%.3f")})
+
+
+def delete_ui(spec, root) -> None:
+    confirm = st.checkbox(f"I want to delete {spec.model_id} and its results", key=f"confirm_{spec.model_id}")
+    if st.button("Delete", key=f"delete_{spec.model_id}", disabled=not confirm):
+        deleted = delete_checkpoint(spec, root=root)
+        st.toast(f"Deleted {len(deleted)} file(s) of {spec.model_id}")
+        st.rerun()
+
+
+def broken_ui(selection) -> None:
+    """Checkpoints that cannot be used, each with the reason (and Delete for the user's own)."""
+    for spec, path, problem in scan(selection.profile, root=selection.root):
+        if problem is None or spec.task != selection.task:
+            continue
+        with st.container(border=True):
+            st.error(f"{spec.title} ({path.name}) cannot be used: {problem}", icon=":material/report:")
+            if selection.zoo == "user":
+                delete_ui(spec, selection.root)
+
+
+st.title("Model zoo")
+selection = current_selection()
+broken_ui(selection)
+selection, specs = require_models(warn_broken=False)
+cards = {spec: read_card(checkpoint_path(spec, root=selection.root)) for spec in specs}  # readable: available()
+parameters = {spec.model_id: card["parameters"] for spec, card in cards.items()}
+for spec, card in cards.items():
+    status = "" if card.get("status", "done") == "done" else f" · incomplete run ({card['status']})"
+    with st.expander(f"{spec.title} · {spec.model_id}{status}", expanded=True):
+        if status:
+            st.warning(incomplete_note(card), icon=":material/hourglass_empty:")
+        card_ui(spec, card, parameters.get(spec.twin().model_id) if spec.attention else None, selection.root,
+                results_root(selection))
+        if selection.zoo == "user":
+            delete_ui(spec, selection.root)
+if selection.zoo == "bundled":
+    st.caption("The bundled zoo is read-only here; retrain it with `python -m core.train --demo-zoo`.")

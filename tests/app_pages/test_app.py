@@ -1,0 +1,275 @@
+"""Every page under streamlit.testing.v1.AppTest, against the real bundled demo zoo."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+PAGES = ["app_pages/explorer.py", "app_pages/curves.py", "app_pages/gallery.py", "app_pages/training.py", "app_pages/zoo.py"]
+
+
+@pytest.fixture(autouse=True)
+def private_workspace(tmp_path, monkeypatch):
+    """Jobs and user-trained models go to a temporary folder, never the repository."""
+    monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("ADVATTN_USER_MODELS", str(tmp_path / "models"))
+
+
+def _app(page=None, task="derm", zoo=None):
+    """The app opened on `page` (default: the explorer), as a deep link would open it, on the
+    bundled zoo or on `zoo` ("My models")."""
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.session_state["task"] = task
+    if zoo:
+        app.session_state["zoo"] = zoo
+    if page:
+        app.switch_page(page)  # before the first run: the explorer does not run first
+    app.run()
+    assert any("not a diagnostic device" in m for m in _texts(app.info)), "the sidebar banner is missing"
+    assert not app.exception, app.exception
+    return app
+
+
+def _texts(elements):
+    return [e.value for e in elements]
+
+
+def _problems(app):
+    """Error messages, less the explorer's red "Flipped" verdicts."""
+    return [t for t in _texts(app.error) if not t.startswith("**Flipped**")]
+
+
+def _verdicts(app):
+    return [t for t in _texts(app.success) + _texts(app.error) if t.startswith(("**Held**", "**Flipped**"))]
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_without_error(page):
+    app = _app(page)
+    assert not _problems(app), _problems(app)
+    assert app.title[0].value
+
+
+def test_explorer_attacks_the_four_models():
+    app = _app()
+    assert len(_verdicts(app)) == 4, _verdicts(app)
+    assert "ε = 0.005 (1.28/255)" in _texts(app.subheader)[0]  # the middle of the paper's derm grid
+    assert len(app.get("download_button")) == 2
+
+
+def _grid_rows(app):
+    """The explorer's tile rows: horizontal blocks of one image per column."""
+    rows = []
+    for block in app.get("flex_container"):
+        columns = [c for c in block.children.values() if getattr(c, "type", "") == "column"]
+        images = [[e for e in c.children.values() if getattr(e, "type", "") == "image"] for c in columns]
+        if columns and all(len(i) == 1 for i in images):
+            rows.append([i[0] for i in images])
+    return rows
+
+
+def test_explorer_grid_has_a_column_per_model_and_tiles_of_one_size():
+    app = _app()
+    rows = [r for r in _grid_rows(app) if len(r) == 4]
+    assert len(rows) >= 5  # clean and adversarial saliency, two attention rows, perturbation
+    assert sum("No soft-attention block" in c for c in _texts(app.caption)) == 4  # 2 vanilla x 2 rows
+    assert any(t.startswith("Perturbation ×") and "/255" in t for t in _texts(app.caption))
+
+
+def test_explorer_finds_the_smallest_flipping_epsilon():
+    app = _app()
+    charts = len(app.get("plotly_chart"))
+    app.button(key="find_minimal").click().run()
+    assert not app.exception and not _problems(app)
+    assert len(app.get("plotly_chart")) == charts + 1  # the bar chart, vanilla vs attentive
+    assert any("Bisection over ε in steps of 0.25/255" in c for c in _texts(app.caption))
+
+
+def test_grid_tiles_are_all_of_one_size_in_twin_order():
+    from core.explore import explore
+    from core.models.zoo import all_specs, load_model
+    from app_pages.explorer_view import grid_order, grid_tiles
+
+    models = {spec: load_model(spec) for spec in all_specs("demo", "cxr")}
+    image = np.random.default_rng(0).random((96, 96, 3), dtype=np.float32)
+    result = explore(models, image, epsilon=0.01, steps=2)
+    assert [(o.spec.backbone, o.spec.attention) for o in grid_order(result.outcomes)] == [
+        ("resnet50", False), ("resnet50", True), ("inception_resnet_v2", False), ("inception_resnet_v2", True)]
+    rows = grid_tiles(result, "Grad-CAM")
+    shapes = {tile.shape for _, tiles in rows for tile in tiles if tile is not None}
+    assert len(rows) == 5 and all(len(tiles) == 4 for _, tiles in rows) and shapes == {(96, 96, 3)}
+    assert [tile is None for tile in rows[2][1]] == [True, False, True, False]  # vanilla: no attention
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("badVR.dcm", None, "not a whole number"),
+    ("notes.dcm", b"Patient notes, not an image" * 20, "not a DICOM file"),
+    ("noise.dcm", bytes(range(256)) * 20, "not a DICOM file"),
+    ("scan.png", b"this is not an image", "not an image format"),
+])
+def test_bad_uploads_show_an_error_never_a_traceback(name, data, message):
+    if data is None:
+        from pydicom.data import get_testdata_file
+
+        data = open(get_testdata_file(name), "rb").read()
+    app = _app()
+    app.radio(key="image_source").set_value("Upload").run()
+    app.file_uploader(key="upload").set_value((name, data, "application/octet-stream")).run()
+    assert not app.exception
+    assert any("Could not use this file" in t and message in t for t in _texts(app.error)), _texts(app.error)
+
+
+def test_a_dataset_path_outside_the_data_root_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVATTN_DATA_ROOT", str(tmp_path))
+    app = _app()
+    app.radio(key="image_source").set_value("Dataset sample").run()
+    app.text_input(key="dataset_path").set_value("/root").run()
+    assert not app.exception
+    errors = _texts(app.error)
+    assert any("outside the data folder" in t for t in errors) and not any(".ssh" in t for t in errors)
+
+
+def test_a_real_fundus_photograph_loads_with_its_source_licence_and_a_caution():
+    app = _app(task="fundus")
+    app.radio(key="image_source").set_value("Real photographs").run()
+    assert not app.exception and not _problems(app), _problems(app)
+    captions = " ".join(_texts(app.caption))
+    assert "skimage.data.retina" in captions and "CC0" in captions
+    assert any("trained on synthetic images" in t for t in _texts(app.info))
+    assert any("unlike what the models were trained on" in t for t in _texts(app.warning))
+    assert len(_verdicts(app)) == 4
+
+
+def test_explorer_takes_a_dicom_upload(tmp_path):
+    from tests.data.dicom_fixtures import write_dicom
+
+    pixels = (np.indices((120, 100)).sum(axis=0) * 10).astype(np.uint16)
+    data = write_dicom(tmp_path / "x.dcm", pixels, window=(1000, 2000)).read_bytes()
+    app = _app(task="cxr")
+    app.radio(key="image_source").set_value("Upload").run()
+    app.file_uploader(key="upload").set_value(("x.dcm", data, "application/dicom")).run()
+    assert not app.exception and not _problems(app), _problems(app)
+    assert any("chest x-ray filter" in c for c in _texts(app.caption))
+    assert len(_verdicts(app)) == 4
+    assert any("DICOM Modality is OT" in t for t in _texts(app.warning))  # not a radiograph
+
+
+def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_checks():
+    app = _app("app_pages/curves.py", task="cxr")
+    assert not _problems(app), _problems(app)
+    charts = app.get("plotly_chart")
+    assert len(charts) == 2  # accuracy and, on a binary task, AUC under attack
+    figure = __import__("json").loads(charts[0].proto.spec)
+    bands = [t for t in figure["data"] if t.get("fill") == "toself"]
+    paper = [t for t in figure["data"] if "paper's PGD" in t.get("name", "")]
+    assert len(bands) == 4 and len(paper) == 4  # a 95 % band per model; the paper's protocol beside
+    assert all(t["mode"] == "lines" for t in bands)  # an area, no stray dots at its edges
+    assert all("clean" in t["name"] for t in figure["data"] if t.get("mode") == "lines+markers")
+    assert figure["layout"]["legend"]["y"] < 0  # below the plot: the x-axis title stays readable
+    tables = app.dataframe
+    assert len(tables[0].value) == 4 * 9 and "95 % CI" in tables[0].value.columns
+    formats = __import__("json").loads(tables[0].proto.columns)
+    assert formats["ε"]["type_config"]["format"] == "%g"  # 0.00125 as given, not the table's 0.0013
+    assert len(tables) == 3  # the curves, then one twin table per family
+    assert any("McNemar" in c and "soft attention changes" in c for c in _texts(app.caption))
+    assert any("ε is on the [0, 1] pixel scale" in m for m in _texts(app.info))
+    assert sum(e.label.startswith(("Trustworthy", "Usable", "Not trustworthy")) or ": " in e.label
+               for e in app.expander) >= 4
+
+
+def test_curves_page_evaluates_the_bundled_zoo_into_the_users_folder(tmp_path):
+    from core.jobs import cancel_job, list_jobs, wait_for
+
+    app = _app("app_pages/curves.py", task="cxr")
+    app.segmented_control(key="curve_preset").set_value("custom").run()
+    app.number_input(key="curve_steps").set_value(2).run()
+    app.button(key="run_eval").click().run()
+    assert not app.exception and not _problems(app), _problems(app)
+    job = list_jobs()[0]
+    command = " ".join(__import__("json").load(open(tmp_path / "runs" / job.key / "job.json"))["command"])
+    assert f"--results-root {tmp_path / 'models'}" in command  # never into checkpoints/demo
+    cancel_job(job.key, grace_s=60)
+    wait_for(job.key, timeout_s=120)
+
+
+def test_training_form_launches_a_job(tmp_path):
+    from core.jobs import cancel_job, list_jobs, wait_for
+
+    app = _app("app_pages/training.py", task="cxr")
+    app.number_input(key="form_synthetic_train").set_value(16)
+    app.sidebar.form_submit_button[0].click().run()
+    assert not app.exception and not _problems(app), _problems(app)
+    jobs = list_jobs()
+    assert [j.key for j in jobs] == ["train-demo-cxr-resnet50-attention"]
+    again = _app("app_pages/training.py", task="cxr")
+    again.number_input(key="form_synthetic_train").set_value(16)
+    again.sidebar.form_submit_button[0].click().run()
+    assert any("already running" in t for t in _texts(again.error))  # one job per model
+    assert again.selectbox(key="form_task").format_func("cxr") == "Pneumothorax detection (chest x-ray)"
+    by_label = {n.label: n.value for n in again.sidebar.number_input}
+    patience, epochs = by_label["Early-stopping patience (epochs without improvement)"], by_label["Max epochs"]
+    assert patience <= epochs  # the demo defaults: patience 6 of at most 30 epochs
+    cancel_buttons = [b for b in again.button if b.key == f"cancel_{jobs[0].key}"]
+    if cancel_buttons:  # still running: Cancel reruns the whole page
+        cancel_buttons[0].click().run()
+        assert not any("already running" in t for t in _texts(again.error))
+        assert not any(b.key == f"cancel_{jobs[0].key}" for b in again.button)
+    else:
+        cancel_job(jobs[0].key)
+    assert wait_for(jobs[0].key, timeout_s=180).status in ("cancelled", "done", "failed")
+
+
+def test_zoo_page_lists_every_bundled_model_with_its_card():
+    app = _app("app_pages/zoo.py", task="fundus")
+    assert len(app.expander) >= 4
+    labels = [m.label for m in app.metric]
+    assert labels.count("Parameters") == 4 and "vs its twin" in labels
+
+
+@pytest.fixture
+def user_zoo_with_a_broken_model(tmp_path):
+    """The bundled cxr models copied into "My models", one of them truncated."""
+    import shutil
+
+    source = Path(__file__).resolve().parents[2] / "checkpoints" / "demo" / "cxr"
+    target = tmp_path / "models" / "demo" / "cxr"
+    target.mkdir(parents=True)
+    for path in source.glob("*.*"):
+        shutil.copy(path, target / path.name)
+    broken = target / "inception_resnet_v2_attention.keras"
+    broken.write_bytes(broken.read_bytes()[:5000])
+    return broken
+
+
+def _user_app(page=None):
+    return _app(page, task="cxr", zoo="My models")
+
+
+def test_a_bad_checkpoint_is_listed_with_its_error_and_skipped(user_zoo_with_a_broken_model):
+    zoo = _user_app("app_pages/zoo.py")
+    errors = [t for t in _texts(zoo.error) if "cannot be used" in t]
+    assert len(errors) == 1 and "InceptionResNetV2" in errors[0]
+    explorer = _user_app()
+    skipped = [t for t in _texts(explorer.warning) if "is skipped" in t]
+    assert len(skipped) == 1 and "safe_mode" not in skipped[0] and "unsafe" not in skipped[0]
+    assert len(_verdicts(explorer)) == 3  # the other three models carry on
+    assert any("without its twin" in t for t in _texts(explorer.info))
+
+
+def test_the_method_registry_drives_the_selectors():
+    from core.explain import METHODS
+
+    titles = [m.title for m in METHODS.values()]
+    explorer = _app()
+    assert list(explorer.selectbox(key="explorer_method").options) == titles
+    gallery = _app("app_pages/gallery.py", task="cxr")
+    assert list(gallery.selectbox(key="gallery_method").options) == titles
+    gallery.slider(key="gallery_count").set_value(2)
+    gallery.slider(key="gallery_steps").set_value(2)
+    gallery.toggle(key="gallery_two_methods").set_value(True).run()
+    gallery.selectbox(key="gallery_method_2").set_value("grad_cam_pp").run()
+    assert not gallery.exception and not _problems(gallery)
+    methods = set(gallery.dataframe[0].value["method"])
+    assert methods == {"Grad-CAM", "Grad-CAM++"}  # the shift table is per method
