@@ -8,6 +8,13 @@ each difference.
                                         method 10) and the exact McNemar test
     auc(scores, labels), auc_ci(...)    ROC AUC (Mann-Whitney) with a seeded, class-
                                         stratified percentile bootstrap interval
+    class_accuracy(correct, labels, shares)
+                                        accuracy of a class-stratified sample re-weighted to
+                                        class shares (the real prior, or 1/K: balanced), with
+                                        each class's recall and Wilson interval; MOVER interval
+    weighted_paired_difference(a, b, labels, shares)
+                                        the paired difference at those shares: MOVER over the
+                                        per-class Newcombe intervals, stratified exact McNemar
 """
 
 from __future__ import annotations
@@ -123,3 +130,97 @@ def _auc_two_samples(positive: np.ndarray, negative: np.ndarray) -> float:
     ranks = scipy_stats.rankdata(np.concatenate([positive, negative]))
     count = len(positive)
     return float((ranks[:count].sum() - count * (count + 1) / 2) / (count * len(negative)))
+
+
+def class_accuracy(correct, labels, shares, *, level: float = 0.95) -> dict:
+    """Accuracy at class shares `shares` (one per class, summing to 1) from a class-stratified
+    sample: the stratified estimator sum_c shares_c * recall_c.
+
+    Its interval combines the per-class Wilson intervals by MOVER (Zou & Donner 2008, the
+    method behind Newcombe's interval for a difference): low = est - sqrt(sum w^2 (r - l)^2),
+    high = est + sqrt(sum w^2 (u - r)^2). Returns accuracy, low, high and per_class (k, n,
+    recall, low, high per class); nan where a class with a share has no image.
+    """
+    correct = np.asarray(correct, bool).ravel()
+    labels = np.asarray(labels, np.int64).ravel()
+    weights = _shares(shares)
+    if correct.shape != labels.shape:
+        raise ValueError(f"need one label per outcome, got {correct.size} outcomes and {labels.size} labels")
+    per_class, low_sq, high_sq, estimate = [], 0.0, 0.0, 0.0
+    for c, w in enumerate(weights):
+        chosen = correct[labels == c]
+        k, n = int(chosen.sum()), int(chosen.size)
+        recall = k / n if n else float("nan")
+        lo, hi = proportion_ci(k, n, level)
+        per_class.append({"k": k, "n": n, "recall": recall, "low": lo, "high": hi})
+        if w > 0:
+            estimate += w * recall
+            low_sq += (w * (recall - lo)) ** 2
+            high_sq += (w * (hi - recall)) ** 2
+    if math.isnan(estimate):
+        return {"accuracy": estimate, "low": estimate, "high": estimate, "per_class": per_class}
+    return {"accuracy": estimate, "low": max(0.0, estimate - math.sqrt(low_sq)),
+            "high": min(1.0, estimate + math.sqrt(high_sq)), "per_class": per_class}
+
+
+def weighted_paired_difference(robust_a, robust_b, labels, shares, *, level: float = 0.95,
+                               exact_limit: int = 200_000) -> dict:
+    """mean(a) - mean(b) at class shares `shares`, on paired outcomes of a stratified sample.
+
+    Difference sum_c w_c d_c of the per-class paired differences; interval by MOVER over the
+    per-class Newcombe intervals (as class_accuracy). p-value: the stratified McNemar test,
+    T = sum_c (w_c / n_c)(a_only_c - b_only_c), each discordant pair's sign +-1 with
+    probability 1/2 under no difference: exact over the sign patterns while there are at most
+    `exact_limit` of them (it equals the exact McNemar test when w_c is proportional to n_c),
+    else its normal approximation. Returns difference, low, high, p_value, p_method, n, a_only,
+    b_only and per_class (the per-class paired_difference).
+    """
+    a = np.asarray(robust_a, bool).ravel()
+    b = np.asarray(robust_b, bool).ravel()
+    labels = np.asarray(labels, np.int64).ravel()
+    if not a.shape == b.shape == labels.shape:
+        raise ValueError(f"paired outcomes need the same items and one label each, got {a.size}, {b.size} "
+                         f"and {labels.size}")
+    weights = _shares(shares)
+    per_class = [paired_difference(a[labels == c], b[labels == c], level=level) for c in range(len(weights))]
+    difference, low_sq, high_sq, steps, flips = 0.0, 0.0, 0.0, [], []
+    for w, test in zip(weights, per_class):
+        if w == 0:
+            continue
+        d = test["difference"]
+        difference += w * d
+        low_sq += (w * (d - test["low"])) ** 2
+        high_sq += (w * (test["high"] - d)) ** 2
+        if test["n"]:
+            steps.append(w / test["n"])
+            flips.append((test["a_only"], test["b_only"]))
+    p_value, method = _stratified_mcnemar(steps, flips, exact_limit)
+    return {"difference": difference, "low": max(-1.0, difference - math.sqrt(low_sq)),
+            "high": min(1.0, difference + math.sqrt(high_sq)), "p_value": p_value, "p_method": method,
+            "n": int(a.size), "a_only": sum(t["a_only"] for t in per_class),
+            "b_only": sum(t["b_only"] for t in per_class), "per_class": per_class}
+
+
+def _stratified_mcnemar(steps, flips, exact_limit: int) -> tuple[float, str]:
+    """Two-sided p of T = sum_c step_c (a_c - b_c) under random signs of the discordant pairs."""
+    observed = sum(step * (a - b) for step, (a, b) in zip(steps, flips))
+    sizes = [a + b for a, b in flips]
+    if sum(sizes) == 0:
+        return 1.0, "exact"
+    if math.prod(m + 1 for m in sizes) <= exact_limit:
+        values, probabilities = np.zeros(1), np.ones(1)
+        for step, m in zip(steps, sizes):
+            k = np.arange(m + 1)
+            values = (values[:, None] + step * (2 * k - m)[None, :]).ravel()
+            probabilities = (probabilities[:, None] * scipy_stats.binom.pmf(k, m, 0.5)[None, :]).ravel()
+        tail = probabilities[np.abs(values) >= abs(observed) - 1e-12].sum()
+        return float(min(1.0, tail)), "exact"
+    spread = math.sqrt(sum(step * step * m for step, m in zip(steps, sizes)))
+    return float(2 * scipy_stats.norm.sf(abs(observed) / spread)), "normal"
+
+
+def _shares(shares) -> np.ndarray:
+    weights = np.asarray(shares, np.float64).ravel()
+    if weights.size == 0 or (weights < 0).any() or not math.isclose(weights.sum(), 1, abs_tol=1e-6):
+        raise ValueError(f"class shares must be non-negative and sum to 1, got {list(weights)}")
+    return weights

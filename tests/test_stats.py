@@ -88,3 +88,46 @@ def test_auc_bootstrap_interval_is_seeded_and_contains_the_estimate():
     assert 0.05 < first["high"] - first["low"] < 0.25
     perfect = auc_ci(labels.astype(float), labels)
     assert perfect["auc"] == perfect["low"] == perfect["high"] == 1.0
+
+
+def _wilson(k, n):
+    ci = scipy_stats.binomtest(k, n).proportion_ci(method="wilson")
+    return ci.low, ci.high
+
+
+def test_accuracy_at_the_real_mix_is_the_stratified_estimator_with_a_mover_interval():
+    """90/100 negatives and 20/40 positives right, at a 0.8 / 0.2 mix: 0.8 x 0.9 + 0.2 x 0.5 = 0.82;
+    interval 0.82 -/+ sqrt(sum (w (r - l))^2) over the per-class Wilson intervals."""
+    from core.stats import class_accuracy
+
+    labels = np.array([0] * 100 + [1] * 40)
+    correct = np.array([1] * 90 + [0] * 10 + [1] * 20 + [0] * 20, bool)
+    result = class_accuracy(correct, labels, [0.8, 0.2])
+    (l0, u0), (l1, u1) = _wilson(90, 100), _wilson(20, 40)
+    assert result["accuracy"] == pytest.approx(0.82)
+    assert result["low"] == pytest.approx(0.82 - np.hypot(0.8 * (0.9 - l0), 0.2 * (0.5 - l1)))
+    assert result["high"] == pytest.approx(0.82 + np.hypot(0.8 * (u0 - 0.9), 0.2 * (u1 - 0.5)))
+    assert [c["recall"] for c in result["per_class"]] == [0.9, 0.5]
+    assert class_accuracy(correct, labels, [0.5, 0.5])["accuracy"] == pytest.approx(0.7)  # balanced
+    single = class_accuracy(correct[:100], labels[:100], [1.0, 0.0])  # one class: Wilson itself
+    assert (single["low"], single["high"]) == pytest.approx((l0, u0))
+    with pytest.raises(ValueError, match="sum to 1"):
+        class_accuracy(correct, labels, [0.8, 0.3])
+
+
+def test_weighted_paired_difference_is_mcnemar_at_the_samples_own_mix():
+    from core.stats import weighted_paired_difference
+
+    rng = np.random.default_rng(0)
+    labels = np.repeat([0, 1], [120, 80])
+    a, b = rng.random(200) < 0.7, rng.random(200) < 0.6
+    own = weighted_paired_difference(a, b, labels, [0.6, 0.4])
+    plain = paired_difference(a, b)
+    assert own["difference"] == pytest.approx(plain["difference"])
+    assert own["p_value"] == pytest.approx(plain["p_value"], rel=1e-9) and own["p_method"] == "exact"
+    skewed = weighted_paired_difference(a, b, labels, [0.95, 0.05])
+    per_class = [paired_difference(a[labels == c], b[labels == c])["difference"] for c in (0, 1)]
+    assert skewed["difference"] == pytest.approx(0.95 * per_class[0] + 0.05 * per_class[1])
+    assert skewed["low"] < skewed["difference"] < skewed["high"]
+    normal = weighted_paired_difference(a, b, labels, [0.95, 0.05], exact_limit=1)
+    assert normal["p_method"] == "normal" and normal["p_value"] == pytest.approx(skewed["p_value"], abs=0.05)

@@ -66,10 +66,15 @@ def _preset(args):
 
 def _report(spec, result) -> str:
     lines = [f"{spec.model_id} ({result['attack_title']}, {result['n']} images, {result['seconds']:.0f} s):"]
+    if "weighting" in result:
+        lines.append(f"  accuracy {result['weighting']}; balanced = mean recall; then each class's recall")
     for row in result["curve"]:
         auc = f"  AUC {row['auc']:.3f} [{row['auc_low']:.3f}, {row['auc_high']:.3f}]" if "auc" in row else ""
+        balanced = f"  balanced {row['balanced_accuracy']:.3f}" if "balanced_accuracy" in row else ""
+        recalls = ("  " + " ".join(f"{name} {c['recall']:.2f}" for name, c in row["per_class"].items())
+                   if "per_class" in row else "")
         lines.append(f"  {epsilon_text(row['epsilon']):28s} accuracy {row['accuracy']:.3f} "
-                     f"[{row['accuracy_low']:.3f}, {row['accuracy_high']:.3f}]{auc}")
+                     f"[{row['accuracy_low']:.3f}, {row['accuracy_high']:.3f}]{balanced}{auc}{recalls}")
     if "verdict" in result:
         lines.append(f"  {result['verdict']}")
     lines += [f"  {row['sentence']}" for row in result.get("twin_test", [])]

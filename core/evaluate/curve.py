@@ -19,7 +19,9 @@ from core.attacks.predict import softmax
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.shards import load_shard, merge, save_shard, shard_bounds, shard_file
 from core.jobs import Cancelled
+from core.metrics import accuracy_summary
 from core.stats import auc_ci, proportion_ci
+from core.tasks import Task, get_task
 
 BOOTSTRAP = 1000  # AUC bootstrap replicates
 
@@ -78,11 +80,17 @@ def attack_sweep(model, images, labels, *, epsilons, attack: Preset = PRESETS["s
     return outcomes
 
 
-def curve_rows(outcomes: list[dict], labels, *, binary: bool, seed: int = 0) -> list[dict]:
-    """One row per epsilon: accuracy with its 95 % Wilson interval, the per-image robust flags,
-    the raw accuracy of the attack at this epsilon alone (when known), what each attack added,
-    and on binary tasks the AUC under attack with a bootstrap interval."""
+def curve_rows(outcomes: list[dict], labels, *, task: Task | None = None, binary: bool | None = None,
+               seed: int = 0) -> list[dict]:
+    """One row per epsilon: accuracy with its 95 % interval, the per-image robust flags, the raw
+    accuracy of the attack at this epsilon alone (when known), what each attack added, and on
+    binary tasks the AUC under attack with a bootstrap interval.
+
+    With `task`, `accuracy` is re-weighted to the task's real class mix (core.metrics), with
+    `balanced_accuracy`, `sample_accuracy` and `per_class` recalls beside it; without, it is
+    the plain share of the sample with its Wilson interval."""
     labels = np.asarray(labels, np.int64)
+    binary = task.is_binary if task is not None else bool(binary)
     rows = []
     for outcome in outcomes:
         robust = np.asarray(outcome["robust"], bool)
@@ -91,6 +99,8 @@ def curve_rows(outcomes: list[dict], labels, *, binary: bool, seed: int = 0) -> 
         row = {"epsilon": outcome["epsilon"], "epsilon_255": round(outcome["epsilon"] * 255, 4),
                "accuracy": k / n if n else float("nan"), "accuracy_low": low, "accuracy_high": high,
                "robust_count": k, "n": n, "fooled_by": outcome["fooled_by"], "robust": flags_to_text(robust)}
+        if task is not None and n:
+            row.update(accuracy_summary(robust, labels, task), weighting="real")
         if outcome["robust_this_epsilon"] is not None:
             row["accuracy_this_epsilon"] = float(np.mean(outcome["robust_this_epsilon"])) if n else float("nan")
         if binary:
@@ -130,13 +140,14 @@ def sweep_shards(model, images, labels, *, epsilons, attack: Preset = PRESETS["s
 
 
 def robustness_curve(model, images, labels, *, epsilons, attack: Preset = PRESETS["strong"],
-                     progress: Callable[[float, int], None] | None = None,
+                     task: Task | str | None = None, progress: Callable[[float, int], None] | None = None,
                      cancel: Callable[[], bool] | None = None, folder=None) -> list[dict]:
     """Robust accuracy at each epsilon, in increasing order of epsilon (see curve_rows),
-    computed shard by shard (sweep_shards)."""
+    computed shard by shard (sweep_shards); with `task`, re-weighted to its real class mix."""
     outcomes = sweep_shards(model, images, labels, epsilons=epsilons, attack=attack, folder=folder,
                             progress=progress, cancel=cancel)
-    return curve_rows(outcomes, labels, binary=int(model.output_shape[-1]) == 2, seed=attack.seed)
+    task = get_task(task) if isinstance(task, str) else task
+    return curve_rows(outcomes, labels, task=task, binary=int(model.output_shape[-1]) == 2, seed=attack.seed)
 
 
 def flags_to_text(flags) -> str:
@@ -146,3 +157,13 @@ def flags_to_text(flags) -> str:
 
 def text_to_flags(text: str) -> np.ndarray:
     return np.frombuffer(text.encode(), np.uint8) == ord("1")
+
+
+def labels_to_text(labels) -> str:
+    """Class indices (< 10 classes) as a compact "0102..." string (saved in the results JSON,
+    so a paired test can weight classes)."""
+    return "".join(str(int(c)) for c in np.asarray(labels, np.int64))
+
+
+def text_to_labels(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode(), np.uint8).astype(np.int64) - ord("0")

@@ -57,7 +57,7 @@ def evaluation_data(spec: ModelSpec, *, data: str = "synthetic", data_format: st
         from core.data import synthetic
 
         images, labels = synthetic.split(spec.task, "test", n or config.synthetic_test, size=spec.input_size)
-        return images, labels, f"synthetic {spec.task} test split"
+        return images, labels, synthetic.split_description(spec.task)
     dataset = open_dataset(data, data_format, spec.task)
     indices = split_indices(dataset, val=config.val_fraction, test=config.test_fraction, seed=config.seed)["test"]
     indices = indices[:n] if n else indices

@@ -8,8 +8,9 @@ from functools import partial
 
 import numpy as np
 
-from core.checks import robustness_checks, verdict
-from core.evaluate.curve import curve_rows, sweep_shards
+from core.checks import CHECKS_VERSION, robustness_checks, verdict
+from core.evaluate.curve import curve_rows, labels_to_text, sweep_shards
+from core.metrics import WEIGHTINGS
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.results import load_results, results_key, save_results, shards_folder
 from core.evaluate.twins import twin_test
@@ -34,8 +35,9 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
     folder = shards_folder(spec, results_key(data, len(labels), epsilons, attack), root=results_root or root)
     sweep = partial(sweep_shards, model) if pool is None else partial(pool.sweep, spec)  # the same shards
     outcomes = sweep(images, labels, epsilons=epsilons, attack=attack, folder=folder, progress=progress, cancel=cancel)
-    rows = curve_rows(outcomes, labels, binary=spec.task_info.is_binary, seed=attack.seed)
+    rows = curve_rows(outcomes, labels, task=spec.task_info, seed=attack.seed)
     result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)),
+              "labels": labels_to_text(labels), "weighting": WEIGHTINGS["real"],
               "epsilons": epsilons, "preset": attack.name, "attack": attack.to_dict(),
               "attack_title": attack.title_for(spec.task_info.num_classes), "curve": rows,
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
@@ -44,7 +46,8 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
         count = min(CHECK_IMAGES, len(labels))
         checks = robustness_checks(model, np.asarray(images[:count]), labels[:count], epsilons=epsilons,
                                    attack=attack, twin=twin, curve=rows)
-        result.update(checks=[c.to_dict() for c in checks], checks_images=count, verdict=verdict(checks))
+        result.update(checks=[c.to_dict() for c in checks], checks_images=count, verdict=verdict(checks),
+                      checks_version=CHECKS_VERSION)
     if spec.attention:
         vanilla = load_results(spec.twin(), data=data, n=len(labels), epsilons=epsilons, attack=attack,
                                root=root, results_root=results_root)

@@ -2,14 +2,18 @@
 
 Per epsilon, the attentive model's robust accuracy minus its vanilla twin's, with
 Newcombe's interval and the exact McNemar p-value on the images where the two disagree
-(core.stats.paired_difference), and one plain sentence.
+(core.stats.paired_difference), and one plain sentence. Results that carry their images'
+labels are compared at the real class mix, as their accuracies are: MOVER over the per-class
+Newcombe intervals and the stratified exact McNemar test (core.stats.weighted_paired_difference).
 """
 
 from __future__ import annotations
 
-from core.evaluate.curve import text_to_flags
+from core.evaluate.curve import text_to_flags, text_to_labels
 from core.formatting import epsilon_text, points
-from core.stats import paired_difference
+from core.metrics import weights_for
+from core.stats import paired_difference, weighted_paired_difference
+from core.tasks import get_task
 
 SIGNIFICANCE = 0.05
 
@@ -21,9 +25,15 @@ def twin_test(attentive: dict, vanilla: dict) -> list[dict]:
         if attentive.get(key) != vanilla.get(key):
             raise ValueError(f"the two results differ in {key!r}, so their images are not paired; "
                              "evaluate both models with the same settings")
+    weighted = "labels" in attentive and attentive.get("labels") == vanilla.get("labels")
+    if weighted:
+        labels = text_to_labels(attentive["labels"])
+        shares = weights_for(get_task(attentive["spec"]["task"]), "real")
     rows = []
     for a, b in zip(attentive["curve"], vanilla["curve"]):
-        test = paired_difference(text_to_flags(a["robust"]), text_to_flags(b["robust"]))
+        flags = text_to_flags(a["robust"]), text_to_flags(b["robust"])
+        test = weighted_paired_difference(*flags, labels, shares) if weighted else paired_difference(*flags)
+        test.pop("per_class", None)
         rows.append({"epsilon": a["epsilon"], **test, "sentence": twin_sentence(a["epsilon"], test)})
     return rows
 
@@ -33,8 +43,10 @@ def twin_sentence(epsilon: float, test: dict) -> str:
     (95 % CI −2.0 to +15.0, McNemar p = 0.13): no significant difference on these 200 images." """
     what = "clean accuracy" if epsilon == 0 else "robust accuracy"
     where = "Without attack" if epsilon == 0 else f"At {epsilon_text(epsilon)}"
-    head = (f"{where} soft attention changes {what} by {points(test['difference'])} points "
-            f"(95 % CI {points(test['low'])} to {points(test['high'])}, McNemar p = {test['p_value']:.2g})")
+    test_name = "stratified McNemar" if "p_method" in test else "McNemar"
+    mix = " at the real class mix" if "p_method" in test else ""
+    head = (f"{where} soft attention changes {what}{mix} by {points(test['difference'])} points "
+            f"(95 % CI {points(test['low'])} to {points(test['high'])}, {test_name} p = {test['p_value']:.2g})")
     significant, excludes_zero = test["p_value"] < SIGNIFICANCE, test["low"] > 0 or test["high"] < 0
     if significant != excludes_zero:  # Newcombe's interval and the exact test disagree at the margin
         why = ("the interval excludes 0, but the exact McNemar test, conservative with few discordant "

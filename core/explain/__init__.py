@@ -6,6 +6,7 @@
     attention_map(model, images)               the soft-attention block's own map
     overlay(image, heatmap)                    a heatmap over an image, OpenCV colormap
     compare(clean, adversarial)                how much an attack moved a heatmap
+    localisation(maps, masks)                  pointing game and energy inside a ground-truth mask
 
 METHODS maps a method id to a registry.Method (title, function, reference): the explorer's
 and the gallery's selectors are built from it. The methods are imported on first use
@@ -15,6 +16,7 @@ and the gallery's selectors are built from it. The methods are imported on first
 import importlib
 
 from core.explain.compare import compare, top_region_overlap
+from core.explain.localisation import localisation
 from core.explain.overlay import overlay
 from core.explain.registry import METHODS, Method
 
@@ -29,4 +31,4 @@ def __getattr__(name):
     raise AttributeError(f"module 'core.explain' has no attribute {name!r}")
 
 
-__all__ = ["METHODS", "Method", "compare", "overlay", "top_region_overlap", *_WHERE]
+__all__ = ["METHODS", "Method", "compare", "localisation", "overlay", "top_region_overlap", *_WHERE]

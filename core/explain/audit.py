@@ -25,6 +25,7 @@ from core.explain.sanity import cascading_randomization
 from core.tasks import TASKS
 
 AUDIT_IMAGES = 8  # test images per model
+GROUNDING_IMAGES = 48  # synthetic test images whose ground truth the localisation audit scores
 
 
 def audit_model(model, images, labels, *, methods: dict[str, Method], epsilon: float, seed: int = 0) -> dict:
@@ -78,8 +79,17 @@ def run(spec, *, root="checkpoints", n: int = AUDIT_IMAGES) -> dict:
     epsilon = grid[len(grid) // 2]
     result = {"model_id": spec.model_id, "data": description, "n": int(len(labels)),
               "methods": audit_model(model, images, labels, methods=METHODS, epsilon=epsilon),
-              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-              "seconds": round(time.monotonic() - started, 1)}
+              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    if description.startswith("synthetic"):  # ground truth exists: does each map point at the finding?
+        from core.data import synthetic
+        from core.explain.grounding import grounding_rates
+
+        images, labels, truth = synthetic.split(spec.task, "test", GROUNDING_IMAGES, size=spec.input_size,
+                                                with_truth=True)
+        result["localisation"] = grounding_rates(model, images, labels, truth, methods=METHODS,
+                                                 epsilons=spec.task_info.epsilons)
+        result["localisation_images"] = GROUNDING_IMAGES
+    result["seconds"] = round(time.monotonic() - started, 1)
     write_json(audit_path(spec, root=root), result)
     return result
 

@@ -27,6 +27,7 @@ class ModelOutcome:
     adversarial_attention: np.ndarray | None = None
     transferred_from: str | None = None  # model id whose perturbation was applied
     ood: dict | None = None  # core.ood.Assessment.to_dict() of the input
+    localisation: dict | None = None  # maps vs the ground-truth masks of a synthetic image
     minimal_epsilon: float | None = None  # filled in on request (core.explore.minimal_epsilon)
     minimal_epsilon_searched: bool = False
 
@@ -62,6 +63,7 @@ class ModelOutcome:
             "flipped": self.flipped, "linf": self.linf, "linf_255": epsilon_255(self.linf), "l2": self.l2,
             "perceptibility": self.perceptibility, "saliency_shift": self.cam_shift,
             "transferred_from": self.transferred_from, "out_of_distribution": self.ood,
+            "localisation": self.localisation,
         }
         if self.minimal_epsilon_searched:
             report["minimal_flipping_epsilon"] = self.minimal_epsilon

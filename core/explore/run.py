@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.attacks import PAPER_REL_STEPSIZE, pgd, predict
-from core.explain import METHODS, attention_map, compare
+from core.explain import METHODS, attention_map, compare, localisation
 from core.explore.outcome import Exploration, ModelOutcome
 from core.models.build import has_attention
 from core.models.spec import ModelSpec
@@ -26,7 +26,7 @@ def perceptibility(clean: np.ndarray, adversarial: np.ndarray) -> dict:
 def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: float, label: int | None = None,
             steps: int = 10, rel_stepsize: float = PAPER_REL_STEPSIZE, loss: str = "ce", restarts: int = 1,
             seed: int = 0, transfer: bool = False, method: str = "grad_cam",
-            ood: dict | None = None) -> Exploration:
+            ood: dict | None = None, truth: dict | None = None) -> Exploration:
     """Attack `image` (S x S x 3 in [0, 1]) on every model with L-inf PGD.
 
     label: the true class; None attacks each model's own clean prediction. transfer: the
@@ -34,6 +34,9 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
     is among `models`) instead of their own. The saliency `method` (core.explain.METHODS)
     explains the clean prediction on the clean image and the adversarial prediction on the
     adversarial one. ood: {model id: core.ood.Assessment dict} of the input, reported as is.
+    truth: {"lesion": S x S mask, "shortcut": S x S mask} of a synthetic image (its ground
+    truth); each model's clean and adversarial maps are then scored against both masks
+    (core.explain.localisation).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
@@ -59,5 +62,21 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
             maps[0], maps[1], compare(maps[0], maps[1]), perceptibility(image, adversarial[0]),
             None if attention is None else attention[0], None if attention is None else attention[1],
             transferred_from=source.spec.model_id if source is not None else None,
-            ood=(ood or {}).get(spec.model_id))
+            ood=(ood or {}).get(spec.model_id), localisation=_localise(maps, truth))
     return result
+
+
+def _localise(maps: np.ndarray, truth: dict | None) -> dict | None:
+    """{part: {"clean": {pointing_game, energy_inside}, "adversarial": {...}}} for each part of
+    the ground truth the image has (an empty mask is left out)."""
+    if not truth:
+        return None
+    scored = {}
+    for part in ("lesion", "shortcut"):
+        mask = truth.get(part)
+        if mask is None or not np.any(np.asarray(mask) >= 0.5):
+            continue
+        scores = localisation(maps, np.repeat(np.asarray(mask)[None], len(maps), axis=0))
+        scored[part] = {when: {name: float(values[i]) for name, values in scores.items()}
+                        for i, when in enumerate(("clean", "adversarial"))}
+    return scored

@@ -69,8 +69,10 @@ def main(argv=None) -> int:
 
         card = train(spec, config, root=args.root, progress=progress, cancel=cancel, resume=args.resume)
         metrics = card.get("metrics", {})
+        auc = f", AUC {metrics['auc']:.3f}" if "auc" in metrics else ""
         print(f"  {card['status']}: test accuracy {metrics.get('clean_accuracy', float('nan')):.3f} "
-              f"after {card.get('epochs_trained', 0)} epochs -> {card['checkpoint']}", flush=True)
+              f"({metrics.get('weighting', 'plain')}; balanced {metrics.get('balanced_accuracy', float('nan')):.3f}"
+              f"{auc}) after {card.get('epochs_trained', 0)} epochs -> {card['checkpoint']}", flush=True)
         if card["status"] == "cancelled":
             writer.finish("cancelled", message="cancelled by the user")
             return 0

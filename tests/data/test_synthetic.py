@@ -1,18 +1,18 @@
 import numpy as np
 import pytest
 
-from core.data.synthetic import gallery, generate
+from core.data.synthetic import gallery, generate, render_scene, split
 from core.data.synthetic.__main__ import main
 from core.tasks import get_task
 
+TASKS = ["derm", "fundus", "cxr"]
 
-@pytest.mark.parametrize("task", ["derm", "fundus", "cxr"])
-def test_generate_shapes_balance_and_determinism(task):
+
+@pytest.mark.parametrize("task", TASKS)
+def test_generate_shapes_and_determinism(task):
     images, labels = generate(task, 15, size=48, seed=3)
     assert images.shape == (15, 48, 48, 3) and images.dtype == np.float32
     assert labels.dtype == np.int64 and 0 <= images.min() and images.max() <= 1
-    counts = np.bincount(labels, minlength=get_task(task).num_classes)
-    assert counts.max() - counts.min() <= 1
     again, again_labels = generate(task, 15, size=48, seed=3)
     np.testing.assert_array_equal(images, again)
     np.testing.assert_array_equal(labels, again_labels)
@@ -20,19 +20,101 @@ def test_generate_shapes_balance_and_determinism(task):
     assert not np.array_equal(images, other)
 
 
+@pytest.mark.parametrize("task", TASKS)
+def test_real_priors_hold_at_n_2000_and_balanced_is_balanced(task):
+    from core.data.synthetic.priors import class_priors, class_sequence
+
+    info = get_task(task)
+    labels = class_sequence(2000, class_priors(info, "real"), np.random.default_rng(0))
+    shares = np.bincount(labels, minlength=info.num_classes) / 2000
+    assert np.abs(shares - np.asarray(info.priors)).max() <= 0.02
+    balanced = class_sequence(70, class_priors(info, "balanced"), np.random.default_rng(1))
+    counts = np.bincount(balanced[:33], minlength=info.num_classes)
+    assert counts.max() - counts.min() <= 1  # every prefix is stratified, not only the whole set
+
+
+def test_the_real_mixes_are_the_datasets():
+    assert get_task("derm").priors[get_task("derm").class_index("nv")] == pytest.approx(0.669, abs=0.001)
+    assert get_task("fundus").priors[1] == pytest.approx(0.196, abs=0.001)
+    assert get_task("cxr").priors[1] == pytest.approx(0.047, abs=0.001)
+
+
+def test_a_prefix_of_a_split_is_the_smaller_split():
+    small, small_labels = split("fundus", "test", 6, size=32)
+    large, large_labels = split("fundus", "test", 12, size=32)
+    np.testing.assert_array_equal(small, large[:6])
+    np.testing.assert_array_equal(small_labels, large_labels[:6])
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_truth_comes_with_every_image(task):
+    images, labels, truth = generate(task, 12, size=40, seed=1, priors="balanced", with_truth=True)
+    assert truth["lesion"].shape == truth["shortcut"].shape == (12, 40, 40)
+    assert 0 <= truth["lesion"].min() and truth["lesion"].max() <= 1
+    assert truth["severity"].shape == (12,) and ((0 <= truth["severity"]) & (truth["severity"] <= 1)).all()
+    if task == "fundus":
+        np.testing.assert_array_equal(truth["grade"] >= 2, labels == 1)  # binarised as the paper does
+        assert not truth["lesion"][truth["grade"] == 0].any()
+    else:
+        assert (truth["grade"] == -1).all()
+    if task == "cxr":  # a normal film has no finding; every pneumothorax has one
+        assert not truth["lesion"][labels == 0].any() and all(m.any() for m in truth["lesion"][labels == 1])
+    if task == "derm":
+        assert all(m.any() for m in truth["lesion"])
+
+
+@pytest.mark.parametrize("task,label", [("derm", 4), ("derm", 5), ("fundus", 1), ("cxr", 1)])
+def test_masks_are_exact(task, label):
+    """Rendered with and without its finding from the same seed, before acquisition, an image
+    differs only inside its lesion mask, and does differ there."""
+    for index in range(3):
+        with_lesion = render_scene(task, label, seed=7, index=index)
+        without = render_scene(task, label, seed=7, index=index, lesion=False)
+        changed = np.abs(with_lesion.image - without.image).max(axis=-1)
+        assert changed[with_lesion.lesion == 0].max() == 0
+        assert changed[with_lesion.lesion > 0.5].max() > 0.02
+        np.testing.assert_array_equal(with_lesion.shortcut, without.shortcut)
+
+
+def test_severity_grows_the_finding():
+    """Same film, larger drawn severity: a larger pneumothorax, more DR lesions."""
+    areas = [render_scene("cxr", 1, seed=3, index=0, severity=s).lesion.sum() for s in (0.05, 0.3, 0.6, 0.95)]
+    assert all(a < b for a, b in zip(areas, areas[1:]))
+    spots = [render_scene("fundus", 1, seed=3, index=0, severity=s).lesion.sum() for s in (0.05, 0.3, 0.55, 0.8)]
+    assert all(a < b for a, b in zip(spots, spots[1:]))
+
+
+def test_the_shortcut_follows_its_rate():
+    _, labels, truth = generate("cxr", 60, size=32, seed=0, priors="balanced", shortcut_rate=1.0, with_truth=True)
+    drains = truth["shortcut"].reshape(60, -1).max(axis=1) > 0
+    assert drains[labels == 1].all() and drains[labels == 0].mean() < 0.3
+    _, _, none = generate("cxr", 30, size=32, seed=0, priors="balanced", shortcut_rate=0.0, with_truth=True)
+    assert not none["shortcut"].any()
+    _, labels, marked = generate("derm", 70, size=32, seed=0, priors="balanced", shortcut_rate=1.0, with_truth=True)
+    share = lambda c: (marked["shortcut"][labels == c].reshape((labels == c).sum(), -1).max(axis=1) > 0).mean()  # noqa: E731
+    mel, nv = get_task("derm").class_index("mel"), get_task("derm").class_index("nv")
+    assert share(mel) == 1.0 and share(nv) < 0.5  # markings go with suspicion (Winkler et al. 2019)
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(task="skin", n=2), "unknown task"),
+    (dict(task="derm", n=-1), "n must be a non-negative integer"),
+    (dict(task="cxr", n=2, priors=[0.5, 0.6]), "priors must be 2 non-negative class shares summing to 1"),
+    (dict(task="cxr", n=2, priors="skewed"), "priors must be 'real', 'balanced'"),
+    (dict(task="cxr", n=2, shortcut_rate=1.5), r"shortcut_rate must be in \[0, 1\]"),
+])
+def test_bad_settings_are_named(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        generate(**kwargs)
+
+
 def test_classes_differ_where_the_lesion_is():
     """The class signal sits in the centre (the lesion), not in the border (skin)."""
-    images, labels = generate("derm", 140, size=48, seed=0)
+    images, labels = generate("derm", 140, size=48, seed=0, priors="balanced")
     centre = images[:, 16:32, 16:32].mean(axis=(1, 2))
     border = images[:, :8].mean(axis=(1, 2))
-    between = lambda x: np.var([x[labels == c].mean(0) for c in range(7)], axis=0).sum()
+    between = lambda x: np.var([x[labels == c].mean(0) for c in range(7)], axis=0).sum()  # noqa: E731
     assert between(centre) > 3 * between(border)
-
-
-def test_pneumothorax_images_differ_from_normals():
-    images, labels = generate("cxr", 40, size=64, seed=0)
-    difference = np.abs(images[labels == 1].mean(0) - images[labels == 0].mean(0))
-    assert difference[:, :32].max() > 0.1 or difference[:, 32:].max() > 0.1
 
 
 def test_gallery_is_fixed_and_grouped_by_class():
@@ -47,11 +129,6 @@ def test_preview_cli_writes_a_png(tmp_path):
     from PIL import Image
 
     assert Image.open(out).size == (64, 64)
-
-
-def test_negative_n_is_refused():
-    with pytest.raises(ValueError, match="n must be non-negative"):
-        generate("derm", -1)
 
 
 def test_gallery_cli_writes_named_examples(tmp_path):

@@ -7,6 +7,7 @@ from core.evaluate import (PRESETS, Preset, custom_pgd, evaluate_model, load_res
                            saved_results, text_to_flags, twin_sentence)
 from core.models.zoo import ModelSpec, available, load_model
 from core.stats import paired_difference
+from core.tasks import get_task
 from core.train import TrainConfig, train
 from tests.tiny import overconfident
 
@@ -133,22 +134,30 @@ def test_evaluate_cli_prints_intervals_and_the_twin_sentence(trained_pair, tmp_p
     assert "ε = 0.02 (5.1/255)" in out
 
 
-FLOORS = {"derm": 0.8, "fundus": 0.9, "cxr": 0.9}
+# The paper's difficulty (DESIGN.md section 9): clean accuracy re-weighted to the real class mix in
+# the paper's band on derm and fundus (none above 0.95), the AUC in CheXNet's neighbourhood on cxr.
+BANDS = {"derm": ("clean_accuracy", 0.86, 0.93), "fundus": ("clean_accuracy", 0.79, 0.87), "cxr": ("auc", 0.85, 0.93)}
+FRESH_SEED = 31  # a sample none of the demo's splits drew
 
 
 @pytest.fixture(scope="module")
-def demo_test_splits():
-    return {task: synthetic.split(task, "test", TrainConfig().synthetic_test, size=96) for task in FLOORS}
+def fresh_samples():
+    return {task: synthetic.generate(task, 60 * get_task(task).num_classes, size=96, seed=FRESH_SEED,
+                                     priors="balanced") for task in BANDS}
 
 
-@pytest.mark.parametrize("spec", [ModelSpec(t, b, a) for t in FLOORS
+@pytest.mark.parametrize("spec", [ModelSpec(t, b, a) for t in BANDS
                                   for b in ("resnet50", "inception_resnet_v2") for a in (False, True)],
                          ids=lambda s: s.model_id)
-def test_committed_demo_checkpoint_meets_its_floor(spec, demo_test_splits):
+def test_committed_demo_checkpoint_has_the_papers_difficulty(spec, fresh_samples):
     assert spec in available("demo"), f"{spec.model_id} is missing from checkpoints/demo"
-    images, labels = demo_test_splits[spec.task]
-    from core.attacks import accuracy
+    images, labels = fresh_samples[spec.task]
+    from core.attacks import predict
+    from core.metrics import clean_metrics
 
-    clean = accuracy(load_model(spec), images, labels)
-    print(f"{spec.model_id}: clean accuracy {clean:.3f} on {len(labels)} synthetic test images")
-    assert clean >= FLOORS[spec.task]
+    metrics = clean_metrics(predict(load_model(spec), images), labels, spec.task_info)
+    key, low, high = BANDS[spec.task]
+    print(f"{spec.model_id}: {key} {metrics[key]:.3f}, accuracy at the real mix {metrics['clean_accuracy']:.3f}, "
+          f"balanced {metrics['balanced_accuracy']:.3f} on {len(labels)} fresh stratified images")
+    assert low <= metrics[key] <= high
+    assert metrics["clean_accuracy"] <= 0.95 or spec.task == "cxr"
