@@ -114,7 +114,9 @@ def image_ui(task: str, size: int) -> dict | None:
 
 
 def settings_ui(task: str, badges: dict) -> dict:
-    """Epsilon and the attack's settings; returns explore() keyword arguments."""
+    """Epsilon and the attack (a core.attacks.PGD) with the view's settings; returns explore()
+    keyword arguments."""
+    from core.attack_settings import PGD
     from core.formatting import LOSS_TITLES
     from core.explain import METHODS
 
@@ -134,8 +136,8 @@ def settings_ui(task: str, badges: dict) -> dict:
     transfer = st.toggle("Transfer: attack the attentive models with their vanilla twin's perturbation",
                          key="transfer")
     seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
-    return dict(epsilon=epsilon, steps=steps, rel_stepsize=rel_stepsize, loss=loss, restarts=restarts,
-                method=method, transfer=transfer, seed=seed)
+    attack = PGD(steps=steps, rel_stepsize=rel_stepsize, loss=loss, restarts=restarts)
+    return dict(epsilon=epsilon, attack=attack, method=method, transfer=transfer, seed=seed)
 
 
 @st.cache_data(show_spinner="Attacking every model…", max_entries=64)
@@ -146,10 +148,10 @@ def _explore(_models, models_key, image, label, settings_key, settings, _ood, _t
 
 
 @st.cache_data(show_spinner="Searching the smallest flipping ε on every model…", max_entries=64)
-def _minimal(_models, models_key, image, label, steps, seed):
+def _minimal(_models, models_key, image, label, attack, seed):
     from core.explore import minimal_epsilon
 
-    return {spec.model_id: minimal_epsilon(model, image, label=label, steps=steps, seed=seed)
+    return {spec.model_id: minimal_epsilon(model, image, attack=attack, label=label, seed=seed)
             for spec, model in _models.items()}
 
 
@@ -158,10 +160,10 @@ def minimal_ui(models, models_key, picked, settings, result) -> None:
 
     st.subheader("How much noise does it take?")
     if st.button("Find the smallest ε that flips each model", key="find_minimal", icon=":material/search:"):
-        st.session_state["minimal_for"] = models_key + (picked["name"], settings["steps"], settings["seed"])
-    if st.session_state.get("minimal_for") != models_key + (picked["name"], settings["steps"], settings["seed"]):
+        st.session_state["minimal_for"] = models_key + (picked["name"], settings["attack"], settings["seed"])
+    if st.session_state.get("minimal_for") != models_key + (picked["name"], settings["attack"], settings["seed"]):
         return
-    found = _minimal(models, models_key, picked["image"], picked["label"], settings["steps"], settings["seed"])
+    found = _minimal(models, models_key, picked["image"], picked["label"], settings["attack"], settings["seed"])
     for model_id, value in found.items():
         result.outcomes[model_id].minimal_epsilon, result.outcomes[model_id].minimal_epsilon_searched = value, True
     outcomes = result.outcomes.values()
@@ -203,8 +205,9 @@ from core.explain import METHODS  # noqa: E402 - after the widgets: the first pa
 from app_pages.explorer_view import compare_slider_ui, downloads_ui, grid_ui, ood_ui  # noqa: E402
 
 method_title = METHODS[settings["method"]].title
-step = f"{settings['rel_stepsize'] * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
-st.subheader(f"{picked['name']} · {epsilon_label(settings['epsilon'])} · {settings['steps']} steps of {step}")
+attack = settings["attack"]
+step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
+st.subheader(f"{picked['name']} · {epsilon_label(settings['epsilon'])} · {attack.steps} steps of {step}")
 ood_ui(result)
 grid_ui(result, task.classes, method_title=method_title)
 minimal_ui(models, models_key, picked, settings, result)

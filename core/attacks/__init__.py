@@ -15,14 +15,15 @@ core.attacks.base.LOSSES. The native engines are compiled tf.while_loops cached 
 tests compare them with. worst_case runs an ensemble AutoAttack's way.
 """
 
-from core.attacks.apgd import APGD, apgd
+from core.attack_settings import APGD, FGSM, PGD, Square
+from core.attacks.apgd import apgd
 from core.attacks.base import LOSSES, normalize, project, uniform_start
 from core.attacks.compiled import logits_model
 from core.attacks.ensemble import WorstCase, worst_case
-from core.attacks.fgsm import FGSM, fgsm
-from core.attacks.pgd import PGD, pgd
+from core.attacks.fgsm import fgsm
+from core.attacks.pgd import pgd
 from core.attacks.predict import accuracy, example_loss, predict, predict_logits, true_class_margin
-from core.attacks.square import Square, square
+from core.attacks.square import square
 from core.attacks.transfer import transfer
 from core.formatting import LOSS_TITLES
 from core.paper import PAPER_REL_STEPSIZE

@@ -17,8 +17,6 @@ AutoProjectedGradientDescent on the same logits, the reference.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import tensorflow as tf
 
@@ -27,6 +25,7 @@ from core.attacks.art_bridge import art_classifier, numpy_seed
 from core.attacks.base import (BATCH_SIZE, LOSSES, batches, check_count, check_engine, check_epsilon, check_images,
                                check_labels, check_loss, enforce_ball, feasible_box, normalize)
 from core.attacks.restarts import best_of_restarts
+from core.attack_settings import APGD  # noqa: F401 - the member, re-exported beside its function
 
 ENGINES = ("native", "art")
 APGD_LOSSES = ("ce", "margin", "dlr")
@@ -164,26 +163,3 @@ def apgd(model, images, labels, *, epsilon: float, steps: int = 100, loss: str =
         return apgd_with_history(model, x0, y, epsilon=epsilon, steps=steps, loss=loss, seed=restart_seed)[0]
 
     return best_of_restarts(model, images, labels, run, restarts=restarts, seed=seed, loss=loss)
-
-
-@dataclass(frozen=True)
-class APGD:
-    """APGD as a member of an evaluation protocol."""
-
-    steps: int = 100  # Croce & Hein's N_iter
-    loss: str = "ce"
-    restarts: int = 1
-    engine: str = "native"
-
-    kind = "apgd"
-
-    @property
-    def title(self) -> str:
-        return f"APGD-{self.loss} ({self.steps} steps)"
-
-    def scaled(self, factor: int) -> "APGD":
-        return APGD(self.steps * factor, self.loss, self.restarts, self.engine)
-
-    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
-        return apgd(model, images, labels, epsilon=epsilon, steps=self.steps, loss=self.loss,
-                    restarts=self.restarts, seed=seed, engine=self.engine)

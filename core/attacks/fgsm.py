@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from core.attacks.pgd import pgd
+from core.attack_settings import FGSM  # noqa: F401 - the member, re-exported beside its function
 
 
 def fgsm(model, images, labels, *, epsilon: float, engine: str = "native", loss: str = "ce") -> np.ndarray:
@@ -14,22 +13,3 @@ def fgsm(model, images, labels, *, epsilon: float, engine: str = "native", loss:
     image (foolbox's LinfFastGradientAttack)."""
     return pgd(model, images, labels, epsilon=epsilon, steps=1, rel_stepsize=1.0, random_start=False,
                engine=engine, loss=loss)
-
-
-@dataclass(frozen=True)
-class FGSM:
-    """FGSM as a member of an evaluation protocol."""
-
-    loss: str = "ce"
-
-    kind = "fgsm"
-
-    @property
-    def title(self) -> str:
-        return f"FGSM-{self.loss}"
-
-    def scaled(self, factor: int) -> "FGSM":
-        return self  # one step by definition
-
-    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
-        return fgsm(model, images, labels, epsilon=epsilon, loss=self.loss)

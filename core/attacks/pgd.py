@@ -11,8 +11,6 @@ library, the reference). Both start from the same point for the same seed, so th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import tensorflow as tf
 
@@ -21,6 +19,7 @@ from core.attacks.base import (batches, check_count, check_engine, check_epsilon
                                check_loss, enforce_ball, feasible_box, normalize, uniform_start, LOSSES)
 from core.attacks.restarts import best_of_restarts
 from core.paper import PAPER_REL_STEPSIZE, PAPER_STEPS
+from core.attack_settings import PGD  # noqa: F401 - the member, re-exported beside its function
 
 ENGINES = ("native", "foolbox")
 FOOLBOX_LOSSES = ("ce", "softmax-ce")  # what foolbox computes: CE of the logits, or of the softmax output
@@ -114,32 +113,3 @@ def _run_foolbox(model, images, labels, start, epsilon, steps, stepsize, *, loss
         _, clipped, _ = attack(fmodel, tf.constant(x0), tf.constant(y, tf.int64), epsilons=[epsilon])
         out.append(clipped[0].numpy())
     return enforce_ball(np.concatenate(out), images, epsilon)
-
-
-@dataclass(frozen=True)
-class PGD:
-    """PGD as a member of an evaluation protocol (core.evaluate.PRESETS)."""
-
-    steps: int = PAPER_STEPS  # foolbox's default, the paper's
-    rel_stepsize: float = PAPER_REL_STEPSIZE  # step = rel_stepsize * eps (foolbox: 0.01 / 0.3)
-    random_start: bool = True
-    loss: str = "ce"
-    restarts: int = 1
-    engine: str = "native"
-
-    kind = "pgd"
-
-    @property
-    def title(self) -> str:
-        start = "" if self.random_start else ", no random start"
-        return f"PGD-{self.loss} ({self.steps} steps of {self.rel_stepsize:.3g} ε{start})"
-
-    def scaled(self, factor: int) -> "PGD":
-        """The same attack with `factor` times the steps (Carlini et al.'s "more iterations")."""
-        return PGD(self.steps * factor, self.rel_stepsize, self.random_start, self.loss, self.restarts,
-                   self.engine)
-
-    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
-        return pgd(model, images, labels, epsilon=epsilon, steps=self.steps, rel_stepsize=self.rel_stepsize,
-                   random_start=self.random_start, restarts=self.restarts, seed=seed, engine=self.engine,
-                   loss=self.loss)

@@ -14,8 +14,6 @@ chunks; engine="art" runs ART's SquareAttack, the reference. Neither computes a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import tensorflow as tf
 
@@ -24,9 +22,9 @@ from core.attacks.art_bridge import art_classifier, numpy_seed
 from core.attacks.base import (BATCH_SIZE, batches, check_count, check_engine, check_epsilon, check_images,
                                check_labels, enforce_ball)
 from core.attacks.predict import predict_logits, true_class_margin
+from core.attack_settings import P_INIT, Square  # noqa: F401 - the member, re-exported beside its function
 
 ENGINES = ("native", "art")
-P_INIT = 0.8  # the authors' default for L-inf
 CHUNK = 50  # queries between two removals of the fooled images
 _SCHEDULE = tf.constant([10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000], tf.int32)  # per 10,000 queries
 
@@ -128,25 +126,3 @@ def square(model, images, labels, *, epsilon: float, queries: int = 1000, p_init
         return images.copy()
     run = _run_art if engine == "art" else _run_native
     return run(model, images, labels, epsilon, queries, float(p_init), seed)
-
-
-@dataclass(frozen=True)
-class Square:
-    """Square as a member of an evaluation protocol."""
-
-    queries: int = 1000
-    p_init: float = P_INIT
-    engine: str = "native"
-
-    kind = "square"
-
-    @property
-    def title(self) -> str:
-        return f"Square ({self.queries} queries)"
-
-    def scaled(self, factor: int) -> "Square":
-        return Square(self.queries * factor, self.p_init, self.engine)
-
-    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
-        return square(model, images, labels, epsilon=epsilon, queries=self.queries, p_init=self.p_init,
-                      seed=seed, engine=self.engine)

@@ -9,10 +9,10 @@
 """
 
 from core.explore.gallery import heatmap_gallery
-from core.explore.minimal import DEFAULT_TOLERANCE, explorer_rel_stepsize, minimal_epsilon
+from core.explore.minimal import DEFAULT_TOLERANCE, explorer_attack, explorer_rel_stepsize, minimal_epsilon
 from core.explore.outcome import Exploration, ModelOutcome
 from core.explore.run import explore, perceptibility
 from core.explore.warmup import warm_up
 
-__all__ = ["DEFAULT_TOLERANCE", "Exploration", "ModelOutcome", "explore", "explorer_rel_stepsize", "heatmap_gallery",
+__all__ = ["DEFAULT_TOLERANCE", "Exploration", "ModelOutcome", "explore", "explorer_attack", "explorer_rel_stepsize", "heatmap_gallery",
            "minimal_epsilon", "perceptibility", "warm_up"]

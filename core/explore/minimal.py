@@ -1,5 +1,5 @@
-"""How much noise does it take? The smallest L-inf radius at which the explorer's PGD flips
-a model's prediction, found by bisection on a grid."""
+"""How much noise does it take? The smallest L-inf radius at which the explorer's own attack
+flips a model's prediction, found by bisection on a grid."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from core.attacks import pgd, predict
+from core.attacks import PGD, predict
 from core.tasks import TASKS
 
 DEFAULT_TOLERANCE = 0.25 / 255  # a quarter of an 8-bit grey level
@@ -19,24 +19,31 @@ def explorer_rel_stepsize(steps: int) -> float:
     return 2.5 / steps
 
 
+def explorer_attack(steps: int = 10, **settings) -> PGD:
+    """The explorer's default PGD: `steps` steps of explorer_rel_stepsize(steps)."""
+    return PGD(steps=steps, rel_stepsize=settings.pop("rel_stepsize", explorer_rel_stepsize(steps)), **settings)
+
+
 def _task_of(model) -> str | None:
     """The task of a zoo model, from its name (build_model names it after its model id)."""
     parts = model.name.split("_")
     return next((part for part in parts if part in TASKS), None)
 
 
-def minimal_epsilon(model, image: np.ndarray, *, label: int | None = None, steps: int = 20,
+def minimal_epsilon(model, image: np.ndarray, *, attack: PGD, label: int | None = None,
                     max_epsilon: float | None = None, tolerance: float = DEFAULT_TOLERANCE,
                     seed: int = 0) -> float | None:
     """The smallest epsilon on the grid k * tolerance (k = 1, 2, ..., capped at max_epsilon) at
-    which PGD (the explorer's: `steps` steps of 2.5 eps / steps from a seeded random start)
-    flips the prediction away from `label` (default: the clean prediction); None if the
-    prediction holds at max_epsilon (default: the largest epsilon of the model's task).
-    0.0 when the clean image is already misclassified.
+    which `attack` (the very PGD whose verdict the page shows: its steps, step rule, loss and
+    restarts, with `seed`) flips the prediction away from `label` (default: the clean
+    prediction); None if the prediction holds at max_epsilon (default: the largest epsilon of
+    the model's task). 0.0 when the clean image is already misclassified.
 
     Bisection: the attack at the returned epsilon flips, and at epsilon - tolerance it does
     not (that point was tried, or is the clean image).
     """
+    if not isinstance(attack, PGD):
+        raise ValueError(f"attack must be a core.attacks.PGD, got {type(attack).__name__}")
     if not tolerance > 0:
         raise ValueError(f"tolerance must be positive, got {tolerance}")
     if max_epsilon is None:
@@ -56,8 +63,7 @@ def minimal_epsilon(model, image: np.ndarray, *, label: int | None = None, steps
         return min(k * tolerance, max_epsilon)
 
     def flips(k: int) -> bool:
-        adversarial = pgd(model, batch, np.array([target]), epsilon=radius(k), steps=steps,
-                          rel_stepsize=2.5 / steps, seed=seed)
+        adversarial = attack(model, batch, np.array([target]), epsilon=radius(k), seed=seed)
         return int(predict(model, adversarial)[0].argmax()) != target
 
     high = math.ceil(max_epsilon / tolerance - 1e-9)

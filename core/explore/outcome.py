@@ -79,17 +79,16 @@ class Exploration:
     image: np.ndarray
     label: int | None  # true class if known; else each model's own prediction was attacked
     epsilon: float
-    steps: int
-    rel_stepsize: float
-    loss: str
-    restarts: int
+    attack: object  # core.attacks.PGD: steps, step rule, loss, restarts
     seed: int
     transfer: bool
     method: str = "grad_cam"
     outcomes: dict[str, ModelOutcome] = field(default_factory=dict)  # by model id
 
     def report(self) -> dict:
-        return {"epsilon": self.epsilon, "epsilon_255": self.epsilon * 255, "steps": self.steps,
-                "rel_stepsize": self.rel_stepsize, "loss": self.loss, "restarts": self.restarts, "seed": self.seed,
+        attack = self.attack
+        return {"epsilon": self.epsilon, "epsilon_255": self.epsilon * 255, "steps": attack.steps,
+                "rel_stepsize": attack.rel_stepsize, "loss": attack.loss, "restarts": attack.restarts,
+                "random_start": attack.random_start, "seed": self.seed,
                 "transfer": self.transfer, "saliency_method": self.method, "true_label": self.label,
                 "models": [o.report() for o in self.outcomes.values()]}

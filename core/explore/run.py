@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.attacks import PAPER_REL_STEPSIZE, pgd, predict
+from core.attacks import PGD, predict
 from core.explain import METHODS, attention_map, compare, localisation
+from core.explore.minimal import explorer_attack
 from core.explore.outcome import Exploration, ModelOutcome
 from core.models.build import has_attention
 from core.models.spec import ModelSpec
@@ -23,11 +24,11 @@ def perceptibility(clean: np.ndarray, adversarial: np.ndarray) -> dict:
             "psnr_db": float(peak_signal_noise_ratio(clean, adversarial, data_range=1.0))}
 
 
-def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: float, label: int | None = None,
-            steps: int = 10, rel_stepsize: float = PAPER_REL_STEPSIZE, loss: str = "ce", restarts: int = 1,
-            seed: int = 0, transfer: bool = False, method: str = "grad_cam",
+def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: float, attack: PGD | None = None,
+            label: int | None = None, seed: int = 0, transfer: bool = False, method: str = "grad_cam",
             ood: dict | None = None, truth: dict | None = None) -> Exploration:
-    """Attack `image` (S x S x 3 in [0, 1]) on every model with L-inf PGD.
+    """Attack `image` (S x S x 3 in [0, 1]) on every model with `attack`, an L-inf PGD
+    (default: the explorer's, 10 steps of 2.5 eps / 10), seeded with `seed`.
 
     label: the true class; None attacks each model's own clean prediction. transfer: the
     attentive models receive the perturbation crafted on their vanilla twin (when the twin
@@ -40,8 +41,8 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
-    result = Exploration(image, label, float(epsilon), int(steps), float(rel_stepsize), loss, int(restarts),
-                         int(seed), bool(transfer), method)
+    attack = attack or explorer_attack()
+    result = Exploration(image, label, float(epsilon), attack, int(seed), bool(transfer), method)
     batch = image[None].astype(np.float32)
     ordered = sorted(models.items(), key=lambda item: item[0].attention)  # vanilla first: transfer sources
     for spec, model in ordered:
@@ -51,8 +52,7 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
         if source is not None:
             adversarial = source.adversarial[None]
         else:
-            adversarial = pgd(model, batch, np.array([target]), epsilon=epsilon, steps=steps,
-                              rel_stepsize=rel_stepsize, loss=loss, restarts=restarts, seed=seed)
+            adversarial = attack(model, batch, np.array([target]), epsilon=epsilon, seed=seed)
         adversarial_probabilities = predict(model, adversarial)[0]
         both = np.concatenate([batch, adversarial])
         maps = METHODS[method].fn(model, both, [int(clean.argmax()), int(adversarial_probabilities.argmax())])

@@ -41,7 +41,8 @@ def main(argv=None) -> int:
     parser.add_argument("--attention", action=argparse.BooleanOptionalAction, default=True)
     parser.add_argument("--profile", choices=list(PROFILES), default="demo")
     parser.add_argument("--demo-zoo", action="store_true",
-                        help="train the 12 demo models with DEMO_ZOO_CONFIG (the bundled zoo)")
+                        help="train the 12 demo models with DEMO_ZOO_CONFIG (the bundled zoo); with --task, "
+                             "that task's 4")
     parser.add_argument("--root", default="checkpoints", help="checkpoint folder (default: the repo's)")
     parser.add_argument("--resume", action="store_true", help="continue from the last finished epoch")
     parser.add_argument("--progress-file", type=Path, help="write progress JSON here (for jobs)")
@@ -49,7 +50,7 @@ def main(argv=None) -> int:
     add_config_arguments(parser, TrainConfig())
     args = parser.parse_args(argv)
     if args.demo_zoo:
-        specs, base = all_specs("demo"), DEMO_ZOO_CONFIG
+        specs, base = all_specs("demo", args.task), DEMO_ZOO_CONFIG
     elif args.task and args.backbone:
         specs, base = [ModelSpec(args.task, args.backbone, args.attention, args.profile)], TrainConfig()
     else:

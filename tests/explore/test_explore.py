@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from core.explore import explore, heatmap_gallery
+from core.attack_settings import PGD
+from core.explore import explore, explorer_attack, heatmap_gallery
 from core.models.zoo import ModelSpec, build_model
 
 
@@ -13,7 +14,7 @@ def pair():
 
 def test_explore_reports_every_model(pair):
     image = np.random.default_rng(0).random((96, 96, 3), dtype=np.float32)
-    result = explore(pair, image, epsilon=0.03, steps=3)
+    result = explore(pair, image, epsilon=0.03, attack=explorer_attack(3))
     assert set(result.outcomes) == {s.model_id for s in pair}
     for outcome in result.outcomes.values():
         assert outcome.clean_probabilities.shape == (2,) and outcome.clean_cam.shape == (96, 96)
@@ -24,6 +25,7 @@ def test_explore_reports_every_model(pair):
     assert result.outcomes["demo-cxr-resnet50-vanilla"].clean_attention is None
     report = result.report()
     assert report["epsilon_255"] == pytest.approx(7.65) and len(report["models"]) == 2
+    assert (report["steps"], report["rel_stepsize"], report["loss"]) == (3, 2.5 / 3, "ce")
     first = report["models"][0]
     assert {"perceptibility", "saliency_shift", "linf_255", "out_of_distribution"} <= set(first)
     assert "minimal_flipping_epsilon" not in first  # only once it was searched
@@ -34,7 +36,7 @@ def test_explore_reports_every_model(pair):
 
 def test_transfer_applies_the_vanilla_perturbation(pair):
     image = np.random.default_rng(1).random((96, 96, 3), dtype=np.float32)
-    result = explore(pair, image, epsilon=0.05, steps=3, transfer=True)
+    result = explore(pair, image, epsilon=0.05, attack=explorer_attack(3), transfer=True)
     vanilla = result.outcomes["demo-cxr-resnet50-vanilla"]
     attentive = result.outcomes["demo-cxr-resnet50-attention"]
     np.testing.assert_array_equal(attentive.adversarial, vanilla.adversarial)
@@ -69,8 +71,9 @@ def test_minimal_epsilon_finds_the_known_flip_point():
     from core.explore import DEFAULT_TOLERANCE, minimal_epsilon
 
     model = _threshold_model(0.5)
+    attack = explorer_attack(20)
     image = np.full((8, 8, 3), 0.5 - 0.0123, np.float32)  # flips at eps = 0.0123
-    found = minimal_epsilon(model, image, max_epsilon=0.1)
+    found = minimal_epsilon(model, image, attack=attack, max_epsilon=0.1)
     tolerance = DEFAULT_TOLERANCE
     assert found == pytest.approx(np.ceil(0.0123 / tolerance) * tolerance)
 
@@ -79,10 +82,30 @@ def test_minimal_epsilon_finds_the_known_flip_point():
         return predict(model, adversarial)[0].argmax() == 1
 
     assert flips(found) and not flips(found - tolerance)
-    assert minimal_epsilon(model, image, max_epsilon=0.01) is None  # holds at the largest radius
-    assert minimal_epsilon(model, image, label=1, max_epsilon=0.1) == 0.0  # already wrong
-    assert minimal_epsilon(model, np.full((8, 8, 3), 0.1, np.float32)) is None  # needs 0.4: over cxr's 0.32
-    assert minimal_epsilon(model, np.full((8, 8, 3), 0.3, np.float32)) == pytest.approx(0.2, abs=DEFAULT_TOLERANCE)
+    assert minimal_epsilon(model, image, attack=attack, max_epsilon=0.01) is None  # holds at the largest radius
+    assert minimal_epsilon(model, image, attack=attack, label=1, max_epsilon=0.1) == 0.0  # already wrong
+    dark, grey = np.full((8, 8, 3), 0.1, np.float32), np.full((8, 8, 3), 0.3, np.float32)
+    assert minimal_epsilon(model, dark, attack=attack) is None  # needs 0.4: over cxr's 0.32
+    assert minimal_epsilon(model, grey, attack=attack) == pytest.approx(0.2, abs=DEFAULT_TOLERANCE)
+
+
+def test_minimal_epsilon_bisects_with_the_verdicts_own_attack():
+    """With the paper's step size and the margin loss selected, PGD at the returned epsilon flips
+    and at epsilon - tolerance it does not: the bar chart cannot contradict the verdict."""
+    from core.attacks import predict
+    from core.explore import DEFAULT_TOLERANCE, minimal_epsilon
+
+    model = _threshold_model(0.5)
+    image = np.random.default_rng(5).uniform(0.4, 0.44, (8, 8, 3)).astype(np.float32)
+    attack = PGD(steps=12, loss="margin")  # the paper's 0.01 / 0.3 step rule: 12 steps reach 0.4 eps
+    label = int(predict(model, image[None])[0].argmax())
+    found = minimal_epsilon(model, image, attack=attack, max_epsilon=0.32, seed=3)
+    assert found is not None and found > 0
+
+    def flips(eps):
+        return int(predict(model, attack(model, image[None], np.array([label]), epsilon=eps, seed=3))[0].argmax()) != label
+
+    assert flips(found) and not flips(found - DEFAULT_TOLERANCE)
 
 
 def test_minimal_epsilon_refuses_bad_settings():
@@ -91,9 +114,11 @@ def test_minimal_epsilon_refuses_bad_settings():
     model = _threshold_model(0.5)
     image = np.zeros((8, 8, 3), np.float32)
     with pytest.raises(ValueError, match="tolerance must be positive"):
-        minimal_epsilon(model, image, tolerance=0, max_epsilon=0.1)
+        minimal_epsilon(model, image, attack=explorer_attack(), tolerance=0, max_epsilon=0.1)
     with pytest.raises(ValueError, match=r"max_epsilon must be in \(0, 1\]"):
-        minimal_epsilon(model, image, max_epsilon=2)
+        minimal_epsilon(model, image, attack=explorer_attack(), max_epsilon=2)
+    with pytest.raises(ValueError, match="attack must be a core.attacks.PGD"):
+        minimal_epsilon(model, image, attack="pgd", max_epsilon=0.1)
 
 
 def test_perceptibility_of_a_perturbation():

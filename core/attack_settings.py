@@ -1,0 +1,117 @@
+"""The attacks as typed, frozen settings: what a page, a preset or a background job hands to
+the engine (core.evaluate.PRESETS is built from them; core.attacks re-exports them). Outside
+core.attacks so that importing them does not import TensorFlow (the package imports every
+attack); calling one runs its attack function, imported then.
+
+Every member has the same call, member(model, images, labels, *, epsilon, seed=None) ->
+adversarial images, a title, and scaled(factor) (Carlini et al.'s "more iterations").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from core.paper import PAPER_REL_STEPSIZE, PAPER_STEPS
+
+P_INIT = 0.8  # Square's initial share of changed pixels: the authors' default for L-inf
+
+
+@dataclass(frozen=True)
+class PGD:
+    """L-inf PGD (core.attacks.pgd): `steps` steps of rel_stepsize x epsilon."""
+
+    steps: int = PAPER_STEPS  # foolbox's default, the paper's
+    rel_stepsize: float = PAPER_REL_STEPSIZE  # step = rel_stepsize * eps (foolbox: 0.01 / 0.3)
+    random_start: bool = True
+    loss: str = "ce"
+    restarts: int = 1
+    engine: str = "native"
+
+    kind = "pgd"
+
+    @property
+    def title(self) -> str:
+        start = "" if self.random_start else ", no random start"
+        return f"PGD-{self.loss} ({self.steps} steps of {self.rel_stepsize:.3g} ε{start})"
+
+    def scaled(self, factor: int) -> "PGD":
+        return replace(self, steps=self.steps * factor)
+
+    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
+        from core.attacks.pgd import pgd
+
+        return pgd(model, images, labels, epsilon=epsilon, steps=self.steps, rel_stepsize=self.rel_stepsize,
+                   random_start=self.random_start, restarts=self.restarts, seed=seed, engine=self.engine,
+                   loss=self.loss)
+
+
+@dataclass(frozen=True)
+class FGSM:
+    """One full sign step (core.attacks.fgsm)."""
+
+    loss: str = "ce"
+
+    kind = "fgsm"
+
+    @property
+    def title(self) -> str:
+        return f"FGSM-{self.loss}"
+
+    def scaled(self, factor: int) -> "FGSM":
+        return self  # one step by definition
+
+    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
+        from core.attacks.fgsm import fgsm
+
+        return fgsm(model, images, labels, epsilon=epsilon, loss=self.loss)
+
+
+@dataclass(frozen=True)
+class APGD:
+    """Auto-PGD (core.attacks.apgd; Croce & Hein 2020)."""
+
+    steps: int = 100  # Croce & Hein's N_iter
+    loss: str = "ce"
+    restarts: int = 1
+    engine: str = "native"
+
+    kind = "apgd"
+
+    @property
+    def title(self) -> str:
+        return f"APGD-{self.loss} ({self.steps} steps)"
+
+    def scaled(self, factor: int) -> "APGD":
+        return replace(self, steps=self.steps * factor)
+
+    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
+        from core.attacks.apgd import apgd
+
+        return apgd(model, images, labels, epsilon=epsilon, steps=self.steps, loss=self.loss,
+                    restarts=self.restarts, seed=seed, engine=self.engine)
+
+
+@dataclass(frozen=True)
+class Square:
+    """Square Attack (core.attacks.square; Andriushchenko et al. 2020), gradient-free."""
+
+    queries: int = 1000
+    p_init: float = P_INIT
+    engine: str = "native"
+
+    kind = "square"
+
+    @property
+    def title(self) -> str:
+        return f"Square ({self.queries} queries)"
+
+    def scaled(self, factor: int) -> "Square":
+        return replace(self, queries=self.queries * factor)
+
+    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
+        from core.attacks.square import square
+
+        return square(model, images, labels, epsilon=epsilon, queries=self.queries, p_init=self.p_init,
+                      seed=seed, engine=self.engine)
