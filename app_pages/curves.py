@@ -20,7 +20,7 @@ from app_pages.charts import SCALE_NOTE, curve_columns, curves_figure, curves_ta
 DEFAULT_N = 200  # test images of the bundled curves
 PRESET_TITLES = {"strong": "Strong (AutoAttack protocol)", "paper": "The paper's PGD",
                  "paper-softmax": "The paper's PGD on the softmax", "custom": "Custom PGD"}
-LOSSES = {"cross-entropy (paper)": "ce", "logit margin (Carlini-Wagner)": "margin"}
+LOSS_CHOICES = {"cross-entropy (paper)": "ce", "logit margin (Carlini-Wagner)": "margin"}  # label -> loss
 
 
 def protocol_ui(task: str):
@@ -33,7 +33,7 @@ def protocol_ui(task: str):
             steps = int(st.number_input("PGD steps", 1, 1000, 40, key="curve_steps"))
             rel_stepsize = step_rule_ui(steps, key="curve_step_rule")
             restarts = int(st.number_input("Restarts", 1, 20, 1, key="curve_restarts"))
-            loss = LOSSES[st.radio("Loss", list(LOSSES), horizontal=True, key="curve_loss")]
+            loss = LOSS_CHOICES[st.radio("Loss", list(LOSS_CHOICES), horizontal=True, key="curve_loss")]
         preset = custom_pgd(steps=steps, rel_stepsize=rel_stepsize, restarts=restarts, loss=loss)
     else:
         preset = PRESETS[name]
@@ -55,13 +55,10 @@ def protocol_ui(task: str):
     return epsilons, n, preset, compare
 
 
-def _job_arguments(selection, preset, epsilons, n, specs) -> list[str]:
+def _job_arguments(selection, preset, epsilons, n, specs) -> tuple[list[str], dict]:
+    """The evaluation job's flags, and the preset itself, whole, as --preset-file."""
     arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
-                 "--n", str(n), "--epsilons", *map(str, epsilons), "--preset", preset.name]
-    if preset.name == "custom":
-        member = preset.attacks[0]
-        arguments += ["--steps", str(member.steps), "--rel-stepsize", repr(member.rel_stepsize),
-                      "--restarts", str(member.restarts), "--loss", member.loss]
+                 "--n", str(n), "--epsilons", *map(str, epsilons)]
     if results_root(selection) is not None:
         arguments += ["--results-root", str(results_root(selection))]
     if os.environ.get("ADVATTN_RAY_ADDRESS"):  # spread the shards over a Ray cluster
@@ -69,7 +66,7 @@ def _job_arguments(selection, preset, epsilons, n, specs) -> list[str]:
                       os.environ.get("ADVATTN_RAY_WORKERS", "2")]
     for spec in specs:
         arguments += ["--model", spec.model_id]
-    return arguments
+    return arguments, {"--preset-file": preset.to_dict()}
 
 
 @st.fragment(run_every=2.0)
@@ -177,7 +174,8 @@ if missing:
             f"({n} images, {preset.name} protocol).")
     if st.button("Run the evaluation in the background", type="primary", key="run_eval"):
         try:
-            start_job("evaluate", job_key, _job_arguments(selection, preset, epsilons, n, missing))
+            arguments, files = _job_arguments(selection, preset, epsilons, n, missing)
+            start_job("evaluate", job_key, arguments, files=files)
         except JobError as error:
             show_error(error)
 job_ui(job_key)

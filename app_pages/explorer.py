@@ -68,7 +68,7 @@ def image_ui(task: str, size: int) -> dict | None:
         st.caption("Synthetic image, labelled by construction (not medical data).")
         return {"image": images[index], "label": int(labels[index]), "name": names[index], "metadata": {},
                 "raw": None, "synthetic": True,
-                "truth": {part: truth[part][index] for part in ("lesion", "shortcut")}}
+                "truth": None if truth is None else {part: truth[part][index] for part in ("lesion", "shortcut")}}
     if source == "Real photographs":
         examples = real_examples(task)
         key = st.radio("Photograph", [e.key for e in examples], key=f"real_{task}",

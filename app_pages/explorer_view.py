@@ -4,9 +4,7 @@ smallest flipping epsilon, the clean/adversarial slider and the downloads."""
 from __future__ import annotations
 
 import base64
-import io
 import json
-import zipfile
 
 import cv2
 import numpy as np
@@ -14,9 +12,9 @@ import plotly.graph_objects as go
 import streamlit as st
 import streamlit.components.v1 as components
 
-from core.data.preprocess import to_uint8
 from core.explain import METHODS, overlay
-from core.formatting import epsilon_255
+from core.explore.export import amplified, archive, png, report
+from core.formatting import epsilon_255, in_255
 from app_pages.common import ASSETS
 
 _compare_slider = components.declare_component("compare_slider", path=str(ASSETS / "components" / "compare_slider"))
@@ -25,11 +23,6 @@ _compare_slider = components.declare_component("compare_slider", path=str(ASSETS
 def grid_order(outcomes: dict) -> list:
     """Columns: each family's vanilla then attentive twin, ResNet-50 family first."""
     return sorted(outcomes.values(), key=lambda o: (o.spec.backbone != "resnet50", o.spec.attention))
-
-
-def amplified(perturbation: np.ndarray, epsilon: float) -> np.ndarray:
-    """[-eps, eps] -> [0, 1], mid-grey meaning unchanged."""
-    return np.clip(perturbation / (2 * max(epsilon, 1e-12)) + 0.5, 0, 1)
 
 
 def verdict_ui(outcome, classes) -> None:
@@ -142,7 +135,7 @@ def ood_ui(result) -> None:
 def minimal_epsilon_ui(found: dict, titles: dict, attention: dict, maximum: float) -> None:
     """Bar chart of the smallest flipping epsilon per model, in k/255, vanilla vs attentive."""
     names = list(found)
-    values = [(found[n] if found[n] is not None else maximum) * 255 for n in names]
+    values = [in_255(found[n] if found[n] is not None else maximum) for n in names]
     text = [epsilon_255(found[n]) if found[n] is not None else f"holds at {epsilon_255(maximum)}" for n in names]
     figure = go.Figure(go.Bar(x=[titles[n] for n in names], y=values, text=text, textposition="outside",
                               marker_color=["#e45756" if attention[n] else "#4c78a8" for n in names],
@@ -150,7 +143,8 @@ def minimal_epsilon_ui(found: dict, titles: dict, attention: dict, maximum: floa
     figure.update_layout(height=260, margin=dict(l=10, r=10, t=30, b=10), yaxis_title="smallest flipping ε (× 1/255)",
                          yaxis_range=[0, max(values) * 1.25 + 0.1])
     st.plotly_chart(figure, width="stretch", key="minimal_epsilon_chart")
-    st.caption("Bisection over ε in steps of 0.25/255 with the explorer's PGD (same steps, step rule and seed); "
+    st.caption("Bisection over ε in steps of 0.25/255 with the explorer's own PGD (the same steps, step rule, loss, "
+               "restarts and seed as the verdict above); "
                "red: soft attention. Hatched: the prediction held up to the task's largest ε.")
 
 
@@ -175,47 +169,6 @@ def compare_slider_ui(result, method_title: str) -> None:
          "before_label": "clean", "after_label": "adversarial", "caption": f"{method_title}: clean | adversarial"},
     ]
     _compare_slider(pairs=pairs, key="compare_slider", default=None)
-
-
-def png(image: np.ndarray) -> bytes:
-    """An RGB image (float [0, 1] or uint8) as PNG bytes."""
-    pixels = image if image.dtype == np.uint8 else to_uint8(image)
-    return cv2.imencode(".png", cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR))[1].tobytes()
-
-
-def _npy(array: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, array.astype(np.float32), allow_pickle=False)
-    return buffer.getvalue()
-
-
-def report(result, name: str) -> dict:
-    return {"image": name, **result.report()}
-
-
-def archive(result, name: str) -> bytes:
-    """Everything the grid shows: the report, and per model the images (PNG) and exact arrays (.npy)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
-        out.writestr("report.json", json.dumps(report(result, name), indent=2))
-        out.writestr("clean.png", png(result.image))
-        out.writestr("clean.npy", _npy(result.image))
-        for model_id, o in result.outcomes.items():
-            files = {"adversarial.png": png(o.adversarial), "adversarial.npy": _npy(o.adversarial),
-                     "perturbation.npy": _npy(o.perturbation),
-                     "perturbation_amplified.png": png(amplified(o.perturbation, result.epsilon)),
-                     f"{result.method}_clean.png": png(overlay(result.image, o.clean_cam)),
-                     f"{result.method}_adversarial.png": png(overlay(o.adversarial, o.adversarial_cam)),
-                     f"{result.method}_clean.npy": _npy(o.clean_cam),
-                     f"{result.method}_adversarial.npy": _npy(o.adversarial_cam)}
-            if o.clean_attention is not None:
-                files.update({"attention_clean.png": png(overlay(result.image, o.clean_attention)),
-                              "attention_adversarial.png": png(overlay(o.adversarial, o.adversarial_attention)),
-                              "attention_clean.npy": _npy(o.clean_attention),
-                              "attention_adversarial.npy": _npy(o.adversarial_attention)})
-            for filename, data in files.items():
-                out.writestr(f"{model_id}/{filename}", data)
-    return buffer.getvalue()
 
 
 def downloads_ui(result, name: str) -> None:

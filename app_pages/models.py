@@ -158,17 +158,13 @@ def _audits(selection: "Selection", specs) -> dict:
 
 def method_badges(selection: "Selection", specs) -> dict:
     """{method id: "Sanity check passed on 4/4 models · deletion/insertion better than random on 3/4"}."""
-    audits = _audits(selection, specs)
-    if not audits:
-        return {}
+    from core.explain.audit import audit_counts
+
     badges = {}
-    for method in {m for audit in audits.values() for m in audit["methods"]}:
-        results = [a["methods"][method] for a in audits.values() if method in a["methods"]]
-        sane = sum(r["sanity"]["status"] == "pass" for r in results)
-        faithful = sum(r["faithfulness"]["status"] == "pass" for r in results)
-        icon = ":material/check_circle:" if sane == len(results) else ":material/cancel:"
-        badges[method] = (f"{icon} sanity check passed on {sane}/{len(results)} models · deletion/insertion "
-                          f"better than random on {faithful}/{len(results)}")
+    for method, c in audit_counts(list(_audits(selection, specs).values())).items():
+        icon = ":material/check_circle:" if c["sane"] == c["models"] else ":material/cancel:"
+        badges[method] = (f"{icon} sanity check passed on {c['sane']}/{c['models']} models · deletion/insertion "
+                          f"better than random on {c['faithful']}/{c['models']}")
     return badges
 
 
@@ -176,16 +172,7 @@ def audit_table(selection: "Selection", specs):
     """The saved audits of `specs` as one table, or None."""
     import pandas as pd
 
-    from core.explain import METHODS
+    from core.explain.audit import audit_rows
 
     audits = _audits(selection, specs)
-    if not audits:
-        return None
-    return pd.DataFrame([{"model": spec.title, "method": METHODS[m].title if m in METHODS else m,
-                          "sanity (ρ after randomising all)": r["sanity"]["final"], "sanity": r["sanity"]["status"],
-                          "deletion (random)": f"{r['faithfulness']['deletion']:.3f} "
-                                               f"({r['faithfulness']['deletion_random']:.3f})",
-                          "insertion (random)": f"{r['faithfulness']['insertion']:.3f} "
-                                                f"({r['faithfulness']['insertion_random']:.3f})",
-                          "energy in top 20 %": r["energy_in_top20"]["mean"]}
-                         for spec, audit in audits.items() for m, r in audit["methods"].items()])
+    return pd.DataFrame(audit_rows({spec.title: a for spec, a in audits.items()})) if audits else None

@@ -72,16 +72,11 @@ def training_form_ui(default_task: str):
 
 
 def launch(spec: ModelSpec, config: TrainConfig) -> None:
+    """Start the training job: the spec as flags, the TrainConfig whole, as --config run.json."""
     arguments = ["--task", spec.task, "--backbone", spec.backbone,
                  "--attention" if spec.attention else "--no-attention", "--profile", spec.profile,
-                 "--root", str(user_root()), "--learning-rate", str(config.learning_rate),
-                 "--adam-epsilon", str(config.adam_epsilon), "--max-epochs", str(config.max_epochs),
-                 "--patience", str(config.patience), "--batch-size", str(config.batch_size),
-                 "--class-weighting", str(config.class_weighting), "--data", config.data,
-                 "--data-format", config.data_format, "--synthetic-train", str(config.synthetic_train)]
-    if config.weights:
-        arguments += ["--weights", config.weights]
-    start_job("train", f"train-{spec.model_id}", arguments)
+                 "--root", str(user_root())]
+    start_job("train", f"train-{spec.model_id}", arguments, files={"--config": config.to_dict()})
     st.toast(f"Training {spec.model_id} started")
 
 

@@ -1,17 +1,15 @@
 """The attacks as typed, frozen settings: what a page, a preset or a background job hands to
 the engine (core.evaluate.PRESETS is built from them; core.attacks re-exports them). Outside
-core.attacks so that importing them does not import TensorFlow (the package imports every
-attack); calling one runs its attack function, imported then.
+core.attacks, and free of any engine import, so that a page can build one without loading
+TensorFlow; core.attacks.run(setting, model, images, labels, *, epsilon, seed) runs it.
 
-Every member has the same call, member(model, images, labels, *, epsilon, seed=None) ->
-adversarial images, a title, and scaled(factor) (Carlini et al.'s "more iterations").
+Every setting has a `kind` (the attack it describes), a title and scaled(factor) (Carlini et
+al.'s "more iterations").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-
-import numpy as np
 
 from core.paper import PAPER_REL_STEPSIZE, PAPER_STEPS
 
@@ -39,13 +37,6 @@ class PGD:
     def scaled(self, factor: int) -> "PGD":
         return replace(self, steps=self.steps * factor)
 
-    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
-        from core.attacks.pgd import pgd
-
-        return pgd(model, images, labels, epsilon=epsilon, steps=self.steps, rel_stepsize=self.rel_stepsize,
-                   random_start=self.random_start, restarts=self.restarts, seed=seed, engine=self.engine,
-                   loss=self.loss)
-
 
 @dataclass(frozen=True)
 class FGSM:
@@ -61,11 +52,6 @@ class FGSM:
 
     def scaled(self, factor: int) -> "FGSM":
         return self  # one step by definition
-
-    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
-        from core.attacks.fgsm import fgsm
-
-        return fgsm(model, images, labels, epsilon=epsilon, loss=self.loss)
 
 
 @dataclass(frozen=True)
@@ -86,12 +72,6 @@ class APGD:
     def scaled(self, factor: int) -> "APGD":
         return replace(self, steps=self.steps * factor)
 
-    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
-        from core.attacks.apgd import apgd
-
-        return apgd(model, images, labels, epsilon=epsilon, steps=self.steps, loss=self.loss,
-                    restarts=self.restarts, seed=seed, engine=self.engine)
-
 
 @dataclass(frozen=True)
 class Square:
@@ -109,9 +89,3 @@ class Square:
 
     def scaled(self, factor: int) -> "Square":
         return replace(self, queries=self.queries * factor)
-
-    def __call__(self, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
-        from core.attacks.square import square
-
-        return square(model, images, labels, epsilon=epsilon, queries=self.queries, p_init=self.p_init,
-                      seed=seed, engine=self.engine)

@@ -13,10 +13,15 @@ def _round(value: float, places: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def in_255(epsilon: float) -> float:
+    """epsilon on the 8-bit scale as a number (JSON fields), e.g. 0.005 -> 1.275; float32 noise
+    such as 0.0049999999 for a measured 0.005 is rounded away first."""
+    return round(float(f"{float(epsilon):.6g}") * 255, 4)
+
+
 def epsilon_255(epsilon: float) -> str:
-    """epsilon on the 8-bit scale, e.g. 0.005 -> "1.28/255" (half-up to 2 decimals; float32
-    noise such as 0.0049999999 for a measured 0.005 is rounded away first)."""
-    return f"{_round(float(f'{float(epsilon):.6g}') * 255, 2)}/255"
+    """epsilon on the 8-bit scale as text, e.g. 0.005 -> "1.28/255" (half-up to 2 decimals)."""
+    return f"{_round(in_255(epsilon), 2)}/255"
 
 
 def epsilon_text(epsilon: float) -> str:

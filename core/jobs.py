@@ -179,10 +179,14 @@ def check_key(key: str) -> str:
     return key
 
 
-def start_job(kind: str, key: str, arguments: list[str], *, root: str | Path | None = None) -> JobStatus:
+def start_job(kind: str, key: str, arguments: list[str], *, files: dict[str, dict] | None = None,
+              root: str | Path | None = None) -> JobStatus:
     """Start `python -m core.<kind> ARGUMENTS` in the background as job `key`.
 
-    JobError if a job with this key is still running (one job per model at a time).
+    files: {flag: JSON-ready dict}; each is written to the job's folder and passed as
+    `flag <path>` (typed settings travel whole, e.g. --config run.json from TrainConfig, instead
+    of being rebuilt as flags field by field). JobError if a job with this key is still
+    running (one job per model at a time).
     """
     if kind not in KINDS:
         raise JobError(f"kind must be one of {sorted(KINDS)}, got {kind!r}")
@@ -200,6 +204,10 @@ def start_job(kind: str, key: str, arguments: list[str], *, root: str | Path | N
         folder.mkdir()  # atomic claim: of two launches at once, one fails here
     except FileExistsError:
         raise JobError(f"another launch of {key} happened at the same moment; try again") from None
+    for flag, payload in (files or {}).items():
+        path = folder / f"{flag.lstrip('-')}.json"
+        write_json(path, payload)
+        arguments = [*arguments, flag, str(path)]
     command = [sys.executable, "-m", KINDS[kind], *arguments,
                "--progress-file", str(folder / "progress.json"), "--cancel-file", str(folder / "cancel")]
     with open(folder / "log.txt", "wb") as log:
@@ -212,8 +220,8 @@ def start_job(kind: str, key: str, arguments: list[str], *, root: str | Path | N
 
 
 def _clear(folder: Path) -> None:
-    for name in ("job.json", "progress.json", "log.txt", "cancel"):
-        (folder / name).unlink(missing_ok=True)
+    for path in [*(folder / n for n in ("job.json", "progress.json", "log.txt", "cancel")), *folder.glob("*.json")]:
+        path.unlink(missing_ok=True)
     try:
         folder.rmdir()
     except OSError:

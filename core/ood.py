@@ -18,7 +18,6 @@ The DICOM header and the colour of the image are checked against the task too (`
 from __future__ import annotations
 
 import argparse
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +30,6 @@ PERCENTILE = 99.0  # of held-out in-distribution scores: about 1 in 100 real cas
 RADIOGRAPH_MODALITIES = {"CR", "DX", "DR", "RG"}  # what the chest x-ray models were trained on
 TASK_BODY_PARTS = {"cxr": {"CHEST", "THORAX", "LUNG", "CHEST_TO_PELVIS"}}
 COLOUR_TASKS = {"derm", "fundus"}
-_extractors: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -46,20 +44,21 @@ class FeatureGaussians:
 
 def features(model, images: np.ndarray) -> np.ndarray:
     """N x d: the global average of the feature map feeding the head."""
-    if model not in _extractors:
-        import keras
+    from core.attacks.compiled import per_model
+    from core.explain.maps import features_and_logits
 
-        from core.models.build import feature_layer_name
-
-        sub = keras.Model(model.inputs, model.get_layer(feature_layer_name(model)).output)
+    def build(model):
+        sub = features_and_logits(model)
 
         @tf.function(input_signature=[tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)])
         def pooled(x):
-            return tf.reduce_mean(sub(x, training=False), axis=(1, 2))
+            return tf.reduce_mean(sub(x, training=False)[0], axis=(1, 2))
 
-        _extractors[model] = pooled
+        return pooled
+
+    pooled = per_model(model, "pooled_features", build)
     images = np.asarray(images, np.float32)
-    return np.concatenate([_extractors[model](tf.constant(images[i:i + 64])).numpy()
+    return np.concatenate([pooled(tf.constant(images[i:i + 64])).numpy()
                            for i in range(0, len(images), 64)]) if len(images) else np.zeros((0, 0), np.float32)
 
 
@@ -156,11 +155,11 @@ def assess(model, stats: FeatureGaussians | None, task: str, prepared: np.ndarra
     return Assessment(score, stats.threshold, reasons)
 
 
-def fit_demo_zoo(root="checkpoints") -> list[Path]:
+def fit_demo_zoo(root=None) -> list[Path]:
     """Statistics for the bundled demo models, from their synthetic training and validation splits."""
     from core.data import synthetic
     from core.models.zoo import all_specs, checkpoint_path, load_model
-    from core.train import DEMO_ZOO_CONFIG
+    from core.train.config import DEMO_ZOO_CONFIG
 
     written = []
     for spec in all_specs("demo"):
@@ -175,7 +174,7 @@ def fit_demo_zoo(root="checkpoints") -> list[Path]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.ood", description=__doc__.splitlines()[0])
     parser.add_argument("--demo-zoo", action="store_true", help="the 12 bundled demo models")
-    parser.add_argument("--root", default="checkpoints")
+    parser.add_argument("--root", help="checkpoint folder (default: the repository's checkpoints/)")
     args = parser.parse_args(argv)
     if not args.demo_zoo:
         parser.error("give --demo-zoo (models you train get their statistics at the end of training)")

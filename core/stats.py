@@ -32,27 +32,24 @@ def _z(level: float) -> float:
 
 
 def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for k successes in n trials: (low, high); (nan, nan) for n = 0.
-
-    centre = (k + z^2/2) / (n + z^2),  half-width = z sqrt(k (n - k) / n + z^2/4) / (n + z^2)
-    """
+    """Wilson score interval (Wilson 1927) for k successes in n trials: (low, high); (nan, nan)
+    for n = 0. scipy's binomtest(k, n).proportion_ci(method="wilson")."""
     if n < 0 or not 0 <= k <= n:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
+    _z(level)  # validates level
     if n == 0:
         return float("nan"), float("nan")
-    z = _z(level)
-    centre = (k + z * z / 2) / (n + z * z)
-    half = z * math.sqrt(k * (n - k) / n + z * z / 4) / (n + z * z)
-    return max(0.0, centre - half), min(1.0, centre + half)
+    interval = scipy_stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=level, method="wilson")
+    return max(0.0, float(interval.low)), min(1.0, float(interval.high))
 
 
 def mcnemar_exact(a_only: int, b_only: int) -> float:
-    """Exact two-sided McNemar p-value: a binomial test of a_only successes in the
+    """Exact two-sided McNemar p-value: scipy's binomial test of a_only successes in the
     a_only + b_only discordant pairs at p = 1/2 (1.0 when there is no discordant pair)."""
     discordant = a_only + b_only
     if discordant == 0:
         return 1.0
-    return float(min(1.0, 2 * scipy_stats.binom.cdf(min(a_only, b_only), discordant, 0.5)))
+    return float(scipy_stats.binomtest(int(a_only), int(discordant), 0.5).pvalue)
 
 
 def paired_difference(robust_a, robust_b, *, level: float = 0.95) -> dict:
@@ -114,16 +111,12 @@ def auc_ci(scores, labels, *, level: float = 0.95, n_boot: int = 1000, seed: int
     if math.isnan(point):
         return {"auc": point, "low": float("nan"), "high": float("nan"), "n_boot": 0}
     _z(level)  # validates level
-    rng = np.random.default_rng(seed)
-    positive, negative = scores[labels], scores[~labels]
-    replicates = np.empty(n_boot)
-    for i in range(n_boot):
-        p = positive[rng.integers(0, len(positive), len(positive))]
-        q = negative[rng.integers(0, len(negative), len(negative))]
-        replicates[i] = _auc_two_samples(p, q)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(replicates, [tail, 100 - tail])
-    return {"auc": point, "low": float(low), "high": float(high), "n_boot": int(n_boot)}
+    # scipy resamples each sample on its own: positives and negatives keep their counts
+    result = scipy_stats.bootstrap((scores[labels], scores[~labels]), _auc_two_samples, n_resamples=n_boot,
+                                   confidence_level=level, method="percentile", vectorized=False,
+                                   rng=np.random.default_rng(seed))
+    interval = result.confidence_interval
+    return {"auc": point, "low": float(interval.low), "high": float(interval.high), "n_boot": int(n_boot)}
 
 
 def _auc_two_samples(positive: np.ndarray, negative: np.ndarray) -> float:

@@ -2,6 +2,8 @@
 
     attack(model, images, labels, *, epsilon, <keyword-only hyperparameters>, seed=None, engine=...)
         -> adversarial images, each within epsilon of its input in L-inf and inside [0, 1]
+    run_attack(setting, model, images, labels, *, epsilon, seed=None)
+        the same, from a typed setting (core.attack_settings: PGD, FGSM, APGD, Square)
 
     pgd     projected gradient descent, the paper's attack     engines: native | foolbox
     fgsm    one full sign step                                  engines: native | foolbox
@@ -19,6 +21,7 @@ from core.attack_settings import APGD, FGSM, PGD, Square
 from core.attacks.apgd import apgd
 from core.attacks.base import LOSSES, normalize, project, uniform_start
 from core.attacks.compiled import logits_model
+from core.attacks.dispatch import run_attack
 from core.attacks.ensemble import WorstCase, worst_case
 from core.attacks.fgsm import fgsm
 from core.attacks.pgd import pgd
@@ -30,6 +33,7 @@ from core.paper import PAPER_REL_STEPSIZE
 
 __all__ = [
     "APGD", "FGSM", "LOSSES", "LOSS_TITLES", "PAPER_REL_STEPSIZE", "PGD", "Square", "WorstCase", "accuracy", "apgd",
-    "example_loss", "fgsm", "logits_model", "normalize", "pgd", "predict", "predict_logits", "project", "square",
+    "example_loss", "fgsm", "logits_model", "normalize", "pgd", "predict", "predict_logits", "project", "run_attack",
+    "square",
     "transfer", "true_class_margin", "uniform_start", "worst_case",
 ]

@@ -25,7 +25,6 @@ from core.attacks.art_bridge import art_classifier, numpy_seed
 from core.attacks.base import (BATCH_SIZE, LOSSES, batches, check_count, check_engine, check_epsilon, check_images,
                                check_labels, check_loss, enforce_ball, feasible_box, normalize)
 from core.attacks.restarts import best_of_restarts
-from core.attack_settings import APGD  # noqa: F401 - the member, re-exported beside its function
 
 ENGINES = ("native", "art")
 APGD_LOSSES = ("ce", "margin", "dlr")

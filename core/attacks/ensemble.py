@@ -14,6 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from core.attacks.base import check_epsilon, check_images, check_labels, seed_sequence
+from core.attacks.dispatch import run_attack
 from core.attacks.predict import predict_logits, true_class_margin
 
 ROBUST = -1  # fooled_by: no attack fooled the image
@@ -35,9 +36,9 @@ class WorstCase:
         return int((self.fooled_by == index).sum())
 
 
-def worst_case(model, images, labels, *, epsilon: float, attacks: Sequence[Callable], seed=None,
+def worst_case(model, images, labels, *, epsilon: float, attacks: Sequence, seed=None,
                after_each: Callable[[int], None] | None = None) -> WorstCase:
-    """Run `attacks` (each `attack(model, images, labels, *, epsilon, seed)`) in order, each
+    """Run `attacks` (core.attack_settings members, run by core.attacks.run_attack) in order, each
     on the survivors of the ones before; `after_each(index)` is called after each attack
     (e.g. to honour a cancel). Seeds for the members are spawned from `seed`."""
     epsilon = check_epsilon(epsilon)
@@ -50,7 +51,7 @@ def worst_case(model, images, labels, *, epsilon: float, attacks: Sequence[Calla
     for index, (attack, member_seed) in enumerate(zip(attacks, seed_sequence(seed).spawn(len(attacks)))):
         todo = np.flatnonzero(result.robust)
         if todo.size and epsilon > 0:
-            adversarial = attack(model, images[todo], labels[todo], epsilon=epsilon, seed=member_seed)
+            adversarial = run_attack(attack, model, images[todo], labels[todo], epsilon=epsilon, seed=member_seed)
             _absorb(result, todo, index, adversarial, predict_logits(model, adversarial), labels[todo])
         if after_each is not None:
             after_each(index)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from core.attacks.pgd import pgd
-from core.attack_settings import FGSM  # noqa: F401 - the member, re-exported beside its function
 
 
 def fgsm(model, images, labels, *, epsilon: float, engine: str = "native", loss: str = "ce") -> np.ndarray:

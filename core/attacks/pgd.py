@@ -19,7 +19,6 @@ from core.attacks.base import (batches, check_count, check_engine, check_epsilon
                                check_loss, enforce_ball, feasible_box, normalize, uniform_start, LOSSES)
 from core.attacks.restarts import best_of_restarts
 from core.paper import PAPER_REL_STEPSIZE, PAPER_STEPS
-from core.attack_settings import PGD  # noqa: F401 - the member, re-exported beside its function
 
 ENGINES = ("native", "foolbox")
 FOOLBOX_LOSSES = ("ce", "softmax-ce")  # what foolbox computes: CE of the logits, or of the softmax output
@@ -105,7 +104,7 @@ def _run_foolbox(model, images, labels, start, epsilon, steps, stepsize, *, loss
     if loss == "softmax-ce":
         forward = model
     else:
-        forward = compiled.compiled(model).logits if compiled_forward else compiled.logits_model(model)
+        forward = compiled.for_model(model).logits if compiled_forward else compiled.logits_model(model)
     fmodel = fb.TensorFlowModel(forward, bounds=(0, 1))
     out = []
     for x0, y, s in zip(batches(images), batches(labels), batches(start)):

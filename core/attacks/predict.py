@@ -6,14 +6,14 @@ import numpy as np
 import tensorflow as tf
 
 from core.attacks.base import LOSSES, batches, check_images
-from core.attacks.compiled import compiled
+from core.attacks.compiled import for_model
 
 
 def predict_logits(model, images: np.ndarray) -> np.ndarray:
     """The model's logits for `images`, through its compiled function, in batches."""
     if not len(images):
         return np.zeros((0, model.output_shape[-1]), np.float32)
-    fn = compiled(model).logits
+    fn = for_model(model).logits
     return np.concatenate([fn(tf.constant(b)).numpy() for b in batches(np.asarray(images, np.float32))])
 
 

@@ -22,7 +22,7 @@ from core.attacks.art_bridge import art_classifier, numpy_seed
 from core.attacks.base import (BATCH_SIZE, batches, check_count, check_engine, check_epsilon, check_images,
                                check_labels, enforce_ball)
 from core.attacks.predict import predict_logits, true_class_margin
-from core.attack_settings import P_INIT, Square  # noqa: F401 - the member, re-exported beside its function
+from core.attack_settings import P_INIT
 
 ENGINES = ("native", "art")
 CHUNK = 50  # queries between two removals of the fooled images

@@ -23,7 +23,7 @@ import zlib
 
 import numpy as np
 
-from core.data.io import ImageLoadError, LoadedImage, check_size, grey_to_rgb, looks_like_dicom, min_max
+from core.data.image import ImageLoadError, LoadedImage, check_size, grey_to_rgb, looks_like_dicom, min_max
 
 KEPT_TAGS = ("Modality", "BodyPartExamined", "StudyDescription", "SeriesDescription", "PhotometricInterpretation",
              "ViewPosition", "Manufacturer")

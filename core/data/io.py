@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Union
 
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from core.data.image import (MAX_PIXELS, ImageLoadError, ImageLoadWarning, LoadedImage, check_size,  # noqa: F401
+                             grey_to_rgb, looks_like_dicom, min_max)
+
 MAX_FILE_BYTES = 256 * 2**20  # a 256 MiB file is far beyond any single medical image we take
-MAX_PIXELS = 50_000_000  # ~7000 x 7000; fundus and chest films are ~10 M pixels at most
 DECODE_SIDE = 1024  # decoded images are reduced to about this side: a few times the largest model input
 ASPECT_LIMIT = 4.0  # beyond 4:1 the square model input visibly distorts the image
 
@@ -37,26 +38,6 @@ _EXIF_ORIENTATION = 0x0112
 _ORIENT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
            5: lambda a: a.transpose(1, 0, 2), 6: lambda a: np.rot90(a, -1),
            7: lambda a: np.rot90(a, 2).transpose(1, 0, 2), 8: lambda a: np.rot90(a, 1)}
-
-
-class ImageLoadError(ValueError):
-    """The input cannot be read as an image; the message says why and what to do."""
-
-
-class ImageLoadWarning(UserWarning):
-    """The image was read, but not all of it was used (e.g. one frame of several)."""
-
-
-@dataclass
-class LoadedImage:
-    """An image as read: pixels, what the file said about itself, and what was not used."""
-
-    pixels: np.ndarray  # H x W x 3 float32 RGB in [0, 1]
-    name: str
-    format: str  # "PNG", "JPEG", ..., "DICOM"
-    original_size: tuple[int, int]  # (width, height) before any reduction
-    metadata: dict = field(default_factory=dict)  # DICOM: Modality, BodyPartExamined, ...
-    notes: list[str] = field(default_factory=list)  # the warnings, as sentences
 
 
 def load_image(source: Source, *, max_side: int = DECODE_SIDE) -> np.ndarray:
@@ -159,26 +140,6 @@ def _read_bytes(source: Source) -> tuple[bytes, str]:
     if not data:
         raise ImageLoadError(f"{name} is empty (0 bytes); choose another file")
     return data, name
-
-
-def looks_like_dicom(data: bytes) -> bool:
-    """A Part-10 preamble ("DICM" at 128), or a dataset starting with the meta group (0002)
-    or another plausible group, as headerless legacy files do."""
-    if data[128:132] == b"DICM":
-        return True
-    if len(data) < 8:
-        return False
-    return int.from_bytes(data[:2], "little") in (0x0002, 0x0008)
-
-
-def check_size(width: int, height: int, name: str) -> None:
-    """ImageLoadError for an empty image or one over MAX_PIXELS (said in our own words)."""
-    if width <= 0 or height <= 0:
-        raise ImageLoadError(f"{name} declares an empty image ({width} x {height})")
-    if width * height > MAX_PIXELS:
-        raise ImageLoadError(
-            f"{name} is {width} x {height} pixels, over our limit of {MAX_PIXELS // 1_000_000} million pixels "
-            "(a possible decompression bomb); downscale it before loading")
 
 
 def _note_aspect(loaded: LoadedImage) -> None:
@@ -315,17 +276,3 @@ def _to_rgb(image) -> np.ndarray:
         background = Image.new("RGBA", rgba.size, (0, 0, 0, 255))
         image = Image.alpha_composite(background, rgba)
     return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
-
-
-def grey_to_rgb(grey: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(np.repeat(grey[..., None], 3, axis=-1).astype(np.float32))
-
-
-def min_max(values: np.ndarray) -> np.ndarray:
-    values = values.astype(np.float32)
-    low, high = float(np.min(values)), float(np.max(values))
-    if not np.isfinite(low) or not np.isfinite(high):
-        raise ImageLoadError("the image contains NaN or infinite pixel values")
-    if high <= low:
-        return np.zeros_like(values)
-    return (values - low) / (high - low)

@@ -14,7 +14,7 @@ from pathlib import Path
 from core.attacks import LOSSES, PAPER_REL_STEPSIZE
 from core.evaluate.data import evaluation_data, training_config
 from core.evaluate.model import evaluate_model
-from core.evaluate.presets import DEFAULT_PRESET, PRESETS, custom_pgd
+from core.evaluate.presets import DEFAULT_PRESET, PRESETS, Preset, custom_pgd
 from core.evaluate.results import load_results
 from core.formatting import epsilon_text
 from core.jobs import Cancelled, ProgressWriter, run_cli
@@ -41,10 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--restarts", type=int, default=1, help="custom: random restarts")
     parser.add_argument("--loss", choices=list(LOSSES), default="ce", help="custom: the loss")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--preset-file", type=Path, help="an evaluation protocol as JSON (Preset.to_dict): "
+                        "used instead of --preset and the custom flags")
     parser.add_argument("--no-checks", action="store_true")
     parser.add_argument("--force", action="store_true",
                         help="evaluate again even where results for exactly these settings are saved")
-    parser.add_argument("--root", default="checkpoints")
+    parser.add_argument("--root", help="checkpoint folder (default: the repository's checkpoints/)")
     parser.add_argument("--results-root", help="write results here (default: beside each checkpoint)")
     parser.add_argument("--ray", metavar="ADDRESS",
                         help="spread the shards over Ray: 'local' (start Ray here), 'auto' (the running cluster) "
@@ -56,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _preset(args):
+    if args.preset_file is not None:
+        import json
+
+        return Preset.from_dict(json.loads(args.preset_file.read_text()))
     if args.preset == "custom":
         return custom_pgd(steps=args.steps, rel_stepsize=args.rel_stepsize, loss=args.loss,
                           restarts=args.restarts, seed=args.seed)

@@ -18,6 +18,7 @@ from core.attacks import predict_logits, true_class_margin, worst_case
 from core.attacks.predict import softmax
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.shards import load_shard, merge, save_shard, shard_bounds, shard_file
+from core.formatting import in_255
 from core.jobs import Cancelled
 from core.metrics import accuracy_summary
 from core.stats import auc_ci, proportion_ci
@@ -96,7 +97,7 @@ def curve_rows(outcomes: list[dict], labels, *, task: Task | None = None, binary
         robust = np.asarray(outcome["robust"], bool)
         n, k = int(robust.size), int(robust.sum())
         low, high = proportion_ci(k, n)
-        row = {"epsilon": outcome["epsilon"], "epsilon_255": round(outcome["epsilon"] * 255, 4),
+        row = {"epsilon": outcome["epsilon"], "epsilon_255": in_255(outcome["epsilon"]),
                "accuracy": k / n if n else float("nan"), "accuracy_low": low, "accuracy_high": high,
                "robust_count": k, "n": n, "fooled_by": outcome["fooled_by"], "robust": flags_to_text(robust)}
         if task is not None and n:

@@ -29,7 +29,7 @@ class LazyImages:
         return np.stack([self.dataset.image(int(i), self.size) for i in chosen])
 
 
-def training_config(spec: ModelSpec, root="checkpoints"):
+def training_config(spec: ModelSpec, root=None):
     """The TrainConfig saved in the model's card, if there is one."""
     from core.train import TrainConfig
 

@@ -60,7 +60,7 @@ class RayPool:
     """Ray actors that evaluate shards. address: "local" (start Ray on this machine with
     `workers` CPU slots, no dashboard), "auto" (the running cluster) or a cluster address."""
 
-    def __init__(self, address: str = "local", *, workers: int = 2, root="checkpoints"):
+    def __init__(self, address: str = "local", *, workers: int = 2, root=None):
         import ray
 
         if workers < 1:
@@ -74,7 +74,7 @@ class RayPool:
                 ray.init(address=address, log_to_driver=False, runtime_env=environment)
         gpus = ray.cluster_resources().get("GPU", 0)
         options = {"num_gpus": 1, "num_cpus": 1} if gpus >= 1 else {"num_cpus": 1}
-        self.root = str(root)
+        self.root = None if root is None else str(root)
         self.actors = [_worker_class().options(**options).remote(self.root) for _ in range(workers)]
 
     def pids(self) -> list[int]:

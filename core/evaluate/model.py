@@ -21,7 +21,7 @@ CHECK_IMAGES = 64  # the checks re-run attacks several times: on the first 64 im
 
 
 def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
-                   attack: Preset = PRESETS["strong"], with_checks: bool = True, root="checkpoints",
+                   attack: Preset = PRESETS["strong"], with_checks: bool = True, root=None,
                    results_root=None, progress=None, cancel=None, pool=None) -> dict:
     """The robustness curve (and checks) of `spec`'s checkpoint under `attack`, saved under
     `results_root` (default: beside the checkpoint). For an attentive model whose vanilla

@@ -31,16 +31,16 @@ def results_key(data: str, n: int, epsilons, attack: Preset) -> str:
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
-def results_folder(spec: ModelSpec, *, root="checkpoints") -> Path:
+def results_folder(spec: ModelSpec, *, root=None) -> Path:
     """`<root>/<profile>/<task>/results`."""
     return checkpoint_path(spec, root=root).parent / "results"
 
 
-def results_path(spec: ModelSpec, key: str, *, root="checkpoints") -> Path:
+def results_path(spec: ModelSpec, key: str, *, root=None) -> Path:
     return results_folder(spec, root=root) / f"{checkpoint_path(spec, root=root).stem}-{key}.json"
 
 
-def shards_folder(spec: ModelSpec, key: str, *, root="checkpoints") -> Path:
+def shards_folder(spec: ModelSpec, key: str, *, root=None) -> Path:
     """Where the per-shard outcomes of one evaluation are kept (core.evaluate.shards)."""
     return results_folder(spec, root=root) / "shards" / f"{checkpoint_path(spec, root=root).stem}-{key}"
 
@@ -49,7 +49,7 @@ def _roots(root, results_root) -> list:
     return [r for r in (results_root, root) if r is not None]
 
 
-def load_results(spec: ModelSpec, *, data: str, n: int, epsilons, attack: Preset, root="checkpoints",
+def load_results(spec: ModelSpec, *, data: str, n: int, epsilons, attack: Preset, root=None,
                  results_root=None) -> dict | None:
     """Saved results for exactly these settings (under `results_root`, then beside the
     checkpoint), or None."""
@@ -62,7 +62,7 @@ def load_results(spec: ModelSpec, *, data: str, n: int, epsilons, attack: Preset
     return None
 
 
-def saved_results(spec: ModelSpec, *, root="checkpoints", results_root=None) -> list[dict]:
+def saved_results(spec: ModelSpec, *, root=None, results_root=None) -> list[dict]:
     """Every saved result of `spec`, newest first."""
     found = []
     for folder_root in _roots(root, results_root):
@@ -84,7 +84,7 @@ def curve_csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def save_results(spec: ModelSpec, result: dict, *, root="checkpoints") -> Path:
+def save_results(spec: ModelSpec, result: dict, *, root=None) -> Path:
     """Write `result` (JSON) and its curve (CSV) atomically; returns the JSON path."""
     key = results_key(result["data"], result["n"], result["epsilons"], Preset.from_dict(result["attack"]))
     path = results_path(spec, key, root=root)

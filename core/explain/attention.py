@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from core.explain.maps import check_images, compiled, upsample_and_scale
+from core.explain.maps import check_images, explainer, upsample_and_scale
 from core.models.build import ATTENTION_LAYER, has_attention
 
 
@@ -32,5 +32,5 @@ def attention_map(model, images) -> np.ndarray:
         raise ValueError(f"model {model.name!r} has no soft-attention block; "
                          "attention maps exist only for attentive models")
     images = check_images(images)
-    return upsample_and_scale(compiled(model, "attention", _summed_maps)(tf.constant(images)).numpy(),
+    return upsample_and_scale(explainer(model, "attention", _summed_maps)(tf.constant(images)).numpy(),
                               images.shape[1:3])

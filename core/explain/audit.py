@@ -52,21 +52,21 @@ def audit_model(model, images, labels, *, methods: dict[str, Method], epsilon: f
     return results
 
 
-def audit_path(spec, *, root="checkpoints") -> Path:
+def audit_path(spec, *, root=None) -> Path:
     from core.models.zoo import checkpoint_path
 
     path = checkpoint_path(spec, root=root)
     return path.parent / "explain" / f"{path.stem}.json"
 
 
-def load_audit(spec, *, root="checkpoints") -> dict | None:
+def load_audit(spec, *, root=None) -> dict | None:
     try:
         return json.loads(audit_path(spec, root=root).read_text())
     except (OSError, json.JSONDecodeError):
         return None
 
 
-def run(spec, *, root="checkpoints", n: int = AUDIT_IMAGES) -> dict:
+def run(spec, *, root=None, n: int = AUDIT_IMAGES) -> dict:
     """Audit every method of the registry on `spec`'s checkpoint and save the result."""
     from core.evaluate import evaluation_data
     from core.explain import METHODS
@@ -80,9 +80,10 @@ def run(spec, *, root="checkpoints", n: int = AUDIT_IMAGES) -> dict:
     result = {"model_id": spec.model_id, "data": description, "n": int(len(labels)),
               "methods": audit_model(model, images, labels, methods=METHODS, epsilon=epsilon),
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    if description.startswith("synthetic"):  # ground truth exists: does each map point at the finding?
-        from core.data import synthetic
-        from core.explain.grounding import grounding_rates
+    from core.data import synthetic
+
+    if description.startswith("synthetic") and synthetic.DEMO_VERSION >= 2:  # ground truth exists:
+        from core.explain.grounding import grounding_rates  # does each map point at the finding?
 
         images, labels, truth = synthetic.split(spec.task, "test", GROUNDING_IMAGES, size=spec.input_size,
                                                 with_truth=True)
@@ -94,6 +95,32 @@ def run(spec, *, root="checkpoints", n: int = AUDIT_IMAGES) -> dict:
     return result
 
 
+def audit_counts(audits: list[dict]) -> dict[str, dict[str, int]]:
+    """{method: {"sane", "faithful", "models"}}: on how many of the saved `audits` each method
+    passed the sanity check and beat a random order in deletion/insertion."""
+    counts = {}
+    for audit in audits:
+        for method, result in audit["methods"].items():
+            entry = counts.setdefault(method, {"sane": 0, "faithful": 0, "models": 0})
+            entry["models"] += 1
+            entry["sane"] += result["sanity"]["status"] == "pass"
+            entry["faithful"] += result["faithfulness"]["status"] == "pass"
+    return counts
+
+
+def audit_rows(audits: dict[str, dict]) -> list[dict]:
+    """{model title: saved audit} as table rows, one per model and method."""
+    from core.explain.registry import METHODS
+
+    return [{"model": title, "method": METHODS[m].title if m in METHODS else m,
+             "sanity (ρ after randomising all)": r["sanity"]["final"], "sanity": r["sanity"]["status"],
+             "deletion (random)": f"{r['faithfulness']['deletion']:.3f} ({r['faithfulness']['deletion_random']:.3f})",
+             "insertion (random)": f"{r['faithfulness']['insertion']:.3f} "
+                                   f"({r['faithfulness']['insertion_random']:.3f})",
+             "energy in top 20 %": r["energy_in_top20"]["mean"]}
+            for title, audit in audits.items() for m, r in audit["methods"].items()]
+
+
 def main(argv=None) -> int:
     from core.models.backbones import PROFILES
     from core.models.zoo import available
@@ -101,7 +128,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.explain.audit", description=__doc__.splitlines()[0])
     parser.add_argument("--task", required=True, choices=list(TASKS))
     parser.add_argument("--profile", choices=list(PROFILES), default="demo")
-    parser.add_argument("--root", default="checkpoints")
+    parser.add_argument("--root", help="checkpoint folder (default: the repository's checkpoints/)")
     parser.add_argument("--n", type=int, default=AUDIT_IMAGES)
     args = parser.parse_args(argv)
     for spec in (s for s in available(args.profile, root=args.root) if s.task == args.task):

@@ -13,13 +13,16 @@ def _pearson(a: np.ndarray, b: np.ndarray) -> float:
     return float((a * b).sum() / denominator) if denominator > 0 else float("nan")
 
 
+def top_region(saliency: np.ndarray, fraction: float = TOP_FRACTION) -> np.ndarray:
+    """The `fraction` most salient pixels of a map, as a flat boolean mask (ties: first pixels)."""
+    top = np.zeros(saliency.size, bool)
+    top[np.argsort(-saliency.ravel(), kind="stable")[: max(1, int(round(fraction * saliency.size)))]] = True
+    return top
+
+
 def top_region_overlap(a: np.ndarray, b: np.ndarray, fraction: float = TOP_FRACTION) -> float:
     """Intersection over union of the `fraction` most salient pixels of each map."""
-    k = max(1, int(round(fraction * a.size)))
-    top_a = np.zeros(a.size, bool)
-    top_b = np.zeros(b.size, bool)
-    top_a[np.argsort(a.ravel(), kind="stable")[-k:]] = True
-    top_b[np.argsort(b.ravel(), kind="stable")[-k:]] = True
+    top_a, top_b = top_region(a, fraction), top_region(b, fraction)
     return float((top_a & top_b).sum() / (top_a | top_b).sum())
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from core.explain.compare import TOP_FRACTION, top_region
+
 STEPS = 16
-TOP_FRACTION = 0.2
 
 
 def _orders(saliency: np.ndarray, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -68,5 +69,4 @@ def energy_in_salient_region(perturbation: np.ndarray, saliency: np.ndarray,
     total = energy.sum()
     if total == 0:
         return float("nan")
-    top = np.argsort(-saliency.ravel(), kind="stable")[: max(1, int(round(fraction * energy.size)))]
-    return float(energy[top].sum() / total)
+    return float(energy[top_region(saliency, fraction)].sum() / total)

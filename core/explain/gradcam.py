@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from core.explain.maps import check_images, compiled, features_and_logits, resolve_classes, upsample_and_scale
+from core.explain.maps import check_images, explainer, features_and_logits, resolve_classes, upsample_and_scale
 
 
 def feature_gradients(model, score: str = "logit"):
@@ -32,7 +32,7 @@ def feature_gradients(model, score: str = "logit"):
 
         return gradients
 
-    return compiled(model, f"feature_gradients_{score}", build)
+    return explainer(model, f"feature_gradients_{score}", build)
 
 
 def grad_cam(model, images, class_index=None) -> np.ndarray:

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 import tensorflow as tf
 
-from core.explain.maps import check_images, compiled, resolve_classes, scale_each
-from core.models.build import LOGITS_LAYER
+from core.explain.maps import check_images, explainer, resolve_classes, scale_each
+from core.attacks.compiled import logits_model
 
 STEPS = 32  # points on the path (Riemann sum)
 BLUR_SIGMA = 0.1  # of the image side, for the blurred baseline
@@ -24,9 +24,7 @@ BLUR_SIGMA = 0.1  # of the image side, for the blurred baseline
 
 def _input_gradients(model):
     def build(model):
-        import keras
-
-        sub = keras.Model(model.inputs, model.get_layer(LOGITS_LAYER).output)
+        sub = logits_model(model)
         spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
 
         @tf.function(input_signature=[spec, tf.TensorSpec((), tf.int32)])
@@ -38,7 +36,7 @@ def _input_gradients(model):
 
         return gradients
 
-    return compiled(model, "input_gradients", build)
+    return explainer(model, "input_gradients", build)
 
 
 def baseline_for(image: np.ndarray, baseline: str) -> np.ndarray:

@@ -3,15 +3,11 @@ and its gradients, compiled once per model, and how a map becomes N x S x S in [
 
 from __future__ import annotations
 
-import weakref
-
 import cv2
 import numpy as np
 
+from core.attacks.compiled import per_model
 from core.models.build import LOGITS_LAYER, feature_layer_name
-
-_submodels: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_functions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 def check_images(images) -> np.ndarray:
@@ -22,21 +18,20 @@ def check_images(images) -> np.ndarray:
 
 
 def features_and_logits(model):
-    """keras.Model: input -> (the feature map feeding the head, the logits), cached."""
-    if model not in _submodels:
+    """keras.Model: input -> (the feature map feeding the head, the logits), cached per model."""
+    def build(model):
         import keras
 
-        _submodels[model] = keras.Model(model.inputs, [model.get_layer(feature_layer_name(model)).output,
-                                                       model.get_layer(LOGITS_LAYER).output])
-    return _submodels[model]
+        return keras.Model(model.inputs, [model.get_layer(feature_layer_name(model)).output,
+                                          model.get_layer(LOGITS_LAYER).output])
+
+    return per_model(model, "features_and_logits", build)
 
 
-def compiled(model, name: str, build):
-    """A per-model compiled function `name`, built once by build(model)."""
-    entry = _functions.setdefault(model, {})
-    if name not in entry:
-        entry[name] = build(model)
-    return entry[name]
+def explainer(model, name: str, build):
+    """The saliency function `name` of `model`, built once by build(model) (core.attacks.compiled's
+    per-model cache, shared with the attacks)."""
+    return per_model(model, ("explain", name), build)
 
 
 def resolve_classes(model, images: np.ndarray, class_index) -> np.ndarray:

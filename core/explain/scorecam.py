@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from core.explain.maps import (check_images, compiled, features_and_logits, resolve_classes,
+from core.explain.maps import (check_images, explainer, features_and_logits, resolve_classes,
                                upsample_and_scale)
 
 CHANNEL_BATCH = 64  # masked images scored at once
@@ -34,7 +34,7 @@ def _functions(model):
 
         return feature_maps, probability
 
-    return compiled(model, "score_cam", build)
+    return explainer(model, "score_cam", build)
 
 
 def score_cam(model, images, class_index=None) -> np.ndarray:

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from core.attacks import PGD, predict
+from core.attacks import PGD, predict, run_attack
 from core.tasks import TASKS
 
 DEFAULT_TOLERANCE = 0.25 / 255  # a quarter of an 8-bit grey level
@@ -63,7 +63,7 @@ def minimal_epsilon(model, image: np.ndarray, *, attack: PGD, label: int | None 
         return min(k * tolerance, max_epsilon)
 
     def flips(k: int) -> bool:
-        adversarial = attack(model, batch, np.array([target]), epsilon=radius(k), seed=seed)
+        adversarial = run_attack(attack, model, batch, np.array([target]), epsilon=radius(k), seed=seed)
         return int(predict(model, adversarial)[0].argmax()) != target
 
     high = math.ceil(max_epsilon / tolerance - 1e-9)

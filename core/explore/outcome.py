@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.formatting import epsilon_255
+from core.formatting import epsilon_255, in_255
 from core.models.spec import ModelSpec
 
 
@@ -87,7 +87,7 @@ class Exploration:
 
     def report(self) -> dict:
         attack = self.attack
-        return {"epsilon": self.epsilon, "epsilon_255": self.epsilon * 255, "steps": attack.steps,
+        return {"epsilon": self.epsilon, "epsilon_255": in_255(self.epsilon), "steps": attack.steps,
                 "rel_stepsize": attack.rel_stepsize, "loss": attack.loss, "restarts": attack.restarts,
                 "random_start": attack.random_start, "seed": self.seed,
                 "transfer": self.transfer, "saliency_method": self.method, "true_label": self.label,

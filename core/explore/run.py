@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.attacks import PGD, predict
+from core.attacks import PGD, predict, run_attack
 from core.explain import METHODS, attention_map, compare, localisation
 from core.explore.minimal import explorer_attack
 from core.explore.outcome import Exploration, ModelOutcome
@@ -52,7 +52,7 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
         if source is not None:
             adversarial = source.adversarial[None]
         else:
-            adversarial = attack(model, batch, np.array([target]), epsilon=epsilon, seed=seed)
+            adversarial = run_attack(attack, model, batch, np.array([target]), epsilon=epsilon, seed=seed)
         adversarial_probabilities = predict(model, adversarial)[0]
         both = np.concatenate([batch, adversarial])
         maps = METHODS[method].fn(model, both, [int(clean.argmax()), int(adversarial_probabilities.argmax())])

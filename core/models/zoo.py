@@ -46,11 +46,11 @@ class CheckpointError(ValueError):
 
 
 def _root(root) -> Path:
-    """`root` as a Path; the default "checkpoints" means the repository's folder."""
-    return CHECKPOINT_ROOT if str(root) == "checkpoints" else Path(root)
+    """`root` as a Path; None (the default everywhere) means the repository's checkpoints/."""
+    return CHECKPOINT_ROOT if root is None else Path(root)
 
 
-def checkpoint_path(spec: ModelSpec, *, root="checkpoints") -> Path:
+def checkpoint_path(spec: ModelSpec, *, root=None) -> Path:
     """Where the `.keras` file of `spec` lives under `root`."""
     return _root(root) / spec.profile / spec.task / f"{spec.backbone}_{spec.variant}.keras"
 
@@ -76,7 +76,7 @@ def _versions() -> dict:
             "keras": keras.__version__, "numpy": np.__version__}
 
 
-def save_checkpoint(model, spec: ModelSpec, *, root="checkpoints",
+def save_checkpoint(model, spec: ModelSpec, *, root=None,
                     card: dict | None = None) -> Path:
     """Save `model` and its card for `spec` as one atomic unit; returns the `.keras` path.
 
@@ -183,12 +183,12 @@ def _first_sentence(error: Exception) -> str:
     return f"{type(error).__name__}: {kept[:300]}" if kept else type(error).__name__
 
 
-def load_model(spec: ModelSpec, *, root="checkpoints"):
+def load_model(spec: ModelSpec, *, root=None):
     """Load the checkpoint of `spec` under `root`; CheckpointError if there is none."""
     return load_checkpoint(checkpoint_path(spec, root=root))
 
 
-def stale_temporaries(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
+def stale_temporaries(spec: ModelSpec, *, root=None) -> list[Path]:
     """Temporary files (".<stem>.*.tmp.*") an interrupted write of `spec` left behind."""
     path = checkpoint_path(spec, root=root)
     if not path.parent.is_dir():
@@ -197,7 +197,7 @@ def stale_temporaries(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
     return sorted({p for stem in stems for p in path.parent.glob(f".{stem}.*.tmp.*") if p.is_file()})
 
 
-def sweep_temporaries(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
+def sweep_temporaries(spec: ModelSpec, *, root=None) -> list[Path]:
     """Delete the stale temporaries of `spec` (call only when no write of it is running)."""
     swept = stale_temporaries(spec, root=root)
     for path in swept:
@@ -205,7 +205,7 @@ def sweep_temporaries(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
     return swept
 
 
-def delete_checkpoint(spec: ModelSpec, *, root="checkpoints") -> list[Path]:
+def delete_checkpoint(spec: ModelSpec, *, root=None) -> list[Path]:
     """Delete the checkpoint of `spec`, its card, resume state, saved results and stale
     temporaries; returns the deleted paths. Only files that resolve inside the checkpoint's
     own folder are touched: a symbolic link leading elsewhere (e.g. a linked results/) is
@@ -239,7 +239,7 @@ def _archive_problem(path: Path) -> str | None:
     return None
 
 
-def scan(profile: str = "demo", *, root="checkpoints") -> list[tuple[ModelSpec, Path, str | None]]:
+def scan(profile: str = "demo", *, root=None) -> list[tuple[ModelSpec, Path, str | None]]:
     """Every checkpoint file of `profile` under `root` with the reason it cannot be used, or
     None when its card is readable and matches (the zoo page lists the broken ones too)."""
     found = []
@@ -257,6 +257,6 @@ def scan(profile: str = "demo", *, root="checkpoints") -> list[tuple[ModelSpec, 
     return found
 
 
-def available(profile: str = "demo", *, root="checkpoints") -> list[ModelSpec]:
+def available(profile: str = "demo", *, root=None) -> list[ModelSpec]:
     """Specs of `profile` that have a checkpoint and a readable, matching card under `root`."""
     return [spec for spec, _, problem in scan(profile, root=root) if problem is None]

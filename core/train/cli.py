@@ -43,8 +43,10 @@ def main(argv=None) -> int:
     parser.add_argument("--demo-zoo", action="store_true",
                         help="train the 12 demo models with DEMO_ZOO_CONFIG (the bundled zoo); with --task, "
                              "that task's 4")
-    parser.add_argument("--root", default="checkpoints", help="checkpoint folder (default: the repo's)")
+    parser.add_argument("--root", help="checkpoint folder (default: the repository's checkpoints/)")
     parser.add_argument("--resume", action="store_true", help="continue from the last finished epoch")
+    parser.add_argument("--config", type=Path, help="a TrainConfig as JSON (TrainConfig.to_dict); flags given "
+                        "beside it override its fields")
     parser.add_argument("--progress-file", type=Path, help="write progress JSON here (for jobs)")
     parser.add_argument("--cancel-file", type=Path, help="stop cleanly when this file appears")
     add_config_arguments(parser, TrainConfig())
@@ -55,6 +57,13 @@ def main(argv=None) -> int:
         specs, base = [ModelSpec(args.task, args.backbone, args.attention, args.profile)], TrainConfig()
     else:
         parser.error("give --task and --backbone, or --demo-zoo")
+    if args.config is not None:
+        import json
+
+        try:
+            base = TrainConfig.from_dict(json.loads(args.config.read_text()))
+        except (OSError, json.JSONDecodeError) as error:
+            parser.error(f"--config {args.config}: {error}")
     config = config_from_arguments(args, base)
     writer = ProgressWriter(args.progress_file)
     cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None

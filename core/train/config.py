@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 
 PAPER_EPOCH_FRACTION = {"derm": 0.1}  # section 3.3: derm sees 10 % of its data per epoch
 
@@ -44,6 +44,29 @@ class TrainConfig:
         for name, ok in checks.items():
             if not ok:
                 raise ValueError(f"{name} is out of range: got {getattr(self, name)!r}")
+
+    def to_dict(self) -> dict:
+        """JSON-ready: every field (saved in the model card, and passed to jobs as --config)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        """The TrainConfig `data` describes; ValueError naming any unknown or mistyped setting
+        (then __post_init__ checks the ranges)."""
+        if not isinstance(data, dict):
+            raise ValueError(f"a training configuration is a JSON object, got {type(data).__name__}")
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ValueError(f"unknown training setting(s) {unknown}; known: {sorted(known)}")
+        for name, value in data.items():
+            default = getattr(cls, name, None)
+            expected = type(default) if default is not None else None
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                continue  # 1 stands for 1.0 in JSON
+            if expected is not None and not isinstance(value, expected):
+                raise ValueError(f"{name} must be a {expected.__name__}, got {value!r}")
+        return cls(**data)
 
     def fraction_for(self, task: str) -> float:
         if self.epoch_fraction is not None:

@@ -18,7 +18,7 @@ from core.train.distribute import distribution_strategy, fit_distributed, is_chi
 from core.train.tracker import Tracker, resume_path
 
 
-def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root="checkpoints",
+def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
           progress: Callable[[dict], None] | None = None,
           cancel: Callable[[], bool] | None = None, resume: bool = False) -> dict:
     """Train `spec` with `config`; returns the final card (metrics, history, paths).

@@ -88,13 +88,13 @@ def test_explorer_finds_the_smallest_flipping_epsilon():
 
 
 def test_grid_tiles_are_all_of_one_size_in_twin_order():
-    from core.explore import explore
+    from core.explore import explore, explorer_attack
     from core.models.zoo import all_specs, load_model
     from app_pages.explorer_view import grid_order, grid_tiles
 
     models = {spec: load_model(spec) for spec in all_specs("demo", "cxr")}
     image = np.random.default_rng(0).random((96, 96, 3), dtype=np.float32)
-    result = explore(models, image, epsilon=0.01, steps=2)
+    result = explore(models, image, epsilon=0.01, attack=explorer_attack(2))
     assert [(o.spec.backbone, o.spec.attention) for o in grid_order(result.outcomes)] == [
         ("resnet50", False), ("resnet50", True), ("inception_resnet_v2", False), ("inception_resnet_v2", True)]
     rows = grid_tiles(result, "Grad-CAM")
@@ -190,6 +190,10 @@ def test_curves_page_evaluates_the_bundled_zoo_into_the_users_folder(tmp_path):
     job = list_jobs()[0]
     command = " ".join(__import__("json").load(open(tmp_path / "runs" / job.key / "job.json"))["command"])
     assert f"--results-root {tmp_path / 'models'}" in command  # never into checkpoints/demo
+    from core.evaluate import Preset
+
+    sent = Preset.from_dict(__import__("json").loads((tmp_path / "runs" / job.key / "preset-file.json").read_text()))
+    assert sent.name == "custom" and sent.attacks[0].steps == 2 and "--preset-file" in command  # whole preset
     cancel_job(job.key, grace_s=60)
     wait_for(job.key, timeout_s=120)
 
@@ -203,6 +207,10 @@ def test_training_form_launches_a_job(tmp_path):
     assert not app.exception and not _problems(app), _problems(app)
     jobs = list_jobs()
     assert [j.key for j in jobs] == ["train-demo-cxr-resnet50-attention"]
+    from core.train import TrainConfig
+
+    sent = TrainConfig.from_dict(__import__("json").loads((tmp_path / "runs" / jobs[0].key / "config.json").read_text()))
+    assert sent.synthetic_train == 16 and sent.seed == 0 and sent.epoch_fraction is None  # every field travels
     again = _app("app_pages/training.py", task="cxr")
     again.number_input(key="form_synthetic_train").set_value(16)
     again.sidebar.form_submit_button[0].click().run()

@@ -7,7 +7,7 @@ import pytest
 
 from core import attacks
 from core.attacks import accuracy, fgsm, pgd, predict, transfer
-from core.attacks.compiled import compiled
+from core.attacks.compiled import for_model
 from tests.tiny import overconfident
 from core.models.zoo import ModelSpec, build_model
 
@@ -123,7 +123,7 @@ def test_bad_labels_and_shapes_are_refused(tiny):
 def test_the_attack_is_traced_once_per_model(tiny):
     model, images, labels, _ = tiny
     pgd(model, images[:3], labels[:3], epsilon=0.01, steps=2, seed=0)
-    attack = compiled(model).loops[("pgd", "ce")]
+    attack = for_model(model).built[("pgd", "ce")]
     before = attack.experimental_get_tracing_count()
     for epsilon, steps, n in ((0.02, 3, 5), (0.1, 7, 2), (0.3, 1, 9)):
         pgd(model, images[:n], labels[:n], epsilon=epsilon, steps=steps, seed=1)

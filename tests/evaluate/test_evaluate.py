@@ -134,6 +134,21 @@ def test_evaluate_cli_prints_intervals_and_the_twin_sentence(trained_pair, tmp_p
     assert "ε = 0.02 (5.1/255)" in out
 
 
+V1_FLOORS = {"derm": 0.8, "fundus": 0.9, "cxr": 0.9}  # the v1 zoo: toy classes, every model near 100 %
+
+
+@pytest.mark.skipif(synthetic.DEMO_VERSION != 1, reason="the bundled zoo is trained on the v2 generators")
+@pytest.mark.parametrize("spec", [ModelSpec(t, b, a) for t in V1_FLOORS
+                                  for b in ("resnet50", "inception_resnet_v2") for a in (False, True)],
+                         ids=lambda s: s.model_id)
+def test_committed_v1_demo_checkpoint_meets_its_floor(spec):
+    assert spec in available("demo"), f"{spec.model_id} is missing from checkpoints/demo"
+    images, labels = synthetic.split(spec.task, "test", TrainConfig().synthetic_test, size=96)
+    from core.attacks import accuracy
+
+    assert accuracy(load_model(spec), images, labels) >= V1_FLOORS[spec.task]
+
+
 # The paper's difficulty (DESIGN.md section 9): clean accuracy re-weighted to the real class mix in
 # the paper's band on derm and fundus (none above 0.95), the AUC in CheXNet's neighbourhood on cxr.
 BANDS = {"derm": ("clean_accuracy", 0.86, 0.93), "fundus": ("clean_accuracy", 0.79, 0.87), "cxr": ("auc", 0.85, 0.93)}
@@ -146,6 +161,7 @@ def fresh_samples():
                                      priors="balanced") for task in BANDS}
 
 
+@pytest.mark.skipif(synthetic.DEMO_VERSION < 2, reason="the bundled zoo is still the v1 one (issue 21: retrain)")
 @pytest.mark.parametrize("spec", [ModelSpec(t, b, a) for t in BANDS
                                   for b in ("resnet50", "inception_resnet_v2") for a in (False, True)],
                          ids=lambda s: s.model_id)

@@ -131,3 +131,14 @@ def test_training_streams_a_real_dataset_format(tmp_path):
     test_images, test_labels, description = evaluation_data(SPEC, data=config.data, data_format="folder",
                                                             config=config)
     assert test_images.shape == (6, 96, 96, 3) and description == "folder data test split"
+
+
+def test_a_config_travels_as_json_and_bad_ones_are_named(tmp_path):
+    config = TrainConfig(seed=7, epoch_fraction=0.5, cache_dir="/tmp/cache", max_epochs=3)
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    with pytest.raises(ValueError, match=r"unknown training setting\(s\) \['sed'\]"):
+        TrainConfig.from_dict({"sed": 7})
+    with pytest.raises(ValueError, match="max_epochs must be a int"):
+        TrainConfig.from_dict({"max_epochs": "3"})
+    with pytest.raises(ValueError, match="max_epochs is out of range"):
+        TrainConfig.from_dict({"max_epochs": 0})

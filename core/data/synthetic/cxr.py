@@ -33,7 +33,7 @@ LOOKALIKE_RATE = {"skin_fold": 0.3, "scapula": 0.5}  # per film, independent of 
 
 def draw(label: int, rng, *, shortcut_rate: float = DRAIN_RATE) -> Case:
     """The presentation of one film: pneumothorax size (mostly small, a few large)."""
-    severity = beta_severity(rng, 1.1, 2.4, low=0.03) if label == 1 else 0.0
+    severity = beta_severity(rng, 1.0, 2.8, low=0.02) if label == 1 else 0.0
     drain_rate = shortcut_rate if label == 1 else shortcut_rate * NEGATIVE_DRAIN_FACTOR
     return Case(label=label, severity=severity, shortcut=bool(rng.random() < drain_rate))
 
@@ -126,10 +126,10 @@ def _pneumothorax(canvas: Canvas, rng, s, lungs, markings, severity: float) -> n
     cleared = cv2.GaussianBlur(rim, (0, 0), 1.0)
     canvas.mark("lesion", cleared)  # the markings are erased here
     markings = markings * (1 - cleared)
-    canvas.paint(rim, (0.22,) * 3, part="lesion")  # more lucent than the lung
+    canvas.paint(rim, (0.24,) * 3, part="lesion")  # more lucent than the lung
     edge = cv2.morphologyEx((inflated > 0.5).astype(np.uint8), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
     line = edge.astype(np.float32) * (cv2.dilate(rim, np.ones((5, 5), np.uint8)) > 0.3)
-    canvas.paint(line * 0.8, (0.47,) * 3, part="lesion")  # the visceral pleural line
+    canvas.paint(line * 0.5, (0.47,) * 3, part="lesion")  # the visceral pleural line
     return markings
 
 

@@ -22,7 +22,7 @@ import numpy as np
 
 from core.data.synthetic import acquisition
 from core.data.synthetic.layers import Canvas, Case, beta_severity
-from core.data.synthetic.painting import blob_mask, branches, smooth_noise
+from core.data.synthetic.painting import blob_mask, branches, smooth_noise, spot_layer
 from core.tasks import get_task
 
 CLASSES = get_task("derm").classes
@@ -63,9 +63,10 @@ TYPICAL = {
     "vasc": _f(radius=0.16, blur=0.8, base=(0.35, 0.08, 0.18), lacunae=8),
 }
 LOOKALIKE = {
-    "nv": _f(radius=0.2, asymmetry=0.1, irregularity=0.12, network=0.7, atypia=0.45, colours=1, dots=8,
-             dots_irregular=0.4),  # dysplastic naevus
-    "mel": _f(radius=0.18, asymmetry=0.05, irregularity=0.05, network=0.75, atypia=0.2, dots=6),  # early
+    "nv": _f(radius=0.18, asymmetry=0.06, irregularity=0.08, network=0.75, atypia=0.3, dots=7,
+             dots_irregular=0.2),  # dysplastic naevus
+    "mel": _f(radius=0.2, asymmetry=0.12, irregularity=0.15, base=(0.38, 0.22, 0.13), network=0.7, atypia=0.55,
+              colours=1, dots=8, dots_irregular=0.5),  # early: an atypical naevus, not a typical one
     "bkl": _f(radius=0.2, asymmetry=0.15, irregularity=0.2, base=(0.42, 0.27, 0.16), network=0.4,
               atypia=0.5, colours=1, regression=0.3, cysts=1),  # pigmented keratosis / LPLK
     "bcc": _f(radius=0.2, blur=4.0, base=(0.86, 0.52, 0.48), pink=0.7, vessels=0.3, dotted_vessels=0.3,
@@ -82,8 +83,8 @@ LOOKALIKE = {
 # textbook (a dermatologist calls them at a glance); melanoma shows the ABCD criteria to widely
 # varying degrees; the rarer classes sit in between. Calibrated so that the demo models land in
 # the paper's clean-accuracy band (README, Data).
-TYPICALITY = {"nv": (8.0, 1.0), "mel": (2.5, 1.1), "bkl": (3.5, 1.1), "bcc": (4.0, 1.0), "akiec": (4.0, 1.0),
-              "df": (4.0, 1.0), "vasc": (4.0, 1.0)}
+TYPICALITY = {"nv": (12.0, 1.0), "mel": (2.5, 1.0), "bkl": (3.0, 1.0), "bcc": (4.0, 1.0), "akiec": (4.0, 1.0),
+              "df": (5.0, 1.0), "vasc": (5.0, 1.0)}
 
 
 def draw(label: int, rng, *, shortcut_rate: float = MARKING_RATE) -> Case:
@@ -210,14 +211,9 @@ def _network(rng, size, atypia: float, step: float = 0.035) -> np.ndarray:
 
 
 def _dots(canvas: Canvas, rng, size, where, count, radius, colour, softness=0.6) -> None:
-    ys, xs = np.nonzero(where > 0.5)
-    if len(xs) == 0 or count <= 0:
-        return
-    layer = np.zeros((size, size), np.float32)
-    for _ in range(count):
-        i = rng.integers(len(xs))
-        cv2.circle(layer, (int(xs[i]), int(ys[i])), max(1, int(round(rng.uniform(*radius)))), 1.0, -1, cv2.LINE_AA)
-    canvas.paint(cv2.GaussianBlur(layer, (0, 0), softness) * (where > 0.3), colour, part="lesion")
+    layer = spot_layer(rng, size, where, count, radius)
+    if layer is not None:
+        canvas.paint(cv2.GaussianBlur(layer, (0, 0), softness) * (where > 0.3), colour, part="lesion")
 
 
 def _markings(canvas: Canvas, rng, size, centre) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from core.data.synthetic import acquisition
 from core.data.synthetic.layers import Canvas, Case
-from core.data.synthetic.painting import blob_mask, branches, smooth_noise
+from core.data.synthetic.painting import blob_mask, branches, smooth_noise, spot_layer
 
 # Kaggle Diabetic Retinopathy Detection training labels, levels 0-4 (35,126 images).
 LEVEL_COUNTS = (25_810, 2_443, 5_292, 873, 708)
@@ -90,8 +90,8 @@ def _lesions(canvas: Canvas, rng, size, case: Case, retina, veins, optic) -> Non
     """The lesions of the case's level; counts grow with the amount u within the level."""
     u = case.severity * 4 - (case.grade - 1)
     grade = case.grade
-    microaneurysms = {1: 1 + 6 * u, 2: 4 + 8 * u, 3: 10 + 10 * u, 4: 20 + 5 * u}[grade]
-    _spots(canvas, rng, size, retina, int(round(microaneurysms)), (0.8, 1.3), RED)
+    microaneurysms = {1: 1 + 8 * u, 2: 4 + 8 * u, 3: 10 + 10 * u, 4: 20 + 5 * u}[grade]
+    _spots(canvas, rng, size, retina, int(round(microaneurysms)), (0.8, 1.6), RED)
     if grade == 1:
         return
     haemorrhages = {2: 1 + 4 * u, 3: 16 + 12 * u, 4: 28 + 6 * u}[grade]  # PDR keeps level 3's
@@ -119,20 +119,9 @@ def _lesions(canvas: Canvas, rng, size, case: Case, retina, veins, optic) -> Non
 def _spots(canvas: Canvas, rng, size, where, count, radius, colour, *, softness=0.6, opacity=0.95,
            quadrants=False) -> None:
     """`count` round lesions inside `where`; with `quadrants`, spread over all four."""
-    ys, xs = np.nonzero(where > 0.5)
-    if len(xs) == 0 or count <= 0:
-        return
-    layer = np.zeros((size, size), np.float32)
-    for k in range(count):
-        pool = np.arange(len(xs))
-        if quadrants:
-            q = k % 4
-            chosen = ((xs >= size / 2) == (q % 2 == 1)) & ((ys >= size / 2) == (q >= 2))
-            pool = pool[chosen] if chosen.any() else pool
-        i = pool[rng.integers(len(pool))]
-        cv2.circle(layer, (int(xs[i]), int(ys[i])), max(1, int(round(rng.uniform(*radius)))), 1.0, -1,
-                   cv2.LINE_AA)
-    canvas.paint(cv2.GaussianBlur(layer, (0, 0), softness) * opacity, colour, part="lesion")
+    layer = spot_layer(rng, size, where, count, radius, quadrants=quadrants)
+    if layer is not None:
+        canvas.paint(cv2.GaussianBlur(layer, (0, 0), softness) * opacity, colour, part="lesion")
 
 
 def _lookalikes(canvas: Canvas, rng, size, retina, arteries) -> None:
@@ -153,12 +142,13 @@ def _lookalikes(canvas: Canvas, rng, size, retina, arteries) -> None:
 
 def _dust(image, rng, size) -> np.ndarray:
     """Dust on the lens: soft dark dots where the camera has them, in any eye."""
-    count = int(rng.integers(1, 7)) if rng.random() < 0.5 else 0
+    count = int(rng.integers(1, 7)) if rng.random() < 0.55 else 0
     layer = np.zeros((size, size), np.float32)
     for _ in range(count):
         centre = (int(rng.uniform(0.2, 0.8) * size), int(rng.uniform(0.2, 0.8) * size))
         cv2.circle(layer, centre, int(rng.integers(2, 4)), 1.0, -1, cv2.LINE_AA)
-    return image * (1 - 0.45 * cv2.GaussianBlur(layer, (0, 0), 1.5))[..., None]
+    darkening = np.array([0.4, 0.5, 0.5], np.float32)  # dark, a little red: haemorrhage-like
+    return image * (1 - cv2.GaussianBlur(layer, (0, 0), 1.2)[..., None] * darkening)
 
 
 def _field_of_view(image, rng, size) -> np.ndarray:

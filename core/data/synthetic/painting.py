@@ -41,6 +41,26 @@ def paint(image, mask, colour) -> None:
     image += mask[..., None] * (np.asarray(colour, np.float32) - image)
 
 
+def spot_layer(rng, size, where, count, radius_range, *, quadrants: bool = False) -> np.ndarray | None:
+    """`count` filled discs of a drawn radius at random pixels of `where` (> 0.5), drawn into a
+    new layer; with `quadrants`, the k-th disc falls in quadrant k mod 4 where it can. None
+    when there is nowhere to draw."""
+    ys, xs = np.nonzero(where > 0.5)
+    if len(xs) == 0 or count <= 0:
+        return None
+    layer = np.zeros((size, size), np.float32)
+    for k in range(count):
+        pool = np.arange(len(xs))
+        if quadrants:
+            q = k % 4
+            chosen = ((xs >= size / 2) == (q % 2 == 1)) & ((ys >= size / 2) == (q >= 2))
+            pool = pool[chosen] if chosen.any() else pool
+        i = pool[rng.integers(len(pool))]
+        cv2.circle(layer, (int(xs[i]), int(ys[i])), max(1, int(round(rng.uniform(*radius_range)))), 1.0, -1,
+                   cv2.LINE_AA)
+    return layer
+
+
 def dots(rng, size, mask, count, radius_range, colour, image, softness=0.6) -> None:
     """`count` round dots at random positions inside `mask`."""
     ys, xs = np.nonzero(mask > 0.5)

@@ -1,0 +1,30 @@
+"""run_attack: one call for every attack setting (core.attack_settings), the loop of each written
+once in its own module."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.attack_settings import APGD, FGSM, PGD, Square
+from core.attacks.apgd import apgd
+from core.attacks.fgsm import fgsm
+from core.attacks.pgd import pgd
+from core.attacks.square import square
+
+
+def run_attack(attack, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
+    """Adversarial images of `attack` (a PGD, FGSM, APGD or Square setting) on `model`, each
+    within `epsilon` of its input in L-inf and inside [0, 1]."""
+    if isinstance(attack, PGD):
+        return pgd(model, images, labels, epsilon=epsilon, steps=attack.steps, rel_stepsize=attack.rel_stepsize,
+                   random_start=attack.random_start, restarts=attack.restarts, seed=seed, engine=attack.engine,
+                   loss=attack.loss)
+    if isinstance(attack, FGSM):
+        return fgsm(model, images, labels, epsilon=epsilon, loss=attack.loss)
+    if isinstance(attack, APGD):
+        return apgd(model, images, labels, epsilon=epsilon, steps=attack.steps, loss=attack.loss,
+                    restarts=attack.restarts, seed=seed, engine=attack.engine)
+    if isinstance(attack, Square):
+        return square(model, images, labels, epsilon=epsilon, queries=attack.queries, p_init=attack.p_init,
+                      seed=seed, engine=attack.engine)
+    raise ValueError(f"attack must be one of core.attack_settings' PGD, FGSM, APGD or Square, got {attack!r}")
