@@ -13,7 +13,8 @@ from core.attacks.square import square
 
 
 def run_attack(attack, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
-    """Adversarial images of `attack` (a PGD, FGSM, APGD or Square setting) on `model`, each
+    """Adversarial images of `attack` (a PGD, FGSM, APGD or Square setting, or any callable with
+    the attacks' signature, attack(model, images, labels, *, epsilon, seed)) on `model`, each
     within `epsilon` of its input in L-inf and inside [0, 1]."""
     if isinstance(attack, PGD):
         return pgd(model, images, labels, epsilon=epsilon, steps=attack.steps, rel_stepsize=attack.rel_stepsize,
@@ -27,4 +28,6 @@ def run_attack(attack, model, images, labels, *, epsilon: float, seed=None) -> n
     if isinstance(attack, Square):
         return square(model, images, labels, epsilon=epsilon, queries=attack.queries, p_init=attack.p_init,
                       seed=seed, engine=attack.engine)
+    if callable(attack):
+        return attack(model, images, labels, epsilon=epsilon, seed=seed)
     raise ValueError(f"attack must be one of core.attack_settings' PGD, FGSM, APGD or Square, got {attack!r}")

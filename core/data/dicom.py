@@ -29,6 +29,7 @@ KEPT_TAGS = ("Modality", "BodyPartExamined", "StudyDescription", "SeriesDescript
              "ViewPosition", "Manufacturer")
 DEFLATED = "1.2.840.10008.1.2.1.99"  # Deflated Explicit VR Little Endian
 MAX_INFLATED_BYTES = 256 * 2**20  # as core.data.io.MAX_FILE_BYTES: no single image needs more
+INFLATE_CHUNK = 16 * 2**20
 _RGB_LIKE = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_RCT", "YBR_ICT", "YBR_PARTIAL_420")
 
 
@@ -85,17 +86,28 @@ def _read_dataset(data: bytes, name: str):
     meta_end = _meta_end(data)
     if meta_end is None or DEFLATED.encode() not in data[132:meta_end]:
         return pydicom.dcmread(io.BytesIO(data), force=True)
-    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
-    body = inflater.decompress(data[meta_end:], MAX_INFLATED_BYTES)
-    if inflater.unconsumed_tail:
-        raise ImageLoadError(f"{name} is deflated and inflates to over {MAX_INFLATED_BYTES // 2**20} MiB, far beyond "
-                             "any single image (a possible decompression bomb); refused")
+    body = _inflate(memoryview(data)[meta_end:], name)
     empty = zlib.compressobj(wbits=-zlib.MAX_WBITS)
     meta = pydicom.dcmread(io.BytesIO(data[:meta_end] + empty.compress(b"") + empty.flush()), force=True).file_meta
     dataset = pydicom.dcmread(io.BytesIO(body), force=True)
     meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian  # what the body is once inflated
     dataset.file_meta = meta
     return dataset
+
+
+def _inflate(stream, name: str) -> bytes:
+    """Raw deflate, 16 MiB at a time; ImageLoadError as soon as it passes the limit."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    parts, total, pending = [], 0, stream
+    while True:
+        parts.append(inflater.decompress(pending, INFLATE_CHUNK))
+        total += len(parts[-1])
+        if total > MAX_INFLATED_BYTES:
+            raise ImageLoadError(f"{name} is deflated and inflates to over {MAX_INFLATED_BYTES // 2**20} MiB, far "
+                                 "beyond any single image (a possible decompression bomb); refused")
+        pending = inflater.unconsumed_tail
+        if not pending:
+            return b"".join([*parts, inflater.flush()])
 
 
 def _meta_end(data: bytes) -> int | None:

@@ -257,10 +257,13 @@ def _reduce(image: Image.Image, max_side: int) -> Image.Image | np.ndarray:
 
 
 def block_mean(array: np.ndarray, factor: int) -> np.ndarray:
-    """Mean over factor x factor blocks of the first two axes (the edge remainder dropped)."""
+    """Mean over factor x factor blocks of the first two axes (scikit-image's block_reduce; the
+    edge remainder is dropped first, so no padding darkens the last row or column)."""
+    from skimage.measure import block_reduce
+
     height, width = (array.shape[0] // factor) * factor, (array.shape[1] // factor) * factor
-    blocks = array[:height, :width].reshape(height // factor, factor, width // factor, factor, *array.shape[2:])
-    return blocks.mean(axis=(1, 3))
+    block = (factor, factor) + (1,) * (array.ndim - 2)
+    return block_reduce(array[:height, :width], block, np.mean)
 
 
 def _to_rgb(image) -> np.ndarray:

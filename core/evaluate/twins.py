@@ -45,7 +45,7 @@ def twin_sentence(epsilon: float, test: dict) -> str:
     where = "Without attack" if epsilon == 0 else f"At {epsilon_text(epsilon)}"
     test_name = "stratified McNemar" if "p_method" in test else "McNemar"
     mix = " at the real class mix" if "p_method" in test else ""
-    head = (f"{where} soft attention changes {what}{mix} by {points(test['difference'])} points "
+    head = (f"{where} soft attention changes {what} by {points(test['difference'])} points{mix} "
             f"(95 % CI {points(test['low'])} to {points(test['high'])}, {test_name} p = {test['p_value']:.2g})")
     significant, excludes_zero = test["p_value"] < SIGNIFICANCE, test["low"] > 0 or test["high"] < 0
     if significant != excludes_zero:  # Newcombe's interval and the exact test disagree at the margin

@@ -5,7 +5,7 @@ import pytest
 
 from core.attacks import accuracy, apgd, pgd
 from core.attacks.apgd import apgd_with_history, checkpoint_windows
-from core.attacks.compiled import compiled
+from core.attacks.compiled import for_model
 from tests.tiny import overconfident
 
 
@@ -57,7 +57,7 @@ def test_checkpoint_schedule_follows_the_paper():
 def test_traced_once_per_model_and_loss(tiny):
     model, images, labels, _ = tiny
     apgd(model, images[:3], labels[:3], epsilon=0.01, steps=4, seed=0)
-    loop = compiled(model).loops[("apgd", "ce")]
+    loop = for_model(model).built[("apgd", "ce")]
     before = loop.experimental_get_tracing_count()
     for epsilon, steps, n in ((0.02, 7, 5), (0.1, 12, 2)):
         apgd(model, images[:n], labels[:n], epsilon=epsilon, steps=steps, seed=1)

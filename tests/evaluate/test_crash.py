@@ -18,7 +18,7 @@ ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 def _command(root: Path) -> list[str]:
     return [sys.executable, "-m", "core.evaluate", "--task", "cxr", "--root", str(root), "--model",
             "demo-cxr-resnet50-vanilla", "--n", "100", "--epsilons", "0", "0.01", "--preset", "custom",
-            "--steps", "40", "--no-checks"]
+            "--steps", "12", "--no-checks"]
 
 
 def test_a_killed_evaluation_resumes_to_the_same_per_image_results(tmp_path):

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
-EPOCHS = 4
+EPOCHS = 3
 COMMAND = [sys.executable, "-m", "core.train", "--task", "cxr", "--backbone", "resnet50", "--attention",
            "--profile", "demo", "--max-epochs", str(EPOCHS), "--patience", str(EPOCHS), "--batch-size", "8",
-           "--synthetic-train", "32", "--synthetic-val", "16", "--synthetic-test", "16"]
+           "--synthetic-train", "24", "--synthetic-val", "8", "--synthetic-test", "8"]
 
 
 def _run(root: Path, *extra: str) -> subprocess.CompletedProcess:

@@ -83,7 +83,7 @@ LOOKALIKE = {
 # textbook (a dermatologist calls them at a glance); melanoma shows the ABCD criteria to widely
 # varying degrees; the rarer classes sit in between. Calibrated so that the demo models land in
 # the paper's clean-accuracy band (README, Data).
-TYPICALITY = {"nv": (12.0, 1.0), "mel": (2.5, 1.0), "bkl": (3.0, 1.0), "bcc": (4.0, 1.0), "akiec": (4.0, 1.0),
+TYPICALITY = {"nv": (16.0, 1.0), "mel": (3.0, 1.0), "bkl": (3.5, 1.0), "bcc": (5.0, 1.0), "akiec": (5.0, 1.0),
               "df": (5.0, 1.0), "vasc": (5.0, 1.0)}
 
 
