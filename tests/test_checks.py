@@ -93,9 +93,9 @@ def test_transfer_check_fails_a_model_whose_own_gradients_are_masked(tiny):
     model, images, labels, _ = tiny
     masked = _gradient_blocked(model)
     members = (PGD(steps=20),)
-    run = _Runner(masked, images[:32], labels[:32], seed=0)
+    run = _Runner(masked, images[:16], labels[:16], seed=0)
     base = run.robust(members, 0.4)  # the detector needs a large epsilon to lose its square
-    check = _transfer_check(run, members, base, model, 0.4, 1 / 32 + 1e-9)
+    check = _transfer_check(run, members, base, model, 0.4, 1 / 16 + 1e-9)
     assert check.status == "fail" and "gradient masking" in check.detail
 
 
@@ -112,10 +112,10 @@ def test_the_gap_check_fails_a_weak_protocol(tiny):
 
     model, images, labels, _ = tiny
     weak = custom_pgd(steps=1, rel_stepsize=0.01)
-    run = _Runner(model, images[:32], labels[:32], seed=0)
-    base = run.robust(weak.attacks, 0.1)
-    assert _gap_check(run, weak, weak.attacks, base, 0.1, 32).status == "fail"
-    assert _gap_check(run, PRESETS["strong"], weak.attacks, base, 0.1, 32).can_fail is False
+    run = _Runner(model, images[:16], labels[:16], seed=0)
+    base = run.robust(weak.attacks, 0.4)
+    assert _gap_check(run, weak, weak.attacks, base, 0.4, 16).status == "fail"
+    assert _gap_check(run, PRESETS["strong"], weak.attacks, base, 0.4, 16).can_fail is False
 
 
 def test_saturated_cross_entropy_is_diagnosed_and_the_strong_protocol_passes(tiny):

@@ -73,12 +73,12 @@ def test_grounding_rates_find_the_planted_square(tiny):
     from core.explain.grounding import grounding_rates
 
     model = tiny[0]
-    images, labels, masks = planted_squares(24, seed=7)
+    images, labels, masks = planted_squares(16, seed=7)
     truth = {"lesion": masks.astype(np.float32), "shortcut": np.zeros(masks.shape, np.float32)}
     rates = grounding_rates(model, images, labels, truth, methods={"grad_cam": METHODS["grad_cam"]},
                             epsilons=[0, 0.05])
     clean, attacked = rates["grad_cam"]["lesion"]
-    assert clean["epsilon"] == 0 and attacked["epsilon"] == 0.05 and clean["n"] == 12
+    assert clean["epsilon"] == 0 and attacked["epsilon"] == 0.05 and clean["n"] == 8
     assert clean["pointing"] >= 0.75 and clean["pointing_low"] < clean["pointing"] < clean["pointing_high"] + 1e-12
     assert 0 <= clean["energy_low"] <= clean["energy"] <= clean["energy_high"] <= 1
     assert rates["grad_cam"]["shortcut"] == []  # no image has one

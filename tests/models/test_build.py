@@ -104,9 +104,9 @@ def test_imagenet_unavailable_falls_back_to_random_with_warning(monkeypatch):
 def test_a_bug_while_loading_imagenet_weights_surfaces(monkeypatch):
     """Only "the weights cannot be had" falls back to random init; anything else is a bug to see."""
     def broken(*args, **kwargs):
-        raise TypeError("get_file() got an unexpected keyword argument")
+        raise TypeError("ResNet50() got an unexpected keyword argument")
 
-    monkeypatch.setattr("keras.src.applications.resnet.file_utils.get_file", broken)
+    monkeypatch.setattr(keras.applications, "ResNet50", broken)
     with pytest.raises(TypeError, match="unexpected keyword"):
         build_model(ModelSpec("cxr", "resnet50", True, "paper"), weights="imagenet")
 

@@ -25,8 +25,12 @@ def _run(root: Path, *extra: str) -> subprocess.CompletedProcess:
 
 
 def test_resume_after_kill_9_finishes_like_an_uninterrupted_run(tmp_path):
-    straight = _run(tmp_path / "straight")
-    assert straight.returncode == 0, straight.stderr[-2000:]
+    from core.train import TrainConfig, train
+    from core.models.zoo import ModelSpec
+
+    config = TrainConfig(max_epochs=EPOCHS, patience=EPOCHS, batch_size=8, synthetic_train=24, synthetic_val=8,
+                         synthetic_test=8)  # the command's settings, run here without a process of its own
+    train(ModelSpec("cxr", "resnet50", True), config, root=tmp_path / "straight")
     killed_root = tmp_path / "killed"
     state = killed_root / "demo" / "cxr" / "resnet50_attention.resume.json"
     process = subprocess.Popen([*COMMAND, "--root", str(killed_root)], cwd=REPO, stdout=subprocess.DEVNULL,
@@ -51,7 +55,7 @@ def test_resume_after_kill_9_finishes_like_an_uninterrupted_run(tmp_path):
     # validation loss within a factor 2 (plus 0.05) of the uninterrupted run's.
     final = [card["history"]["val_loss"][-1] for card in cards.values()]
     assert final[1] <= 2 * final[0] + 0.05 and final[0] <= 2 * final[1] + 0.05, final
-    from core.models.zoo import ModelSpec, load_model
+    from core.models.zoo import load_model
 
     load_model(ModelSpec("cxr", "resnet50", True), root=killed_root)  # the final checkpoint loads
     assert not state.exists()  # finished: nothing left to resume
