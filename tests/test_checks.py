@@ -25,8 +25,8 @@ def test_reference_epsilon_follows_the_curve_to_half_the_clean_accuracy():
 def test_strong_checks_on_an_undefended_model_pass(tiny, tiny_twin):
     model, images, labels, _ = tiny
     grid = [0, 0.05, 0.1]
-    curve = robustness_curve(model, images[:32], labels[:32], epsilons=grid, attack=PRESETS["strong"])
-    checks = robustness_checks(model, images[:32], labels[:32], epsilons=grid, twin=tiny_twin, curve=curve)
+    curve = robustness_curve(model, images[:16], labels[:16], epsilons=grid, attack=PRESETS["strong"])
+    checks = robustness_checks(model, images[:16], labels[:16], epsilons=grid, twin=tiny_twin, curve=curve)
     by_name = _by_name(checks)
     assert len(checks) == 7
     assert by_name["Accuracy falls to ~0 at a large epsilon"].status == "pass"
