@@ -66,15 +66,20 @@ def generate(task: str, n: int, *, size: int = 224, seed: int = 0, priors: str |
     labels = class_sequence(n, class_priors(info, priors), np.random.default_rng([seed, 1]))
     images = np.empty((n, size, size, 3), np.float32)
     truth = _empty_truth(n, size) if with_truth else None
-    renderer = RENDERERS[task]
     for index, label in enumerate(labels):
-        parts = streams(seed, index)
-        case = renderer.draw(int(label), parts["case"], shortcut_rate=rate)
-        canvas = renderer.render(case, parts, RENDER_SIZE)
+        case, canvas = _render(task, int(label), seed, index, rate)
         images[index] = prepare(canvas.image, info, size)
         if truth is not None:
             _record(truth, index, case, canvas, size)
     return (images, labels, truth) if with_truth else (images, labels)
+
+
+def _render(task: str, label: int, seed: int, index: int, shortcut_rate: float) -> tuple[Case, Canvas]:
+    """Image `index` of the set drawn with `seed`: its case, then its rendering (acquisition included)."""
+    renderer = RENDERERS[task]
+    parts = streams(seed, index)
+    case = renderer.draw(label, parts["case"], shortcut_rate=shortcut_rate)
+    return case, renderer.render(case, parts, RENDER_SIZE)
 
 
 def _empty_truth(n: int, size: int) -> dict:
@@ -175,16 +180,13 @@ def gallery(task: str, *, per_class: int = 2, size: int = 224, raw: bool = False
                 labels.append(label)
         found = np.stack(images), np.asarray(labels, np.int64)
         return (*found, None) if with_truth else found
-    renderer = RENDERERS[task]
     count = per_class * info.num_classes
     images, labels = np.empty((count, size, size, 3), np.float32), np.empty(count, np.int64)
     truth = _empty_truth(count, size)
     for label in range(info.num_classes):
         for k in range(per_class):
             index = label * per_class + k
-            parts = streams(GALLERY_SEED, label * 1000 + k)
-            case = renderer.draw(label, parts["case"], shortcut_rate=SHORTCUT_RATES[task])
-            canvas = renderer.render(case, parts, RENDER_SIZE)
+            case, canvas = _render(task, label, GALLERY_SEED, label * 1000 + k, SHORTCUT_RATES[task])
             images[index] = resize(canvas.image, size) if raw else prepare(canvas.image, info, size)
             labels[index] = label
             _record(truth, index, case, canvas, size)
