@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Union
 
 import numpy as np
-from PIL import Image, ImageFile, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from core.data.image import (MAX_PIXELS, ImageLoadError, ImageLoadWarning, LoadedImage, check_size,  # noqa: F401
                              grey_to_rgb, looks_like_dicom, min_max)
@@ -34,10 +34,6 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow's own bomb guard, at our limit
 
 Source = Union[str, Path, bytes, bytearray, BinaryIO]
 _EXIF_ORIENTATION = 0x0112
-# EXIF orientation -> the array operation that shows the picture upright (Pillow's exif_transpose)
-_ORIENT = {2: lambda a: a[:, ::-1], 3: lambda a: a[::-1, ::-1], 4: lambda a: a[::-1],
-           5: lambda a: a.transpose(1, 0, 2), 6: lambda a: np.rot90(a, -1),
-           7: lambda a: np.rot90(a, 2).transpose(1, 0, 2), 8: lambda a: np.rot90(a, 1)}
 
 
 def load_image(source: Source, *, max_side: int = DECODE_SIDE) -> np.ndarray:
@@ -165,9 +161,7 @@ def _read_pillow(data: bytes, name: str, max_side: int) -> LoadedImage:
                 if image.format == "JPEG":
                     image.draft(image.mode, (max_side, max_side))  # DCT scaling while decoding
                 image.load()
-                pixels = _to_rgb(_reduce(image, max_side))
-                if orientation in _ORIENT:  # after the reduction: the file's EXIF is read before it
-                    pixels = _ORIENT[orientation](pixels)
+                pixels = _to_rgb(_upright(_reduce(image, max_side), orientation))
                 return LoadedImage(np.ascontiguousarray(pixels, np.float32), name, image.format or "image",
                                    original, {}, notes)
     except ImageLoadError:
@@ -254,6 +248,20 @@ def _reduce(image: Image.Image, max_side: int) -> Image.Image | np.ndarray:
         image = image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else
                               ("L" if image.mode == "1" else "RGB"))
     return image.reduce(factor)
+
+
+def _upright(reduced: Image.Image | np.ndarray, orientation: int | None) -> Image.Image | np.ndarray:
+    """Turn the reduced picture upright by the file's EXIF orientation (read before the
+    reduction, which drops it), with Pillow's own ImageOps.exif_transpose: after the
+    reduction, so no full-size copy is made of a large image."""
+    if orientation not in range(2, 9):
+        return reduced
+    if isinstance(reduced, np.ndarray):  # reduced 16-bit grey
+        reduced = Image.fromarray(reduced)
+    exif = Image.Exif()
+    exif[_EXIF_ORIENTATION] = orientation
+    reduced.info["exif"] = exif.tobytes()
+    return ImageOps.exif_transpose(reduced)
 
 
 def block_mean(array: np.ndarray, factor: int) -> np.ndarray:

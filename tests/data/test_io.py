@@ -228,3 +228,26 @@ def test_a_7000_px_png_stays_within_memory_and_time_bounds(tmp_path):
     extra_mb, seconds = int(out[0]), float(out[1])
     print(f"7000 x 7000 PNG: +{extra_mb} MB, {seconds:.2f} s")
     assert extra_mb < 600 and seconds < 5
+
+
+@pytest.mark.parametrize("orientation", [5, 6])
+@pytest.mark.parametrize("mode", ["RGB", "I;16"])
+def test_exif_orientation_survives_the_reduction_of_a_large_image(orientation, mode):
+    """The reduction drops the file's EXIF: the orientation read before it must still apply,
+    to 8-bit images reduced by Pillow and 16-bit grey reduced in NumPy alike."""
+    from PIL import ImageOps
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    if mode == "RGB":
+        source = Image.fromarray(np.kron(RGB, np.ones((4, 4, 1), np.uint8)))  # 48 x 64
+    else:
+        source = Image.fromarray(np.kron(RGB[..., 0].astype(np.uint16) * 257, np.ones((4, 4), np.uint16)))
+    data = _encode(source, "PNG", exif=exif.tobytes())
+    array = load_image(data, max_side=16)  # reduced by 4, to 12 x 16 before turning
+    upright = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    assert array.shape[:2] == (16, 12)  # the turn that swaps width and height was applied
+    expected = np.asarray(upright, np.float64)[::4, ::4] / (255.0 if mode == "RGB" else 65535.0)
+    if expected.ndim == 2:
+        expected = np.repeat(expected[..., None], 3, axis=2)
+    np.testing.assert_allclose(array, expected, atol=1e-6)
