@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from core.attacks.base import LOSSES, batches, check_images
+from core.attacks.base import LOSSES, batches, check_images, margin
 from core.attacks.compiled import for_model
 
 
@@ -35,12 +35,10 @@ def example_loss(model, images: np.ndarray, labels: np.ndarray, loss: str = "ce"
 
 def true_class_margin(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """z_y - max_{j != y} z_j per example: positive while the model is right, the lower the
-    more adversarial (how the ensemble ranks candidate examples)."""
-    labels = np.asarray(labels, np.int64)
-    rows = np.arange(len(labels))
-    others = logits.copy()
-    others[rows, labels] = -np.inf
-    return logits[rows, labels] - others.max(axis=1)
+    more adversarial (how the ensemble ranks candidate examples). The attack loss `margin`
+    negated, so the two can never disagree."""
+    labels = tf.constant(np.asarray(labels, np.int64))
+    return -margin(tf.constant(logits, tf.float32), labels).numpy()
 
 
 def accuracy(model, images, labels) -> float:

@@ -20,7 +20,7 @@ import tensorflow as tf
 from core.attacks import compiled
 from core.attacks.art_bridge import art_classifier, numpy_seed
 from core.attacks.base import (BATCH_SIZE, batches, check_count, check_engine, check_epsilon, check_images,
-                               check_labels, enforce_ball)
+                               check_labels, enforce_ball, margin)
 from core.attacks.predict import predict_logits, true_class_margin
 from core.attack_settings import P_INIT
 
@@ -48,12 +48,9 @@ def _build_loop(logits_model, image_spec, _loss):
         n, height, width, channels = shape[0], shape[1], shape[2], shape[3]
         rows_grid = tf.range(height)[None, :, None, None]
         cols_grid = tf.range(width)[None, None, :, None]
-        classes = tf.one_hot(y, logits_model.output_shape[-1]) > 0
 
-        def margin(x):
-            logits = logits_model(x, training=False)
-            true = tf.reduce_sum(tf.where(classes, logits, 0.0), axis=1)
-            return true - tf.reduce_max(tf.where(classes, tf.float32.min, logits), axis=1)
+        def true_margin(x):  # z_y - max_{j != y} z_j: the negated attack loss `margin`
+            return -margin(logits_model(x, training=False), y)
 
         def body(i, x_best, margin_best):
             query = first + i
@@ -66,7 +63,7 @@ def _build_loop(logits_model, image_spec, _loss):
             inside = ((rows_grid >= top) & (rows_grid < top + side) &
                       (cols_grid >= left) & (cols_grid < left + side))
             candidate = tf.clip_by_value(x0 + tf.where(inside, epsilon * signs, x_best - x0), 0.0, 1.0)
-            value = margin(candidate)
+            value = true_margin(candidate)
             better = (margin_best > 0) & (value < margin_best)
             return (i + 1, tf.where(better[:, None, None, None], candidate, x_best),
                     tf.where(better, value, margin_best))
