@@ -1,28 +1,34 @@
 """Streamlit entry point: the shared sidebar and navigation over app_pages/ (a folder not named pages/, so Streamlit's legacy page discovery stays off and a deep link runs through this navigation).
 
 Run with:  .venv/bin/streamlit run app.py
+
+Streamlit runs this file as __main__. The engine process (core.engine) is started with the
+spawn method, which imports the starting process's main module under another name
+(__mp_main__): the guard below keeps that import from running the app a second time.
 """
 
-import streamlit as st
 
-from app_pages.common import sidebar_ui
-from app_pages.models import import_engine, start_warm_up
+def main() -> None:
+    import streamlit as st
 
-st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
+    from app_pages.common import sidebar_ui
+    from app_pages.models import start_warm_up
 
-PAGES = [
-    st.Page("app_pages/explorer.py", title="Attack explorer", icon=":material/target:", default=True),
-    st.Page("app_pages/curves.py", title="Robustness curves", icon=":material/show_chart:"),
-    st.Page("app_pages/gallery.py", title="Heatmap gallery", icon=":material/grid_view:"),
-    st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),
-    st.Page("app_pages/zoo.py", title="Model zoo", icon=":material/inventory_2:"),
-]
+    st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
+    pages = [
+        st.Page("app_pages/explorer.py", title="Attack explorer", icon=":material/target:", default=True),
+        st.Page("app_pages/curves.py", title="Robustness curves", icon=":material/show_chart:"),
+        st.Page("app_pages/gallery.py", title="Heatmap gallery", icon=":material/grid_view:"),
+        st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),
+        st.Page("app_pages/zoo.py", title="Model zoo", icon=":material/inventory_2:"),
+    ]
+    navigation = st.navigation(pages)
+    start_warm_up(sidebar_ui())  # the engine process loads and compiles the task's models while the page draws
+    st.sidebar.info(
+        "Research and teaching tool, **not a diagnostic device**. The bundled demo images are "
+        "**synthetic**: they look like their modality but are not medical data.", icon=":material/warning:")
+    navigation.run()
 
-navigation = st.navigation(PAGES)
-start_warm_up(sidebar_ui())  # load and compile the task's models in the background while the page draws
-st.sidebar.info(
-    "Research and teaching tool, **not a diagnostic device**. The bundled demo images are "
-    "**synthetic**: they look like their modality but are not medical data.", icon=":material/warning:")
-if navigation.title != "Attack explorer":  # the other pages import the engine at their top: not
-    import_engine()  # while the warm-up thread imports it (the explorer draws its widgets first)
-navigation.run()
+
+if __name__ == "__main__":
+    main()

@@ -10,7 +10,7 @@ from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
 from core.tasks import get_task
 from app_pages.common import (epsilon_label, epsilon_ui, require_models, show_error, step_rule_ui,
                           warn_problems)
-from app_pages.models import incomplete_runs, load_models, method_badges, ood_assessments
+from app_pages.models import incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]
 SOURCES = ["Synthetic gallery", "Real photographs", "Upload", "Dataset sample"]
@@ -140,35 +140,65 @@ def settings_ui(task: str, badges: dict) -> dict:
     return dict(epsilon=epsilon, attack=attack, method=method, transfer=transfer, seed=seed)
 
 
-@st.cache_data(show_spinner="Attacking every model…", max_entries=64)
-def _explore(_models, models_key, image, label, settings_key, settings, _ood, _truth):
-    from core.explore import explore
-
-    return explore(_models, image, label=label, ood=_ood, truth=_truth, **settings)
-
-
 @st.cache_data(show_spinner="Searching the smallest flipping ε on every model…", max_entries=64)
-def _minimal(_models, models_key, image, label, attack, seed):
-    from core.explore import minimal_epsilon
+def _minimal(_refs, refs_key, image, label, attack, seed):
+    from core.engine import Minimal
 
-    return {spec.model_id: minimal_epsilon(model, image, attack=attack, label=label, seed=seed)
-            for spec, model in _models.items()}
+    found, problem = run_on_engine({spec.model_id: Minimal(ref, image, attack, label, seed)
+                                    for spec, ref in _refs.items()})
+    if problem:
+        raise RuntimeError(problem)  # not cached: the next run asks again
+    return found
 
 
-def minimal_ui(models, models_key, picked, settings, result) -> None:
+def minimal_ui(refs, refs_key, picked, settings, result) -> None:
     from app_pages.explorer_view import minimal_epsilon_ui
 
     st.subheader("How much noise does it take?")
+    asked = refs_key + (picked["name"], settings["attack"], settings["seed"])
     if st.button("Find the smallest ε that flips each model", key="find_minimal", icon=":material/search:"):
-        st.session_state["minimal_for"] = models_key + (picked["name"], settings["attack"], settings["seed"])
-    if st.session_state.get("minimal_for") != models_key + (picked["name"], settings["attack"], settings["seed"]):
+        st.session_state["minimal_for"] = asked
+    if st.session_state.get("minimal_for") != asked:
         return
-    found = _minimal(models, models_key, picked["image"], picked["label"], settings["attack"], settings["seed"])
+    try:
+        found = _minimal(refs, refs_key, picked["image"], picked["label"], settings["attack"], settings["seed"])
+    except RuntimeError as error:
+        st.warning(str(error), icon=":material/restart_alt:")
+        return
     for model_id, value in found.items():
         result.outcomes[model_id].minimal_epsilon, result.outcomes[model_id].minimal_epsilon_searched = value, True
     outcomes = result.outcomes.values()
     minimal_epsilon_ui(found, {o.spec.model_id: o.spec.title for o in outcomes},
                        {o.spec.model_id: o.spec.attention for o in outcomes}, max(get_task(picked["task"]).epsilons))
+
+
+def grid_run_ui(refs: dict, picked: dict, settings: dict, method_title: str):
+    """Draw the grid at once and fill each model's column as the engine delivers it; returns
+    the core.explore.Exploration of the models that answered (None after an error)."""
+    from core.engine import EngineError, Failed, explorations
+    from core.explore import Exploration
+    from app_pages.explorer_view import GridView
+
+    grid = GridView(list(refs), task.classes, image=picked["image"], epsilon=settings["epsilon"],
+                    method_title=method_title, with_truth=bool(picked.get("truth")))
+    result = Exploration(picked["image"], picked["label"], float(settings["epsilon"]), settings["attack"],
+                         settings["seed"], settings["transfer"], settings["method"])
+    try:
+        for item in explorations(list(refs.values()), picked["image"], label=picked["label"], truth=picked.get("truth"),
+                                 ood=ood_input(picked["task"], picked), on_phase=grid.note, **settings):
+            if isinstance(item, Failed):
+                grid.failed(item.spec, item.message)
+            else:
+                grid.fill(item)
+                result.outcomes[item.spec.model_id] = item
+    except ValueError as error:
+        show_error(error, what="Attack")
+        return None
+    except EngineError as error:
+        st.warning(f"The models could not answer: {error}.", icon=":material/restart_alt:")
+        return None
+    result.outcomes = {o.spec.model_id: o for o in sorted(result.outcomes.values(), key=lambda o: o.spec.attention)}
+    return result
 
 
 st.title("Attack explorer")
@@ -183,34 +213,31 @@ with right:
 if picked is None:
     st.stop()
 picked["task"] = selection.task
-models, problems = load_models(selection, specs)
+refs, problems = model_refs(selection, specs)
 warn_problems(problems)
-if not models:
+if not refs:
     st.stop()
-for spec, note in incomplete_runs(selection, models).items():
+for spec, note in incomplete_runs(selection, refs).items():
     st.warning(f"{spec.title}: {note}", icon=":material/hourglass_empty:")
-missing_twins = [s for s in models if s.twin() not in models]
+missing_twins = [s for s in refs if s.twin() not in refs]
 if missing_twins:
     st.info("Shown without its twin (train it to compare): " + ", ".join(s.title for s in missing_twins),
             icon=":material/info:")
-models_key = tuple(sorted(s.model_id for s in models)) + (str(selection.root),)
-ood = {} if picked["synthetic"] else ood_assessments(selection, models, picked)
-try:
-    result = _explore(models, models_key, picked["image"], picked["label"], tuple(sorted(settings.items())),
-                      settings, ood, picked.get("truth"))
-except ValueError as error:
-    show_error(error, what="Attack")
-    st.stop()
+refs_key = tuple(sorted(f"{s.model_id}:{ref.digest}" for s, ref in refs.items()))
 from core.explain import METHODS  # noqa: E402 - after the widgets: the first paint does not wait for it
-from app_pages.explorer_view import compare_slider_ui, downloads_ui, grid_ui, ood_ui  # noqa: E402
+from app_pages.explorer_view import compare_slider_ui, downloads_ui, ood_ui  # noqa: E402
 
 method_title = METHODS[settings["method"]].title
 attack = settings["attack"]
 step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
 st.subheader(f"{picked['name']} · {epsilon_label(settings['epsilon'])} · {attack.steps} steps of {step}")
-ood_ui(result)
-grid_ui(result, task.classes, method_title=method_title)
-minimal_ui(models, models_key, picked, settings, result)
+cautions = st.empty()
+result = grid_run_ui(refs, picked, settings, method_title)
+if result is None or not result.outcomes:
+    st.stop()
+with cautions.container():
+    ood_ui(result)
+minimal_ui(refs, refs_key, picked, settings, result)
 with st.expander("Compare clean and adversarial: drag the divider", expanded=True):
     compare_slider_ui(result, method_title)
 with st.expander("Downloads"):

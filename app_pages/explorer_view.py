@@ -45,56 +45,96 @@ def _bars(outcome, classes) -> go.Figure:
     return figure
 
 
+def tile_titles(epsilon: float, method_title: str) -> list[str]:
+    """The grid's rows of tiles, top to bottom."""
+    return [f"Clean · {method_title}", f"Adversarial · {method_title}", "Attention map · clean",
+            "Attention map · adversarial",
+            f"Perturbation × {0.5 / max(epsilon, 1e-12):.0f} (mid-grey: unchanged; full scale ±{epsilon_255(epsilon)})"]
+
+
+def column_tiles(image: np.ndarray, outcome, epsilon: float) -> list:
+    """One model's tiles in tile_titles order: S x S x 3 images, None where a vanilla model has
+    no attention map (the perturbation amplified to the full scale of `epsilon`)."""
+    def attention(picture, heatmap):
+        return None if heatmap is None else overlay(picture, heatmap)
+
+    return [overlay(image, outcome.clean_cam), overlay(outcome.adversarial, outcome.adversarial_cam),
+            attention(image, outcome.clean_attention), attention(outcome.adversarial, outcome.adversarial_attention),
+            amplified(outcome.perturbation, epsilon)]
+
+
 def grid_tiles(result, method_title: str) -> list[tuple[str, list]]:
-    """The grid's rows: (title, one tile per model in grid order, None where a vanilla model
-    has no attention map). Every tile is an S x S x 3 image of the input's size."""
-    eps = result.epsilon
+    """The grid's rows: (title, one tile per model in grid order)."""
     ordered = grid_order(result.outcomes)
-
-    def attention(image, heatmap):
-        return None if heatmap is None else overlay(image, heatmap)
-
-    return [
-        (f"Clean · {method_title}", [overlay(result.image, o.clean_cam) for o in ordered]),
-        (f"Adversarial · {method_title}", [overlay(o.adversarial, o.adversarial_cam) for o in ordered]),
-        ("Attention map · clean", [attention(result.image, o.clean_attention) for o in ordered]),
-        ("Attention map · adversarial", [attention(o.adversarial, o.adversarial_attention) for o in ordered]),
-        (f"Perturbation × {0.5 / max(eps, 1e-12):.0f} (mid-grey: unchanged; full scale ±{epsilon_255(eps)})",
-         [amplified(o.perturbation, eps) for o in ordered]),
-    ]
+    columns = [column_tiles(result.image, o, result.epsilon) for o in ordered]
+    return [(title, [column[row] for column in columns])
+            for row, title in enumerate(tile_titles(result.epsilon, method_title))]
 
 
-def grid_ui(result, classes, *, method_title: str) -> None:
-    """One column per model, one row per kind of tile, every tile the same size."""
-    ordered = grid_order(result.outcomes)
-    for column, outcome in zip(st.columns(len(ordered)), ordered):
-        with column:
-            st.markdown(f"**{outcome.spec.title}**")
-            verdict_ui(outcome, classes)
-    blank = np.full(result.image.shape, 0.94, np.float32)
-    for title, tiles in grid_tiles(result, method_title):
-        st.caption(title)
-        for column, tile in zip(st.columns(len(ordered)), tiles):
-            column.image(blank if tile is None else tile, width="stretch")
+class GridView:
+    """The comparison grid, drawn before any model is ready: one column per model (twins side by
+    side), one row per kind of tile, every tile the same size. Each column says what it waits
+    for, and fills as soon as its model's outcome arrives (`fill`)."""
+
+    def __init__(self, specs, classes, *, image: np.ndarray, epsilon: float, method_title: str, with_truth: bool):
+        self.order = sorted(specs, key=lambda s: (s.backbone != "resnet50", s.attention))
+        self.classes, self.image, self.epsilon, self.method_title = classes, image, epsilon, method_title
+        self.status = {}
+        for column, spec in zip(st.columns(len(self.order)), self.order):
+            column.markdown(f"**{spec.title}**")
+            self.status[spec] = column.empty()
+        self.tiles = []
+        for title in tile_titles(epsilon, method_title):
+            st.caption(title)
+            self.tiles.append(self._cells(2))
+        st.caption("Probabilities, clean (blue) and adversarial (red)")
+        self.bars = self._cells(1)
+        self.numbers = self._cells(1)
+        self.grounding = None
+        if with_truth:
+            st.caption(f"Does the {method_title} map look at the finding? (ground truth of the synthetic image: "
+                       "the map's peak inside the mask, and its share of the map's mass)")
+            self.grounding = self._cells(1)
+
+    def _cells(self, slots: int) -> dict:
+        """{spec: [placeholder] * slots}, one column per model."""
+        return {spec: [column.empty() for _ in range(slots)]
+                for column, spec in zip(st.columns(len(self.order)), self.order)}
+
+    def note(self, spec, phase: str) -> None:
+        """What the column waits for (core.engine.Phase)."""
+        self.status[spec].info(phase, icon=":material/hourglass_top:")
+
+    def failed(self, spec, message: str) -> None:
+        self.status[spec].warning(f"{spec.title} is skipped: {message}", icon=":material/report:")
+
+    def fill(self, outcome) -> None:
+        """Draw one model's column."""
+        spec = outcome.spec
+        with self.status[spec].container():
+            verdict_ui(outcome, self.classes)
+        blank = np.full(self.image.shape, 0.94, np.float32)
+        tiles = column_tiles(self.image, outcome, self.epsilon)
+        for cells, tile in zip(self.tiles, tiles):
+            cells[spec][0].image(blank if tile is None else tile, width="stretch")
             if tile is None:
-                column.caption("No soft-attention block in this model.")
-    st.caption("Probabilities, clean (blue) and adversarial (red)")
-    for column, outcome in zip(st.columns(len(ordered)), ordered):
-        column.plotly_chart(_bars(outcome, classes), width="stretch", key=f"bars_{outcome.spec.model_id}",
-                            config={"displayModeBar": False})
-    for column, outcome in zip(st.columns(len(ordered)), ordered):
-        shift, seen = outcome.cam_shift, outcome.perceptibility
-        psnr = "∞" if not np.isfinite(seen["psnr_db"]) else f"{seen['psnr_db']:.1f} dB"
-        column.caption(f"L∞ {outcome.linf:.4f} ({epsilon_255(outcome.linf)}) · L2 {outcome.l2:.3f} · "
-                       f"SSIM {seen['ssim']:.3f} · PSNR {psnr} · {method_title} moved: r {shift['pearson']:.2f}, "
-                       f"top-20 % IoU {shift['top20_iou']:.2f}, centre {shift['centre_shift_px']:.1f} px"
-                       + (f" · perturbation from {outcome.transferred_from}" if outcome.transferred_from else "")
-                       + _distance(outcome.ood))
-    if any(o.localisation for o in ordered):
-        st.caption(f"Does the {method_title} map look at the finding? (ground truth of the synthetic image: "
-                   "the map's peak inside the mask, and its share of the map's mass)")
-        for column, outcome in zip(st.columns(len(ordered)), ordered):
-            column.markdown(localisation_text(outcome.localisation))
+                cells[spec][1].caption("No soft-attention block in this model.")
+        self.bars[spec][0].plotly_chart(_bars(outcome, self.classes), width="stretch", key=f"bars_{spec.model_id}",
+                                        config={"displayModeBar": False})
+        self.numbers[spec][0].caption(_numbers(outcome, self.method_title))
+        if self.grounding is not None:
+            self.grounding[spec][0].markdown(localisation_text(outcome.localisation))
+
+
+def _numbers(outcome, method_title: str) -> str:
+    """The column's size, perceptibility and map-shift figures."""
+    shift, seen = outcome.cam_shift, outcome.perceptibility
+    psnr = "∞" if not np.isfinite(seen["psnr_db"]) else f"{seen['psnr_db']:.1f} dB"
+    return (f"L∞ {outcome.linf:.4f} ({epsilon_255(outcome.linf)}) · L2 {outcome.l2:.3f} · "
+            f"SSIM {seen['ssim']:.3f} · PSNR {psnr} · {method_title} moved: r {shift['pearson']:.2f}, "
+            f"top-20 % IoU {shift['top20_iou']:.2f}, centre {shift['centre_shift_px']:.1f} px"
+            + (f" · perturbation from {outcome.transferred_from}" if outcome.transferred_from else "")
+            + _distance(outcome.ood))
 
 
 PARTS = {"lesion": "finding", "shortcut": "shortcut"}

@@ -8,19 +8,24 @@ import streamlit as st
 
 from core.data import synthetic
 from core.explain import METHODS, overlay
-from core.explore import explorer_rel_stepsize, heatmap_gallery
 from core.formatting import epsilon_255
 from core.models.backbones import FAMILY_TITLES
 from core.tasks import get_task
-from app_pages.common import require_models, warn_problems
-from app_pages.models import audit_table, load_models, method_badges
+from app_pages.common import require_models, show_error, warn_problems
+from app_pages.models import audit_table, method_badges, model_refs, run_on_engine
 
 
 @st.cache_data(show_spinner="Attacking the samples at every ε…", max_entries=16)
-def _gallery(_model, model_key, images, labels, epsilons, steps, method):
-    # 2.5 eps / steps per step (Madry et al.): a few steps still reach the edge of the ball
-    return heatmap_gallery(_model, images, labels, epsilons=epsilons, steps=steps,
-                           rel_stepsize=explorer_rel_stepsize(steps), method=method)
+def _galleries(_refs, refs_key, images, labels, epsilons, steps, methods):
+    """{(model id, method): core.explore.heatmap_gallery result}, run in the engine process
+    (2.5 eps / steps per step, Madry et al.: a few steps still reach the edge of the ball)."""
+    from core.engine import Gallery
+
+    found, problem = run_on_engine({(spec.model_id, method): Gallery(ref, images, labels, tuple(epsilons), steps, method)
+                                    for spec, ref in _refs.items() for method in methods})
+    if problem:
+        raise RuntimeError(problem)  # not cached: the next run asks again
+    return found
 
 
 def methods_ui(badges: dict) -> list[str]:
@@ -91,18 +96,26 @@ count = st.slider("Sample images", 2, 16, 4, key="gallery_count", help="The pape
 steps = st.slider("PGD steps", 1, 40, 10, key="gallery_steps")
 epsilons = list(get_task(selection.task).epsilons)
 images, labels = synthetic.split(selection.task, "test", count, size=pair[0].input_size)
-models, problems = load_models(selection, pair)
+refs, problems = model_refs(selection, pair)
 warn_problems(problems)
-pair = [s for s in pair if s in models]
+pair = [s for s in pair if s in refs]
 if not pair:
+    st.stop()
+try:
+    galleries = _galleries(refs, tuple(f"{s.model_id}:{r.digest}" for s, r in refs.items()), images, labels,
+                           epsilons, steps, tuple(chosen))
+except RuntimeError as error:
+    st.warning(str(error), icon=":material/restart_alt:")
+    st.stop()
+except ValueError as error:
+    show_error(error, what="Gallery")
     st.stop()
 summaries = []
 for column, spec in zip(st.columns(len(pair)), pair):
     with column:
         st.subheader(spec.title)
         for method in chosen:
-            result = _gallery(models[spec], spec.model_id + str(selection.root), images, labels, epsilons, steps,
-                              method)
+            result = galleries[(spec.model_id, method)]
             summaries.append((spec, method, result))
             gallery_ui(spec, result, images, epsilons, count, METHODS[method].title)
 st.subheader("How far the maps moved, per ε and method (mean over the samples)")

@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from core.attacks import PGD, FGSM, Square, predict, worst_case
+from core.attack_settings import FGSM, PGD, Square
 from core.formatting import epsilon_text, percent
 
 LARGE_EPSILON = 0.5
@@ -78,6 +78,8 @@ class _Runner:
         flags = np.zeros(len(self.labels), bool)
         todo = np.flatnonzero(among)
         if todo.size:
+            from core.attacks import worst_case
+
             result = worst_case(model, self.images[todo], self.labels[todo], epsilon=epsilon, attacks=members,
                                 seed=self.seed)
             flags[todo] = result.robust
@@ -89,7 +91,7 @@ def robustness_checks(model, images, labels, *, epsilons, attack=None, twin=None
     """The seven checks on `model` (and its vanilla `twin`, for transfer) under the preset
     `attack` (default: strong); `curve`, when given, picks the epsilon and supplies the
     per-image results at it (its first len(images) images must be `images`)."""
-    from core.evaluate.curve import text_to_flags
+    from core.evaluate.encoding import text_to_flags
     from core.evaluate.presets import PRESETS
 
     attack = attack or PRESETS["strong"]
@@ -159,6 +161,8 @@ def _transfer_check(run: _Runner, members, base, twin, epsilon, tolerance) -> Ch
     name = "Transfer from the vanilla twin is not stronger than white-box"
     if twin is None:
         return Check(name, "skip", "no twin model given (only attentive models are compared with their twin)")
+    from core.attacks import predict, worst_case
+
     crafted = worst_case(twin, run.images, run.labels, epsilon=epsilon, attacks=members, seed=run.seed).adversarial
     transferred = float((predict(run.model, crafted).argmax(axis=1) == run.labels).mean())
     detail = f"white-box {percent(base.mean())}, transfer from the twin {percent(transferred)} at {epsilon_text(epsilon)}"

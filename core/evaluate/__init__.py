@@ -8,12 +8,19 @@
     twin_test(a, v)         attentive vs vanilla on the same images, per epsilon (McNemar)
 """
 
-from core.evaluate.curve import attack_sweep, curve_rows, robustness_curve, text_to_flags
-from core.evaluate.data import evaluation_data, training_config
-from core.evaluate.model import CHECK_IMAGES, evaluate_model
-from core.evaluate.presets import DEFAULT_PRESET, PRESETS, Preset, custom_pgd
-from core.evaluate.results import load_results, results_key, results_path, save_results, saved_results
-from core.evaluate.twins import twin_sentence, twin_test
+from core.lazy import lazy_exports
+
+# Imported on first use: the presets, the saved results and the twin test do not need TensorFlow
+# (the app's pages read them without it); the curve and the model evaluation do.
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "curve": ["attack_sweep", "curve_rows", "robustness_curve"],
+    "encoding": ["text_to_flags"],
+    "data": ["evaluation_data", "training_config"],
+    "model": ["CHECK_IMAGES", "evaluate_model"],
+    "presets": ["DEFAULT_PRESET", "PRESETS", "Preset", "custom_pgd"],
+    "results": ["load_results", "results_key", "results_path", "save_results", "saved_results"],
+    "twins": ["twin_sentence", "twin_test"],
+})
 
 __all__ = [
     "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "curve_rows", "custom_pgd",

@@ -16,6 +16,7 @@ import numpy as np
 
 from core.attacks import predict_logits, true_class_margin, worst_case
 from core.attacks.predict import softmax
+from core.evaluate.encoding import flags_to_text
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.shards import load_shard, merge, save_shard, shard_bounds, shard_file
 from core.formatting import in_255
@@ -149,22 +150,3 @@ def robustness_curve(model, images, labels, *, epsilons, attack: Preset = PRESET
                             progress=progress, cancel=cancel)
     task = get_task(task) if isinstance(task, str) else task
     return curve_rows(outcomes, labels, task=task, binary=int(model.output_shape[-1]) == 2, seed=attack.seed)
-
-
-def flags_to_text(flags) -> str:
-    """Per-image booleans as a compact "0110..." string (saved in the results JSON)."""
-    return "".join("1" if f else "0" for f in np.asarray(flags, bool))
-
-
-def text_to_flags(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode(), np.uint8) == ord("1")
-
-
-def labels_to_text(labels) -> str:
-    """Class indices (< 10 classes) as a compact "0102..." string (saved in the results JSON,
-    so a paired test can weight classes)."""
-    return "".join(str(int(c)) for c in np.asarray(labels, np.int64))
-
-
-def text_to_labels(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode(), np.uint8).astype(np.int64) - ord("0")

@@ -9,7 +9,8 @@ from functools import partial
 import numpy as np
 
 from core.checks import CHECKS_VERSION, robustness_checks, verdict
-from core.evaluate.curve import curve_rows, labels_to_text, sweep_shards
+from core.evaluate.curve import curve_rows, sweep_shards
+from core.evaluate.encoding import labels_to_text
 from core.metrics import WEIGHTINGS
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.results import load_results, results_key, save_results, shards_folder

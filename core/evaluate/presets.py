@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 
-from core.attacks import APGD, FGSM, PAPER_REL_STEPSIZE, PGD, Square
+from core.attack_settings import APGD, FGSM, PGD, Square
+from core.paper import PAPER_REL_STEPSIZE
 
 MEMBER_TYPES = {"pgd": PGD, "apgd": APGD, "square": Square, "fgsm": FGSM}
 

@@ -9,7 +9,7 @@ Newcombe intervals and the stratified exact McNemar test (core.stats.weighted_pa
 
 from __future__ import annotations
 
-from core.evaluate.curve import text_to_flags, text_to_labels
+from core.evaluate.encoding import text_to_flags, text_to_labels
 from core.formatting import epsilon_text, points
 from core.metrics import weights_for
 from core.stats import paired_difference, weighted_paired_difference

@@ -8,11 +8,18 @@
     warm_up(model)                             trace the compiled functions at load time
 """
 
-from core.explore.gallery import heatmap_gallery
-from core.explore.minimal import DEFAULT_TOLERANCE, explorer_attack, explorer_rel_stepsize, minimal_epsilon
-from core.explore.outcome import Exploration, ModelOutcome
-from core.explore.run import explore, perceptibility
-from core.explore.warmup import warm_up
+from core.lazy import lazy_exports
+
+# Imported on first use: the explorer's attack settings and result types do not need
+# TensorFlow (the app process holds them), the computations do (the engine process runs them).
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "gallery": ["heatmap_gallery"],
+    "minimal": ["minimal_epsilon"],
+    "settings": ["DEFAULT_TOLERANCE", "explorer_attack", "explorer_rel_stepsize"],
+    "outcome": ["Exploration", "ModelOutcome"],
+    "run": ["explore", "explore_one", "perceptibility"],
+    "warmup": ["warm_up"],
+})
 
 __all__ = ["DEFAULT_TOLERANCE", "Exploration", "ModelOutcome", "explore", "explorer_attack", "explorer_rel_stepsize", "heatmap_gallery",
            "minimal_epsilon", "perceptibility", "warm_up"]

@@ -7,22 +7,10 @@ import math
 
 import numpy as np
 
-from core.attacks import PGD, predict, run_attack
+from core.attack_settings import PGD
+from core.attacks import predict, run_attack
+from core.explore.settings import DEFAULT_TOLERANCE
 from core.tasks import TASKS
-
-DEFAULT_TOLERANCE = 0.25 / 255  # a quarter of an 8-bit grey level
-
-
-def explorer_rel_stepsize(steps: int) -> float:
-    """The explorer's step rule: 2.5 eps / steps per step (Madry et al. 2017), so even a few
-    steps reach the edge of the ball."""
-    return 2.5 / steps
-
-
-def explorer_attack(steps: int = 10, **settings) -> PGD:
-    """The explorer's default PGD: `steps` steps of explorer_rel_stepsize(steps)."""
-    return PGD(steps=steps, rel_stepsize=settings.pop("rel_stepsize", explorer_rel_stepsize(steps)), **settings)
-
 
 def _task_of(model) -> str | None:
     """The task of a zoo model, from its name (build_model names it after its model id)."""

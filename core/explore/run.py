@@ -6,7 +6,7 @@ import numpy as np
 
 from core.attacks import PGD, predict, run_attack
 from core.explain import METHODS, attention_map, compare, localisation
-from core.explore.minimal import explorer_attack
+from core.explore.settings import explorer_attack
 from core.explore.outcome import Exploration, ModelOutcome
 from core.models.build import has_attention
 from core.models.spec import ModelSpec
@@ -43,27 +43,40 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     attack = attack or explorer_attack()
     result = Exploration(image, label, float(epsilon), attack, int(seed), bool(transfer), method)
-    batch = image[None].astype(np.float32)
     ordered = sorted(models.items(), key=lambda item: item[0].attention)  # vanilla first: transfer sources
     for spec, model in ordered:
-        clean = predict(model, batch)[0]
-        target = int(clean.argmax()) if label is None else int(label)
         source = result.outcomes.get(spec.twin().model_id) if transfer and spec.attention else None
-        if source is not None:
-            adversarial = source.adversarial[None]
-        else:
-            adversarial = run_attack(attack, model, batch, np.array([target]), epsilon=epsilon, seed=seed)
-        adversarial_probabilities = predict(model, adversarial)[0]
-        both = np.concatenate([batch, adversarial])
-        maps = METHODS[method].fn(model, both, [int(clean.argmax()), int(adversarial_probabilities.argmax())])
-        attention = attention_map(model, both) if has_attention(model) else None
-        result.outcomes[spec.model_id] = ModelOutcome(
-            spec, clean, adversarial_probabilities, adversarial[0], adversarial[0] - image,
-            maps[0], maps[1], compare(maps[0], maps[1]), perceptibility(image, adversarial[0]),
-            None if attention is None else attention[0], None if attention is None else attention[1],
-            transferred_from=source.spec.model_id if source is not None else None,
-            ood=(ood or {}).get(spec.model_id), localisation=_localise(maps, truth))
+        result.outcomes[spec.model_id] = explore_one(
+            spec, model, image, epsilon=epsilon, attack=attack, label=label, seed=seed, method=method,
+            source=source, ood=(ood or {}).get(spec.model_id), truth=truth)
     return result
+
+
+def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, attack: PGD | None = None,
+                label: int | None = None, seed: int = 0, method: str = "grad_cam", source: ModelOutcome | None = None,
+                ood: dict | None = None, truth: dict | None = None) -> ModelOutcome:
+    """One model's column of explore(): with `source` (the vanilla twin's outcome), the
+    perturbation crafted on the twin is applied instead of the model's own attack."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    attack = attack or explorer_attack()
+    batch = image[None].astype(np.float32)
+    clean = predict(model, batch)[0]
+    target = int(clean.argmax()) if label is None else int(label)
+    if source is not None:
+        adversarial = source.adversarial[None]
+    else:
+        adversarial = run_attack(attack, model, batch, np.array([target]), epsilon=epsilon, seed=seed)
+    adversarial_probabilities = predict(model, adversarial)[0]
+    both = np.concatenate([batch, adversarial])
+    maps = METHODS[method].fn(model, both, [int(clean.argmax()), int(adversarial_probabilities.argmax())])
+    attention = attention_map(model, both) if has_attention(model) else None
+    return ModelOutcome(
+        spec, clean, adversarial_probabilities, adversarial[0], adversarial[0] - image,
+        maps[0], maps[1], compare(maps[0], maps[1]), perceptibility(image, adversarial[0]),
+        None if attention is None else attention[0], None if attention is None else attention[1],
+        transferred_from=source.spec.model_id if source is not None else None,
+        ood=ood, localisation=_localise(maps, truth))
 
 
 def _localise(maps: np.ndarray, truth: dict | None) -> dict | None:

@@ -13,11 +13,17 @@ up a run from its last finished epoch. Several GPUs (MirroredStrategy) or machin
 (MultiWorkerMirroredStrategy from TF_CONFIG) are used through tf.distribute.
 """
 
-from core.train.config import DEMO_ZOO_CONFIG, PAPER_EPOCH_FRACTION, TrainConfig
-from core.train.data import OOD_HELD_OUT, OOD_TRAIN, Splits, load_splits
-from core.train.distribute import DISTRIBUTE, distribution_strategy, is_chief
-from core.train.run import train
-from core.train.tracker import resume_path
+from core.lazy import lazy_exports
+
+# Imported on first use: the configuration is read by the app's training form without
+# TensorFlow; the training loop needs it.
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "config": ["DEMO_ZOO_CONFIG", "PAPER_EPOCH_FRACTION", "TrainConfig"],
+    "data": ["OOD_HELD_OUT", "OOD_TRAIN", "Splits", "load_splits"],
+    "distribute": ["DISTRIBUTE", "distribution_strategy", "is_chief"],
+    "run": ["train"],
+    "tracker": ["resume_path"],
+})
 
 __all__ = ["DEMO_ZOO_CONFIG", "DISTRIBUTE", "OOD_HELD_OUT", "OOD_TRAIN", "PAPER_EPOCH_FRACTION", "Splits",
            "TrainConfig", "distribution_strategy", "is_chief", "load_splits", "resume_path", "train"]

@@ -1,0 +1,116 @@
+"""How live the explorer is, in headless Chromium on the bundled zoo (derm, four models).
+
+    .venv/bin/python bench/interaction.py        (needs Debian's chromium and chromium-driver)
+
+From `streamlit run` on an empty exploration cache: first paint (the widgets), first verdict
+(one model's column), all four verdicts. Then the time from a click on one of the paper's
+ε presets to the updated grid (the subheader names the new ε and four verdicts are drawn),
+for values never explored and for values seen before (the disk cache), next to the engine's
+own time for the same four columns. Then a restarted server on the same cache: all four
+verdicts of the view seen before. Targets on a 2-core CPU: ε change <= 1.0 s (median of new
+values); first verdict < 8 s and all four < 15 s from `streamlit run`; < 6 s after a restart.
+"""
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.e2e.browser import chromium, streamlit_server, wait_for_text, wait_until_rendered  # noqa: E402
+
+THUMBNAILS, TILES, CHARTS = 14, 20, 4
+PRESETS = (0.00125, 0.0025, 0.01)  # the derm grid less the opening value (0.005)
+
+
+def _verdicts(driver) -> int:
+    body = driver.find_element("tag name", "body").text
+    return body.count("Held ·") + body.count("Flipped ·")
+
+
+def _wait_verdicts(driver, count: int, timeout_s: float = 240) -> None:
+    deadline = time.monotonic() + timeout_s
+    while _verdicts(driver) < count:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{_verdicts(driver)} verdicts after {timeout_s} s, expected {count}")
+        time.sleep(0.05)
+
+
+def _click_preset(driver, epsilon: float) -> float:
+    """Click the preset and wait for the grid of the new epsilon; seconds it took."""
+    button = driver.find_element("xpath", f"//button[normalize-space()='{epsilon:g}']")
+    start = time.perf_counter()
+    button.click()
+    wait_for_text(driver, [f"ε = {epsilon:g} ("], timeout_s=120)
+    _wait_verdicts(driver, 4)
+    wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
+    return time.perf_counter() - start
+
+
+def _engine_time(epsilon: float) -> float:
+    """The engine's own time for the four derm columns at `epsilon` (warm models, no cache)."""
+    import numpy as np
+
+    from core.data import synthetic
+    from core.engine import Engine, ExplorationCache, ModelRef, Warm, explorations
+    from core.explore import explorer_attack
+    from core.models.zoo import all_specs
+
+    refs = [ModelRef.of(spec) for spec in all_specs("demo", "derm")]
+    images, labels, _ = synthetic.gallery("derm", per_class=2, size=96, with_truth=True)
+    engine = Engine()
+    try:
+        for ref in refs:
+            engine.call(Warm(ref))
+        times = []
+        for seed in range(3):
+            with tempfile.TemporaryDirectory() as folder:
+                start = time.perf_counter()
+                list(explorations(refs, images[0], epsilon=epsilon, attack=explorer_attack(10), label=int(labels[0]),
+                                  seed=seed, engine=engine, cache=ExplorationCache(folder)))
+                times.append(time.perf_counter() - start)
+        return float(np.median(times))
+    finally:
+        engine.shutdown()
+
+
+def main() -> None:
+    runs = tempfile.mkdtemp(prefix="advattn-bench-")
+    os.environ["ADVATTN_RUNS"] = runs  # an empty exploration cache, kept for the restart
+    with chromium() as driver:
+        start = time.perf_counter()
+        with streamlit_server() as url:
+            driver.get(url)
+            wait_for_text(driver, ["ε (L∞ radius"], timeout_s=120)
+            first_paint = time.perf_counter() - start
+            _wait_verdicts(driver, 1)
+            first_verdict = time.perf_counter() - start
+            _wait_verdicts(driver, 4)
+            wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
+            all_four = time.perf_counter() - start
+            new = [_click_preset(driver, e) for e in PRESETS]
+            seen = [_click_preset(driver, e) for e in PRESETS]
+        driver.get("about:blank")
+        restart = time.perf_counter()
+        with streamlit_server() as url:
+            driver.get(url)
+            _wait_verdicts(driver, 4)
+            wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
+            restarted = time.perf_counter() - restart
+    engine = _engine_time(PRESETS[0])
+    print(f"first paint                  {first_paint:6.1f} s   (from streamlit run)")
+    print(f"first verdict                {first_verdict:6.1f} s   (target < 8 s)")
+    print(f"all four verdicts            {all_four:6.1f} s   (target < 15 s)")
+    print(f"ε change, new value          {statistics.median(new):6.2f} s   median of {[round(t, 2) for t in new]} "
+          "(target <= 1.0 s)")
+    print(f"ε change, value seen before  {statistics.median(seen):6.2f} s   median of {[round(t, 2) for t in seen]}")
+    print(f"engine's own time, 4 columns {engine:6.2f} s   (warm worker, no cache; ratio page/engine "
+          f"{statistics.median(new) / engine:.1f}x)")
+    print(f"restarted server, all four   {restarted:6.1f} s   (same cache; target < 6 s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The app's side of the engine: one worker process per server, shared by every session.
+
+Requests are serialised: one worker process runs them one at a time, in the order they were
+submitted (ProcessPoolExecutor with max_workers=1 and the spawn start method, so the worker
+starts clean, without the app's Streamlit state). If the worker dies (killed, out of
+memory), the pool is broken: the next request starts a fresh worker, whose models warm again."""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import os
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from core.engine import worker
+
+STARTING_TIMEOUT_S = 600.0  # the longest a reply may take (a cold start included)
+
+
+class EngineError(RuntimeError):
+    """The engine process stopped while it held a request; the next request restarts it."""
+
+
+class Engine:
+    """The worker process and what the app knows about it (which models it has warmed)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pool: ProcessPoolExecutor | None = None
+        self._warm: set[tuple[str, str]] = set()  # (path, digest) the current worker has warmed
+        self.restarts = 0  # times a dead worker was replaced
+
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=worker.initialise, initargs=(os.getpid(),))
+            return self._pool
+
+    def _replace(self, broken: ProcessPoolExecutor) -> None:
+        """Drop a broken pool (once, however many requests saw it break)."""
+        with self._lock:
+            if self._pool is broken:
+                self._pool, self._warm = None, set()
+                self.restarts += 1
+                broken.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, request) -> Future:
+        """Queue `request`; its Future raises EngineError if the worker dies meanwhile."""
+        pool = self._executor()
+        try:
+            inner = pool.submit(worker.handle, request)
+        except (BrokenProcessPool, RuntimeError):  # broken, or shut down by another thread: a new one
+            self._replace(pool)
+            pool = self._executor()
+            inner = pool.submit(worker.handle, request)
+        outer: Future = Future()
+
+        def settle(done: Future) -> None:
+            try:
+                reply = done.result()
+            except BrokenProcessPool:
+                self._replace(pool)
+                outer.set_exception(EngineError(
+                    "the engine process stopped (killed or out of memory); it restarts with the next request "
+                    "and the models warm again"))
+            except BaseException as error:  # noqa: BLE001 - the request's own error, for the caller
+                outer.set_exception(error)
+            else:
+                with self._lock:
+                    if request.warm and self._pool is pool:
+                        self._warm.add((request.model.path, request.model.digest))
+                outer.set_result(reply)
+
+        inner.add_done_callback(settle)
+        return outer
+
+    def call(self, request, timeout: float | None = STARTING_TIMEOUT_S):
+        """Run `request` and return its reply (its errors raised here)."""
+        return self.submit(request).result(timeout)
+
+    def is_warm(self, ref) -> bool:
+        """Whether the current worker has loaded and traced `ref` (a ModelRef)."""
+        with self._lock:
+            return (ref.path, ref.digest) in self._warm
+
+    def pid(self) -> int:
+        """The worker's process id (it starts the worker if none runs)."""
+        return self._executor().submit(os.getpid).result(STARTING_TIMEOUT_S)
+
+    def shutdown(self) -> None:
+        """End the worker (the server's exit does it too)."""
+        with self._lock:
+            pool, self._pool, self._warm = self._pool, None, set()
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+_ENGINE: Engine | None = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def engine() -> Engine:
+    """The one Engine of this server process, shared by every session."""
+    global _ENGINE
+    with _ENGINE_LOCK:
+        if _ENGINE is None:
+            _ENGINE = Engine()
+            atexit.register(_ENGINE.shutdown)
+        return _ENGINE

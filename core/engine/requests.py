@@ -1,0 +1,176 @@
+"""The typed requests the app sends to the engine process, and what each one runs there.
+
+A request is a frozen dataclass of plain values (numpy arrays, settings dataclasses, model
+references) that pickles across the process boundary; its `run(model)` is executed in the
+worker with the warm model it names, and is the only place that imports TensorFlow."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from core.models.spec import ModelSpec
+
+_DIGESTS: dict[tuple[str, int, int], str] = {}  # (path, mtime_ns, size) -> content hash
+
+
+def file_digest(path: str | Path) -> str:
+    """SHA-256 of a file's bytes, memoised per (path, modification time, size)."""
+    stat = os.stat(path)
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
+
+
+def array_digest(array: np.ndarray | None) -> str:
+    """SHA-256 of an array's dtype, shape and bytes ("-" for None)."""
+    if array is None:
+        return "-"
+    array = np.ascontiguousarray(array)
+    return hashlib.sha256(f"{array.dtype}{array.shape}".encode() + array.tobytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ModelRef:
+    """A checkpoint file and its content hash: a retrained or replaced file is another model."""
+
+    spec: ModelSpec
+    path: str
+    digest: str
+
+    @classmethod
+    def of(cls, spec: ModelSpec, root=None) -> "ModelRef":
+        """The checkpoint of `spec` under `root` (None: the repository's), as it is now."""
+        from core.models.zoo import checkpoint_path
+
+        path = checkpoint_path(spec, root=root)
+        return cls(spec, str(path), file_digest(path))
+
+
+@dataclass(frozen=True)
+class Load:
+    """Load the model (the worker keeps it); replies None."""
+
+    model: ModelRef
+    warm: bool = field(default=False, init=False)
+
+    def key(self) -> str:
+        return f"load:{self.model.digest}"
+
+    def run(self, model) -> None:
+        return None
+
+
+@dataclass(frozen=True)
+class Warm(Load):
+    """Load the model and trace its compiled functions (the attack, the saliency map)."""
+
+    warm: bool = field(default=True, init=False)
+
+
+@dataclass(frozen=True)
+class OodInput:
+    """What core.ood.assess needs besides the model: the input's header and raw pixels."""
+
+    task: str
+    metadata: dict
+    raw: np.ndarray | None = None
+
+    def key(self) -> str:
+        return hashlib.sha256(repr(sorted(self.metadata.items())).encode() + self.task.encode()
+                              + array_digest(self.raw).encode()).hexdigest()
+
+
+@dataclass(frozen=True, eq=False)
+class Explore:
+    """One model's column of the explorer (core.explore.explore_one). With `source` (the
+    vanilla twin's own Explore request), the twin's perturbation is applied instead."""
+
+    model: ModelRef
+    image: np.ndarray
+    epsilon: float
+    attack: object  # core.attack_settings.PGD (or another attack settings object)
+    label: int | None = None
+    seed: int = 0
+    method: str = "grad_cam"
+    truth: dict | None = None  # ground-truth masks of a synthetic image
+    ood: OodInput | None = None
+    source: "Explore | None" = None
+    warm: bool = field(default=True, init=False)
+
+    def key(self) -> str:
+        """Everything the reply depends on, hashed: the checkpoint's content, the image, the
+        attack and its settings, the masks, the header and the transfer source."""
+        truth = "-" if not self.truth else "".join(f"{k}{array_digest(np.asarray(v))}"
+                                                   for k, v in sorted(self.truth.items()))
+        parts = (self.model.digest, array_digest(self.image), repr(float(self.epsilon)), repr(self.attack),
+                 repr(self.label), repr(self.seed), self.method, truth, self.ood.key() if self.ood else "-",
+                 self.source.key() if self.source else "-")
+        return "explore:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+    def run(self, model, source=None):
+        from core.explore import explore_one
+
+        ood = None
+        if self.ood is not None:
+            from core import ood as ood_module
+
+            ood = ood_module.assess(model, ood_module.load(self.model.path), self.ood.task, self.image,
+                                    self.ood.metadata, self.ood.raw).to_dict()
+        return explore_one(self.model.spec, model, self.image, epsilon=self.epsilon, attack=self.attack,
+                           label=self.label, seed=self.seed, method=self.method, source=source, ood=ood,
+                           truth=self.truth)
+
+
+@dataclass(frozen=True, eq=False)
+class Minimal:
+    """The smallest flipping epsilon of one model (core.explore.minimal_epsilon)."""
+
+    model: ModelRef
+    image: np.ndarray
+    attack: object
+    label: int | None = None
+    seed: int = 0
+    warm: bool = field(default=True, init=False)
+
+    def key(self) -> str:
+        parts = (self.model.digest, array_digest(self.image), repr(self.attack), repr(self.label), repr(self.seed))
+        return "minimal:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+    def run(self, model):
+        from core.explore import minimal_epsilon
+
+        return minimal_epsilon(model, self.image, attack=self.attack, label=self.label, seed=self.seed)
+
+
+@dataclass(frozen=True, eq=False)
+class Gallery:
+    """One model's heatmap gallery (core.explore.heatmap_gallery)."""
+
+    model: ModelRef
+    images: np.ndarray
+    labels: np.ndarray
+    epsilons: tuple
+    steps: int = 10
+    method: str = "grad_cam"
+    warm: bool = field(default=True, init=False)
+
+    def key(self) -> str:
+        parts = (self.model.digest, array_digest(self.images), array_digest(np.asarray(self.labels)),
+                 repr(tuple(self.epsilons)), repr(self.steps), self.method)
+        return "gallery:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+    def run(self, model):
+        from core.explore import explorer_rel_stepsize, heatmap_gallery
+
+        return heatmap_gallery(model, self.images, np.asarray(self.labels), epsilons=list(self.epsilons),
+                               steps=self.steps, rel_stepsize=explorer_rel_stepsize(self.steps), method=self.method)

@@ -1,0 +1,109 @@
+"""The explorer's columns, each delivered as soon as its model is ready.
+
+Requests go to the one worker in the order the columns can be filled (vanilla models first,
+since an attentive twin may reuse their perturbation), each model's Load, Warm and Explore in
+turn, so the first verdict waits for one model only. Columns seen before come from the disk
+cache at once, without the worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+import numpy as np
+
+from core.engine.cache import ExplorationCache, default_cache
+from core.engine.client import STARTING_TIMEOUT_S, Engine, EngineError, engine as default_engine
+from core.engine.requests import Explore, Load, ModelRef, OodInput, Warm
+from core.models.zoo import CheckpointError
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A column that cannot be filled: its model could not be loaded or run."""
+
+    spec: object  # core.models.spec.ModelSpec
+    message: str
+
+
+class Phase:
+    """What a column is waiting for, as the page says it."""
+
+    QUEUED = "Waiting for the engine (the models before it first)…"
+    LOADING = "Loading the model…"
+    COMPILING = "Compiling the attack and the saliency map (once per model)…"
+    ATTACKING = "Attacking…"
+    RESTARTING = "The engine process stopped and restarted: the models are warming again…"
+
+
+def explore_requests(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, attack, label: int | None = None,
+                     seed: int = 0, transfer: bool = False, method: str = "grad_cam", truth: dict | None = None,
+                     ood: OodInput | None = None) -> list[Explore]:
+    """One Explore per model, vanilla models first; with `transfer`, an attentive model whose
+    vanilla twin is among `refs` carries the twin's request as its source."""
+    ordered = sorted(refs, key=lambda ref: ref.spec.attention)
+    own: dict = {}
+    for ref in ordered:
+        source = own.get(ref.spec.twin()) if transfer and ref.spec.attention else None
+        own[ref.spec] = Explore(ref, np.asarray(image, np.float32), float(epsilon), attack, label, int(seed), method,
+                                truth, ood, source)
+    return [own[ref.spec] for ref in ordered]
+
+
+def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, attack, label: int | None = None,
+                 seed: int = 0, transfer: bool = False, method: str = "grad_cam", truth: dict | None = None,
+                 ood: OodInput | None = None, engine: Engine | None = None, cache: ExplorationCache | None = None,
+                 on_phase: Callable[[object, str], None] | None = None) -> Iterator[object]:
+    """Yield each model's core.explore.ModelOutcome as soon as it is ready (cached ones
+    first), or a Failed for a model whose checkpoint cannot be loaded; `on_phase(spec,
+    Phase.…)` says what a pending column waits for. An error of the settings (a ValueError)
+    is raised; a dead worker is restarted once and the rest resubmitted."""
+    engine = engine or default_engine()
+    cache = cache if cache is not None else default_cache()
+    note = on_phase or (lambda spec, phase: None)
+    pending = []
+    for request in explore_requests(refs, image, epsilon=epsilon, attack=attack, label=label, seed=seed,
+                                    transfer=transfer, method=method, truth=truth, ood=ood):
+        hit = cache.get(request.key())
+        if hit is not None:
+            yield hit
+        else:
+            pending.append(request)
+    for attempt in (1, 2):
+        try:
+            yield from _run(engine, cache, pending, note)
+            return
+        except EngineError:
+            if attempt == 2:
+                raise
+            pending = [request for request in pending if cache.get(request.key()) is None]
+            for request in pending:
+                note(request.model.spec, Phase.RESTARTING)
+
+
+def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) -> Iterator[object]:
+    """Submit every pending request's steps at once (the worker runs them in order), then
+    follow them in that order."""
+    steps, restarts = [], engine.restarts
+    for request in pending:
+        ref = request.model
+        load = None if engine.is_warm(ref) else (engine.submit(Load(ref)), engine.submit(Warm(ref)))
+        steps.append((request, load, engine.submit(request)))
+    restarted = engine.restarts != restarts  # found dead while submitting: every model warms again
+    for request, _, _ in steps:
+        note(request.model.spec, Phase.RESTARTING if restarted else Phase.QUEUED)
+    for request, load, explored in steps:
+        spec = request.model.spec
+        if load is not None:
+            note(spec, Phase.LOADING)
+            try:
+                load[0].result(STARTING_TIMEOUT_S)
+            except (OSError, CheckpointError) as error:
+                yield Failed(spec, str(error))
+                continue
+            note(spec, Phase.COMPILING)
+            load[1].result(STARTING_TIMEOUT_S)
+        note(spec, Phase.ATTACKING)
+        outcome = explored.result(STARTING_TIMEOUT_S)
+        cache.put(request.key(), outcome)
+        yield outcome

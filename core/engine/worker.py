@@ -1,0 +1,93 @@
+"""The engine process's side: the warm models and the requests run on them.
+
+Models stay loaded (and their compiled functions traced) for the life of the process, one
+per checkpoint file, its newest content only, at most MAX_MODELS (least recently used
+evicted: a user's training job rewrites its checkpoint every improving epoch). Requests
+arrive one at a time (one worker process, one thread), so nothing here needs a lock."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+
+MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
+MAX_SOURCES = 16  # recent explorations kept for the attentive twins that reuse their perturbation
+
+_MODELS: "OrderedDict[tuple[str, str], object]" = OrderedDict()  # (path, digest) -> model
+_WARM: set = set()  # (path, digest) whose compiled functions are traced
+_SOURCES: "OrderedDict[str, object]" = OrderedDict()  # Explore key -> ModelOutcome
+
+
+def initialise(parent: int) -> None:
+    """Run once when the process starts: end it when the app process that started it ends."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="advattn-engine-parent-watch", daemon=True).start()
+
+
+def handle(request):
+    """Run `request` on the warm model it names; an Explore with a transfer source first gets
+    the twin's outcome (kept from the twin's own request, or computed now)."""
+    model = model_for(request.model, warm=request.warm)
+    source = getattr(request, "source", None)
+    if source is None:
+        reply = request.run(model)
+    else:
+        reply = request.run(model, source=_outcome_of(source))
+    if hasattr(request, "source"):
+        _keep_source(request.key(), reply)
+    return reply
+
+
+def _outcome_of(request):
+    found = _SOURCES.get(request.key())
+    return found if found is not None else handle(request)
+
+
+def _keep_source(key: str, outcome) -> None:
+    _SOURCES[key] = outcome
+    _SOURCES.move_to_end(key)
+    while len(_SOURCES) > MAX_SOURCES:
+        _SOURCES.popitem(last=False)
+
+
+def model_for(ref, *, warm: bool = True):
+    """The model of `ref` (a ModelRef), loaded once per content and, with `warm`, traced."""
+    key = (ref.path, ref.digest)
+    model = _MODELS.get(key)
+    if model is None:
+        from core.models.zoo import load_checkpoint
+
+        model = load_checkpoint(ref.path)
+    remember(key, model)
+    if warm and key not in _WARM:
+        from core.explore import warm_up
+
+        warm_up(model)
+        _WARM.add(key)
+    return model
+
+
+def remember(key: tuple[str, str], model) -> None:
+    """Keep `model` as the most recently used; drop other contents of its file and, past
+    MAX_MODELS, the least recently used (their compiled functions go with them)."""
+    for stale in [k for k in _MODELS if k[0] == key[0] and k != key]:
+        del _MODELS[stale]
+        _WARM.discard(stale)
+    _MODELS[key] = model
+    _MODELS.move_to_end(key)
+    while len(_MODELS) > MAX_MODELS:
+        oldest, _ = _MODELS.popitem(last=False)
+        _WARM.discard(oldest)
+
+
+def loaded() -> list[tuple[str, str]]:
+    """The (path, digest) of the models held now, least recently used first."""
+    return list(_MODELS)

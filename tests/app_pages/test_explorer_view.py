@@ -1,0 +1,40 @@
+"""The explorer's grid is drawn before any model is ready and fills column by column."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+def _grid_script(ready: int) -> None:
+    import numpy as np
+    import streamlit as st
+
+    from app_pages.explorer_view import GridView
+    from core.engine import Phase
+    from core.explore import ModelOutcome
+    from core.models.zoo import all_specs
+
+    specs = all_specs("demo", "cxr")
+    image = np.full((16, 16, 3), 0.5, np.float32)
+    grid = GridView(specs, ("no finding", "pneumothorax"), image=image, epsilon=0.01, method_title="Grad-CAM",
+                    with_truth=False)
+    for spec in specs:
+        grid.note(spec, Phase.QUEUED)
+    for spec in grid.order[:ready]:
+        attention = np.zeros((16, 16), np.float32) if spec.attention else None
+        grid.fill(ModelOutcome(spec, np.array([0.8, 0.2]), np.array([0.3, 0.7]), image + 0.01,
+                               np.full_like(image, 0.01), np.zeros((16, 16)), np.zeros((16, 16)),
+                               {"pearson": 0.5, "top20_iou": 0.4, "centre_shift_px": 1.0},
+                               {"ssim": 0.99, "psnr_db": 40.0}, attention, attention))
+    st.write("drawn")
+
+
+@pytest.mark.parametrize("ready", [1, 2, 4])
+def test_the_grid_renders_with_some_models_ready_and_the_rest_waiting(ready):
+    app = AppTest.from_function(_grid_script, args=(ready,), default_timeout=60)
+    app.run()
+    assert not app.exception, app.exception
+    verdicts = [e.value for e in app.error if e.value.startswith("**Flipped**")]
+    waiting = [e.value for e in app.info if e.value.startswith("Waiting for the engine")]
+    assert len(verdicts) == ready and len(waiting) == 4 - ready
+    assert len(app.get("image")) == 5 * ready  # five tiles a ready column, none for a waiting one
+    assert len(app.get("plotly_chart")) == ready

@@ -1,0 +1,107 @@
+"""The engine process: it holds the models, answers typed requests, survives being killed,
+and the app process that uses it never imports TensorFlow."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core.engine import Engine, EngineError, ExplorationCache, ModelRef, Phase, Warm, explorations
+from core.explore import explorer_attack
+from core.models.zoo import all_specs
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    started = Engine()
+    yield started
+    started.shutdown()
+
+
+def _refs(task="cxr", count=2):
+    return [ModelRef.of(spec) for spec in all_specs("demo", task)[:count]]
+
+
+def _image():
+    return np.random.default_rng(3).random((96, 96, 3), dtype=np.float32)
+
+
+def test_columns_arrive_one_by_one_then_come_from_disk(engine, tmp_path):
+    cache = ExplorationCache(tmp_path)
+    refs = _refs()
+    phases = []
+    first = list(explorations(refs, _image(), epsilon=0.01, attack=explorer_attack(2), engine=engine, cache=cache,
+                              on_phase=lambda spec, phase: phases.append((spec.model_id, phase))))
+    assert sorted(o.spec.model_id for o in first) == sorted(r.spec.model_id for r in refs)
+    for ref in refs:  # each column said what it waited for, in order
+        own = [phase for model_id, phase in phases if model_id == ref.spec.model_id]
+        assert own[0] == Phase.QUEUED and own[-1] == Phase.ATTACKING
+    assert all(engine.is_warm(ref) for ref in refs)
+    again = list(explorations(refs, _image(), epsilon=0.01, attack=explorer_attack(2), engine=Engine(), cache=cache,
+                              on_phase=lambda spec, phase: pytest.fail("a cached view waits for nothing")))
+    for old, new in zip(first, again):  # a new engine (a restarted server) is not even started
+        np.testing.assert_array_equal(old.adversarial, new.adversarial)
+
+
+def test_transfer_reuses_the_twins_perturbation_in_the_engine(engine, tmp_path):
+    vanilla, attentive = (ModelRef.of(spec) for spec in all_specs("demo", "cxr")[:2])
+    assert not vanilla.spec.attention and attentive.spec.attention
+    found = {o.spec.model_id: o for o in explorations([attentive, vanilla], _image(), epsilon=0.02, transfer=True,
+                                                        attack=explorer_attack(2), engine=engine,
+                                                        cache=ExplorationCache(tmp_path))}
+    applied = found[attentive.spec.model_id]
+    assert applied.transferred_from == vanilla.spec.model_id
+    np.testing.assert_array_equal(applied.adversarial, found[vanilla.spec.model_id].adversarial)
+
+
+def test_a_killed_engine_restarts_with_the_next_request(engine, tmp_path):
+    ref = _refs(count=1)[0]
+    engine.call(Warm(ref))
+    before = engine.pid()
+    os.kill(before, signal.SIGKILL)
+    time.sleep(0.5)
+    phases = []
+    outcomes = list(explorations([ref], _image(), epsilon=0.01, attack=explorer_attack(2), engine=engine,
+                                 cache=ExplorationCache(tmp_path), on_phase=lambda s, p: phases.append(p)))
+    assert len(outcomes) == 1 and engine.restarts == 1 and engine.pid() != before
+    assert Phase.RESTARTING in phases  # the page says the models warm again
+    os.kill(engine.pid(), signal.SIGKILL)  # killed while a request waits: a sentence, then a fresh worker
+    with pytest.raises(EngineError, match="restarts with the next request"):
+        engine.call(Warm(ref))
+    assert engine.call(Warm(ref)) is None and engine.restarts == 2
+
+
+APP_RUN = """
+import json, sys
+from streamlit.testing.v1 import AppTest
+app = AppTest.from_file({app!r}, default_timeout=300)
+app.session_state["task"] = "cxr"
+app.run()
+verdicts = [e.value for e in list(app.success) + list(app.error) if e.value.startswith(("**Held**", "**Flipped**"))]
+exceptions = [str(e.value) for e in app.exception]
+for page in ("app_pages/gallery.py", "app_pages/curves.py", "app_pages/zoo.py", "app_pages/training.py"):
+    app.switch_page(page)
+    if page.endswith("gallery.py"):
+        app.session_state["gallery_count"], app.session_state["gallery_steps"] = 2, 1
+    app.run()
+    exceptions += [str(e.value) for e in app.exception]
+print(json.dumps({{"verdicts": len(verdicts), "exception": exceptions, "images": len(app.get("image")),
+                  "tensorflow": "tensorflow" in sys.modules, "keras": "keras" in sys.modules}}))
+"""
+
+
+def test_the_app_process_never_imports_tensorflow_on_any_page(tmp_path):
+    env = {**os.environ, "ADVATTN_RUNS": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", APP_RUN.format(app=str(ROOT / "app.py"))], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=600)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert report["verdicts"] == 4 and not report["exception"], (report, done.stderr[-2000:])
+    assert not report["tensorflow"] and not report["keras"]

@@ -1,0 +1,23 @@
+"""The engine process's model cache is bounded: one content per checkpoint file, at most
+MAX_MODELS files, least recently used evicted."""
+
+from collections import OrderedDict
+
+from core.engine import worker
+
+
+def test_the_model_cache_keeps_one_version_per_file_and_a_bounded_count(monkeypatch):
+    monkeypatch.setattr(worker, "_MODELS", OrderedDict())
+    monkeypatch.setattr(worker, "_WARM", set())
+    for epoch in range(5):  # a training job rewriting its checkpoint every improving epoch
+        worker.remember(("user/cxr/resnet50_attention.keras", f"sha-{epoch}"), object())
+        worker._WARM.add(("user/cxr/resnet50_attention.keras", f"sha-{epoch}"))
+    assert worker.loaded() == [("user/cxr/resnet50_attention.keras", "sha-4")]
+    assert worker._WARM == {("user/cxr/resnet50_attention.keras", "sha-4")}  # traces go with their model
+    for index in range(worker.MAX_MODELS + 3):
+        worker.remember((f"demo/{index}.keras", "sha"), object())
+    assert len(worker.loaded()) == worker.MAX_MODELS
+    assert ("demo/0.keras", "sha") not in worker.loaded() and ("demo/14.keras", "sha") in worker.loaded()
+    worker.remember(("demo/3.keras", "sha"), worker._MODELS[("demo/3.keras", "sha")])  # used again: kept
+    worker.remember(("demo/99.keras", "sha"), object())
+    assert ("demo/3.keras", "sha") in worker.loaded() and ("demo/4.keras", "sha") not in worker.loaded()
