@@ -65,6 +65,7 @@ class Tracker(keras.callbacks.Callback):
         from core.models.zoo import save_checkpoint
 
         logs = {k: float(v) for k, v in (logs or {}).items()}
+        logs.setdefault("learning_rate", float(self.model.optimizer.learning_rate.numpy()))  # the epoch's rate
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
         self.epoch_times.append(time.monotonic() - self.epoch_started)
@@ -75,6 +76,7 @@ class Tracker(keras.callbacks.Callback):
                 save_checkpoint(self.model, self.spec, root=self.root, card=self.card(status="training"))
         else:
             self.wait += 1
+            self._decay_learning_rate()
         if self.chief:
             self._save_state(epoch + 1)
         self._emit(phase="epoch", epoch=epoch + 1, step=self.data.steps_per_epoch, improved=improved,
@@ -83,6 +85,14 @@ class Tracker(keras.callbacks.Callback):
                    **logs)
         if self.wait >= self.config.patience:  # as Keras' EarlyStopping(restore_best_weights=True):
             self.model.stop_training = True     # the best weights are reloaded from the checkpoint
+
+    def _decay_learning_rate(self) -> None:
+        """Keras' ReduceLROnPlateau, counted on early stopping's own patience counter: every
+        lr_decay_patience epochs without improvement, learning rate x lr_decay_factor."""
+        every = self.config.lr_decay_patience
+        if every and self.wait % every == 0:
+            rate = self.model.optimizer.learning_rate
+            rate.assign(float(rate.numpy()) * self.config.lr_decay_factor)
 
     def _save_state(self, epochs_done: int) -> None:
         state = resume_path(self.path)

@@ -85,6 +85,16 @@ def test_early_stopping_stops_and_keeps_the_best(tmp_path):
     assert card["best_epoch"] == 1
 
 
+def test_the_learning_rate_is_cut_after_epochs_without_improvement(tmp_path):
+    config = TrainConfig(max_epochs=4, patience=10, min_delta=100.0, lr_decay_patience=1, lr_decay_factor=0.5,
+                         synthetic_train=32, synthetic_val=16, synthetic_test=16, batch_size=16)
+    card = train(SPEC, config, root=tmp_path)
+    # epoch 1 improves on nothing; epochs 2, 3 and 4 do not beat it by 100: halved after each
+    np.testing.assert_allclose(card["history"]["learning_rate"], [0.01, 0.01, 0.005, 0.0025], rtol=1e-6)
+    with pytest.raises(ValueError, match="lr_decay_factor is out of range"):
+        TrainConfig(lr_decay_factor=1.5)
+
+
 def test_cancel_then_resume_continues_the_history(tmp_path):
     config = TrainConfig(max_epochs=3, synthetic_train=32, synthetic_val=16, synthetic_test=16, batch_size=16)
     epochs_done = []

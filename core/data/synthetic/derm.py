@@ -67,8 +67,8 @@ LOOKALIKE = {
              dots_irregular=0.2),  # dysplastic naevus
     "mel": _f(radius=0.2, asymmetry=0.12, irregularity=0.15, base=(0.38, 0.22, 0.13), network=0.7, atypia=0.55,
               colours=1, dots=8, dots_irregular=0.5),  # early: an atypical naevus, not a typical one
-    "bkl": _f(radius=0.2, asymmetry=0.15, irregularity=0.2, base=(0.42, 0.27, 0.16), network=0.4,
-              atypia=0.5, colours=1, regression=0.3, cysts=1),  # pigmented keratosis / LPLK
+    "bkl": _f(radius=0.2, asymmetry=0.15, irregularity=0.2, base=(0.48, 0.32, 0.19), network=0.3,
+              atypia=0.5, colours=1, regression=0.3, cysts=3, comedos=2),  # pigmented keratosis / LPLK
     "bcc": _f(radius=0.2, blur=4.0, base=(0.86, 0.52, 0.48), pink=0.7, vessels=0.3, dotted_vessels=0.3,
               nests=1, scale=4),  # superficial BCC, akiec-like
     "akiec": _f(radius=0.19, blur=3.0, base=(0.9, 0.6, 0.6), pink=0.8, vessels=0.4, scale=3,
