@@ -17,6 +17,32 @@ DATA_SOURCES = {"Synthetic demo data": "synthetic", "Dataset folder": "folder", 
 FOLDER_FORMATS = ["ham10000", "kaggle_dr", "chestxray14", "folder"]
 
 
+DEFENCE_HELP = {
+    "none": "Standard training, as the paper.",
+    "pgd-at": "Madry et al. 2018: every batch is replaced by its PGD examples at ε. Costs about steps + 1 times "
+              "an undefended epoch; buys robustness at ε, usually at some cost in clean accuracy.",
+    "trades": "Zhang et al. 2019: clean cross-entropy plus β · KL(clean ‖ adversarial). Costs about steps + 2 "
+              "times an undefended epoch; β trades clean accuracy for robustness.",
+}
+
+
+def defence_ui(paper: TrainConfig) -> tuple[str, dict]:
+    """The adversarial-training choice and its settings (inside the form)."""
+    defence = st.selectbox("Adversarial training", list(DEFENCE_HELP), key="form_defence",
+                           format_func=lambda d: {"none": "none (the paper)", "pgd-at": "PGD-AT",
+                                                  "trades": "TRADES"}[d],
+                           help=" ".join(f"**{d}**: {h}" for d, h in DEFENCE_HELP.items()))
+    settings = {}
+    if defence != "none":
+        settings["defence_epsilon"] = st.number_input("Training ε (L∞, [0, 1] pixel scale)", 0.0001, 1.0,
+                                                      paper.defence_epsilon, format="%.4f", key="form_defence_eps")
+        settings["defence_steps"] = int(st.number_input("Training attack steps", 1, 50, paper.defence_steps,
+                                                        key="form_defence_steps"))
+    if defence == "trades":
+        settings["trades_beta"] = st.number_input("TRADES β", 0.01, 100.0, paper.trades_beta, key="form_beta")
+    return defence, settings
+
+
 def training_form_ui(default_task: str):
     """The sidebar form; returns (spec, TrainConfig) when submitted, else None."""
     paper = TrainConfig()
@@ -47,6 +73,7 @@ def training_form_ui(default_task: str):
                                    help="The paper's 40 with at most 300 epochs; the demo zoo used 6 of 30.")
         batch_size = st.number_input("Batch size", 1, 1024, paper.batch_size)
         class_weighting = st.checkbox("Inverse-frequency class weights", paper.class_weighting)
+        defence, defence_settings = defence_ui(paper)
         weights = None
         if profile != "demo":
             choice = st.text_input("Backbone weights: 'imagenet', a no-top weights file, or empty for random",
@@ -67,15 +94,15 @@ def training_form_ui(default_task: str):
     config = TrainConfig(learning_rate=learning_rate, adam_epsilon=adam_epsilon, max_epochs=int(max_epochs),
                          patience=int(patience), batch_size=int(batch_size), class_weighting=class_weighting,
                          data=path, data_format=data_format, weights=weights,
-                         synthetic_train=int(synthetic_train))
-    return ModelSpec(task, backbone, attention, profile), config
+                         synthetic_train=int(synthetic_train), defence=defence, **defence_settings)
+    return ModelSpec(task, backbone, attention, profile, defence), config
 
 
 def launch(spec: ModelSpec, config: TrainConfig) -> None:
     """Start the training job: the spec as flags, the TrainConfig whole, as --config run.json."""
     arguments = ["--task", spec.task, "--backbone", spec.backbone,
                  "--attention" if spec.attention else "--no-attention", "--profile", spec.profile,
-                 "--root", str(user_root())]
+                 "--root", str(user_root())]  # the defence travels in the config; the CLI names the model by it
     start_job("train", f"train-{spec.model_id}", arguments, files={"--config": config.to_dict()})
     st.toast(f"Training {spec.model_id} started")
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from core.models.backbones import FAMILIES, FAMILY_TITLES, PROFILES, Backbone, backbone_for
 from core.tasks import Task, get_task
+
+
+# Training-time defences (core.train.defence): the id part of a defended model's name and its title.
+DEFENCES = {"none": ("", ""), "pgd-at": ("pgdat", "PGD-AT"), "trades": ("trades", "TRADES")}
 
 
 @dataclass(frozen=True)
@@ -17,12 +21,15 @@ class ModelSpec:
     backbone: str  # family: "resnet50" or "inception_resnet_v2"
     attention: bool  # with the soft-attention block (Datta et al. 2021)
     profile: str = "demo"  # "demo" (compact, 96 px) or "paper" (keras.applications, 224 px)
+    defence: str = "none"  # training-time defence: "none", "pgd-at" or "trades" (core.train.defence)
 
     def __post_init__(self):
         get_task(self.task)
         backbone_for(self.backbone, self.profile)
         if not isinstance(self.attention, bool):
             raise ValueError(f"attention must be True or False, got {self.attention!r}")
+        if self.defence not in DEFENCES:
+            raise ValueError(f"defence must be one of {list(DEFENCES)}, got {self.defence!r}")
 
     @property
     def task_info(self) -> Task:
@@ -41,29 +48,42 @@ class ModelSpec:
         return "attention" if self.attention else "vanilla"
 
     @property
+    def file_stem(self) -> str:
+        """The checkpoint's file name without suffix, e.g. "resnet50_attention_pgdat"."""
+        defence = DEFENCES[self.defence][0]
+        return f"{self.backbone}_{self.variant}" + (f"_{defence}" if defence else "")
+
+    @property
     def model_id(self) -> str:
-        """Unique, file-safe name, e.g. "demo-derm-resnet50-attention"."""
-        return f"{self.profile}-{self.task}-{self.backbone}-{self.variant}"
+        """Unique, file-safe name, e.g. "demo-derm-resnet50-attention" (a defended model says
+        so: "demo-cxr-resnet50-attention-pgdat", and never overwrites its undefended twin)."""
+        defence = DEFENCES[self.defence][0]
+        return f"{self.profile}-{self.task}-{self.backbone}-{self.variant}" + (f"-{defence}" if defence else "")
 
     @property
     def title(self) -> str:
-        """What a person reads, e.g. "ResNet-50 + soft attention"."""
+        """What a person reads, e.g. "ResNet-50 + soft attention" or "... · PGD-AT"."""
         suffix = " + soft attention" if self.attention else ""
         compact = " (compact)" if self.profile == "demo" else ""
-        return f"{FAMILY_TITLES[self.backbone]}{compact}{suffix}"
+        defence = DEFENCES[self.defence][1]
+        return f"{FAMILY_TITLES[self.backbone]}{compact}{suffix}" + (f" · {defence}" if defence else "")
 
     def twin(self) -> "ModelSpec":
         """The same model with attention toggled: the paper's comparison pair."""
-        return ModelSpec(self.task, self.backbone, not self.attention, self.profile)
+        return replace(self, attention=not self.attention)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """JSON-ready; an undefended model's dict has no "defence" key (as before defences)."""
+        data = asdict(self)
+        if self.defence == "none":
+            del data["defence"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelSpec":
         try:
-            return cls(task=data["task"], backbone=data["backbone"],
-                       attention=bool(data["attention"]), profile=data.get("profile", "demo"))
+            return cls(task=data["task"], backbone=data["backbone"], attention=bool(data["attention"]),
+                       profile=data.get("profile", "demo"), defence=data.get("defence", "none"))
         except (KeyError, TypeError) as error:
             raise ValueError(f"not a model spec: {data!r} ({error})") from None
 

@@ -52,7 +52,7 @@ def _root(root) -> Path:
 
 def checkpoint_path(spec: ModelSpec, *, root=None) -> Path:
     """Where the `.keras` file of `spec` lives under `root`."""
-    return _root(root) / spec.profile / spec.task / f"{spec.backbone}_{spec.variant}.keras"
+    return _root(root) / spec.profile / spec.task / f"{spec.file_stem}.keras"
 
 
 def card_path(checkpoint: str | Path) -> Path:

@@ -65,6 +65,7 @@ def main(argv=None) -> int:
         except (OSError, json.JSONDecodeError) as error:
             parser.error(f"--config {args.config}: {error}")
     config = config_from_arguments(args, base)
+    specs = [replace(spec, defence=config.defence) for spec in specs]  # a defended model has its own id
     writer = ProgressWriter(args.progress_file)
     cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None
     for index, spec in enumerate(specs, start=1):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+from core.models.spec import DEFENCES
+
 PAPER_EPOCH_FRACTION = {"derm": 0.1}  # section 3.3: derm sees 10 % of its data per epoch
 
 
@@ -33,6 +35,11 @@ class TrainConfig:
     weights: str | None = None  # backbone init: None, "imagenet" or a no-top weights file
     cache_dir: str | None = None  # on-disk cache of prepared images (real datasets)
     distribute: str = "auto"  # auto | none | mirrored | multi-worker (distribution_strategy)
+    # adversarial training (core.train.defence); "none" is the paper's standard training
+    defence: str = "none"  # none | pgd-at (Madry et al. 2018) | trades (Zhang et al. 2019)
+    defence_epsilon: float = 0.02  # L-inf radius of the training attack, [0, 1] pixel scale
+    defence_steps: int = 7  # PGD steps of the training attack (Madry et al.: 7), 2.5 eps / steps each
+    trades_beta: float = 6.0  # TRADES: weight of KL(clean || adversarial) (Zhang et al.: 6)
 
     def __post_init__(self):
         checks = {
@@ -43,6 +50,8 @@ class TrainConfig:
             "epoch_fraction": self.epoch_fraction is None or 0 < self.epoch_fraction <= 1,
             "synthetic_train": self.synthetic_train >= 2, "synthetic_val": self.synthetic_val >= 2,
             "synthetic_test": self.synthetic_test >= 1,
+            "defence": self.defence in DEFENCES, "defence_epsilon": 0 < self.defence_epsilon <= 1,
+            "defence_steps": self.defence_steps >= 1, "trades_beta": self.trades_beta > 0,
         }
         for name, ok in checks.items():
             if not ok:

@@ -14,6 +14,7 @@ from core.jobs import Cancelled
 from core.models.spec import ModelSpec
 from core.train.config import TrainConfig
 from core.train.data import Splits, load_splits
+from core.train.defence import attach as attach_defence
 from core.train.distribute import distribution_strategy, fit_distributed, is_chief, is_multi_worker
 from core.train.tracker import Tracker, resume_path
 
@@ -30,12 +31,18 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
     from core.models.zoo import (build_model, checkpoint_path, load_checkpoint, load_training_state, save_checkpoint,
                                  sweep_temporaries)
 
+    if spec.defence != config.defence:
+        raise ValueError(f"defence: the model {spec.model_id} is named for defence {spec.defence!r} but the "
+                         f"training config says {config.defence!r}; give the same to both (the CLI does)")
     path = checkpoint_path(spec, root=root)
     state_path = resume_path(path)
     state = _read_state(state_path) if resume else None
     if resume and state is None:
         raise ValueError(_nothing_to_resume(spec, path))
     strategy = distribution_strategy(config.distribute)  # first: a cluster's collectives need a fresh runtime
+    if config.defence != "none" and is_multi_worker(strategy):
+        raise ValueError("defence: adversarial training runs in Keras's own fit (one machine, any number of "
+                         "GPUs); the multi-worker loop does not run it yet: use distribute='mirrored' or 'none'")
     if is_chief():
         sweep_temporaries(spec, root=root)  # one job per model: no write of it is running now
     keras.utils.set_random_seed(config.seed)
@@ -47,6 +54,7 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
             model = build_model(spec, weights=config.weights)
             model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=config.adam_epsilon),
                           loss="categorical_crossentropy", metrics=["accuracy"])
+    attach_defence(model, config)
     init = getattr(model, "backbone_init", state["init"] if state else "unknown")
     weights = class_weights(data.train_labels, spec.task_info.num_classes) if config.class_weighting else None
     history = state["history"] if state else {}

@@ -203,16 +203,19 @@ def test_training_form_launches_a_job(tmp_path):
 
     app = _app("app_pages/training.py", task="cxr")
     app.number_input(key="form_synthetic_train").set_value(16)
+    app.selectbox(key="form_defence").set_value("pgd-at")  # a defended model: its own id, its own job
     app.sidebar.form_submit_button[0].click().run()
     assert not app.exception and not _problems(app), _problems(app)
     jobs = list_jobs()
-    assert [j.key for j in jobs] == ["train-demo-cxr-resnet50-attention"]
+    assert [j.key for j in jobs] == ["train-demo-cxr-resnet50-attention-pgdat"]
     from core.train import TrainConfig
 
     sent = TrainConfig.from_dict(__import__("json").loads((tmp_path / "runs" / jobs[0].key / "config.json").read_text()))
     assert sent.synthetic_train == 16 and sent.seed == 0 and sent.epoch_fraction is None  # every field travels
+    assert (sent.defence, sent.defence_epsilon, sent.defence_steps) == ("pgd-at", 0.02, 7)
     again = _app("app_pages/training.py", task="cxr")
     again.number_input(key="form_synthetic_train").set_value(16)
+    again.selectbox(key="form_defence").set_value("pgd-at")
     again.sidebar.form_submit_button[0].click().run()
     assert any("already running" in t for t in _texts(again.error))  # one job per model
     assert again.selectbox(key="form_task").format_func("cxr") == "Pneumothorax detection (chest x-ray)"

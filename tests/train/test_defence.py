@@ -1,0 +1,95 @@
+"""Adversarial training (PGD-AT, TRADES): it buys robustness, it is the evaluation's own
+attack inside the step, and a defended model is named and carded as one."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from core.attacks import compiled, pgd, predict
+from core.attacks.pgd import _build_loop
+from core.models.spec import ModelSpec
+from core.train import TrainConfig, train
+from core.train.defence import attach, inner_attack, trades_loss
+from tests.tiny import planted_squares, tiny_model
+
+EPSILON = 0.15  # noise lies in [0.2, 0.5] and the square at 0.95: a robust rule exists at this radius
+
+
+def _fit(defence: str, seed: int = 0):
+    images, labels, _ = planted_squares(256, seed=seed)
+    model = tiny_model(seed)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="categorical_crossentropy", metrics=["accuracy"])
+    attach(model, TrainConfig(defence=defence, defence_epsilon=EPSILON, defence_steps=5))
+    model.fit(images, keras.utils.to_categorical(labels, 2), epochs=6, batch_size=32, verbose=0, shuffle=True)
+    return model
+
+
+def _robust_accuracy(model) -> float:
+    images, labels, _ = planted_squares(128, seed=99)
+    adversarial = pgd(model, images, labels, epsilon=EPSILON, steps=20, rel_stepsize=0.25, seed=0)
+    return float((predict(model, adversarial).argmax(1) == labels).mean())
+
+
+@pytest.fixture(scope="module")
+def robust():
+    """Robust accuracy at EPSILON of the tiny detector trained three ways (same data, seed)."""
+    return {defence: _robust_accuracy(_fit(defence)) for defence in ("none", "pgd-at", "trades")}
+
+
+def test_pgd_at_buys_robust_accuracy_at_its_epsilon(robust):
+    # measured here: standard 0.02, PGD-AT 0.81, TRADES 1.00 (20-step PGD, 128 held-out images)
+    assert robust["pgd-at"] >= robust["none"] + 0.3, robust
+
+
+def test_trades_trains_and_beats_standard_training_under_attack(robust):
+    assert robust["trades"] >= robust["none"] + 0.3, robust
+
+
+def test_trades_with_beta_zero_is_the_weighted_cross_entropy():
+    rng = np.random.default_rng(0)
+    clean = tf.nn.softmax(rng.normal(size=(8, 3))).numpy().astype(np.float32)
+    adversarial = tf.nn.softmax(rng.normal(size=(8, 3))).numpy().astype(np.float32)
+    y = keras.utils.to_categorical(rng.integers(0, 3, 8), 3)
+    weights = rng.uniform(0.5, 3, 8).astype(np.float32)
+    standard = keras.losses.CategoricalCrossentropy()(y, clean, sample_weight=weights)
+    np.testing.assert_allclose(trades_loss(y, clean, adversarial, beta=0.0, sample_weight=weights), standard,
+                               rtol=1e-6)
+    assert float(trades_loss(y, clean, adversarial, beta=6.0)) > float(trades_loss(y, clean, adversarial, beta=0.0))
+
+
+def test_the_inner_attack_is_the_evaluations_compiled_pgd():
+    model = tiny_model(0)
+    images, labels, _ = planted_squares(4)
+    pgd(model, images, labels, epsilon=0.05, steps=2, seed=0)  # the evaluation traces its loop
+    assert inner_attack(model) is compiled.loop(model, "pgd", "ce", _build_loop)
+
+
+def test_a_defended_model_is_named_and_carded_as_one(tmp_path):
+    spec = ModelSpec("cxr", "resnet50", True, defence="pgd-at")
+    assert spec.model_id == "demo-cxr-resnet50-attention-pgdat" and spec.title.endswith("· PGD-AT")
+    assert spec.twin().defence == "pgd-at" and ModelSpec.from_dict(spec.to_dict()) == spec
+    assert "defence" not in ModelSpec("cxr", "resnet50", True).to_dict()  # old cards still match
+    config = TrainConfig(max_epochs=1, synthetic_train=32, synthetic_val=16, synthetic_test=16, batch_size=16,
+                         defence="pgd-at", defence_steps=1)
+    card = train(spec, config, root=tmp_path)
+    assert card["config"]["defence"] == "pgd-at"
+    assert card["checkpoint"].endswith("resnet50_attention_pgdat.keras")
+    assert not (tmp_path / "demo" / "cxr" / "resnet50_attention.keras").exists()  # the twin is untouched
+
+
+@pytest.mark.parametrize("settings,named", [
+    (dict(defence="fgsm-at"), "defence"), (dict(defence_epsilon=0.0), "defence_epsilon"),
+    (dict(defence_epsilon=1.5), "defence_epsilon"), (dict(defence_steps=0), "defence_steps"),
+    (dict(trades_beta=0.0), "trades_beta"), (dict(trades_beta=-1.0), "trades_beta"),
+])
+def test_bad_defence_settings_name_the_setting(settings, named):
+    with pytest.raises(ValueError, match=f"^{named} is out of range"):
+        TrainConfig(**settings)
+
+
+def test_a_model_named_for_another_defence_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="defence must be one of"):
+        ModelSpec("cxr", "resnet50", True, defence="adv")
+    with pytest.raises(ValueError, match="^defence: the model demo-cxr-resnet50-attention-pgdat"):
+        train(ModelSpec("cxr", "resnet50", True, defence="pgd-at"), TrainConfig(), root=tmp_path)
