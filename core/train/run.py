@@ -57,6 +57,8 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
     attach_defence(model, config)
     init = getattr(model, "backbone_init", state["init"] if state else "unknown")
     weights = class_weights(data.train_labels, spec.task_info.num_classes) if config.class_weighting else None
+    if weights and config.weighted_validation:
+        data.val = weighted(data.val, weights)
     history = state["history"] if state else {}
     tracker = Tracker(spec, config, data, path, root, history, init, progress, cancel,
                        **({k: state[k] for k in ("best", "wait", "best_epoch")} if state else {}))
@@ -87,6 +89,15 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
         state_path.unlink(missing_ok=True)
         state_path.with_suffix(".json").unlink(missing_ok=True)
     return {**card, "checkpoint": str(path)}
+
+
+def weighted(dataset, weights: dict):
+    """(image, one-hot) batches -> (image, one-hot, class weight): the validation loss then
+    weights classes as the training loss does (Keras applies class_weight to training only)."""
+    import tensorflow as tf
+
+    table = tf.constant([float(weights.get(c, 1.0)) for c in range(len(weights))], tf.float32)
+    return dataset.map(lambda x, y: (x, y, tf.gather(table, tf.argmax(y, axis=-1))))
 
 
 def _nothing_to_resume(spec: ModelSpec, path: Path) -> str:

@@ -1,5 +1,6 @@
 """Training: the paper's recipe, checkpoints, resume, early stopping, cancel."""
 
+from dataclasses import replace
 from pathlib import Path
 
 import keras
@@ -152,3 +153,16 @@ def test_a_config_travels_as_json_and_bad_ones_are_named(tmp_path):
         TrainConfig.from_dict({"max_epochs": "3"})
     with pytest.raises(ValueError, match="max_epochs is out of range"):
         TrainConfig.from_dict({"max_epochs": 0})
+
+
+def test_weighted_validation_weights_each_image_by_its_class(tmp_path):
+    import tensorflow as tf
+
+    from core.train.run import weighted
+
+    y = tf.one_hot([0, 1, 1, 0], 2)
+    batch = next(iter(weighted(tf.data.Dataset.from_tensor_slices((tf.zeros((4, 2, 2, 3)), y)).batch(4),
+                               {0: 0.5, 1: 2.0})))
+    np.testing.assert_allclose(batch[2].numpy(), [0.5, 2.0, 2.0, 0.5])
+    card = train(SPEC, replace(SMALL, max_epochs=1, weighted_validation=True), root=tmp_path)
+    assert card["config"]["weighted_validation"] and np.isfinite(card["history"]["val_loss"][0])
