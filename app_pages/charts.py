@@ -58,6 +58,36 @@ def curves_figure(results: dict, paper: dict | None = None, *, value: str = "acc
     return figure
 
 
+SYMBOLS = {"none": "circle", "pgd-at": "square", "trades": "diamond"}
+
+
+def tradeoff_figure(results: dict, epsilon: float) -> go.Figure:
+    """Clean accuracy (x) against robust accuracy at `epsilon` (y), one point per model with
+    both 95 % intervals as error bars: the paper's claim (attention costs no clean accuracy,
+    adversarial training does) read off directly."""
+    figure = go.Figure()
+    for spec, result in results.items():
+        clean = result["curve"][0]
+        robust = next((r for r in result["curve"] if abs(r["epsilon"] - epsilon) < 1e-12), None)
+        if robust is None or clean["epsilon"] != 0:
+            continue
+        figure.add_trace(go.Scatter(
+            x=[clean["accuracy"]], y=[robust["accuracy"]], mode="markers", name=spec.title,
+            marker=dict(color=COLOURS[spec.attention], symbol=SYMBOLS.get(spec.defence, "circle"), size=12,
+                        line=dict(width=1, color="white")),
+            error_x=dict(type="data", symmetric=False, array=[clean["accuracy_high"] - clean["accuracy"]],
+                         arrayminus=[clean["accuracy"] - clean["accuracy_low"]]),
+            error_y=dict(type="data", symmetric=False, array=[robust["accuracy_high"] - robust["accuracy"]],
+                         arrayminus=[robust["accuracy"] - robust["accuracy_low"]]),
+            hovertemplate=f"{spec.title}<br>clean %{{x:.3f}}<br>robust %{{y:.3f}}<extra></extra>"))
+    figure.update_layout(xaxis=dict(title="clean accuracy", **PERCENT_AXIS),
+                         yaxis=dict(title=f"robust accuracy at ε = {epsilon:g} ({epsilon_255(epsilon)})",
+                                    **PERCENT_AXIS),
+                         height=420, margin=dict(l=10, r=10, t=20, b=10),
+                         legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+    return figure
+
+
 def curve_columns() -> dict:
     """Column formats of the curve tables: epsilon exactly as given (0.00125, never the
     dataframe's rounded 0.0013), accuracies and AUCs with three decimals."""

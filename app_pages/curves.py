@@ -16,6 +16,7 @@ from core.tasks import get_task
 from app_pages.common import (CHECK_ICONS, require_models, results_root, show_error,
                           step_rule_ui)
 from app_pages.charts import SCALE_NOTE, curve_columns, curves_figure, curves_table
+from app_pages.comparisons import defences_ui, tradeoff_ui
 
 DEFAULT_N = 200  # test images of the bundled curves
 PRESET_TITLES = {"strong": "Strong (AutoAttack protocol)", "paper": "The paper's PGD",
@@ -199,4 +200,6 @@ if results:
     st.download_button("Download the table (CSV)", frame.to_csv(index=False), file_name="robustness.csv",
                        mime="text/csv", key="curves_csv")
     twins_ui(results)
+    tradeoff_ui(results, epsilons)
+    defences_ui(results)
     checks_ui(results)

@@ -172,6 +172,16 @@ def minimal_ui(refs, refs_key, picked, settings, result) -> None:
                        {o.spec.model_id: o.spec.attention for o in outcomes}, max(get_task(picked["task"]).epsilons))
 
 
+def models_ui(task_name: str, specs: list) -> list:
+    """Up to four of the task's models side by side (default: the paper's four, undefended)."""
+    if len(specs) <= 4:
+        return specs
+    default = [s for s in specs if s.defence == "none"][:4] or specs[:4]
+    chosen = st.multiselect("Models to compare (up to four)", specs, default=default, max_selections=4,
+                            format_func=lambda s: s.title, key=f"explorer_models_{task_name}")
+    return chosen or default
+
+
 def grid_run_ui(refs: dict, picked: dict, settings: dict, method_title: str):
     """Draw the grid at once and fill each model's column as the engine delivers it; returns
     the core.explore.Exploration of the models that answered (None after an error)."""
@@ -205,6 +215,7 @@ st.title("Attack explorer")
 st.caption("Slide ε and watch L∞ PGD push each model's prediction; attentive and vanilla twins side by side.")
 selection, specs = require_models()
 task = get_task(selection.task)
+specs = models_ui(selection.task, specs)
 left, right = st.columns([3, 2])
 with left:
     picked = image_ui(selection.task, specs[0].input_size)

@@ -15,6 +15,10 @@ each difference.
     weighted_paired_difference(a, b, labels, shares)
                                         the paired difference at those shares: MOVER over the
                                         per-class Newcombe intervals, stratified exact McNemar
+    interaction(vanilla, attentive, defended, defended_attentive, ...)
+                                        the 2 x 2 interaction of two factors (attention x a
+                                        defence) on the same images, with a class-stratified
+                                        bootstrap interval
 """
 
 from __future__ import annotations
@@ -217,3 +221,38 @@ def _shares(shares) -> np.ndarray:
     if weights.size == 0 or (weights < 0).any() or not math.isclose(weights.sum(), 1, abs_tol=1e-6):
         raise ValueError(f"class shares must be non-negative and sum to 1, got {list(weights)}")
     return weights
+
+
+def interaction(vanilla, attentive, defended, defended_attentive, labels=None, shares=None, *,
+                level: float = 0.95, n_boot: int = 2000, seed: int = 0) -> dict:
+    """Does attention add the same under a defence as without it? On paired 0/1 outcomes of the
+    same images: (defended_attentive - defended) - (attentive - vanilla), the difference of the
+    two attention effects (a 2 x 2 factorial contrast), averaged per image, re-weighted to
+    class `shares` when `labels` are given (else the sample's own mix). Interval: percentile
+    bootstrap over images, resampled within each class (seeded). Returns difference, low,
+    high, n, attention_effect (without the defence) and defended_effect (under it)."""
+    outcomes = [np.asarray(x, bool).ravel().astype(np.float64) for x in
+                (vanilla, attentive, defended, defended_attentive)]
+    n = outcomes[0].size
+    if any(o.size != n for o in outcomes):
+        raise ValueError(f"the four outcomes need the same images, got {[o.size for o in outcomes]}")
+    labels = np.zeros(n, np.int64) if labels is None else np.asarray(labels, np.int64).ravel()
+    if labels.size != n:
+        raise ValueError(f"one label per image: {labels.size} labels for {n} images")
+    weights = _shares(shares) if shares is not None else np.bincount(labels) / n
+    groups = [np.flatnonzero(labels == c) for c in range(len(weights))]
+    effect = outcomes[1] - outcomes[0]
+    defended_effect = outcomes[3] - outcomes[2]
+    contrast = defended_effect - effect
+
+    def weighted_mean(values, picks):
+        return float(sum(w * values[idx].mean() for w, idx in zip(weights, picks) if w > 0 and idx.size))
+
+    rng = np.random.default_rng(seed)
+    draws = np.empty(n_boot)
+    for b in range(n_boot):
+        draws[b] = weighted_mean(contrast, [rng.choice(idx, idx.size) if idx.size else idx for idx in groups])
+    tail = (1 - level) / 2
+    return {"difference": weighted_mean(contrast, groups), "low": float(np.quantile(draws, tail)),
+            "high": float(np.quantile(draws, 1 - tail)), "n": int(n),
+            "attention_effect": weighted_mean(effect, groups), "defended_effect": weighted_mean(defended_effect, groups)}

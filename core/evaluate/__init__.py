@@ -19,11 +19,12 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "model": ["CHECK_IMAGES", "evaluate_model"],
     "presets": ["DEFAULT_PRESET", "PRESETS", "Preset", "custom_pgd"],
     "results": ["load_results", "results_key", "results_path", "save_results", "saved_results"],
-    "twins": ["twin_sentence", "twin_test"],
+    "twins": ["interaction_test", "paired_test", "twin_sentence", "twin_test"],
 })
 
 __all__ = [
     "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "curve_rows", "custom_pgd",
-    "evaluate_model", "evaluation_data", "load_results", "results_key", "results_path", "robustness_curve",
-    "save_results", "saved_results", "text_to_flags", "training_config", "twin_sentence", "twin_test",
+    "evaluate_model", "evaluation_data", "interaction_test", "load_results", "paired_test", "results_key",
+    "results_path", "robustness_curve", "save_results", "saved_results", "text_to_flags", "training_config",
+    "twin_sentence", "twin_test",
 ]

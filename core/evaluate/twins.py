@@ -1,4 +1,6 @@
-"""Attentive vs vanilla on the same images: the paired test behind the paper's question.
+"""Attentive vs vanilla on the same images: the paired test behind the paper's question; any
+two models of a task (attention vs adversarial training); and the 2 x 2 interaction of
+attention and a defence (does attention add to adversarial training?).
 
 Per epsilon, the attentive model's robust accuracy minus its vanilla twin's, with
 Newcombe's interval and the exact McNemar p-value on the images where the two disagree
@@ -12,30 +14,92 @@ from __future__ import annotations
 from core.evaluate.encoding import text_to_flags, text_to_labels
 from core.formatting import epsilon_text, points
 from core.metrics import weights_for
-from core.stats import paired_difference, weighted_paired_difference
+from core.stats import interaction, paired_difference, weighted_paired_difference
 from core.tasks import get_task
 
 SIGNIFICANCE = 0.05
 
 
+def _paired(results: list[dict]) -> tuple:
+    """(labels, shares) of saved results of the same images and settings ((None, None) when
+    they carry no labels); ValueError if they are not comparable."""
+    first = results[0]
+    for other in results[1:]:
+        for key in ("data", "n", "epsilons", "attack"):
+            if first.get(key) != other.get(key):
+                raise ValueError(f"the results differ in {key!r}, so their images are not paired; "
+                                 "evaluate the models with the same settings")
+    if all("labels" in r and r["labels"] == first["labels"] for r in results):
+        return text_to_labels(first["labels"]), weights_for(get_task(first["spec"]["task"]), "real")
+    return None, None
+
+
+def _rows(first: dict, second: dict, sentence) -> list[dict]:
+    labels, shares = _paired([first, second])
+    rows = []
+    for a, b in zip(first["curve"], second["curve"]):
+        flags = text_to_flags(a["robust"]), text_to_flags(b["robust"])
+        test = (weighted_paired_difference(*flags, labels, shares) if labels is not None
+                else paired_difference(*flags))
+        test.pop("per_class", None)
+        rows.append({"epsilon": a["epsilon"], **test, "sentence": sentence(a["epsilon"], test)})
+    return rows
+
+
 def twin_test(attentive: dict, vanilla: dict) -> list[dict]:
     """Rows (epsilon, difference, low, high, p_value, n, a_only, b_only, sentence) comparing two
     saved results of the same images and settings; ValueError if they are not comparable."""
-    for key in ("data", "n", "epsilons", "attack"):
-        if attentive.get(key) != vanilla.get(key):
-            raise ValueError(f"the two results differ in {key!r}, so their images are not paired; "
-                             "evaluate both models with the same settings")
-    weighted = "labels" in attentive and attentive.get("labels") == vanilla.get("labels")
-    if weighted:
-        labels = text_to_labels(attentive["labels"])
-        shares = weights_for(get_task(attentive["spec"]["task"]), "real")
+    return _rows(attentive, vanilla, twin_sentence)
+
+
+def paired_test(first: dict, second: dict, names: tuple[str, str]) -> list[dict]:
+    """twin_test for any two models of a task (e.g. attention vs PGD-AT): `first` minus
+    `second`, the sentence naming them by `names`."""
+    return _rows(first, second, lambda epsilon, test: comparison_sentence(epsilon, test, names))
+
+
+def interaction_test(vanilla: dict, attentive: dict, defended: dict, defended_attentive: dict,
+                     defence: str = "adversarial training") -> list[dict]:
+    """Per epsilon, the 2 x 2 interaction of attention and `defence` on the same images
+    (core.stats.interaction): how much more (or less) attention adds under the defence than
+    without it, with its bootstrap interval and one sentence."""
+    results = [vanilla, attentive, defended, defended_attentive]
+    labels, shares = _paired(results)
     rows = []
-    for a, b in zip(attentive["curve"], vanilla["curve"]):
-        flags = text_to_flags(a["robust"]), text_to_flags(b["robust"])
-        test = weighted_paired_difference(*flags, labels, shares) if weighted else paired_difference(*flags)
-        test.pop("per_class", None)
-        rows.append({"epsilon": a["epsilon"], **test, "sentence": twin_sentence(a["epsilon"], test)})
+    for points_ in zip(*(r["curve"] for r in results)):
+        flags = [text_to_flags(p["robust"]) for p in points_]
+        test = interaction(*flags, labels, shares)
+        rows.append({"epsilon": points_[0]["epsilon"], **test,
+                     "sentence": interaction_sentence(points_[0]["epsilon"], test, defence)})
     return rows
+
+
+def comparison_sentence(epsilon: float, test: dict, names: tuple[str, str]) -> str:
+    """e.g. "At ε = 0.02 (5.1/255) ResNet-50 + soft attention is 12.0 points less robust than
+    ResNet-50 · PGD-AT (95 % CI ..., McNemar p = 0.001): a significant difference." """
+    what = "accurate" if epsilon == 0 else "robust"
+    where = "Without attack" if epsilon == 0 else f"At {epsilon_text(epsilon)}"
+    size = abs(test["difference"]) * 100
+    direction = "more" if test["difference"] >= 0 else "less"
+    test_name = "stratified McNemar" if "p_method" in test else "McNemar"
+    verdict = ("a significant difference" if test["p_value"] < SIGNIFICANCE
+               else "no significant difference")
+    return (f"{where} {names[0]} is {size:.1f} points {direction} {what} than {names[1]} (95 % CI "
+            f"{points(test['low'])} to {points(test['high'])}, {test_name} p = {test['p_value']:.2g}): "
+            f"{verdict} on these {test['n']} images.")
+
+
+def interaction_sentence(epsilon: float, test: dict, defence: str) -> str:
+    """e.g. "At ε = 0.02 (5.1/255) attention adds +4.0 points under PGD-AT and +10.0 without it:
+    interaction −6.0 points (95 % CI −12.0 to −0.5): attention adds less on top of PGD-AT." """
+    where = "Without attack" if epsilon == 0 else f"At {epsilon_text(epsilon)}"
+    head = (f"{where} attention adds {points(test['defended_effect'])} points under {defence} and "
+            f"{points(test['attention_effect'])} without it: interaction {points(test['difference'])} points "
+            f"(95 % CI {points(test['low'])} to {points(test['high'])}, n = {test['n']})")
+    if test["low"] <= 0 <= test["high"]:
+        return f"{head}: the two effects add up (no interaction detectable on these images)."
+    more = "more" if test["difference"] > 0 else "less"
+    return f"{head}: attention adds {more} on top of {defence} than alone."
 
 
 def twin_sentence(epsilon: float, test: dict) -> str:

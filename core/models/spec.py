@@ -88,11 +88,16 @@ class ModelSpec:
             raise ValueError(f"not a model spec: {data!r} ({error})") from None
 
 
-def all_specs(profile: str = "demo", task: str | None = None) -> list[ModelSpec]:
-    """Every spec of a profile (optionally one task), in a stable order."""
+def all_specs(profile: str = "demo", task: str | None = None, *, defences=("none",)) -> list[ModelSpec]:
+    """Every spec of a profile (optionally one task), in a stable order: per task, the paper's
+    four, then each defence of `defences` beyond "none" (all of DEFENCES: every model a zoo
+    may hold)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; expected one of {sorted(PROFILES)}")
+    unknown = [d for d in defences if d not in DEFENCES]
+    if unknown:
+        raise ValueError(f"defences must be among {list(DEFENCES)}, got {unknown}")
     from core.tasks import TASKS
 
     tasks = [task] if task is not None else list(TASKS)
-    return [ModelSpec(t, b, a, profile) for t in tasks for b in FAMILIES for a in (False, True)]
+    return [ModelSpec(t, b, a, profile, d) for t in tasks for d in defences for b in FAMILIES for a in (False, True)]

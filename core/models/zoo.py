@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from core.atomic import atomic_path, write_json
-from core.models.spec import ModelSpec, all_specs
+from core.models.spec import DEFENCES, ModelSpec, all_specs
 
 # Keras is imported where a model is built, saved or loaded: listing checkpoints stays light.
 
@@ -243,7 +243,7 @@ def scan(profile: str = "demo", *, root=None) -> list[tuple[ModelSpec, Path, str
     """Every checkpoint file of `profile` under `root` with the reason it cannot be used, or
     None when its card is readable and matches (the zoo page lists the broken ones too)."""
     found = []
-    for spec in all_specs(profile):
+    for spec in all_specs(profile, defences=tuple(DEFENCES)):  # defended models too, where trained
         path = checkpoint_path(spec, root=root)
         if not path.is_file():
             continue

@@ -160,7 +160,10 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     app = _app("app_pages/curves.py", task="cxr")
     assert not _problems(app), _problems(app)
     charts = app.get("plotly_chart")
-    assert len(charts) == 2  # accuracy and, on a binary task, AUC under attack
+    assert len(charts) == 3  # accuracy, on a binary task AUC under attack, and the clean/robust trade-off
+    tradeoff = __import__("json").loads(charts[2].proto.spec)
+    points = [t for t in tradeoff["data"] if t.get("mode") == "markers"]
+    assert len(points) == 4 and all(t["error_x"]["array"] and t["error_y"]["array"] for t in points)
     figure = __import__("json").loads(charts[0].proto.spec)
     bands = [t for t in figure["data"] if t.get("fill") == "toself"]
     paper = [t for t in figure["data"] if "paper's PGD" in t.get("name", "")]
