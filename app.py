@@ -2,9 +2,9 @@
 
 Run with:  .venv/bin/streamlit run app.py
 
-Streamlit runs this file as __main__. The engine process (core.engine) is started with the
-spawn method, which imports the starting process's main module under another name
-(__mp_main__): the guard below keeps that import from running the app a second time.
+Streamlit runs this file as __main__. A process started with the spawn method imports the
+starting process's main module again (as __mp_main__); core.engine starts its worker with a
+plain __main__, and the guard below keeps any other spawned process from running the app.
 """
 
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import sys
 import threading
+import types
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -37,6 +40,8 @@ class Engine:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=worker.initialise, initargs=(os.getpid(),))
+                with _plain_main():  # the first submit starts the worker process
+                    self._pool.submit(int)
             return self._pool
 
     def _replace(self, broken: ProcessPoolExecutor) -> None:
@@ -96,6 +101,21 @@ class Engine:
             pool, self._pool, self._warm = self._pool, None, set()
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def _plain_main():
+    """Spawn runs the starting process's __main__ module again in the worker. Under Streamlit
+    that is the app script (Streamlit installs it as __main__ and never restores the real
+    one; after an AppTest, a temporary script): the worker is started with a plain __main__,
+    so it imports nothing but the engine."""
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved
 
 
 _ENGINE: Engine | None = None

@@ -105,3 +105,49 @@ def test_the_app_process_never_imports_tensorflow_on_any_page(tmp_path):
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["verdicts"] == 4 and not report["exception"], (report, done.stderr[-2000:])
     assert not report["tensorflow"] and not report["keras"]
+
+
+PARENT = """
+import sys
+from core.engine import Engine
+print(Engine().pid(), flush=True)
+sys.stdin.read()  # wait to be killed
+"""
+
+
+def test_the_engine_ends_with_the_server_even_when_it_is_killed(tmp_path):
+    server = subprocess.Popen([sys.executable, "-c", PARENT], cwd=ROOT, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    worker = int(server.stdout.readline())
+    os.kill(server.pid, signal.SIGKILL)  # no atexit: the worker's parent watch must notice
+    server.wait(10)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        try:  # reaped by init once it exits; a zombie still answers kill(0)
+            if Path(f"/proc/{worker}/stat").read_text().split()[2] == "Z":
+                return
+        except FileNotFoundError:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"the engine process {worker} outlived its server")
+
+
+def test_the_worker_never_runs_the_starting_processs_main_script(tmp_path, monkeypatch):
+    """Under Streamlit __main__ is the app script (after an AppTest, a temporary one): the
+    spawned worker must not import it."""
+    import types
+
+    script, marker = tmp_path / "page.py", tmp_path / "ran"
+    script.write_text(f"open({str(marker)!r}, 'w').write('ran')\nraise SystemExit('a page ran in the engine')\n")
+    fake = types.ModuleType("__main__")
+    fake.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake)
+    started = Engine()
+    try:
+        assert started.pid() > 0 and not marker.exists()
+    finally:
+        started.shutdown()
