@@ -90,14 +90,14 @@ def _lesions(canvas: Canvas, rng, size, case: Case, retina, veins, optic) -> Non
     """The lesions of the case's level; counts grow with the amount u within the level."""
     u = case.severity * 4 - (case.grade - 1)
     grade = case.grade
-    microaneurysms = {1: 1 + 8 * u, 2: 4 + 8 * u, 3: 10 + 10 * u, 4: 20 + 5 * u}[grade]
+    microaneurysms = {1: 1 + 7 * u, 2: 4 + 8 * u, 3: 10 + 10 * u, 4: 20 + 5 * u}[grade]
     _spots(canvas, rng, size, retina, int(round(microaneurysms)), (0.8, 1.9), RED)
     if grade == 1:
         return
-    haemorrhages = {2: 1 + 3 * u, 3: 16 + 12 * u, 4: 28 + 6 * u}[grade]  # PDR keeps level 3's
+    haemorrhages = {2: 1.5 + 3.5 * u, 3: 16 + 12 * u, 4: 28 + 6 * u}[grade]  # PDR keeps level 3's
     _spots(canvas, rng, size, retina, int(round(haemorrhages)), (1.3, 2.8), DARK_RED, softness=1.2,
            quadrants=grade >= 3)
-    if rng.random() < 0.1 + 0.4 * u or grade >= 3:  # hard exudates, in a cluster
+    if rng.random() < 0.18 + 0.42 * u or grade >= 3:  # hard exudates, in a cluster
         cluster = blob_mask(rng, size, np.array([size / 2, size / 2]) + rng.normal(0, size * 0.12, 2),
                             size * 0.08, irregularity=0.3, asymmetry=0.3, softness=2) * retina
         _spots(canvas, rng, size, cluster, int(2 + 8 * u), (1.0, 2.2), EXUDATE)
