@@ -14,7 +14,6 @@ from core.jobs import Cancelled
 from core.models.spec import ModelSpec
 from core.train.config import TrainConfig
 from core.train.data import Splits, load_splits
-from core.train.defence import attach as attach_defence
 from core.train.distribute import distribution_strategy, fit_distributed, is_chief, is_multi_worker
 from core.train.tracker import Tracker, resume_path
 
@@ -54,6 +53,8 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
             model = build_model(spec, weights=config.weights)
             model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=config.adam_epsilon),
                           loss="categorical_crossentropy", metrics=["accuracy"])
+    from core.train.defence import attach as attach_defence  # after the strategy: it imports the attacks
+
     attach_defence(model, config)
     init = getattr(model, "backbone_init", state["init"] if state else "unknown")
     weights = class_weights(data.train_labels, spec.task_info.num_classes) if config.class_weighting else None
