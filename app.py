@@ -23,7 +23,8 @@ def main() -> None:
         st.Page("app_pages/zoo.py", title="Model zoo", icon=":material/inventory_2:"),
     ]
     navigation = st.navigation(pages)
-    start_warm_up(sidebar_ui())  # the engine process loads and compiles the task's models while the page draws
+    sidebar_ui()
+    start_warm_up()  # the engine process starts and imports TensorFlow while the page draws
     st.sidebar.info(
         "Research and teaching tool, **not a diagnostic device**. The bundled demo images are "
         "**synthetic**: they look like their modality but are not medical data.", icon=":material/warning:")

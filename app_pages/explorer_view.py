@@ -213,12 +213,13 @@ def compare_slider_ui(result, method_title: str) -> None:
 
 def downloads_ui(result, name: str) -> None:
     left, right = st.columns(2)
-    left.download_button("Run report (JSON)", json.dumps(report(result, name), indent=2),
+    # deferred: the files are made when a button is clicked, not on every slider move
+    left.download_button("Run report (JSON)", lambda: json.dumps(report(result, name), indent=2),
                          file_name="attack_report.json", mime="application/json", key="dl_report",
-                         icon=":material/description:")
-    right.download_button("Everything shown (ZIP: PNG tiles, exact .npy arrays, report)", archive(result, name),
+                         icon=":material/description:", on_click="ignore")
+    right.download_button("Everything shown (ZIP: PNG tiles, exact .npy arrays, report)", lambda: archive(result, name),
                           file_name="attack_explorer.zip", mime="application/zip", key="dl_zip",
-                          icon=":material/folder_zip:")
+                          icon=":material/folder_zip:", on_click="ignore")
     st.caption("PNG images are rounded to 8 bits, which can undo a perturbation smaller than 1/255; the .npy "
                "arrays are the exact float32 images the models saw. Saliency: "
                f"{METHODS[result.method].title}.")

@@ -4,17 +4,11 @@ the background warm-up; and what is known about each model (incomplete runs, sal
 
 from __future__ import annotations
 
-import threading
-
 import streamlit as st
 
-from core.engine import EngineError, ModelRef, OodInput, Warm, engine
+from core.engine import EngineError, ModelRef, OodInput, engine
 from core.models.zoo import checkpoint_path
 from app_pages.common import Selection
-
-_WARMING: set = set()  # (path, digest) a warm-up has been queued for, by any session
-_WARMING_GUARD = threading.Lock()
-
 
 def model_refs(selection: Selection, specs=None) -> tuple[dict, dict]:
     """({spec: core.engine.ModelRef}, {spec: problem}) for the selection's models: each
@@ -28,26 +22,11 @@ def model_refs(selection: Selection, specs=None) -> tuple[dict, dict]:
     return refs, problems
 
 
-def start_warm_up(selection: Selection) -> None:
-    """Queue a warm-up of the selection's models in the engine process (it starts it on the
-    first page view), so they are loaded and traced while the page draws its widgets."""
-    try:
-        refs, _ = model_refs(selection)
-    except OSError:
-        return
-    with _WARMING_GUARD:  # two sessions at once queue one warm-up per model
-        pending = [ref for ref in refs.values() if (ref.path, ref.digest) not in _WARMING]
-        _WARMING.update((ref.path, ref.digest) for ref in pending)
-    for ref in pending:
-        if not engine().is_warm(ref):
-            engine().submit(Warm(ref)).add_done_callback(lambda done, ref=ref: _forget_failed(done, ref))
-
-
-def _forget_failed(done, ref: ModelRef) -> None:
-    """A warm-up that failed (a dead engine, a bad checkpoint) may be queued again."""
-    if done.exception() is not None:
-        with _WARMING_GUARD:
-            _WARMING.discard((ref.path, ref.digest))
+def start_warm_up() -> None:
+    """Start the engine process on the first page view and import TensorFlow there while the
+    page draws its widgets (the largest part of a cold start). Each page then has the models it
+    shows loaded in the order it shows them, so the first column never waits for the others'."""
+    engine().prime()
 
 
 def ood_input(task: str, picked: dict) -> OodInput | None:

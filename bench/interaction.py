@@ -36,18 +36,32 @@ def _wait_verdicts(driver, count: int, timeout_s: float = 240) -> None:
     while _verdicts(driver) < count:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{_verdicts(driver)} verdicts after {timeout_s} s, expected {count}")
-        time.sleep(0.05)
+        time.sleep(0.02)
+
+
+RENDERED = """
+    const body = document.body.innerText;
+    const verdicts = (body.match(/Held ·|Flipped ·/g) || []).length;
+    const pictures = Array.from(document.querySelectorAll('[data-testid="stImage"] img'));
+    const loaded = pictures.filter(i => i.complete && i.naturalWidth > 0).length;
+    const charts = document.querySelectorAll('.js-plotly-plot .main-svg').length;
+    const running = document.querySelector('[data-testid="stStatusWidget"]') !== null;
+    return [body.includes(arguments[0]), verdicts, loaded, charts, running];"""
 
 
 def _click_preset(driver, epsilon: float) -> float:
-    """Click the preset and wait for the grid of the new epsilon; seconds it took."""
+    """Click the preset and wait (polling every 20 ms) until the grid of the new epsilon is
+    drawn: its subheader, four verdicts, every tile and chart, the script run over."""
     button = driver.find_element("xpath", f"//button[normalize-space()='{epsilon:g}']")
     start = time.perf_counter()
     button.click()
-    wait_for_text(driver, [f"ε = {epsilon:g} ("], timeout_s=120)
-    _wait_verdicts(driver, 4)
-    wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
-    return time.perf_counter() - start
+    deadline = start + 120
+    while time.perf_counter() < deadline:
+        named, verdicts, loaded, charts, running = driver.execute_script(RENDERED, f"ε = {epsilon:g} (")
+        if named and verdicts >= 4 and loaded >= THUMBNAILS + TILES and charts >= CHARTS and not running:
+            return time.perf_counter() - start
+        time.sleep(0.02)
+    raise TimeoutError(f"the grid of ε = {epsilon:g} was not drawn in 120 s")
 
 
 def _engine_time(epsilon: float) -> float:

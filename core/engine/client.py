@@ -33,6 +33,7 @@ class Engine:
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
         self._warm: set[tuple[str, str]] = set()  # (path, digest) the current worker has warmed
+        self._primed = False  # the current worker was asked to import the engine
         self.restarts = 0  # times a dead worker was replaced
 
     def _executor(self) -> ProcessPoolExecutor:
@@ -48,7 +49,7 @@ class Engine:
         """Drop a broken pool (once, however many requests saw it break)."""
         with self._lock:
             if self._pool is broken:
-                self._pool, self._warm = None, set()
+                self._pool, self._warm, self._primed = None, set(), False
                 self.restarts += 1
                 broken.shutdown(wait=False, cancel_futures=True)
 
@@ -82,6 +83,16 @@ class Engine:
         inner.add_done_callback(settle)
         return outer
 
+    def prime(self) -> None:
+        """Start the worker and have it import TensorFlow and the engine (once per worker)."""
+        from core.engine.requests import Prime
+
+        with self._lock:
+            if self._primed and self._pool is not None:
+                return
+            self._primed = True
+        self.submit(Prime())
+
     def call(self, request, timeout: float | None = STARTING_TIMEOUT_S):
         """Run `request` and return its reply (its errors raised here)."""
         return self.submit(request).result(timeout)
@@ -98,7 +109,7 @@ class Engine:
     def shutdown(self) -> None:
         """End the worker (the server's exit does it too)."""
         with self._lock:
-            pool, self._pool, self._warm = self._pool, None, set()
+            pool, self._pool, self._warm, self._primed = self._pool, None, set(), False
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 

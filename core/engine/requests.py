@@ -57,6 +57,27 @@ class ModelRef:
 
 
 @dataclass(frozen=True)
+class Prime:
+    """Start the engine and import what every request needs (TensorFlow, the attacks, the
+    saliency methods), no model: the cold start's largest part, paid while the page draws."""
+
+    model: None = None
+    warm: bool = field(default=False, init=False)
+
+    def key(self) -> str:
+        return "prime"
+
+    def run(self, model) -> None:
+        import core.attacks.pgd  # noqa: F401 - the imports are the point
+        import core.explain.gradcam  # noqa: F401
+        import core.explore.run  # noqa: F401
+        import core.explore.warmup  # noqa: F401
+        import core.models.build  # noqa: F401
+
+        return None
+
+
+@dataclass(frozen=True)
 class Load:
     """Load the model (the worker keeps it); replies None."""
 

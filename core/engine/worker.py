@@ -35,7 +35,7 @@ def initialise(parent: int) -> None:
 def handle(request):
     """Run `request` on the warm model it names; an Explore with a transfer source first gets
     the twin's outcome (kept from the twin's own request, or computed now)."""
-    model = model_for(request.model, warm=request.warm)
+    model = None if request.model is None else model_for(request.model, warm=request.warm)
     source = getattr(request, "source", None)
     if source is None:
         reply = request.run(model)
