@@ -22,9 +22,17 @@ def _verdicts(body: str) -> int:
     return body.count("Held ·") + body.count("Flipped ·")
 
 
-def test_explorer_runs_an_attack_in_a_real_browser_offline(tmp_path, monkeypatch):
+def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, monkeypatch):
+    """One fresh server: /curves as its first request runs through app.py's navigation (the
+    pages live in app_pages/, so Streamlit's legacy pages/ discovery never runs a page alone);
+    then the explorer attacks the four models and is photographed."""
     monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
     with streamlit_server() as url, chromium() as driver:
+        driver.get(url + "/curves")
+        wait_for_text(driver, ["is on the [0, 1] pixel scale"], timeout_s=240)
+        body = driver.find_element("tag name", "body").text
+        assert "not a diagnostic device" in body and "Attack explorer" in body
+        assert "\ncommon\n" not in body
         driver.get(url)
         wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
         wait_for_text(driver, ["Downloads"], timeout_s=60)
@@ -61,15 +69,3 @@ def slider_rendered(driver, timeout_s: float = 60) -> bool:
                 return True
         time.sleep(0.5)
     return False
-
-
-def test_a_deep_link_as_first_request_gets_the_whole_app(tmp_path, monkeypatch):
-    """/curves as a fresh server's first request runs through app.py's navigation (the pages
-    live in app_pages/, so Streamlit's legacy pages/ discovery never runs a page alone)."""
-    monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
-    with streamlit_server() as url, chromium() as driver:
-        driver.get(url + "/curves")
-        wait_for_text(driver, ["is on the [0, 1] pixel scale"], timeout_s=240)
-        body = driver.find_element("tag name", "body").text
-        assert "not a diagnostic device" in body and "Attack explorer" in body
-        assert "\ncommon\n" not in body
