@@ -69,14 +69,17 @@ def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, att
             yield hit
         else:
             pending.append(request)
+    delivered = set()  # model ids already yielded (an outcome or a Failed)
     for attempt in (1, 2):
         try:
-            yield from _run(engine, cache, pending, note)
+            for item in _run(engine, cache, pending, note):
+                delivered.add(item.spec.model_id)
+                yield item
             return
         except EngineError:
             if attempt == 2:
                 raise
-            pending = [request for request in pending if cache.get(request.key()) is None]
+            pending = [request for request in pending if request.model.spec.model_id not in delivered]
             for request in pending:
                 note(request.model.spec, Phase.RESTARTING)
 
