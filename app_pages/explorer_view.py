@@ -20,9 +20,14 @@ from app_pages.common import ASSETS
 _compare_slider = components.declare_component("compare_slider", path=str(ASSETS / "components" / "compare_slider"))
 
 
+def column_key(spec) -> tuple:
+    """Column order: each family's vanilla then attentive twin, ResNet-50 family first."""
+    return spec.backbone != "resnet50", spec.attention
+
+
 def grid_order(outcomes: dict) -> list:
-    """Columns: each family's vanilla then attentive twin, ResNet-50 family first."""
-    return sorted(outcomes.values(), key=lambda o: (o.spec.backbone != "resnet50", o.spec.attention))
+    """The outcomes in column order (column_key)."""
+    return sorted(outcomes.values(), key=lambda o: column_key(o.spec))
 
 
 def verdict_ui(outcome, classes) -> None:
@@ -63,21 +68,13 @@ def column_tiles(image: np.ndarray, outcome, epsilon: float) -> list:
             amplified(outcome.perturbation, epsilon)]
 
 
-def grid_tiles(result, method_title: str) -> list[tuple[str, list]]:
-    """The grid's rows: (title, one tile per model in grid order)."""
-    ordered = grid_order(result.outcomes)
-    columns = [column_tiles(result.image, o, result.epsilon) for o in ordered]
-    return [(title, [column[row] for column in columns])
-            for row, title in enumerate(tile_titles(result.epsilon, method_title))]
-
-
 class GridView:
     """The comparison grid, drawn before any model is ready: one column per model (twins side by
     side), one row per kind of tile, every tile the same size. Each column says what it waits
     for, and fills as soon as its model's outcome arrives (`fill`)."""
 
     def __init__(self, specs, classes, *, image: np.ndarray, epsilon: float, method_title: str, with_truth: bool):
-        self.order = sorted(specs, key=lambda s: (s.backbone != "resnet50", s.attention))
+        self.order = sorted(specs, key=column_key)
         self.classes, self.image, self.epsilon, self.method_title = classes, image, epsilon, method_title
         self.status = {}
         for column, spec in zip(st.columns(len(self.order)), self.order):

@@ -88,7 +88,7 @@ class Engine:
         from core.engine.requests import Prime
 
         with self._lock:
-            if self._primed and self._pool is not None:
+            if self._primed:  # reset whenever the worker is replaced or shut down
                 return
             self._primed = True
         self.submit(Prime())

@@ -12,6 +12,8 @@ import threading
 import time
 from collections import OrderedDict
 
+from core.engine.requests import Explore
+
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
 MAX_SOURCES = 16  # recent explorations kept for the attentive twins that reuse their perturbation
 
@@ -36,13 +38,11 @@ def handle(request):
     """Run `request` on the warm model it names; an Explore with a transfer source first gets
     the twin's outcome (kept from the twin's own request, or computed now)."""
     model = None if request.model is None else model_for(request.model, warm=request.warm)
-    source = getattr(request, "source", None)
-    if source is None:
-        reply = request.run(model)
-    else:
-        reply = request.run(model, source=_outcome_of(source))
-    if hasattr(request, "source"):
-        _keep_source(request.key(), reply)
+    if not isinstance(request, Explore):
+        return request.run(model)
+    source = None if request.source is None else _outcome_of(request.source)
+    reply = request.run(model, source=source)
+    _keep_source(request.key(), reply)
     return reply
 
 

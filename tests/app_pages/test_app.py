@@ -84,14 +84,16 @@ def test_explorer_attacks_the_four_models_in_one_grid_then_finds_the_smallest_fl
 def test_grid_tiles_are_all_of_one_size_in_twin_order():
     from core.explore import explore, explorer_attack
     from core.models.zoo import all_specs, load_model
-    from app_pages.explorer_view import grid_order, grid_tiles
+    from app_pages.explorer_view import column_tiles, grid_order, tile_titles
 
     models = {spec: load_model(spec) for spec in all_specs("demo", "cxr")}
     image = np.random.default_rng(0).random((96, 96, 3), dtype=np.float32)
     result = explore(models, image, epsilon=0.01, attack=explorer_attack(2))
     assert [(o.spec.backbone, o.spec.attention) for o in grid_order(result.outcomes)] == [
         ("resnet50", False), ("resnet50", True), ("inception_resnet_v2", False), ("inception_resnet_v2", True)]
-    rows = grid_tiles(result, "Grad-CAM")
+    columns = [column_tiles(result.image, o, result.epsilon) for o in grid_order(result.outcomes)]
+    rows = [(title, [column[row] for column in columns])  # as GridView lays them out
+            for row, title in enumerate(tile_titles(result.epsilon, "Grad-CAM"))]
     shapes = {tile.shape for _, tiles in rows for tile in tiles if tile is not None}
     assert len(rows) == 5 and all(len(tiles) == 4 for _, tiles in rows) and shapes == {(96, 96, 3)}
     assert [tile is None for tile in rows[2][1]] == [True, False, True, False]  # vanilla: no attention
