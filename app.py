@@ -1,35 +1,25 @@
-"""Streamlit entry point: the shared sidebar and navigation over app_pages/ (a folder not named pages/, so Streamlit's legacy page discovery stays off and a deep link runs through this navigation).
+"""Server entry point: `streamlit run app.py` serves dashboard.py (the navigation and the
+shared sidebar) and, as the server starts, the engine process with it.
 
 Run with:  .venv/bin/streamlit run app.py
 
-Streamlit runs this file as __main__. A process started with the spawn method imports the
-starting process's main module again (as __mp_main__); core.engine starts its worker with a
-plain __main__, and the guard below keeps any other spawned process from running the app.
+Streamlit's st.App (its public ASGI entry) gives the server a lifespan: the engine process is
+started and the first page's four models are loaded and compiled while the server comes up and
+the browser connects, not after the first page view (README, Responsiveness).
 """
 
+from contextlib import asynccontextmanager
+from pathlib import Path
 
-def main() -> None:
-    import streamlit as st
-
-    from app_pages.common import sidebar_ui
-    from app_pages.models import start_warm_up
-
-    st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
-    pages = [
-        st.Page("app_pages/explorer.py", title="Attack explorer", icon=":material/target:", default=True),
-        st.Page("app_pages/curves.py", title="Robustness curves", icon=":material/show_chart:"),
-        st.Page("app_pages/gallery.py", title="Heatmap gallery", icon=":material/grid_view:"),
-        st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),
-        st.Page("app_pages/zoo.py", title="Model zoo", icon=":material/inventory_2:"),
-    ]
-    navigation = st.navigation(pages)
-    sidebar_ui()
-    start_warm_up()  # the engine process starts and imports TensorFlow while the page draws
-    st.sidebar.info(
-        "Research and teaching tool, **not a diagnostic device**. The bundled demo images are "
-        "**synthetic**: they look like their modality but are not medical data.", icon=":material/warning:")
-    navigation.run()
+import streamlit as st
 
 
-if __name__ == "__main__":
-    main()
+@asynccontextmanager
+async def lifespan(_app):
+    from app_pages.models import warm_first_page
+
+    warm_first_page()
+    yield
+
+
+app = st.App(Path(__file__).with_name("dashboard.py"), lifespan=lifespan)

@@ -29,6 +29,17 @@ def start_warm_up() -> None:
     engine().prime()
 
 
+def warm_first_page() -> None:
+    """As the server starts: the engine process, then the models of the page a new visitor sees
+    first (the explorer on the sidebar's first task, bundled zoo), in the order its columns
+    fill (core.engine.stream), so they are ready when the browser asks."""
+    from core.tasks import TASKS
+
+    selection = Selection(next(iter(TASKS)), "bundled", "demo")
+    refs, _ = model_refs(selection)
+    engine().prewarm(sorted(refs.values(), key=lambda ref: ref.spec.attention))
+
+
 def ood_input(task: str, picked: dict) -> OodInput | None:
     """What the engine needs to say how far a real image is from each model's training data
     (None for the synthetic demo images, which are the training distribution)."""

@@ -51,7 +51,7 @@ def explore_once(epsilon_index: int) -> float:
     from core.tasks import get_task
 
     grid = [e for e in get_task("cxr").epsilons if e > 0]
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    app = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=600)
     app.session_state["task"] = "cxr"
     app.session_state["zoo"] = "My models"
     app.session_state["epsilon_preset_cxr"] = app.session_state["epsilon_value_cxr"] = grid[epsilon_index % len(grid)]

@@ -93,6 +93,26 @@ class Engine:
             self._primed = True
         self.submit(Prime())
 
+    def prewarm(self, refs) -> None:
+        """Prime the worker, then load and compile `refs` (ModelRefs) one after another, each
+        submitted only once the one before is done: a page's requests made meanwhile queue
+        ahead of the rest, so prewarming never delays what a user asked for."""
+        from core.engine.requests import Warm
+
+        self.prime()
+        pending = list(refs)
+
+        def warm_next(done: Future | None = None) -> None:
+            if done is not None and isinstance(done.exception(), EngineError):
+                return  # the worker died: the next page request starts a fresh one
+            while pending:
+                ref = pending.pop(0)
+                if not self.is_warm(ref):
+                    self.submit(Warm(ref)).add_done_callback(warm_next)
+                    return
+
+        warm_next()
+
     def call(self, request, timeout: float | None = STARTING_TIMEOUT_S):
         """Run `request` and return its reply (its errors raised here)."""
         return self.submit(request).result(timeout)

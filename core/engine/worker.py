@@ -15,6 +15,7 @@ from collections import OrderedDict
 from core.engine.requests import Explore
 
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
+NICENESS = 5  # below the server and the browser: on a small CPU, what is on screen is drawn first
 MAX_SOURCES = 16  # recent explorations kept for the attentive twins that reuse their perturbation
 
 _MODELS: "OrderedDict[tuple[str, str], object]" = OrderedDict()  # (path, digest) -> model
@@ -25,6 +26,7 @@ _SOURCES: "OrderedDict[str, object]" = OrderedDict()  # Explore key -> ModelOutc
 def initialise(parent: int) -> None:
     """Run once when the process starts: end it when the app process that started it ends."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.nice(NICENESS)
 
     def watch() -> None:
         while os.getppid() == parent:

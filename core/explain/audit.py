@@ -19,9 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from core.atomic import write_json
-from core.explain.faithfulness import deletion_insertion, energy_in_salient_region
 from core.explain.registry import Method
-from core.explain.sanity import cascading_randomization
 from core.tasks import TASKS
 
 AUDIT_IMAGES = 8  # test images per model
@@ -31,6 +29,8 @@ GROUNDING_IMAGES = 48  # synthetic test images whose ground truth the localisati
 def audit_model(model, images, labels, *, methods: dict[str, Method], epsilon: float, seed: int = 0) -> dict:
     """{method id: {"sanity", "faithfulness", "energy_in_top20"}} for `model` on `images`."""
     from core.attacks import pgd, predict_logits
+    from core.explain.faithfulness import deletion_insertion, energy_in_salient_region
+    from core.explain.sanity import cascading_randomization  # scipy.stats: not for the pages that read audits
 
     classes = predict_logits(model, images).argmax(axis=1).astype(np.int32)
     sanity = cascading_randomization(model, images, methods=methods, seed=seed)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[2] / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 PAGES = ["app_pages/explorer.py", "app_pages/curves.py", "app_pages/gallery.py", "app_pages/training.py", "app_pages/zoo.py"]
 
 

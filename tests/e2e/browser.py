@@ -28,6 +28,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class Server(str):
+    """The server's URL, with the process id of `streamlit run`."""
+
+    def __new__(cls, url: str, pid: int):
+        server = super().__new__(cls, url)
+        server.pid = pid
+        return server
+
+
+def child_commands(pid: int) -> list[str]:
+    """The command lines of `pid`'s child processes (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+    return found
+
+
 @contextmanager
 def streamlit_server(timeout_s: float = 90):
     """`streamlit run app.py` on a free loopback port; yields its URL."""
@@ -49,8 +70,8 @@ def streamlit_server(timeout_s: float = 90):
             if time.monotonic() > deadline or process.poll() is not None:
                 log.seek(0)
                 raise RuntimeError(f"streamlit did not start:\n{log.read().decode(errors='replace')[-3000:]}")
-            time.sleep(0.5)
-        yield url
+            time.sleep(0.1)
+        yield Server(url, process.pid)
     finally:
         process.terminate()
         try:

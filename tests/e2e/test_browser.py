@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.e2e.browser import (ROOT, browser_available, chromium, streamlit_server, wait_for_text,
-                               wait_until_rendered)
+from tests.e2e.browser import (ROOT, browser_available, child_commands, chromium, streamlit_server,
+                               wait_for_text, wait_until_rendered)
 
 SCREENSHOTS = Path(os.environ.get("ADVATTN_SCREENSHOTS", ROOT / "runs" / "screenshots"))
 
@@ -28,6 +28,7 @@ def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, m
     then the explorer attacks the four models and is photographed."""
     monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
     with streamlit_server() as url, chromium() as driver:
+        assert _engine_started_with(url), "the engine process did not start with the server (app.py's lifespan)"
         driver.get(url + "/curves")
         wait_for_text(driver, ["is on the [0, 1] pixel scale"], timeout_s=240)
         body = driver.find_element("tag name", "body").text
@@ -47,6 +48,18 @@ def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, m
         assert driver.save_screenshot(str(path))
     with Image.open(path) as shot:
         assert shot.size[0] >= 1200 and shot.size[1] >= 1200
+
+
+def _engine_started_with(server, timeout_s: float = 30) -> bool:
+    """Before any page is viewed, `streamlit run app.py` has started the engine's worker."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if any("multiprocessing" in command and "spawn_main" in command for command in child_commands(server.pid)):
+            return True
+        time.sleep(0.2)
+    return False
 
 
 def slider_rendered(driver, timeout_s: float = 60) -> bool:

@@ -1,0 +1,35 @@
+"""The Streamlit script (app.py serves it): the shared sidebar and navigation over app_pages/
+(a folder not named pages/, so Streamlit's legacy page discovery stays off and a deep link runs
+through this navigation).
+
+Streamlit runs this file as __main__. A process started with the spawn method imports the
+starting process's main module again (as __mp_main__); core.engine starts its worker with a
+plain __main__, and the guard below keeps any other spawned process from running the app.
+"""
+
+
+def main() -> None:
+    import streamlit as st
+
+    from app_pages.common import sidebar_ui
+    from app_pages.models import start_warm_up
+
+    st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
+    pages = [
+        st.Page("app_pages/explorer.py", title="Attack explorer", icon=":material/target:", default=True),
+        st.Page("app_pages/curves.py", title="Robustness curves", icon=":material/show_chart:"),
+        st.Page("app_pages/gallery.py", title="Heatmap gallery", icon=":material/grid_view:"),
+        st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),
+        st.Page("app_pages/zoo.py", title="Model zoo", icon=":material/inventory_2:"),
+    ]
+    navigation = st.navigation(pages)
+    sidebar_ui()
+    start_warm_up()  # the engine process starts and imports TensorFlow while the page draws
+    st.sidebar.info(
+        "Research and teaching tool, **not a diagnostic device**. The bundled demo images are "
+        "**synthetic**: they look like their modality but are not medical data.", icon=":material/warning:")
+    navigation.run()
+
+
+if __name__ == "__main__":
+    main()
