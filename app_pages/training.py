@@ -38,6 +38,10 @@ def defence_ui(paper: TrainConfig) -> tuple[str, dict]:
                                                       paper.defence_epsilon, format="%.4f", key="form_defence_eps")
         settings["defence_steps"] = int(st.number_input("Training attack steps", 1, 50, paper.defence_steps,
                                                         key="form_defence_steps"))
+        settings["accept_defence_cost"] = st.checkbox(
+            "Paper profile without a GPU: train anyway", False, key="form_defence_cost",
+            help="A defended paper-profile model costs about steps + 1 times a standard one, which already takes "
+                 "hours per epoch on a CPU; without this, such a run is refused with what it would cost.")
     if defence == "trades":
         settings["trades_beta"] = st.number_input("TRADES β", 0.01, 100.0, paper.trades_beta, key="form_beta")
     return defence, settings

@@ -41,6 +41,7 @@ class TrainConfig:
     defence_epsilon: float = 0.02  # L-inf radius of the training attack, [0, 1] pixel scale
     defence_steps: int = 7  # PGD steps of the training attack (Madry et al.: 7), 2.5 eps / steps each
     trades_beta: float = 6.0  # TRADES: weight of KL(clean || adversarial) (Zhang et al.: 6)
+    accept_defence_cost: bool = False  # train a defended paper-profile model without a GPU anyway (days)
 
     def __post_init__(self):
         checks = {

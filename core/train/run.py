@@ -18,6 +18,24 @@ from core.train.distribute import distribution_strategy, fit_distributed, is_chi
 from core.train.tracker import Tracker, resume_path
 
 
+def check_defence_affordable(spec: ModelSpec, config: TrainConfig) -> None:
+    """ValueError for adversarial training of a paper-profile model (224 px or more, the full
+    backbones) on a machine without a GPU, unless config.accept_defence_cost says to go on:
+    each batch costs its attack's defence_steps forward-backward passes more than standard
+    training (bench/defence_cost.py), and an undefended paper-profile epoch already takes hours
+    on a CPU."""
+    import tensorflow as tf
+
+    if config.defence == "none" or spec.profile != "paper" or config.accept_defence_cost:
+        return
+    if not tf.config.list_logical_devices("GPU"):
+        raise ValueError(
+            f"defence: {config.defence} on the paper profile costs about {config.defence_steps + 1}x a standard "
+            f"epoch ({config.defence_steps} attack steps per batch), and this machine has no GPU: expect days. "
+            "Train it on a GPU machine, use the demo profile, or set accept_defence_cost "
+            "(--accept-defence-cost true) to train here anyway")
+
+
 def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
           progress: Callable[[dict], None] | None = None,
           cancel: Callable[[], bool] | None = None, resume: bool = False) -> dict:
@@ -39,6 +57,7 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
     if resume and state is None:
         raise ValueError(_nothing_to_resume(spec, path))
     strategy = distribution_strategy(config.distribute)  # first: a cluster's collectives need a fresh runtime
+    check_defence_affordable(spec, config)
     if config.defence != "none" and is_multi_worker(strategy):
         raise ValueError("defence: adversarial training runs in Keras's own fit (one machine, any number of "
                          "GPUs); the multi-worker loop does not run it yet: use distribute='mirrored' or 'none'")

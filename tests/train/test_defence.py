@@ -93,3 +93,18 @@ def test_a_model_named_for_another_defence_is_refused(tmp_path):
         ModelSpec("cxr", "resnet50", True, defence="adv")
     with pytest.raises(ValueError, match="^defence: the model demo-cxr-resnet50-attention-pgdat"):
         train(ModelSpec("cxr", "resnet50", True, defence="pgd-at"), TrainConfig(), root=tmp_path)
+
+
+def test_a_defence_on_the_paper_profile_without_a_gpu_is_refused_with_its_cost(tmp_path, monkeypatch):
+    from core.train.run import check_defence_affordable
+
+    spec = ModelSpec("cxr", "resnet50", True, "paper", defence="pgd-at")
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [])  # this machine: no GPU
+    with pytest.raises(ValueError, match=r"^defence: pgd-at on the paper profile costs about 8x"):
+        train(spec, TrainConfig(defence="pgd-at"), root=tmp_path)
+    assert not any(tmp_path.rglob("*.keras"))  # refused before anything was built or written
+    check_defence_affordable(spec, TrainConfig(defence="pgd-at", accept_defence_cost=True))  # said so: goes on
+    check_defence_affordable(ModelSpec("cxr", "resnet50", True, "demo", defence="pgd-at"),
+                             TrainConfig(defence="pgd-at"))  # the demo profile can afford it
+    monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: ["/device:GPU:0"])
+    check_defence_affordable(spec, TrainConfig(defence="pgd-at"))  # a GPU can
