@@ -66,6 +66,11 @@ def image_ui(task: str, size: int) -> dict | None:
                 column.image(images[i], caption=names[i], width="stretch")
         index = st.selectbox("Example", range(len(images)), format_func=lambda i: names[i], key=f"example_{task}")
         st.caption("Synthetic image, labelled by construction (not medical data).")
+        mimic = -1 if truth is None else int(truth["looks_like"][index])
+        if mimic >= 0:
+            st.caption(f"This {classes[labels[index]]} presents as {classes[mimic]}: a lesion only histopathology "
+                       "tells apart, drawn at the rate the task's readers miss it; no model can be right on it "
+                       "from the pixels.")
         return {"image": images[index], "label": int(labels[index]), "name": names[index], "metadata": {},
                 "raw": None, "synthetic": True,
                 "truth": None if truth is None else {part: truth[part][index] for part in ("lesion", "shortcut")}}

@@ -47,8 +47,9 @@ def generate(task: str, n: int, *, size: int = 224, seed: int = 0, priors: str |
              shortcut_rate: float | None = None, with_truth: bool = False):
     """`n` synthetic images of `task`: (n x size x size x 3 float32 in [0, 1], int64 labels),
     and with `with_truth` a third value, a dict of "lesion" and "shortcut" (n x size x size
-    float32 masks in [0, 1], empty where absent), "severity" (n floats in [0, 1]) and "grade"
-    (the fundus DR level 0-4, -1 elsewhere).
+    float32 masks in [0, 1], empty where absent), "severity" (n floats in [0, 1]), "grade"
+    (the fundus DR level 0-4, -1 elsewhere) and "looks_like" (derm: the class a lesion that
+    only histology can tell presents as, e.g. a naevoid melanoma's naevus; -1 elsewhere).
 
     priors: "real" (the dataset's class mix), "balanced", or one share per class. Image i
     depends only on (seed, i) and its class, so the same seed gives the same images.
@@ -84,7 +85,8 @@ def _render(task: str, label: int, seed: int, index: int, shortcut_rate: float) 
 
 def _empty_truth(n: int, size: int) -> dict:
     return {"lesion": np.zeros((n, size, size), np.float32), "shortcut": np.zeros((n, size, size), np.float32),
-            "severity": np.zeros(n, np.float32), "grade": np.full(n, -1, np.int64)}
+            "severity": np.zeros(n, np.float32), "grade": np.full(n, -1, np.int64),
+            "looks_like": np.full(n, -1, np.int64)}
 
 
 def _record(truth: dict, index: int, case: Case, canvas: Canvas, size: int) -> None:
@@ -94,6 +96,7 @@ def _record(truth: dict, index: int, case: Case, canvas: Canvas, size: int) -> N
             truth[part][index] = np.clip(cv2.resize(mask, (size, size), interpolation=cv2.INTER_AREA), 0, 1)
     truth["severity"][index] = case.severity
     truth["grade"][index] = case.grade
+    truth["looks_like"][index] = case.looks_like
 
 
 def render_scene(task: str, label: int, *, seed: int, index: int, lesion: bool = True,

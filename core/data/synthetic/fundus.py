@@ -94,7 +94,7 @@ def _lesions(canvas: Canvas, rng, size, case: Case, retina, veins, optic) -> Non
     _spots(canvas, rng, size, retina, int(round(microaneurysms)), (0.8, 1.9), RED)
     if grade == 1:
         return
-    haemorrhages = {2: 1.5 + 3.5 * u, 3: 16 + 12 * u, 4: 28 + 6 * u}[grade]  # PDR keeps level 3's
+    haemorrhages = {2: 1 + 5 * u, 3: 16 + 12 * u, 4: 28 + 6 * u}[grade]  # PDR keeps level 3's
     _spots(canvas, rng, size, retina, int(round(haemorrhages)), (1.3, 2.8), DARK_RED, softness=1.2,
            quadrants=grade >= 3)
     if rng.random() < 0.18 + 0.42 * u or grade >= 3:  # hard exudates, in a cluster
@@ -141,14 +141,15 @@ def _lookalikes(canvas: Canvas, rng, size, retina, arteries) -> None:
 
 
 def _dust(image, rng, size) -> np.ndarray:
-    """Dust on the lens: soft dark dots where the camera has them, in any eye."""
-    count = int(rng.integers(1, 7)) if rng.random() < 0.55 else 0
+    """Dust on the lens: dark dots where the camera has them, in any eye. Out of the retina's
+    focal plane, they are softer and larger than a haemorrhage and darken without reddening."""
+    count = int(rng.integers(1, 5)) if rng.random() < 0.5 else 0
     layer = np.zeros((size, size), np.float32)
     for _ in range(count):
         centre = (int(rng.uniform(0.2, 0.8) * size), int(rng.uniform(0.2, 0.8) * size))
         cv2.circle(layer, centre, int(rng.integers(2, 4)), 1.0, -1, cv2.LINE_AA)
-    darkening = np.array([0.4, 0.5, 0.5], np.float32)  # dark, a little red: haemorrhage-like
-    return image * (1 - cv2.GaussianBlur(layer, (0, 0), 1.2)[..., None] * darkening)
+    darkening = np.float32(0.35)
+    return image * (1 - cv2.GaussianBlur(layer, (0, 0), 2.0)[..., None] * darkening)
 
 
 def _field_of_view(image, rng, size) -> np.ndarray:

@@ -31,6 +31,12 @@ class Case:
     severity: float = 0.0  # 0: no finding (or the least typical presentation) ... 1: florid
     grade: int = -1  # fundus: the Kaggle DR level 0-4; -1 on the other tasks
     shortcut: bool = False  # the task's known shortcut is drawn (chest drain, skin marking)
+    looks_like: int = -1  # derm: the class the lesion presents as, when not its own (-1)
+
+    @property
+    def appearance(self) -> int:
+        """The class whose presentation is painted: the label, unless the lesion mimics another."""
+        return self.label if self.looks_like < 0 else self.looks_like
 
 
 class Canvas:
