@@ -9,6 +9,8 @@
     fgsm    one full sign step                                  engines: native | foolbox
     apgd    Auto-PGD: step-size schedule, momentum, best point  engines: native | art
     square  gradient-free random search on the predictions      engines: native | art
+    fmn(model, images, labels, *, steps, ...) -> (adversarial, eps*)   Fast Minimum Norm: each
+            image's smallest adversarial radius (a minimum-norm attack: no epsilon)  engines: native | foolbox
     transfer(source, target, ...)   craft on one model, score on another
 
 Attacks work on the model's LOGITS (a layer named "logits"); the losses are in
@@ -24,6 +26,7 @@ from core.attacks.compiled import logits_model
 from core.attacks.dispatch import run_attack
 from core.attacks.ensemble import WorstCase, worst_case
 from core.attacks.fgsm import fgsm
+from core.attacks.fmn import fmn
 from core.attacks.pgd import pgd
 from core.attacks.predict import accuracy, example_loss, predict, predict_logits, true_class_margin
 from core.attacks.square import square
@@ -33,7 +36,7 @@ from core.paper import PAPER_REL_STEPSIZE
 
 __all__ = [
     "APGD", "FGSM", "LOSSES", "LOSS_TITLES", "PAPER_REL_STEPSIZE", "PGD", "Square", "WorstCase", "accuracy", "apgd",
-    "example_loss", "fgsm", "logits_model", "normalize", "pgd", "predict", "predict_logits", "project", "run_attack",
+    "example_loss", "fgsm", "fmn", "logits_model", "normalize", "pgd", "predict", "predict_logits", "project", "run_attack",
     "square",
     "transfer", "true_class_margin", "uniform_start", "worst_case",
 ]
