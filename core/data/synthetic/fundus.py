@@ -9,8 +9,8 @@ The level is drawn first, at Kaggle's level frequencies within the class, then r
     3 severe NPDR      many haemorrhages in all four quadrants, venous beading, IRMA
     4 PDR              + new vessels at the disc or elsewhere, pre-retinal haemorrhage
 Severity is (level - 1 + u) / 4 with u in (0, 1] the drawn amount within the level, so a
-level-2 eye with one small haemorrhage sits next to a level-1 eye with many microaneurysms:
-the hard boundary of the binary task.
+level-2 eye with one haemorrhage sits next to a level-1 eye with many microaneurysms: the
+hard boundary of the binary task, where graders disagree too (GRADER_MISSED, GRADER_OVERCALLED).
 Look-alikes in every class: dust on the lens (dark soft dots), vessel light reflexes and
 drusen (bright dots like exudates). Acquisition: uneven illumination, under/over-exposure,
 defocus, camera colour cast, field of view, noise, JPEG. No documented shortcut is drawn.
@@ -30,11 +30,23 @@ LEVEL_COUNTS = (25_810, 2_443, 5_292, 873, 708)
 RED, DARK_RED, EXUDATE = (0.42, 0.05, 0.04), (0.33, 0.03, 0.03), (0.95, 0.88, 0.45)
 
 
+# Kaggle's labels are one grader's call per image, and graders disagree at the referable
+# boundary (moderate NPDR): against an adjudicated panel, individual ophthalmologists miss or
+# over-call it in a share of eyes (Krause et al. 2018, Ophthalmology 125:1264). The eye is
+# painted at its true level (truth["grade"]), labelled with the grader's call: the task's
+# irreducible error.
+GRADER_MISSED = 0.06  # eyes labelled not referable (0-1) that show moderate NPDR (level 2)
+GRADER_OVERCALLED = 0.10  # eyes labelled referable (2-4) that show mild NPDR only (level 1)
+
+
 def draw(label: int, rng, *, shortcut_rate: float = 0.0) -> Case:
-    """Level within the binary class at Kaggle's frequencies, then the amount within it."""
+    """The eye's true level (within the label's levels at Kaggle's frequencies, unless the
+    grader's call was wrong at the boundary), then the amount within it."""
     levels = (0, 1) if label == 0 else (2, 3, 4)
     counts = np.array([LEVEL_COUNTS[k] for k in levels], np.float64)
     grade = int(levels[rng.choice(len(levels), p=counts / counts.sum())])
+    if rng.random() < (GRADER_MISSED if label == 0 else GRADER_OVERCALLED):
+        grade = 2 if label == 0 else 1
     amount = rng.uniform(0.02, 1.0)
     return Case(label=label, severity=0.0 if grade == 0 else (grade - 1 + amount) / 4, grade=grade)
 
@@ -95,12 +107,12 @@ def _lesions(canvas: Canvas, rng, size, case: Case, retina, veins, optic) -> Non
     if grade == 1:
         return
     haemorrhages = {2: 1 + 5 * u, 3: 16 + 12 * u, 4: 28 + 6 * u}[grade]  # PDR keeps level 3's
-    _spots(canvas, rng, size, retina, int(round(haemorrhages)), (1.3, 2.8), DARK_RED, softness=1.2,
+    _spots(canvas, rng, size, retina, int(round(haemorrhages)), (2.0, 4.0), DARK_RED, softness=1.2,
            quadrants=grade >= 3)
     if rng.random() < 0.18 + 0.42 * u or grade >= 3:  # hard exudates, in a cluster
         cluster = blob_mask(rng, size, np.array([size / 2, size / 2]) + rng.normal(0, size * 0.12, 2),
                             size * 0.08, irregularity=0.3, asymmetry=0.3, softness=2) * retina
-        _spots(canvas, rng, size, cluster, int(2 + 8 * u), (1.0, 2.2), EXUDATE)
+        _spots(canvas, rng, size, cluster, int(2 + 8 * u), (1.5, 2.8), EXUDATE)
     if rng.random() < 0.2 + 0.3 * u:  # cotton-wool spots
         _spots(canvas, rng, size, retina, int(1 + 2 * u), (3.0, 5.0), (0.93, 0.9, 0.82), softness=2.5,
                opacity=0.6)
