@@ -6,6 +6,7 @@
     robustness_curve(...)   accuracy per epsilon with its Wilson interval (and AUC on binary tasks)
     evaluate_model(...)     curve + checks + twin test for a checkpoint, saved as JSON and CSV
     twin_test(a, v)         attentive vs vanilla on the same images, per epsilon (McNemar)
+    evaluate_minimum_norm   each image's smallest adversarial epsilon (FMN): the whole curve, one run
 """
 
 from core.lazy import lazy_exports
@@ -16,6 +17,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "curve": ["attack_sweep", "curve_rows", "robustness_curve"],
     "encoding": ["text_to_flags"],
     "data": ["evaluation_data", "training_config"],
+    "minimum_norm": ["combined_curve", "evaluate_minimum_norm", "load_minimum_norm", "median_interval",
+                     "minimum_norm_key", "star_curve", "star_twin_test", "stars_of"],
     "model": ["CHECK_IMAGES", "evaluate_model"],
     "presets": ["DEFAULT_PRESET", "PRESETS", "Preset", "custom_pgd"],
     "results": ["load_results", "results_key", "results_path", "save_results", "saved_results"],
@@ -23,8 +26,9 @@ __getattr__, __dir__ = lazy_exports(__name__, {
 })
 
 __all__ = [
-    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "curve_rows", "custom_pgd",
-    "evaluate_model", "evaluation_data", "interaction_test", "load_results", "paired_test", "results_key",
-    "results_path", "robustness_curve", "save_results", "saved_results", "text_to_flags", "training_config",
-    "twin_sentence", "twin_test",
+    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "combined_curve", "curve_rows",
+    "custom_pgd", "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
+    "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "paired_test", "results_key",
+    "results_path", "robustness_curve", "save_results", "saved_results", "star_curve", "star_twin_test", "stars_of",
+    "text_to_flags", "training_config", "twin_sentence", "twin_test",
 ]

@@ -2,6 +2,7 @@
 
     python -m core.evaluate --task derm                      the 4 demo models, strong protocol
     python -m core.evaluate --task derm --preset paper       the paper's protocol
+    python -m core.evaluate --task derm --fmn                each image's smallest adversarial epsilon
     python -m core.evaluate --task cxr --profile paper --data /data/cxr14 --data-format chestxray14
 """
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from core.attacks import LOSSES, PAPER_REL_STEPSIZE
 from core.evaluate.data import evaluation_data, training_config
+from core.evaluate.minimum_norm import evaluate_minimum_norm
 from core.evaluate.model import evaluate_model
 from core.evaluate.presets import DEFAULT_PRESET, PRESETS, Preset, custom_pgd
 from core.evaluate.results import load_results
@@ -43,6 +45,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--preset-file", type=Path, help="an evaluation protocol as JSON (Preset.to_dict): "
                         "used instead of --preset and the custom flags")
+    parser.add_argument("--fmn", action="store_true",
+                        help="instead of the grid: each image's smallest adversarial epsilon (L-inf Fast Minimum "
+                             "Norm), which gives the whole curve from one run")
+    parser.add_argument("--fmn-steps", type=int, default=100, help="--fmn: iterations per image")
     parser.add_argument("--no-checks", action="store_true")
     parser.add_argument("--force", action="store_true",
                         help="evaluate again even where results for exactly these settings are saved")
@@ -68,6 +74,17 @@ def _preset(args):
     from dataclasses import replace
 
     return replace(PRESETS[args.preset], seed=args.seed)
+
+
+def _minimum_norm_report(spec, result) -> str:
+    median = result["median"]
+    lines = [f"{spec.model_id} (L-inf FMN, {result['steps']} steps, {result['n']} images, {result['seconds']:.0f} s): "
+             f"median smallest adversarial ε {epsilon_text(median['median'])} [{median['low']:.4f}, "
+             f"{median['high']:.4f}]; {result['not_broken']} image(s) not broken"]
+    if "twin_test" in result:
+        lines.append(f"  {result['twin_test']['sentence']}")
+    lines.append(f"  -> {result['path']}")
+    return "\n".join(lines)
 
 
 def _report(spec, result) -> str:
@@ -108,11 +125,16 @@ def main(argv=None) -> int:
             images, labels, description = evaluation_data(spec, data=args.data, data_format=args.data_format,
                                                           n=args.n, config=training_config(spec, args.root),
                                                           lazy=True)
-            saved = None if args.force else load_results(
+            saved = None if args.force or args.fmn else load_results(
                 spec, data=description, n=len(labels), epsilons=args.epsilons or spec.task_info.epsilons,
                 attack=attack, root=args.root, results_root=args.results_root)
             if saved is not None and (args.no_checks or "checks" in saved):
                 print(f"{spec.model_id}: already evaluated with these settings (--force to run again)", flush=True)
+                continue
+            if args.fmn:
+                print(_minimum_norm_report(spec, evaluate_minimum_norm(
+                    spec, images, labels, data=description, steps=args.fmn_steps, root=args.root,
+                    results_root=args.results_root)), flush=True)
                 continue
             images_before = index * len(labels)
 

@@ -1,0 +1,183 @@
+"""Whole robustness curves from one minimum-norm run (Pintor et al. 2021; secml's security
+evaluation curves): each image's smallest adversarial radius eps* (core.attacks.fmn), so the
+robust accuracy at ANY epsilon is the share of images with eps* > eps, re-weighted to the
+task's real class mix with its interval (core.metrics) like every accuracy here.
+
+    evaluate_minimum_norm(spec, images, labels, data=...)   eps* per image, the dense curve,
+                                                            the median with its interval, saved
+    star_curve(stars, labels, task, epsilons)              accuracy at each epsilon from eps*
+    median_interval(stars)                                 bootstrap 95 % interval of the median
+    star_twin_test(attentive, vanilla)                     paired Wilcoxon signed-rank on eps*
+    combined_curve(grid_result, stars, task)               per image the worse of both: robust at
+                                                           a grid epsilon only if it survived the
+                                                           grid protocol AND eps < eps*
+
+An image FMN could not break is given eps* = 1 in the statistics (no L-inf radius in the
+[0, 1] box is larger); its count is reported.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+from core.atomic import write_json
+from core.evaluate.encoding import labels_to_text, text_to_flags, text_to_labels
+from core.formatting import in_255
+from core.metrics import WEIGHTINGS, accuracy_summary
+from core.models.spec import ModelSpec
+from core.tasks import Task
+
+FMN_STEPS = 100  # foolbox's default; Pintor et al. report convergence well within 1,000
+DENSE_POINTS = 64  # epsilons of the dense curve, geometric between a quarter of the grid's first and its last
+LARGEST = 1.0  # the largest L-inf radius in the [0, 1] box: eps* of an image no attack broke
+
+
+def capped(stars) -> np.ndarray:
+    """eps* with inf (not broken) as LARGEST, float64."""
+    return np.minimum(np.asarray(stars, np.float64), LARGEST)
+
+
+def dense_epsilons(grid) -> list[float]:
+    """0, the task's grid and DENSE_POINTS geometric steps spanning it, sorted."""
+    positive = [float(e) for e in grid if e > 0]
+    dense = np.geomspace(min(positive) / 4, max(positive), DENSE_POINTS)
+    return sorted({0.0, *positive, *(float(e) for e in dense)})
+
+
+def star_curve(stars, labels, task: Task, epsilons) -> list[dict]:
+    """Robust accuracy at each epsilon from eps* (robust: eps* > eps, so an image misclassified
+    as it is, eps* = 0, is never robust): re-weighted to the real mix, with its interval."""
+    stars, labels = capped(stars), np.asarray(labels, np.int64)
+    rows = []
+    for epsilon in epsilons:
+        summary = accuracy_summary(stars > epsilon, labels, task)
+        rows.append({"epsilon": float(epsilon), "epsilon_255": in_255(epsilon), "accuracy": summary["accuracy"],
+                     "accuracy_low": summary["accuracy_low"], "accuracy_high": summary["accuracy_high"],
+                     "balanced_accuracy": summary["balanced_accuracy"], "weighting": "real"})
+    return rows
+
+
+def median_interval(stars, *, level: float = 0.95, resamples: int = 2000, seed: int = 0) -> dict:
+    """The median eps* with a percentile-bootstrap interval (scipy.stats.bootstrap)."""
+    from scipy import stats
+
+    values = capped(stars)
+    if len(values) < 2:
+        return {"median": float(np.median(values)) if len(values) else float("nan"), "low": float("nan"),
+                "high": float("nan")}
+    result = stats.bootstrap((values,), np.median, confidence_level=level, n_resamples=resamples,
+                             method="percentile", random_state=np.random.default_rng(seed))
+    return {"median": float(np.median(values)), "low": float(result.confidence_interval.low),
+            "high": float(result.confidence_interval.high)}
+
+
+def star_twin_test(attentive, vanilla) -> dict:
+    """Paired Wilcoxon signed-rank test of eps* on the same images (scipy.stats.wilcoxon; pairs
+    with equal eps*, e.g. both misclassified as they are, carry no sign and are left out)."""
+    from scipy import stats
+
+    a, v = capped(attentive), capped(vanilla)
+    if a.shape != v.shape:
+        raise ValueError(f"the twins' eps* must be on the same images, got {a.shape} and {v.shape}")
+    differ = a != v
+    p = float(stats.wilcoxon(a[differ], v[differ]).pvalue) if differ.sum() >= 1 else 1.0
+    return {"p_value": p, "pairs": int(differ.sum()), "attentive_larger": int((a > v).sum()),
+            "vanilla_larger": int((v > a).sum()), "median_difference": float(np.median(a - v))}
+
+
+def star_sentence(test: dict, attentive: dict, vanilla: dict) -> str:
+    """The twin test of eps* in one sentence."""
+    which = "attentive" if attentive["median"] > vanilla["median"] else "vanilla"
+    significant = "significant" if test["p_value"] < 0.05 else "not significant"
+    return (f"Median smallest adversarial ε: attentive {in_255(attentive['median']):.2f}/255 "
+            f"[{in_255(attentive['low']):.2f}, {in_255(attentive['high']):.2f}], vanilla "
+            f"{in_255(vanilla['median']):.2f}/255 [{in_255(vanilla['low']):.2f}, {in_255(vanilla['high']):.2f}]; "
+            f"the {which} model needs the larger perturbation on {max(test['attentive_larger'], test['vanilla_larger'])} "
+            f"of {test['pairs']} images where they differ (Wilcoxon signed-rank p = {test['p_value']:.3g}, {significant}).")
+
+
+def combined_curve(grid_result: dict, stars, task: Task) -> list[dict]:
+    """At each grid epsilon of a saved curve (core.evaluate.evaluate_model's result, same images
+    in the same order), an image is robust only if the grid protocol did not fool it AND
+    eps < eps*: the curve the product stands behind."""
+    stars = capped(stars)
+    labels = text_to_labels(grid_result["labels"])
+    if len(labels) != len(stars):
+        raise ValueError(f"the grid result has {len(labels)} images, eps* {len(stars)}: not the same images")
+    rows = []
+    for row in grid_result["curve"]:
+        robust = text_to_flags(row["robust"]) & (stars > row["epsilon"])
+        summary = accuracy_summary(robust, labels, task)
+        rows.append({"epsilon": row["epsilon"], "epsilon_255": in_255(row["epsilon"]), "accuracy": summary["accuracy"],
+                     "accuracy_low": summary["accuracy_low"], "accuracy_high": summary["accuracy_high"],
+                     "grid_accuracy": row["accuracy"], "weighting": "real"})
+    return rows
+
+
+def minimum_norm_key(data: str, n: int, steps: int) -> str:
+    blob = json.dumps({"data": data, "n": n, "attack": "fmn-linf", "steps": steps}, sort_keys=True)
+    return "fmn-" + hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def evaluate_minimum_norm(spec: ModelSpec, images, labels, *, data: str, steps: int = FMN_STEPS, root=None,
+                          results_root=None, progress=None) -> dict:
+    """eps* of every image under L-inf FMN, the dense curve and the median with its interval,
+    saved as <checkpoint folder>/results/<stem>-fmn-<key>.json; an attentive model whose twin
+    was evaluated the same way gets the paired test."""
+    from core.attacks import fmn
+    from core.attacks.base import BATCH_SIZE
+    from core.evaluate.results import results_folder
+    from core.models.zoo import checkpoint_path, load_model
+
+    started = time.monotonic()
+    model = load_model(spec, root=root)
+    labels = np.asarray(labels, np.int64)
+    stars = []
+    for start in range(0, len(labels), BATCH_SIZE):
+        stars.append(fmn(model, np.asarray(images[start:start + BATCH_SIZE]), labels[start:start + BATCH_SIZE],
+                         steps=steps)[1])
+        if progress is not None:
+            progress(min(start + BATCH_SIZE, len(labels)), len(labels))
+    stars = np.concatenate(stars) if stars else np.zeros(0)
+    task = spec.task_info
+    result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)),
+              "labels": labels_to_text(labels), "weighting": WEIGHTINGS["real"], "attack": "fmn-linf",
+              "steps": int(steps), "epsilon_star": [None if not np.isfinite(s) else float(s) for s in stars],
+              "not_broken": int((~np.isfinite(stars)).sum()), "median": median_interval(stars),
+              "curve": star_curve(stars, labels, task, dense_epsilons(task.epsilons)),
+              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    key = minimum_norm_key(data, len(labels), steps)
+    if spec.attention:
+        twin = load_minimum_norm(spec.twin(), key, root=root, results_root=results_root)
+        if twin is not None:
+            test = star_twin_test(stars, stars_of(twin))
+            result["twin_test"] = {**test, "sentence": star_sentence(test, result["median"], twin["median"])}
+    result["seconds"] = round(time.monotonic() - started, 1)
+    path = results_folder(spec, root=results_root or root) / f"{checkpoint_path(spec, root=root).stem}-{key}.json"
+    write_json(path, result)
+    result["path"] = str(path)
+    return result
+
+
+def stars_of(result: dict) -> np.ndarray:
+    """The per-image eps* of a saved minimum-norm result (inf where not broken)."""
+    return np.array([np.inf if s is None else s for s in result["epsilon_star"]], np.float64)
+
+
+def load_minimum_norm(spec: ModelSpec, key: str, *, root=None, results_root=None) -> dict | None:
+    """The saved minimum-norm result of `spec` with `key`, or None."""
+    from core.evaluate.results import results_folder
+    from core.models.zoo import checkpoint_path
+
+    for folder_root in [r for r in (results_root, root) if r is not None] or [None]:
+        path = results_folder(spec, root=folder_root) / f"{checkpoint_path(spec, root=folder_root).stem}-{key}.json"
+        try:
+            return json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+    return None
