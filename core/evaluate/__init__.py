@@ -18,7 +18,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "encoding": ["text_to_flags"],
     "data": ["evaluation_data", "training_config"],
     "minimum_norm": ["combined_curve", "evaluate_minimum_norm", "load_minimum_norm", "median_interval",
-                     "minimum_norm_key", "star_curve", "star_twin_test", "stars_of"],
+                     "minimum_norm_key", "minimum_norm_result", "save_minimum_norm", "star_curve", "star_twin_test",
+                     "stars_of"],
     "model": ["CHECK_IMAGES", "evaluate_model"],
     "presets": ["DEFAULT_PRESET", "PRESETS", "Preset", "custom_pgd"],
     "results": ["load_results", "results_key", "results_path", "save_results", "saved_results"],
@@ -28,7 +29,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
 __all__ = [
     "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "combined_curve", "curve_rows",
     "custom_pgd", "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
-    "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "paired_test", "results_key",
-    "results_path", "robustness_curve", "save_results", "saved_results", "star_curve", "star_twin_test", "stars_of",
-    "text_to_flags", "training_config", "twin_sentence", "twin_test",
+    "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
+    "paired_test", "results_key", "results_path", "robustness_curve", "save_minimum_norm", "save_results",
+    "saved_results", "star_curve", "star_twin_test", "stars_of", "text_to_flags", "training_config",
+    "twin_sentence", "twin_test",
 ]

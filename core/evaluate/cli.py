@@ -132,9 +132,12 @@ def main(argv=None) -> int:
                 print(f"{spec.model_id}: already evaluated with these settings (--force to run again)", flush=True)
                 continue
             if args.fmn:
+                def counted(done, total, index=index, spec=spec):
+                    writer.update(model=spec.model_id, done=round(index + done / total, 4), total=len(specs))
+
                 print(_minimum_norm_report(spec, evaluate_minimum_norm(
                     spec, images, labels, data=description, steps=args.fmn_steps, root=args.root,
-                    results_root=args.results_root)), flush=True)
+                    results_root=args.results_root, progress=counted, cancel=cancel)), flush=True)
                 continue
             images_before = index * len(labels)
 

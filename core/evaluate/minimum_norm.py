@@ -101,14 +101,15 @@ def star_sentence(test: dict, attentive: dict, vanilla: dict) -> str:
             f"of {test['pairs']} images where they differ (Wilcoxon signed-rank p = {test['p_value']:.3g}, {significant}).")
 
 
-def combined_curve(grid_result: dict, stars, task: Task) -> list[dict]:
-    """At each grid epsilon of a saved curve (core.evaluate.evaluate_model's result, same images
-    in the same order), an image is robust only if the grid protocol did not fool it AND
-    eps < eps*: the curve the product stands behind."""
-    stars = capped(stars)
-    labels = text_to_labels(grid_result["labels"])
-    if len(labels) != len(stars):
-        raise ValueError(f"the grid result has {len(labels)} images, eps* {len(stars)}: not the same images")
+def combined_curve(grid_result: dict, stars, labels, task: Task) -> list[dict]:
+    """At each grid epsilon of a saved curve (core.evaluate.evaluate_model's result on the same
+    images in the same order as `stars`), an image is robust only if the grid protocol did not
+    fool it AND eps < eps*: the curve the product stands behind."""
+    stars, labels = capped(stars), np.asarray(labels, np.int64)
+    same = len(labels) == len(stars) == grid_result.get("n", len(stars))
+    if not same or ("labels" in grid_result and not np.array_equal(text_to_labels(grid_result["labels"]), labels)):
+        raise ValueError(f"the grid result ({grid_result.get('n')} images) and eps* ({len(stars)}) are not the "
+                         "same images")
     rows = []
     for row in grid_result["curve"]:
         robust = text_to_flags(row["robust"]) & (stars > row["epsilon"])
@@ -125,25 +126,39 @@ def minimum_norm_key(data: str, n: int, steps: int) -> str:
 
 
 def evaluate_minimum_norm(spec: ModelSpec, images, labels, *, data: str, steps: int = FMN_STEPS, root=None,
-                          results_root=None, progress=None) -> dict:
-    """eps* of every image under L-inf FMN, the dense curve and the median with its interval,
-    saved as <checkpoint folder>/results/<stem>-fmn-<key>.json; an attentive model whose twin
-    was evaluated the same way gets the paired test."""
+                          results_root=None, progress=None, cancel=None) -> dict:
+    """eps* of every image under L-inf FMN, then minimum_norm_result, saved (save_minimum_norm).
+    progress(done, total) counts images; cancel() returning True stops before the next batch
+    (core.jobs.Cancelled)."""
     from core.attacks import fmn
     from core.attacks.base import BATCH_SIZE
-    from core.evaluate.results import results_folder
-    from core.models.zoo import checkpoint_path, load_model
+    from core.jobs import Cancelled
+    from core.models.zoo import load_model
 
     started = time.monotonic()
     model = load_model(spec, root=root)
     labels = np.asarray(labels, np.int64)
     stars = []
     for start in range(0, len(labels), BATCH_SIZE):
+        if cancel is not None and cancel():
+            raise Cancelled()
         stars.append(fmn(model, np.asarray(images[start:start + BATCH_SIZE]), labels[start:start + BATCH_SIZE],
                          steps=steps)[1])
         if progress is not None:
             progress(min(start + BATCH_SIZE, len(labels)), len(labels))
     stars = np.concatenate(stars) if stars else np.zeros(0)
+    result = minimum_norm_result(spec, stars, labels, data=data, steps=steps, root=root, results_root=results_root)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    result["path"] = str(save_minimum_norm(spec, result, root=results_root or root))
+    return result
+
+
+def minimum_norm_result(spec: ModelSpec, stars, labels, *, data: str, steps: int, root=None,
+                        results_root=None) -> dict:
+    """What is saved of a minimum-norm run: eps* per image (None where not broken), the dense
+    curve, the median with its interval; for an attentive model whose twin was run the same
+    way, the paired test."""
+    stars, labels = np.asarray(stars, np.float64), np.asarray(labels, np.int64)
     task = spec.task_info
     result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)),
               "labels": labels_to_text(labels), "weighting": WEIGHTINGS["real"], "attack": "fmn-linf",
@@ -151,17 +166,28 @@ def evaluate_minimum_norm(spec: ModelSpec, images, labels, *, data: str, steps: 
               "not_broken": int((~np.isfinite(stars)).sum()), "median": median_interval(stars),
               "curve": star_curve(stars, labels, task, dense_epsilons(task.epsilons)),
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    key = minimum_norm_key(data, len(labels), steps)
     if spec.attention:
-        twin = load_minimum_norm(spec.twin(), key, root=root, results_root=results_root)
+        twin = load_minimum_norm(spec.twin(), minimum_norm_key(data, len(labels), steps), root=root,
+                                 results_root=results_root)
         if twin is not None:
             test = star_twin_test(stars, stars_of(twin))
             result["twin_test"] = {**test, "sentence": star_sentence(test, result["median"], twin["median"])}
-    result["seconds"] = round(time.monotonic() - started, 1)
-    path = results_folder(spec, root=results_root or root) / f"{checkpoint_path(spec, root=root).stem}-{key}.json"
-    write_json(path, result)
-    result["path"] = str(path)
     return result
+
+
+def minimum_norm_path(spec: ModelSpec, key: str, *, root=None):
+    """<checkpoint folder under root>/results/<stem>-<key>.json."""
+    from core.evaluate.results import results_folder
+    from core.models.zoo import checkpoint_path
+
+    return results_folder(spec, root=root) / f"{checkpoint_path(spec, root=root).stem}-{key}.json"
+
+
+def save_minimum_norm(spec: ModelSpec, result: dict, *, root=None):
+    """Write `result` atomically; returns its path."""
+    path = minimum_norm_path(spec, minimum_norm_key(result["data"], result["n"], result["steps"]), root=root)
+    write_json(path, {k: v for k, v in result.items() if k != "path"})
+    return path
 
 
 def stars_of(result: dict) -> np.ndarray:
@@ -170,14 +196,11 @@ def stars_of(result: dict) -> np.ndarray:
 
 
 def load_minimum_norm(spec: ModelSpec, key: str, *, root=None, results_root=None) -> dict | None:
-    """The saved minimum-norm result of `spec` with `key`, or None."""
-    from core.evaluate.results import results_folder
-    from core.models.zoo import checkpoint_path
-
+    """The saved minimum-norm result of `spec` with `key` (under `results_root`, then beside
+    the checkpoint), or None."""
     for folder_root in [r for r in (results_root, root) if r is not None] or [None]:
-        path = results_folder(spec, root=folder_root) / f"{checkpoint_path(spec, root=folder_root).stem}-{key}.json"
         try:
-            return json.loads(path.read_text())
+            return json.loads(minimum_norm_path(spec, key, root=folder_root).read_text())
         except (OSError, json.JSONDecodeError):
             continue
     return None

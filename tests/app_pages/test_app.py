@@ -283,3 +283,42 @@ def test_the_method_registry_drives_the_selectors():
     assert not gallery.exception and not _problems(gallery)
     methods = set(gallery.dataframe[0].value["method"])
     assert methods == {"Grad-CAM", "Grad-CAM++"}  # the shift table is per method
+
+
+def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_path, monkeypatch):
+    """Saved minimum-norm runs (written as core.evaluate writes them, eps* made up here) give a
+    chart, the medians with intervals, the twins' Wilcoxon sentence and the combined curve; a
+    missing one is a button that starts the --fmn job into the user's folder."""
+    from core.data import synthetic
+    from core.data.synthetic import split_description
+    from core.evaluate import PRESETS, load_results, minimum_norm_result, save_minimum_norm
+    from core.models.spec import all_specs
+    from core.models.zoo import CHECKPOINT_ROOT
+
+    rng = np.random.default_rng(0)
+    specs = sorted(all_specs("demo", "cxr"), key=lambda s: s.attention)  # vanilla first: the twin test needs it
+    _, labels = synthetic.split("cxr", "test", 200, size=32)  # the images the bundled grid curves were run on
+    for spec in specs[:3]:  # the last one stays missing
+        grid = load_results(spec, data=split_description("cxr"), n=200, epsilons=spec.task_info.epsilons,
+                            attack=PRESETS["strong"], root=CHECKPOINT_ROOT)
+        stars = rng.uniform(0, 0.04, grid["n"]) * (1.5 if spec.attention else 1.0)
+        result = minimum_norm_result(spec, stars, labels, data=grid["data"], steps=100,
+                                     results_root=tmp_path / "models")
+        save_minimum_norm(spec, result, root=tmp_path / "models")
+    app = _app("app_pages/curves.py", task="cxr")
+    assert not _problems(app), _problems(app)
+    assert len(app.get("plotly_chart")) == 4  # accuracy, AUC, trade-off, then the whole curves
+    assert any("Wilcoxon signed-rank" in c for c in _texts(app.caption))
+    tables = app.dataframe
+    assert "median smallest ε (×1/255)" in tables[-2].value.columns and len(tables[-2].value) == 3
+    combined = tables[-1].value
+    assert (combined["both (stands behind)"] <= combined["grid protocol"] + 1e-12).all()
+    assert any("No smallest-ε run for" in m for m in _texts(app.info))
+    started = []  # the job runner itself is tested with the grid's evaluation job above
+    monkeypatch.setattr("app_pages.minimum_norm.start_job", lambda kind, key, arguments, **_: started.append(
+        (kind, key, " ".join(arguments))))
+    app.button(key="run_fmn").click().run()
+    assert not app.exception
+    [(kind, key, command)] = started
+    assert kind == "evaluate" and key.startswith("fmn-") and "--fmn" in command
+    assert f"--results-root {tmp_path / 'models'}" in command and command.count("--model") == 1  # only the missing

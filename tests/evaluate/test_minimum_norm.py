@@ -46,17 +46,19 @@ def test_the_paired_test_sees_a_shift_and_not_its_absence():
 
 def test_the_combined_curve_is_robust_only_where_both_say_so():
     labels = np.array([0, 1, 0, 1])
-    grid = {"labels": labels_to_text(labels), "curve": [
+    grid = {"labels": labels_to_text(labels), "n": 4, "curve": [
         {"epsilon": 0.0, "accuracy": 1.0, "robust": flags_to_text([1, 1, 1, 1])},
         {"epsilon": 0.01, "accuracy": 0.75, "robust": flags_to_text([1, 1, 1, 0])}]}
     stars = np.array([0.02, 0.005, np.inf, 0.5])
-    rows = combined_curve(grid, stars, CXR)
+    rows = combined_curve(grid, stars, labels, CXR)
     at_001 = (np.array([1, 1, 1, 0], bool) & (stars > 0.01))  # images 0 and 2
     expected = CXR.priors[0] * at_001[labels == 0].mean() + CXR.priors[1] * at_001[labels == 1].mean()
     assert rows[1]["accuracy"] == pytest.approx(expected)
     assert rows[0]["accuracy"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="not the same images"):
-        combined_curve(grid, stars[:3], CXR)
+        combined_curve(grid, stars[:3], labels[:3], CXR)
+    with pytest.raises(ValueError, match="not the same images"):
+        combined_curve(grid, stars, labels[::-1], CXR)
 
 
 def test_evaluated_saved_compared_with_the_twin_and_kept_apart_from_the_grid_results(tmp_path):

@@ -1,0 +1,86 @@
+"""The curves page's whole-curve section: each image's smallest adversarial epsilon (L-inf Fast
+Minimum Norm), the curve it gives at every epsilon, the median with its interval, the twins'
+paired test, and the curve the product stands behind (grid protocol and eps* together)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.evaluate import combined_curve, load_minimum_norm, minimum_norm_key, stars_of
+from core.evaluate.encoding import text_to_labels
+from core.evaluate.minimum_norm import FMN_STEPS
+from core.formatting import in_255
+from core.jobs import JobError, start_job
+from app_pages.common import results_root, show_error
+from app_pages.charts import curves_figure
+
+
+def _arguments(selection, n: int, specs) -> list[str]:
+    arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
+                 "--n", str(n), "--fmn", "--fmn-steps", str(FMN_STEPS)]
+    if results_root(selection) is not None:
+        arguments += ["--results-root", str(results_root(selection))]
+    for spec in specs:
+        arguments += ["--model", spec.model_id]
+    return arguments
+
+
+def _medians_table(found: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"model": spec.title, "median smallest ε (×1/255)": in_255(r["median"]["median"]),
+                          "95 % CI": f"{in_255(r['median']['low']):.2f} to {in_255(r['median']['high']):.2f}",
+                          "not broken": f"{r['not_broken']} of {r['n']}", "seconds": r.get("seconds")}
+                         for spec, r in found.items()])
+
+
+def _combined_table(found: dict, grid_results: dict) -> pd.DataFrame | None:
+    rows = []
+    for spec, result in found.items():
+        grid = grid_results.get(spec)
+        if grid is None or grid.get("n") != result["n"]:
+            continue
+        for row in combined_curve(grid, stars_of(result), text_to_labels(result["labels"]), spec.task_info):
+            rows.append({"model": spec.title, "ε": row["epsilon"], "grid protocol": row["grid_accuracy"],
+                         "both (stands behind)": row["accuracy"],
+                         "95 % CI": f"{row['accuracy_low']:.3f} to {row['accuracy_high']:.3f}"})
+    return pd.DataFrame(rows) if rows else None
+
+
+def minimum_norm_ui(selection, specs, *, data: str, n: int, grid_results: dict, job_ui) -> None:
+    """The section; `grid_results` are the page's saved grid curves ({spec: result}) for the
+    combined curve; `job_ui(key)` follows a background job."""
+    st.subheader("Whole curves: each image's smallest adversarial ε")
+    key = minimum_norm_key(data, n, FMN_STEPS)
+    found = {spec: r for spec in specs
+             if (r := load_minimum_norm(spec, key, root=selection.root, results_root=results_root(selection)))}
+    missing = [s for s in specs if s not in found]
+    job_key = f"fmn-{selection.zoo}-{selection.profile}-{selection.task}"
+    if missing:
+        st.info(f"No smallest-ε run for {', '.join(s.title for s in missing)} on these {n} images. "
+                f"Fast Minimum Norm (Pintor et al. 2021, {FMN_STEPS} steps) finds it per image; one run gives "
+                "the robust accuracy at every ε.")
+        if st.button("Find each image's smallest adversarial ε", key="run_fmn"):
+            try:
+                start_job("evaluate", job_key, _arguments(selection, n, missing))
+            except JobError as error:
+                show_error(error)
+    job_ui(job_key)
+    if not found:
+        return
+    st.plotly_chart(curves_figure(found, value="accuracy"), width="stretch", key="fmn_curves")
+    st.caption("Robust accuracy at every ε from one run: the share of images whose smallest adversarial ε "
+               "(L∞ FMN) is larger, re-weighted to the real class mix, with its 95 % interval. FMN is one "
+               "attack: where it and the grid protocol disagree, the lower number is the one to believe.")
+    st.dataframe(_medians_table(found), hide_index=True, width="stretch",
+                 column_config={"median smallest ε (×1/255)": st.column_config.NumberColumn(format="%.2f")})
+    for spec, result in found.items():
+        if "twin_test" in result:
+            st.caption(f"**{spec.title}** vs **{spec.twin().title}**: {result['twin_test']['sentence']}")
+    combined = _combined_table(found, grid_results)
+    if combined is not None:
+        st.markdown("**The curve the product stands behind**: robust at a grid ε only if the grid protocol did not "
+                    "fool the image and its smallest adversarial ε is larger.")
+        st.dataframe(combined, hide_index=True, width="stretch",
+                     column_config={"ε": st.column_config.NumberColumn(format="%g"),
+                                    "grid protocol": st.column_config.NumberColumn(format="%.3f"),
+                                    "both (stands behind)": st.column_config.NumberColumn(format="%.3f")})
