@@ -131,10 +131,18 @@ def test_gallery_is_fixed_and_grouped_by_class(version):
 def test_the_demo_splits_serve_the_bundled_zoos_generator():
     """Until the zoo is retrained on v2, the demo splits, gallery and result names are v1's (the
     bundled models, their saved results and the app stay consistent); v2 is one argument away."""
-    from core.data.synthetic import DEMO_VERSION, split_description
+    from core.data import synthetic
+    from core.data.synthetic import demo_version, split_description
 
-    assert split_description("cxr") == ("synthetic cxr test split" if DEMO_VERSION == 1 else
+    assert split_description("cxr") == ("synthetic cxr test split" if demo_version("cxr") == 1 else
                                          "synthetic v2 cxr test split (stratified)")
+    for version in (1, 2):  # each task serves its own zoo's generator
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setitem(synthetic.DEMO_VERSIONS, "cxr", version)
+            assert split_description("cxr") == split_description("cxr", version)
+            assert split_description("derm") == split_description("derm", demo_version("derm"))
+    with pytest.raises(ValueError, match="unknown task"):
+        demo_version("skin")
     _, labels = split("derm", "train", 70, size=16, version=2)
     assert np.bincount(labels, minlength=7)[5] == 47  # nv: 66.9 % of 70, the real mix
     with pytest.raises(ValueError, match="no ground truth"):

@@ -38,9 +38,18 @@ GALLERY_SEED = 20_230_601  # fixed seed of the UI's example gallery
 RENDERERS = {"derm": derm, "fundus": fundus, "cxr": cxr}  # each: draw, scene, render
 SHORTCUT_RATES = {"derm": derm.MARKING_RATE, "fundus": 0.0, "cxr": cxr.DRAIN_RATE}  # defaults
 VERSION = 2  # of the generators; saved results name it, so a change never serves stale numbers
-# The generator the bundled demo zoo was trained on, which the demo splits and the gallery serve:
-# v1 until the zoo is retrained on v2 and its results regenerated (then 2, and v1/ goes).
-DEMO_VERSION = 1
+# The generator each task's bundled demo models were trained on, which that task's demo splits
+# and gallery serve: v1 until the task's models retrained on v2 land together with every result
+# computed from them (issue 21), task by task, so the app never pairs new images with old models;
+# once every task is on v2, v1/ goes.
+DEMO_VERSIONS = {"derm": 1, "fundus": 1, "cxr": 1}
+
+
+def demo_version(task: str) -> int:
+    """The generator version the bundled `task` models were trained on."""
+    if task not in DEMO_VERSIONS:
+        raise ValueError(f"unknown task {task!r}; expected one of {sorted(DEMO_VERSIONS)}")
+    return DEMO_VERSIONS[task]
 
 
 def generate(task: str, n: int, *, size: int = 224, seed: int = 0, priors: str | Sequence[float] = "real",
@@ -131,23 +140,23 @@ SPLIT_PRIORS = {"train": "real", "val": "balanced", "test": "balanced"}
 
 def split(task: str, name: str, n: int, *, size: int, with_truth: bool = False, version: int | None = None):
     """The demo's fixed synthetic split `name` ("train", "val" or "test") of `n` images, drawn by
-    generator `version` (default DEMO_VERSION, the bundled zoo's)."""
+    generator `version` (default: the one the bundled `task` models were trained on)."""
     if name not in SPLIT_SEEDS:
         raise ValueError(f"split must be one of {list(SPLIT_SEEDS)}, got {name!r}")
-    if _version(version) == 1:
+    if _version(version, task) == 1:
         return _v1_generate(task, n, size=size, seed=SPLIT_SEEDS[name], with_truth=with_truth)
     return generate(task, n, size=size, seed=SPLIT_SEEDS[name], priors=SPLIT_PRIORS[name], with_truth=with_truth)
 
 
 def split_description(task: str, version: int | None = None) -> str:
     """What a saved result says its demo test images were (generator version included)."""
-    if _version(version) == 1:
+    if _version(version, task) == 1:
         return f"synthetic {task} test split"
     return f"synthetic v{VERSION} {task} test split (stratified)"
 
 
-def _version(version: int | None) -> int:
-    version = DEMO_VERSION if version is None else version
+def _version(version: int | None, task: str) -> int:
+    version = demo_version(task) if version is None else version
     if version not in (1, VERSION):
         raise ValueError(f"version must be 1 or {VERSION}, got {version!r}")
     return version
@@ -177,7 +186,7 @@ def gallery(task: str, *, per_class: int = 2, size: int = 224, raw: bool = False
     v1 images, which have none).
     """
     info = get_task(task)
-    if _version(version) == 1:
+    if _version(version, task) == 1:
         images, labels = [], []
         for label in range(info.num_classes):
             for k in range(per_class):
