@@ -7,6 +7,7 @@
     evaluate_model(...)     curve + checks + twin test for a checkpoint, saved as JSON and CSV
     twin_test(a, v)         attentive vs vanilla on the same images, per epsilon (McNemar)
     evaluate_minimum_norm   each image's smallest adversarial epsilon (FMN): the whole curve, one run
+    evaluate_corruptions    accuracy against severity under each natural corruption, twins paired
 """
 
 from core.lazy import lazy_exports
@@ -14,6 +15,8 @@ from core.lazy import lazy_exports
 # Imported on first use: the presets, the saved results and the twin test do not need TensorFlow
 # (the app's pages read them without it); the curve and the model evaluation do.
 __getattr__, __dir__ = lazy_exports(__name__, {
+    "corruption": ["corruption_curve", "corruption_twin_test", "corruptions_key", "evaluate_corruptions",
+                   "load_corruptions"],
     "curve": ["attack_sweep", "curve_rows", "robustness_curve"],
     "encoding": ["text_to_flags"],
     "data": ["evaluation_data", "training_config"],
@@ -27,9 +30,10 @@ __getattr__, __dir__ = lazy_exports(__name__, {
 })
 
 __all__ = [
-    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "combined_curve", "curve_rows",
-    "custom_pgd", "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
-    "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
+    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "combined_curve", "corruption_curve",
+    "corruption_twin_test", "corruptions_key", "curve_rows", "custom_pgd", "evaluate_corruptions",
+    "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
+    "load_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
     "paired_test", "results_key", "results_path", "robustness_curve", "save_minimum_norm", "save_results",
     "saved_results", "star_curve", "star_twin_test", "stars_of", "text_to_flags", "training_config",
     "twin_sentence", "twin_test",

@@ -3,6 +3,7 @@
     python -m core.evaluate --task derm                      the 4 demo models, strong protocol
     python -m core.evaluate --task derm --preset paper       the paper's protocol
     python -m core.evaluate --task derm --fmn                each image's smallest adversarial epsilon
+    python -m core.evaluate --task cxr --corruptions         accuracy under every natural corruption
     python -m core.evaluate --task cxr --profile paper --data /data/cxr14 --data-format chestxray14
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from core.attacks import LOSSES, PAPER_REL_STEPSIZE
 from core.evaluate.data import evaluation_data, training_config
+from core.evaluate.corruption import evaluate_corruptions
 from core.evaluate.minimum_norm import evaluate_minimum_norm
 from core.evaluate.model import evaluate_model
 from core.evaluate.presets import DEFAULT_PRESET, PRESETS, Preset, custom_pgd
@@ -49,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="instead of the grid: each image's smallest adversarial epsilon (L-inf Fast Minimum "
                              "Norm), which gives the whole curve from one run")
     parser.add_argument("--fmn-steps", type=int, default=100, help="--fmn: iterations per image")
+    parser.add_argument("--corruptions", nargs="*", metavar="NAME",
+                        help="instead of attacks: accuracy under natural corruptions at severities 1-5 "
+                             "(core.corruptions; no name: every one of the task)")
     parser.add_argument("--no-checks", action="store_true")
     parser.add_argument("--force", action="store_true",
                         help="evaluate again even where results for exactly these settings are saved")
@@ -74,6 +79,19 @@ def _preset(args):
     from dataclasses import replace
 
     return replace(PRESETS[args.preset], seed=args.seed)
+
+
+def _corruptions_report(spec, result) -> str:
+    lines = [f"{spec.model_id} ({result['n']} images, {result['seconds']:.0f} s), accuracy {result['weighting']} "
+             "at severity 0 (clean) to 5:"]
+    for name, rows in result["corruptions"].items():
+        lines.append(f"  {name:22s} " + "  ".join(f"{r['accuracy']:.3f}" for r in rows))
+    for name, rows in result.get("twin_test", {}).items():
+        worst = min(rows, key=lambda r: r["p_value"])
+        lines.append(f"  attentive - vanilla, {name}: severity {worst['severity']} {worst['difference'] * 100:+.1f} "
+                     f"points [{worst['low'] * 100:+.1f}, {worst['high'] * 100:+.1f}], p = {worst['p_value']:.3g}")
+    lines.append(f"  -> {result['path']}")
+    return "\n".join(lines)
 
 
 def _minimum_norm_report(spec, result) -> str:
@@ -125,11 +143,16 @@ def main(argv=None) -> int:
             images, labels, description = evaluation_data(spec, data=args.data, data_format=args.data_format,
                                                           n=args.n, config=training_config(spec, args.root),
                                                           lazy=True)
-            saved = None if args.force or args.fmn else load_results(
+            saved = None if args.force or args.fmn or args.corruptions is not None else load_results(
                 spec, data=description, n=len(labels), epsilons=args.epsilons or spec.task_info.epsilons,
                 attack=attack, root=args.root, results_root=args.results_root)
             if saved is not None and (args.no_checks or "checks" in saved):
                 print(f"{spec.model_id}: already evaluated with these settings (--force to run again)", flush=True)
+                continue
+            if args.corruptions is not None:
+                print(_corruptions_report(spec, evaluate_corruptions(
+                    spec, images[:len(labels)], labels, data=description, names=args.corruptions or None,
+                    seed=args.seed, root=args.root, results_root=args.results_root)), flush=True)
                 continue
             if args.fmn:
                 def counted(done, total, index=index, spec=spec):

@@ -68,8 +68,8 @@ def saved_results(spec: ModelSpec, *, root=None, results_root=None) -> list[dict
     for folder_root in _roots(root, results_root):
         stem = checkpoint_path(spec, root=folder_root).stem
         for path in sorted(results_folder(spec, root=folder_root).glob(f"{stem}-*.json")):
-            if path.stem.startswith(f"{stem}-fmn-"):
-                continue  # a minimum-norm result (core.evaluate.minimum_norm), not a curve of the grid
+            if path.stem.startswith((f"{stem}-fmn-", f"{stem}-corruptions-")):
+                continue  # a minimum-norm or corruption result, not a curve of the grid
             try:
                 found.append(json.loads(path.read_text()))
             except (OSError, json.JSONDecodeError):

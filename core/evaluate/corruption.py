@@ -1,0 +1,122 @@
+"""Corruption curves: accuracy against severity under each natural corruption (core.corruptions),
+beside the attack curves, with the same intervals and the same paired twin test.
+
+    corruption_curve(model, images, labels, name=..., task=...)   rows for severity 0 (clean) .. 5
+    evaluate_corruptions(spec, images, labels, data=...)          every corruption of the task,
+                                                                  saved as <stem>-corruptions-<key>.json
+    corruption_twin_test(attentive, vanilla)                      per corruption and severity
+
+Each severity corrupts the same images with the same seed for every model, so two models'
+outcomes are paired image by image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+from core.atomic import write_json
+from core.evaluate.encoding import flags_to_text, labels_to_text, text_to_flags, text_to_labels
+from core.metrics import WEIGHTINGS, accuracy_summary, weights_for
+from core.models.spec import ModelSpec
+from core.tasks import Task
+
+SEVERITIES = (0, 1, 2, 3, 4, 5)  # 0: the clean images
+
+
+def corruption_curve(model, images, labels, *, name: str, task: Task, seed: int = 0) -> list[dict]:
+    """Accuracy re-weighted to the real mix (with its interval, balanced and per-class) on
+    `images` under corruption `name` at each severity, with the per-image outcomes."""
+    from core.attacks import predict
+    from core.corruptions import corrupt
+
+    labels = np.asarray(labels, np.int64)
+    rows = []
+    for severity in SEVERITIES:
+        shown = images if severity == 0 else corrupt(images, name, severity, seed=seed, task=task.name)
+        correct = predict(model, shown).argmax(axis=1) == labels
+        summary = accuracy_summary(correct, labels, task)
+        rows.append({"severity": severity, "accuracy": summary["accuracy"], "accuracy_low": summary["accuracy_low"],
+                     "accuracy_high": summary["accuracy_high"], "balanced_accuracy": summary["balanced_accuracy"],
+                     "per_class": summary["per_class"], "correct": flags_to_text(correct)})
+    return rows
+
+
+def corruptions_key(data: str, n: int, names, seed: int) -> str:
+    blob = json.dumps({"data": data, "n": n, "corruptions": sorted(names), "seed": seed}, sort_keys=True)
+    return "corruptions-" + hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def corruption_twin_test(attentive: dict, vanilla: dict) -> dict:
+    """{corruption: [rows per severity: difference, low, high, p_value, ...]}: attentive minus
+    vanilla on the same corrupted images, weighted to the real mix (core.stats)."""
+    from core.stats import weighted_paired_difference
+
+    for key in ("data", "n", "seed", "labels"):
+        if attentive.get(key) != vanilla.get(key):
+            raise ValueError(f"the corruption results differ in {key!r}, so their images are not paired")
+    labels = text_to_labels(attentive["labels"])
+    shares = weights_for(ModelSpec.from_dict(attentive["spec"]).task_info, "real")
+    tests = {}
+    for name, rows in attentive["corruptions"].items():
+        if name not in vanilla["corruptions"]:
+            continue
+        tests[name] = []
+        for a, v in zip(rows, vanilla["corruptions"][name]):
+            test = weighted_paired_difference(text_to_flags(a["correct"]), text_to_flags(v["correct"]), labels, shares)
+            test.pop("per_class", None)
+            tests[name].append({"severity": a["severity"], **test})
+    return tests
+
+
+def evaluate_corruptions(spec: ModelSpec, images, labels, *, data: str, names=None, seed: int = 0, root=None,
+                         results_root=None, progress=None) -> dict:
+    """Every corruption of `spec`'s task (or `names`) at every severity, saved beside the
+    checkpoint's results; an attentive model whose twin was evaluated the same way gets the
+    paired test per corruption and severity."""
+    from core.corruptions import corruptions_for
+    from core.evaluate.results import results_folder
+    from core.models.zoo import checkpoint_path, load_model
+
+    started = time.monotonic()
+    task = spec.task_info
+    names = list(corruptions_for(task.name)) if names is None else list(names)
+    model = load_model(spec, root=root)
+    images, labels = np.asarray(images, np.float32), np.asarray(labels, np.int64)
+    curves = {}
+    for index, name in enumerate(names):
+        curves[name] = corruption_curve(model, images, labels, name=name, task=task, seed=seed)
+        if progress is not None:
+            progress(index + 1, len(names))
+    key = corruptions_key(data, len(labels), names, seed)
+    result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)), "seed": seed,
+              "labels": labels_to_text(labels), "weighting": WEIGHTINGS["real"], "corruptions": curves,
+              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    if spec.attention:
+        twin = load_corruptions(spec.twin(), key, root=root, results_root=results_root)
+        if twin is not None:
+            result["twin_test"] = corruption_twin_test(result, twin)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    path = results_folder(spec, root=results_root or root) / f"{checkpoint_path(spec, root=root).stem}-{key}.json"
+    write_json(path, result)
+    result["path"] = str(path)
+    return result
+
+
+def load_corruptions(spec: ModelSpec, key: str, *, root=None, results_root=None) -> dict | None:
+    """The saved corruption result of `spec` with `key` (under `results_root`, then beside the
+    checkpoint), or None."""
+    from core.evaluate.results import results_folder
+    from core.models.zoo import checkpoint_path
+
+    for folder_root in [r for r in (results_root, root) if r is not None] or [None]:
+        path = results_folder(spec, root=folder_root) / f"{checkpoint_path(spec, root=folder_root).stem}-{key}.json"
+        try:
+            return json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+    return None
