@@ -98,6 +98,8 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
         return {"status": "cancelled" if cancelled else "failed", "checkpoint": None}
     best = load_checkpoint(path)  # the best weights, as saved (early stopping restores these)
     metrics = _final_metrics(best, data, spec)
+    if spec.task_info.is_binary:
+        metrics["operating_point"] = _operating_point(best, data)
     if data.ood_sample is not None:
         from core import ood
 
@@ -144,6 +146,26 @@ def _final_metrics(model, data: Splits, spec: ModelSpec) -> dict:
     else:
         probabilities = np.concatenate([predict(model, x.numpy()) for x, _ in data.test_source])
     return clean_metrics(probabilities, data.test_labels, spec.task_info)
+
+
+def _operating_point(model, data: Splits) -> dict:
+    """Youden's threshold fixed on the validation split, and the test split's sensitivity and
+    specificity at it (core.operating_point)."""
+    from core.attacks import predict
+    from core.operating_point import sensitivity_specificity, youden_threshold
+
+    scores, labels = [], []
+    for batch in data.val:
+        scores.append(predict(model, batch[0].numpy())[:, 1])
+        labels.append(np.argmax(batch[1].numpy(), axis=1))
+    try:
+        point = youden_threshold(np.concatenate(scores), np.concatenate(labels))
+    except ValueError as error:  # a validation split without both classes fixes no threshold
+        return {"fixed_on": None, "reason": str(error)}
+    test = data.test_images if data.test_images is not None else np.concatenate(
+        [x.numpy() for x, _ in data.test_source])
+    return {**point, "fixed_on": "validation split",
+            "test": sensitivity_specificity(predict(model, test)[:, 1], data.test_labels == 1, point["threshold"])}
 
 
 def _read_state(state_path: Path) -> dict | None:

@@ -51,6 +51,9 @@ def test_training_lowers_the_loss_and_writes_a_full_card(trained):
     assert saved["config"]["learning_rate"] == 0.01 and saved["config"]["max_epochs"] == 3
     assert 0 <= saved["metrics"]["clean_accuracy"] <= 1 and saved["metrics"]["test_images"] == 32
     assert saved["backbone_init"] == "random" and saved["best_epoch"] >= 1
+    point = saved["metrics"]["operating_point"]  # binary: Youden's threshold fixed on validation
+    assert point["fixed_on"] == "validation split" and 0 <= point["threshold"] <= 1
+    assert point["test"]["positives"] + point["test"]["negatives"] == 32
     state = resume_path(Path(card["checkpoint"]))
     assert not state.exists() and not state.with_suffix(".json").exists()
     epochs = [e for e in events if e["phase"] == "epoch"]

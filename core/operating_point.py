@@ -1,0 +1,65 @@
+"""Which way a binary model is fooled: its operating point, fixed once on the validation split
+(Youden's J: the threshold on the positive-class probability that maximises sensitivity +
+specificity - 1; Youden 1950), and the sensitivity and specificity at that threshold, with
+Wilson intervals, clean, under attack or under a corruption. A falling sensitivity is a
+finding hidden (a pneumothorax missed); a falling specificity, one invented (Finlayson et al.
+2019: the harms differ).
+
+    youden_threshold(scores, labels)                    -> {threshold, sensitivity, specificity, youden_j}
+    sensitivity_specificity(scores, labels, threshold)  -> both with their intervals
+    under_attack(result, threshold)                     -> one row per epsilon of a saved binary curve
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.stats import proportion_ci
+
+
+def youden_threshold(scores, labels) -> dict:
+    """The threshold on `scores` (positive-class probabilities) maximising Youden's J on these
+    labels (1 = positive); a score at or above it is called positive. Ties in J: the threshold
+    nearest 0.5. ValueError without both classes."""
+    scores, labels = np.asarray(scores, np.float64), np.asarray(labels).astype(bool)
+    if scores.shape != labels.shape or not labels.any() or labels.all():
+        raise ValueError("an operating point needs scores and labels of the same length with both classes present")
+    values = np.unique(scores)
+    candidates = np.r_[values[0], (values[1:] + values[:-1]) / 2, values[-1] + 1e-12]  # between observed scores
+    positives, negatives = labels.sum(), (~labels).sum()
+    sensitivity = np.array([(scores[labels] >= t).sum() / positives for t in candidates])
+    specificity = np.array([(scores[~labels] < t).sum() / negatives for t in candidates])
+    youden = sensitivity + specificity - 1
+    best = np.flatnonzero(np.isclose(youden, youden.max()))
+    chosen = best[np.argmin(np.abs(candidates[best] - 0.5))]
+    return {"threshold": float(candidates[chosen]), "sensitivity": float(sensitivity[chosen]),
+            "specificity": float(specificity[chosen]), "youden_j": float(youden[chosen]), "n": int(len(labels))}
+
+
+def sensitivity_specificity(scores, labels, threshold: float) -> dict:
+    """Sensitivity and specificity of calling `scores` >= `threshold` positive, each with its
+    95 % Wilson interval and counts."""
+    scores, labels = np.asarray(scores, np.float64), np.asarray(labels).astype(bool)
+    called = scores >= threshold
+    found, positives = int((called & labels).sum()), int(labels.sum())
+    cleared, negatives = int((~called & ~labels).sum()), int((~labels).sum())
+    sens_low, sens_high = proportion_ci(found, positives)
+    spec_low, spec_high = proportion_ci(cleared, negatives)
+    return {"threshold": float(threshold),
+            "sensitivity": found / positives if positives else float("nan"), "sensitivity_low": sens_low,
+            "sensitivity_high": sens_high, "positives": positives,
+            "specificity": cleared / negatives if negatives else float("nan"), "specificity_low": spec_low,
+            "specificity_high": spec_high, "negatives": negatives}
+
+
+def under_attack(result: dict, threshold: float) -> list[dict]:
+    """Sensitivity and specificity at `threshold` at each epsilon of a saved curve of a binary
+    task (core.evaluate results keep each image's positive-class score under attack)."""
+    from core.evaluate.encoding import text_to_labels
+
+    if "labels" not in result or not all("scores" in row for row in result["curve"]):
+        raise ValueError("this result keeps no per-image scores and labels (a binary task's curve saved by "
+                         "core.evaluate does): evaluate it again")
+    labels = text_to_labels(result["labels"]) == 1
+    return [{"epsilon": row["epsilon"], **sensitivity_specificity(row["scores"], labels, threshold)}
+            for row in result["curve"]]

@@ -1,0 +1,51 @@
+"""The operating point (Youden's J, fixed on validation) and sensitivity / specificity at it,
+clean and under attack, on constructed scores."""
+
+import numpy as np
+import pytest
+
+from core.evaluate.encoding import labels_to_text
+from core.operating_point import sensitivity_specificity, under_attack, youden_threshold
+
+POSITIVE = [0.9, 0.8, 0.7, 0.6]
+NEGATIVE = [0.1, 0.2, 0.3, 0.4, 0.5, 0.65]
+
+
+def _scores_and_labels():
+    return np.array(POSITIVE + NEGATIVE), np.array([1] * 4 + [0] * 6)
+
+
+def test_youden_picks_the_threshold_that_maximises_sensitivity_plus_specificity():
+    scores, labels = _scores_and_labels()
+    point = youden_threshold(scores, labels)
+    # by hand: at 0.55 every positive is found and 5 of 6 negatives cleared (J = 5/6); at 0.675
+    # one positive is missed and every negative cleared (J = 3/4)
+    assert point["threshold"] == pytest.approx(0.55)
+    assert (point["sensitivity"], point["specificity"]) == (1.0, pytest.approx(5 / 6))
+    assert point["youden_j"] == pytest.approx(5 / 6)
+
+
+def test_sensitivity_and_specificity_carry_counts_and_intervals():
+    scores, labels = _scores_and_labels()
+    at = sensitivity_specificity(scores, labels, 0.675)
+    assert at["sensitivity"] == 0.75 and at["specificity"] == 1.0
+    assert (at["positives"], at["negatives"]) == (4, 6)
+    assert at["sensitivity_low"] < 0.75 < at["sensitivity_high"] and at["specificity_high"] == pytest.approx(1.0)
+
+
+def test_under_attack_reads_each_epsilons_scores_at_the_fixed_threshold():
+    scores, labels = _scores_and_labels()
+    attacked = np.where(labels == 1, scores - 0.3, scores)  # an attack that hides the finding
+    result = {"labels": labels_to_text(labels), "curve": [{"epsilon": 0.0, "scores": list(scores)},
+                                                          {"epsilon": 0.01, "scores": list(attacked)}]}
+    rows = under_attack(result, 0.55)
+    assert [r["epsilon"] for r in rows] == [0.0, 0.01]
+    assert rows[0]["sensitivity"] == 1.0 and rows[1]["sensitivity"] == 0.25  # hidden: only 0.9 - 0.3 stays above
+    assert rows[1]["specificity"] == rows[0]["specificity"]  # nothing invented
+    with pytest.raises(ValueError, match="keeps no per-image scores"):
+        under_attack({"curve": [{"epsilon": 0.0}]}, 0.5)
+
+
+def test_an_operating_point_needs_both_classes():
+    with pytest.raises(ValueError, match="both classes"):
+        youden_threshold([0.2, 0.4], [1, 1])
