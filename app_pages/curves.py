@@ -17,6 +17,7 @@ from app_pages.common import (CHECK_ICONS, require_models, results_root, show_er
                           step_rule_ui)
 from app_pages.charts import SCALE_NOTE, curve_columns, curves_figure, curves_table
 from app_pages.comparisons import defences_ui, tradeoff_ui
+from app_pages.corruption_curves import corruptions_ui
 from app_pages.minimum_norm import minimum_norm_ui
 
 DEFAULT_N = 200  # test images of the bundled curves
@@ -205,3 +206,4 @@ if results:
     defences_ui(results)
     checks_ui(results)
 minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=job_ui)
+corruptions_ui(selection, chosen, data=data, n=n, job_ui=job_ui)

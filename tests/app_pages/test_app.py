@@ -322,3 +322,30 @@ def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_pa
     [(kind, key, command)] = started
     assert kind == "evaluate" and key.startswith("fmn-") and "--fmn" in command
     assert f"--results-root {tmp_path / 'models'}" in command and command.count("--model") == 1  # only the missing
+
+
+def test_curves_page_shows_accuracy_under_each_corruption_with_the_twins_paired(tmp_path, monkeypatch):
+    from core.data import synthetic
+    from core.evaluate import evaluate_corruptions
+    from core.models.spec import ModelSpec
+
+    images, labels = synthetic.split("cxr", "test", 12, size=96)
+    for attention in (False, True):  # vanilla first: the twin test needs it
+        evaluate_corruptions(ModelSpec("cxr", "resnet50", attention), images, labels,
+                             data=synthetic.split_description("cxr"), names=["jpeg", "cxr_grid_lines"],
+                             results_root=tmp_path / "models")
+    app = _app("app_pages/curves.py", task="cxr")
+    app.number_input(key="curve_n").set_value(12).run()
+    assert not _problems(app), _problems(app)
+    figure = __import__("json").loads(app.get("plotly_chart")[-1].proto.spec)
+    titles = [a["text"] for a in figure["layout"]["annotations"]]
+    assert titles == ["Anti-scatter grid lines", "JPEG compression"]  # one panel per corruption
+    assert len([t for t in figure["data"] if t.get("mode") == "lines+markers"]) == 4  # 2 models x 2 panels
+    twins = app.dataframe[-1].value
+    assert sorted(twins["corruption"]) == ["Anti-scatter grid lines", "JPEG compression"]
+    assert "McNemar p" in twins.columns and twins["family"].str.endswith("+ soft attention").all()
+    started = []
+    monkeypatch.setattr("app_pages.corruption_curves.start_job",
+                        lambda kind, key, arguments, **_: started.append(" ".join(arguments)))
+    app.button(key="run_corruptions").click().run()
+    assert started and "--corruptions" in started[0] and started[0].count("--model") == 2  # the IRv2 twins

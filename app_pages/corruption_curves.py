@@ -1,0 +1,113 @@
+"""The curves page's natural-corruption section: accuracy against severity under each
+corruption of the task, one panel per corruption, the twins paired on the same corrupted
+images; a missing run is one button (python -m core.evaluate --corruptions)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+from plotly.subplots import make_subplots
+
+from core.corruptions import CORRUPTIONS
+from core.jobs import JobError, start_job
+from app_pages.charts import BANDS, COLOURS
+from app_pages.common import results_root, show_error
+
+PANELS_PER_ROW = 4
+
+
+def saved_corruptions(spec, *, data: str, n: int, roots) -> dict | None:
+    """The newest saved corruption result of `spec` on these images, or None."""
+    from core.evaluate.results import results_folder
+    from core.models.zoo import checkpoint_path
+
+    found = []
+    for root in roots:
+        folder = results_folder(spec, root=root)
+        for path in folder.glob(f"{checkpoint_path(spec, root=root).stem}-corruptions-*.json"):
+            try:
+                result = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                continue
+            if result.get("data") == data and result.get("n") == n:
+                found.append(result)
+    return max(found, key=lambda r: r.get("created_at", "")) if found else None
+
+
+def corruption_figure(results: dict) -> go.Figure:
+    """One panel per corruption: accuracy (re-weighted, with its band) against severity."""
+    names = sorted({name for r in results.values() for name in r["corruptions"]})
+    rows = -(-len(names) // PANELS_PER_ROW)
+    figure = make_subplots(rows=rows, cols=PANELS_PER_ROW, shared_yaxes=True, vertical_spacing=0.12,
+                           subplot_titles=[CORRUPTIONS[n].title if n in CORRUPTIONS else n for n in names])
+    for index, name in enumerate(names):
+        row, col = index // PANELS_PER_ROW + 1, index % PANELS_PER_ROW + 1
+        for spec, result in results.items():
+            curve = result["corruptions"].get(name)
+            if not curve:
+                continue
+            x = [r["severity"] for r in curve]
+            figure.add_trace(go.Scatter(x=x + x[::-1], y=[r["accuracy_high"] for r in curve]
+                                        + [r["accuracy_low"] for r in curve][::-1], fill="toself", mode="lines",
+                                        fillcolor=BANDS[spec.attention], line=dict(width=0), hoverinfo="skip",
+                                        showlegend=False), row=row, col=col)
+            figure.add_trace(go.Scatter(x=x, y=[r["accuracy"] for r in curve], mode="lines+markers", name=spec.title,
+                                        legendgroup=spec.model_id, showlegend=index == 0,
+                                        line=dict(color=COLOURS[spec.attention],
+                                                  dash="solid" if spec.backbone == "resnet50" else "dot")),
+                             row=row, col=col)
+    figure.update_yaxes(range=[0, 1.02], tickformat=".0%")
+    figure.update_xaxes(dtick=1)
+    figure.update_layout(height=260 * rows, margin=dict(l=10, r=10, t=40, b=10),
+                         legend=dict(orientation="h", yanchor="top", y=-0.06, x=0))
+    return figure
+
+
+def twin_table(results: dict) -> pd.DataFrame | None:
+    """Attentive minus vanilla at each corruption's middle severity (3), with interval and p."""
+    rows = []
+    for spec, result in results.items():
+        for name, tests in result.get("twin_test", {}).items():
+            middle = next(t for t in tests if t["severity"] == 3)
+            rows.append({"family": spec.title, "corruption": CORRUPTIONS[name].title if name in CORRUPTIONS else name,
+                         "difference at severity 3 (points)": middle["difference"] * 100,
+                         "95 % CI": f"{middle['low'] * 100:+.1f} to {middle['high'] * 100:+.1f}",
+                         "McNemar p": middle["p_value"]})
+    return pd.DataFrame(rows) if rows else None
+
+
+def corruptions_ui(selection, specs, *, data: str, n: int, job_ui) -> None:
+    st.subheader("Natural corruptions: noise, blur, exposure and the modality's own artefacts")
+    roots = [r for r in (results_root(selection), selection.root) if r is not None]
+    found = {spec: r for spec in specs if (r := saved_corruptions(spec, data=data, n=n, roots=roots))}
+    missing = [s for s in specs if s not in found]
+    job_key = f"corruptions-{selection.zoo}-{selection.profile}-{selection.task}"
+    if missing:
+        st.info(f"No corruption run for {', '.join(s.title for s in missing)} on these {n} images.")
+        if st.button("Evaluate under every corruption of the task", key="run_corruptions"):
+            arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
+                         "--n", str(n), "--corruptions"]
+            if results_root(selection) is not None:
+                arguments += ["--results-root", str(results_root(selection))]
+            for spec in missing:
+                arguments += ["--model", spec.model_id]
+            try:
+                start_job("evaluate", job_key, arguments)
+            except JobError as error:
+                show_error(error)
+    job_ui(job_key)
+    if not found:
+        return
+    st.plotly_chart(corruption_figure(found), width="stretch", key="corruption_curves")
+    st.caption("Accuracy re-weighted to the real class mix at severities 0 (clean) to 5, shaded: its 95 % "
+               "interval; every model sees the same corrupted images (one seed).")
+    table = twin_table(found)
+    if table is not None:
+        st.dataframe(table, hide_index=True, width="stretch",
+                     column_config={"difference at severity 3 (points)": st.column_config.NumberColumn(format="%+.1f"),
+                                    "McNemar p": st.column_config.NumberColumn(format="%.3g")})
+        st.caption("Attentive minus vanilla on the same corrupted images, weighted to the real class mix: MOVER "
+                   "interval and stratified exact McNemar test (as for the attacks).")
