@@ -10,7 +10,7 @@ import streamlit as st
 
 from core.checks import CHECKS_VERSION
 from core.data.synthetic import split_description
-from core.evaluate import PRESETS, custom_pgd, load_results, twin_test
+from core.evaluate import PRESETS, custom_pgd, load_results, protocol_disagreements, twin_test
 from core.jobs import JobError, cancel_job, job_status, start_job
 from core.tasks import get_task
 from app_pages.common import (CHECK_ICONS, require_models, results_root, show_error,
@@ -97,8 +97,9 @@ def job_ui(key: str) -> None:
         st.rerun(scope="app")
 
 
-def twins_ui(results: dict) -> None:
-    """Attentive minus vanilla on the same images, per epsilon, for each family."""
+def twins_ui(results: dict, paper: dict | None = None) -> None:
+    """Attentive minus vanilla on the same images, per epsilon, for each family; where the
+    paper's protocol (`paper`, the same images) reaches another conclusion, one sentence says so."""
     st.subheader("Does soft attention make the model harder to fool?")
     shown = False
     for spec, attentive in results.items():
@@ -123,6 +124,10 @@ def twins_ui(results: dict) -> None:
                " Paired on the same images: the interval is Newcombe's, the p-value the exact McNemar test on "
                "the images where only one of the twins was fooled.")
         st.caption(middle["sentence"] + how)
+        paper_pair = (paper or {}).get(spec), (paper or {}).get(spec.twin())
+        if all(paper_pair):
+            for sentence in protocol_disagreements(rows, twin_test(*paper_pair), spec.twin().title):
+                st.warning(sentence, icon=":material/compare_arrows:")
     if not shown:
         st.caption("Evaluate both twins of a family with the same settings to compare them.")
 
@@ -201,7 +206,7 @@ if results:
     st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
     st.download_button("Download the table (CSV)", frame.to_csv(index=False), file_name="robustness.csv",
                        mime="text/csv", key="curves_csv")
-    twins_ui(results)
+    twins_ui(results, paper)
     tradeoff_ui(results, epsilons)
     defences_ui(results)
     checks_ui(results)

@@ -26,7 +26,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "model": ["CHECK_IMAGES", "evaluate_model"],
     "presets": ["DEFAULT_PRESET", "PRESETS", "Preset", "custom_pgd"],
     "results": ["load_results", "results_key", "results_path", "save_results", "saved_results"],
-    "twins": ["interaction_test", "paired_test", "twin_sentence", "twin_test"],
+    "twins": ["interaction_test", "paired_test", "protocol_disagreements", "twin_sentence", "twin_test"],
 })
 
 __all__ = [
@@ -34,7 +34,7 @@ __all__ = [
     "corruption_twin_test", "corruptions_key", "curve_rows", "custom_pgd", "evaluate_corruptions",
     "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
     "load_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
-    "paired_test", "results_key", "results_path", "robustness_curve", "save_minimum_norm", "save_results",
+    "paired_test", "protocol_disagreements", "results_key", "results_path", "robustness_curve", "save_minimum_norm", "save_results",
     "saved_results", "star_curve", "star_twin_test", "stars_of", "text_to_flags", "training_config",
     "twin_sentence", "twin_test",
 ]

@@ -121,3 +121,32 @@ def twin_sentence(epsilon: float, test: dict) -> str:
     direction = "more" if test["difference"] > 0 else "less"
     noun = "accurate" if epsilon == 0 else "robust"
     return f"{head}: the attentive model is significantly {direction} {noun} on these {test['n']} images."
+
+
+def protocol_disagreements(strong: list[dict], paper: list[dict], family: str) -> list[str]:
+    """One sentence per run of epsilons where two twin tests of the same images (under `strong`
+    and under the paper's PGD) disagree in the sign or the significance of the difference, with
+    both numbers: the conclusion then depends on the attack, and the stronger one says what the
+    model does. Consecutive epsilons with the same numbers (a plateau) share one sentence."""
+    groups: list[list] = []  # [first epsilon, last epsilon, strong row, paper row, what]
+    for s, p in zip(strong, paper):
+        if s["epsilon"] != p["epsilon"] or s["epsilon"] == 0:
+            continue
+        sign_differs = (s["difference"] > 0) != (p["difference"] > 0) and s["difference"] != 0 != p["difference"]
+        if not (sign_differs or (s["p_value"] < SIGNIFICANCE) != (p["p_value"] < SIGNIFICANCE)):
+            continue
+        numbers = lambda row: (row["difference"], row["low"], row["high"], row["p_value"])  # noqa: E731
+        if groups and numbers(groups[-1][2]) == numbers(s) and numbers(groups[-1][3]) == numbers(p):
+            groups[-1][1] = s["epsilon"]
+        else:
+            groups.append([s["epsilon"], s["epsilon"], s, p, "the sign" if sign_differs else "the significance"])
+    sentences = []
+    for first, last, s, p, what in groups:
+        where = (f"At {epsilon_text(first)}" if first == last
+                 else f"From {epsilon_text(first)} to {epsilon_text(last)}")
+        sentences.append(
+            f"{where} the protocol decides {what} for {family}: attentive minus vanilla is "
+            f"{points(p['difference'])} points (95 % CI {points(p['low'])} to {points(p['high'])}, p = "
+            f"{p['p_value']:.2g}) under the paper's PGD but {points(s['difference'])} (95 % CI {points(s['low'])} to "
+            f"{points(s['high'])}, p = {s['p_value']:.2g}) under the strong protocol, which attacks harder.")
+    return sentences

@@ -187,3 +187,28 @@ def test_committed_demo_checkpoint_has_the_papers_difficulty(spec, fresh_samples
           f"balanced {metrics['balanced_accuracy']:.3f} on {len(labels)} fresh stratified images")
     assert low <= metrics[key] <= high
     assert metrics["clean_accuracy"] <= 0.95 or spec.task == "cxr"
+
+
+def test_a_conclusion_that_depends_on_the_protocol_is_said_with_both_numbers():
+    from core.evaluate import protocol_disagreements
+
+    def row(epsilon, difference, p):
+        return {"epsilon": epsilon, "difference": difference, "low": difference - 0.05, "high": difference + 0.05,
+                "p_value": p}
+
+    strong = [row(0.0, 0.01, 0.9), row(0.005, -0.135, 0.003), row(0.01, 0.04, 0.2), row(0.02, 0.10, 0.01)]
+    paper = [row(0.0, 0.01, 0.9), row(0.005, 0.02, 0.76), row(0.01, 0.05, 0.3), row(0.02, 0.12, 0.002)]
+    sentences = protocol_disagreements(strong, paper, "InceptionResNetV2 (compact)")
+    assert len(sentences) == 1  # only 0.005 changes: the sign and the significance; 0.01 and 0.02 agree
+    assert "the sign" in sentences[0] and "+2.0 points" in sentences[0] and "-13.5" in sentences[0].replace("−", "-")
+
+
+def test_a_plateau_of_the_same_disagreement_is_one_sentence():
+    from core.evaluate import protocol_disagreements
+
+    same = {"difference": 0.0, "low": -0.02, "high": 0.02, "p_value": 1.0}
+    paper_row = {"difference": -0.045, "low": -0.083, "high": -0.017, "p_value": 0.0039}
+    strong = [{"epsilon": e, **same} for e in (0.04, 0.08, 0.16)]
+    paper = [{"epsilon": e, **paper_row} for e in (0.04, 0.08, 0.16)]
+    [sentence] = protocol_disagreements(strong, paper, "InceptionResNetV2 (compact)")
+    assert sentence.startswith("From ε = 0.04") and "to ε = 0.16" in sentence
