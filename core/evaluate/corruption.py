@@ -79,8 +79,8 @@ def evaluate_corruptions(spec: ModelSpec, images, labels, *, data: str, names=No
     checkpoint's results; an attentive model whose twin was evaluated the same way gets the
     paired test per corruption and severity."""
     from core.corruptions import corruptions_for
-    from core.evaluate.results import results_folder
-    from core.models.zoo import checkpoint_path, load_model
+    from core.evaluate.results import results_path
+    from core.models.zoo import load_model
 
     started = time.monotonic()
     task = spec.task_info
@@ -101,7 +101,7 @@ def evaluate_corruptions(spec: ModelSpec, images, labels, *, data: str, names=No
         if twin is not None:
             result["twin_test"] = corruption_twin_test(result, twin)
     result["seconds"] = round(time.monotonic() - started, 1)
-    path = results_folder(spec, root=results_root or root) / f"{checkpoint_path(spec, root=root).stem}-{key}.json"
+    path = results_path(spec, key, root=results_root or root)
     write_json(path, result)
     result["path"] = str(path)
     return result
@@ -110,13 +110,6 @@ def evaluate_corruptions(spec: ModelSpec, images, labels, *, data: str, names=No
 def load_corruptions(spec: ModelSpec, key: str, *, root=None, results_root=None) -> dict | None:
     """The saved corruption result of `spec` with `key` (under `results_root`, then beside the
     checkpoint), or None."""
-    from core.evaluate.results import results_folder
-    from core.models.zoo import checkpoint_path
+    from core.evaluate.results import load_keyed
 
-    for folder_root in [r for r in (results_root, root) if r is not None] or [None]:
-        path = results_folder(spec, root=folder_root) / f"{checkpoint_path(spec, root=folder_root).stem}-{key}.json"
-        try:
-            return json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-    return None
+    return load_keyed(spec, key, root=root, results_root=results_root)

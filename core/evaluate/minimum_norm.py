@@ -175,17 +175,11 @@ def minimum_norm_result(spec: ModelSpec, stars, labels, *, data: str, steps: int
     return result
 
 
-def minimum_norm_path(spec: ModelSpec, key: str, *, root=None):
-    """<checkpoint folder under root>/results/<stem>-<key>.json."""
-    from core.evaluate.results import results_folder
-    from core.models.zoo import checkpoint_path
-
-    return results_folder(spec, root=root) / f"{checkpoint_path(spec, root=root).stem}-{key}.json"
-
-
 def save_minimum_norm(spec: ModelSpec, result: dict, *, root=None):
     """Write `result` atomically; returns its path."""
-    path = minimum_norm_path(spec, minimum_norm_key(result["data"], result["n"], result["steps"]), root=root)
+    from core.evaluate.results import results_path
+
+    path = results_path(spec, minimum_norm_key(result["data"], result["n"], result["steps"]), root=root)
     write_json(path, {k: v for k, v in result.items() if k != "path"})
     return path
 
@@ -198,9 +192,6 @@ def stars_of(result: dict) -> np.ndarray:
 def load_minimum_norm(spec: ModelSpec, key: str, *, root=None, results_root=None) -> dict | None:
     """The saved minimum-norm result of `spec` with `key` (under `results_root`, then beside
     the checkpoint), or None."""
-    for folder_root in [r for r in (results_root, root) if r is not None] or [None]:
-        try:
-            return json.loads(minimum_norm_path(spec, key, root=folder_root).read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-    return None
+    from core.evaluate.results import load_keyed
+
+    return load_keyed(spec, key, root=root, results_root=results_root)

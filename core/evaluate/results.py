@@ -53,8 +53,14 @@ def load_results(spec: ModelSpec, *, data: str, n: int, epsilons, attack: Preset
                  results_root=None) -> dict | None:
     """Saved results for exactly these settings (under `results_root`, then beside the
     checkpoint), or None."""
-    key = results_key(data, n, epsilons, attack)
-    for folder_root in _roots(root, results_root):
+    return load_keyed(spec, results_key(data, n, epsilons, attack), root=root, results_root=results_root)
+
+
+def load_keyed(spec: ModelSpec, key: str, *, root=None, results_root=None) -> dict | None:
+    """The saved JSON `<stem>-<key>.json` of `spec` (under `results_root`, then beside the
+    checkpoint; the repository's checkpoints when neither is given), or None: grid curves,
+    minimum-norm runs and corruption runs alike."""
+    for folder_root in _roots(root, results_root) or [None]:
         try:
             return json.loads(results_path(spec, key, root=folder_root).read_text())
         except (OSError, json.JSONDecodeError):
