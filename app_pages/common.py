@@ -71,6 +71,18 @@ def results_root(selection: Selection) -> Path | None:
     return user_root() if selection.zoo == "bundled" else None
 
 
+def evaluation_arguments(selection: Selection, n: int, specs, *extra: str) -> list[str]:
+    """`python -m core.evaluate` flags for `specs` of the selection on `n` images, with `extra`
+    flags; new results go to the user's folder for the read-only bundled zoo (results_root)."""
+    arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
+                 "--n", str(n), *extra]
+    if results_root(selection) is not None:
+        arguments += ["--results-root", str(results_root(selection))]
+    for spec in specs:
+        arguments += ["--model", spec.model_id]
+    return arguments
+
+
 def step_rule_ui(steps: int, *, key: str) -> float:
     """The PGD step-size rule; returns rel_stepsize (step = rel_stepsize x eps)."""
     from core.paper import PAPER_REL_STEPSIZE

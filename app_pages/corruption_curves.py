@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from core.corruptions import CORRUPTIONS
 from core.jobs import JobError, start_job
 from app_pages.charts import BANDS, COLOURS
-from app_pages.common import results_root, show_error
+from app_pages.common import evaluation_arguments, results_root, show_error
 
 PANELS_PER_ROW = 4
 
@@ -88,14 +88,8 @@ def corruptions_ui(selection, specs, *, data: str, n: int, job_ui) -> None:
     if missing:
         st.info(f"No corruption run for {', '.join(s.title for s in missing)} on these {n} images.")
         if st.button("Evaluate under every corruption of the task", key="run_corruptions"):
-            arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
-                         "--n", str(n), "--corruptions"]
-            if results_root(selection) is not None:
-                arguments += ["--results-root", str(results_root(selection))]
-            for spec in missing:
-                arguments += ["--model", spec.model_id]
             try:
-                start_job("evaluate", job_key, arguments)
+                start_job("evaluate", job_key, evaluation_arguments(selection, n, missing, "--corruptions"))
             except JobError as error:
                 show_error(error)
     job_ui(job_key)

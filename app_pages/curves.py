@@ -13,7 +13,7 @@ from core.data.synthetic import split_description
 from core.evaluate import PRESETS, custom_pgd, load_results, protocol_disagreements, twin_test
 from core.jobs import JobError, cancel_job, job_status, start_job
 from core.tasks import get_task
-from app_pages.common import (CHECK_ICONS, require_models, results_root, show_error,
+from app_pages.common import (CHECK_ICONS, evaluation_arguments, require_models, results_root, show_error,
                           step_rule_ui)
 from app_pages.charts import SCALE_NOTE, curve_columns, curves_figure, curves_table
 from app_pages.comparisons import defences_ui, tradeoff_ui
@@ -60,15 +60,10 @@ def protocol_ui(task: str):
 
 def _job_arguments(selection, preset, epsilons, n, specs) -> tuple[list[str], dict]:
     """The evaluation job's flags, and the preset itself, whole, as --preset-file."""
-    arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
-                 "--n", str(n), "--epsilons", *map(str, epsilons)]
-    if results_root(selection) is not None:
-        arguments += ["--results-root", str(results_root(selection))]
+    ray = []
     if os.environ.get("ADVATTN_RAY_ADDRESS"):  # spread the shards over a Ray cluster
-        arguments += ["--ray", os.environ["ADVATTN_RAY_ADDRESS"], "--workers",
-                      os.environ.get("ADVATTN_RAY_WORKERS", "2")]
-    for spec in specs:
-        arguments += ["--model", spec.model_id]
+        ray = ["--ray", os.environ["ADVATTN_RAY_ADDRESS"], "--workers", os.environ.get("ADVATTN_RAY_WORKERS", "2")]
+    arguments = evaluation_arguments(selection, n, specs, "--epsilons", *map(str, epsilons), *ray)
     return arguments, {"--preset-file": preset.to_dict()}
 
 

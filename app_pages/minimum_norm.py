@@ -12,18 +12,8 @@ from core.evaluate.encoding import text_to_labels
 from core.evaluate.minimum_norm import FMN_STEPS
 from core.formatting import in_255
 from core.jobs import JobError, start_job
-from app_pages.common import results_root, show_error
+from app_pages.common import evaluation_arguments, results_root, show_error
 from app_pages.charts import curves_figure
-
-
-def _arguments(selection, n: int, specs) -> list[str]:
-    arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
-                 "--n", str(n), "--fmn", "--fmn-steps", str(FMN_STEPS)]
-    if results_root(selection) is not None:
-        arguments += ["--results-root", str(results_root(selection))]
-    for spec in specs:
-        arguments += ["--model", spec.model_id]
-    return arguments
 
 
 def _medians_table(found: dict) -> pd.DataFrame:
@@ -61,7 +51,8 @@ def minimum_norm_ui(selection, specs, *, data: str, n: int, grid_results: dict, 
                 "the robust accuracy at every ε.")
         if st.button("Find each image's smallest adversarial ε", key="run_fmn"):
             try:
-                start_job("evaluate", job_key, _arguments(selection, n, missing))
+                start_job("evaluate", job_key, evaluation_arguments(selection, n, missing, "--fmn", "--fmn-steps",
+                                                                   str(FMN_STEPS)))
             except JobError as error:
                 show_error(error)
     job_ui(job_key)

@@ -9,6 +9,7 @@ from typing import Callable
 import numpy as np
 
 from core.corruptions import general, modality
+from core.data.preprocess import to_uint8
 
 SEVERITIES = (1, 2, 3, 4, 5)
 
@@ -33,7 +34,7 @@ def _through_albumentations(factory) -> Callable:
         if not len(images):
             return images.copy()
         pipeline = A.Compose([factory(severity, images.shape[1])], seed=int(seed))
-        out = [pipeline(image=_to_uint8(image))["image"] for image in images]
+        out = [pipeline(image=to_uint8(image))["image"] for image in images]
         return np.stack(out).astype(np.float32) / 255
 
     return fn
@@ -44,14 +45,10 @@ def _painted(painter) -> Callable:
 
     def fn(images: np.ndarray, severity: int, seed: int) -> np.ndarray:
         rng = np.random.default_rng(seed)
-        out = [painter(_to_uint8(image), severity, rng) for image in images]
+        out = [painter(to_uint8(image), severity, rng) for image in images]
         return np.stack(out).astype(np.float32) / 255 if out else images.copy()
 
     return fn
-
-
-def _to_uint8(image: np.ndarray) -> np.ndarray:
-    return np.clip(np.round(image * 255), 0, 255).astype(np.uint8)
 
 
 IMAGENET_C = "Hendrycks & Dietterich 2019 (ImageNet-C)"
