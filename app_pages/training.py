@@ -77,6 +77,10 @@ def training_form_ui(default_task: str):
                                    help="The paper's 40 with at most 300 epochs; the demo zoo used 6 of 30.")
         batch_size = st.number_input("Batch size", 1, 1024, paper.batch_size)
         class_weighting = st.checkbox("Inverse-frequency class weights", paper.class_weighting)
+        augment = st.checkbox("Random flips of training images", demo.augment if profile == "demo" else paper.augment,
+                              help="Not in the paper. Mirror images at random (on dermoscopy also turn them) so "
+                                   "that a small training set shows each case in more orientations; the demo zoo "
+                                   "was trained with them.")
         defence, defence_settings = defence_ui(paper)
         weights = None
         if profile != "demo":
@@ -97,6 +101,7 @@ def training_form_ui(default_task: str):
         return None
     config = TrainConfig(learning_rate=learning_rate, adam_epsilon=adam_epsilon, max_epochs=int(max_epochs),
                          patience=int(patience), batch_size=int(batch_size), class_weighting=class_weighting,
+                         augment=augment, lr_decay_patience=demo.lr_decay_patience if profile == "demo" else 0,
                          data=path, data_format=data_format, weights=weights,
                          synthetic_train=int(synthetic_train), defence=defence, **defence_settings)
     return ModelSpec(task, backbone, attention, profile, defence), config

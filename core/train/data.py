@@ -28,6 +28,32 @@ class Splits:
 
 OOD_TRAIN, OOD_HELD_OUT = 2000, 500  # images used for the feature-space statistics (core.ood)
 
+# Which random flips keep an image of the task a plausible image of the same class. A dermoscopic
+# lesion has no up or left, so all eight symmetries of the square (flips and a transpose); a fundus
+# is a left or a right eye, mirrored left-right; a chest radiograph keeps its up (the apex, where a
+# pneumothorax collects) but is mirrored left-right as CheXNet (Rajpurkar et al. 2017) trained.
+FLIPS = {"derm": ("left_right", "up_down", "transpose"), "fundus": ("left_right",), "cxr": ("left_right",)}
+
+
+def augmented(batches, task: str, config: TrainConfig):
+    """`batches` of (image, one-hot) with each image flipped at random as FLIPS[task] allows when
+    config.augment is set (seeded by config.seed through the global seed); else unchanged."""
+    if not config.augment:
+        return batches
+    import tensorflow as tf
+
+    flips = FLIPS.get(task, ("left_right",))
+
+    def flip(images, labels):
+        for name in flips:
+            coin = tf.random.uniform([tf.shape(images)[0], 1, 1, 1]) < 0.5
+            turned = {"left_right": lambda x: x[:, :, ::-1], "up_down": lambda x: x[:, ::-1],
+                      "transpose": lambda x: tf.transpose(x, [0, 2, 1, 3])}[name](images)
+            images = tf.where(coin, turned, images)
+        return images, labels
+
+    return batches.map(flip, num_parallel_calls=tf.data.AUTOTUNE)
+
 
 def load_splits(spec: ModelSpec, config: TrainConfig) -> Splits:
     """Train/val/test data for `spec` as `config` says, prepared at the model's input size."""
@@ -44,6 +70,7 @@ def load_splits(spec: ModelSpec, config: TrainConfig) -> Splits:
         one_hot = lambda y: tf.one_hot(y, task.num_classes)  # noqa: E731
         train = (tf.data.Dataset.from_tensor_slices((x_train, one_hot(y_train)))
                  .shuffle(len(x_train), seed=config.seed).repeat().batch(config.batch_size))
+        train = augmented(train, spec.task, config)
         val = tf.data.Dataset.from_tensor_slices((x_val, one_hot(y_val))).batch(config.batch_size)
         steps = math.ceil(fraction * len(x_train) / config.batch_size)
         return Splits(train, val, x_test, y_test, y_train, steps,
@@ -56,7 +83,7 @@ def load_splits(spec: ModelSpec, config: TrainConfig) -> Splits:
     stream = lambda idx, shuffle: make_tf_dataset(  # noqa: E731
         dataset, idx, size=size, batch_size=config.batch_size, shuffle=shuffle, seed=config.seed,
         cache_dir=config.cache_dir)
-    train = stream(parts["train"], True).repeat()
+    train = augmented(stream(parts["train"], True).repeat(), spec.task, config)
     steps = max(1, math.ceil(fraction * len(parts["train"]) / config.batch_size))
     def ood_sample():
         rng = np.random.default_rng(config.seed)

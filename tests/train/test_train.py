@@ -169,3 +169,33 @@ def test_weighted_validation_weights_each_image_by_its_class(tmp_path):
     np.testing.assert_allclose(batch[2].numpy(), [0.5, 2.0, 2.0, 0.5])
     card = train(SPEC, replace(SMALL, max_epochs=1, weighted_validation=True), root=tmp_path)
     assert card["config"]["weighted_validation"] and np.isfinite(card["history"]["val_loss"][0])
+
+
+def _dihedral_variants(image: np.ndarray) -> list[np.ndarray]:
+    variants = []
+    for turned in (image, image.transpose(1, 0, 2)):
+        variants += [turned, turned[:, ::-1], turned[::-1], turned[::-1, ::-1]]
+    return variants
+
+
+@pytest.mark.parametrize("task, expected", [("derm", 8), ("cxr", 2), ("fundus", 2)])
+def test_augmentation_flips_each_image_only_as_its_modality_allows(task, expected):
+    import tensorflow as tf
+
+    from core.train.data import augmented
+
+    keras.utils.set_random_seed(0)
+    image = np.random.default_rng(0).random((5, 5, 3)).astype(np.float32)  # no symmetry of its own
+    batches = tf.data.Dataset.from_tensor_slices((np.repeat(image[None], 200, 0), np.zeros((200, 2)))).batch(200)
+    seen = next(iter(augmented(batches, task, TrainConfig(augment=True))))[0].numpy()
+    allowed = _dihedral_variants(image)[:expected] if task == "derm" else [image, image[:, ::-1]]
+    kinds = {next(i for i, v in enumerate(allowed) if np.array_equal(v, s)) for s in seen}  # StopIteration: a
+    assert kinds == set(range(expected))  # flip the modality does not allow; every allowed one occurs
+    unchanged = next(iter(augmented(batches, task, TrainConfig(augment=False))))[0].numpy()
+    assert (unchanged == image).all()
+
+
+def test_the_demo_zoo_trains_with_augmentation_and_the_card_says_so(tmp_path):
+    assert DEMO_ZOO_CONFIG.augment and not TrainConfig().augment  # not in the paper: off by default
+    card = train(SPEC, replace(SMALL, max_epochs=1, augment=True), root=tmp_path)
+    assert card["config"]["augment"] is True and np.isfinite(card["history"]["loss"][0])
