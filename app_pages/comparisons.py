@@ -10,7 +10,7 @@ import streamlit as st
 from core.evaluate import interaction_test, paired_test
 from core.models.backbones import FAMILY_TITLES
 from core.models.spec import DEFENCES
-from app_pages.charts import tradeoff_figure
+from core.figures import tradeoff_figure
 
 
 def tradeoff_ui(results: dict, epsilons) -> None:

@@ -15,10 +15,12 @@ from core.jobs import JobError, cancel_job, job_status, start_job
 from core.tasks import get_task
 from app_pages.common import (CHECK_ICONS, evaluation_arguments, require_models, results_root, show_error,
                           step_rule_ui)
-from app_pages.charts import SCALE_NOTE, curve_columns, curves_figure, curves_table
+from core.figures import curves_figure, curves_table
+from app_pages.charts import SCALE_NOTE, curve_columns
 from app_pages.comparisons import defences_ui, tradeoff_ui
 from app_pages.corruption_curves import corruptions_ui
 from app_pages.minimum_norm import minimum_norm_ui
+from app_pages.which_way import which_way_ui
 
 DEFAULT_N = 200  # test images of the bundled curves
 PRESET_TITLES = {"strong": "Strong (AutoAttack protocol)", "paper": "The paper's PGD",
@@ -207,3 +209,4 @@ if results:
     checks_ui(results)
 minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=job_ui)
 corruptions_ui(selection, chosen, data=data, n=n, job_ui=job_ui)
+which_way_ui(selection, chosen, results, data=data, n=n, epsilons=epsilons)

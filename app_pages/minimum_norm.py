@@ -13,7 +13,7 @@ from core.evaluate.minimum_norm import FMN_STEPS
 from core.formatting import in_255
 from core.jobs import JobError, start_job
 from app_pages.common import evaluation_arguments, results_root, show_error
-from app_pages.charts import curves_figure
+from core.figures import curves_figure
 
 
 def _medians_table(found: dict) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from core.models.backbones import FAMILIES, FAMILY_TITLES, PROFILES
 from core.models.spec import ModelSpec
 from core.tasks import TASKS
 from core.train import DEMO_ZOO_CONFIG, TrainConfig
-from app_pages.charts import history_figure
+from core.figures import history_figure
 from app_pages.common import PROFILE_HELP, current_selection, show_error, user_root
 
 DATA_SOURCES = {"Synthetic demo data": "synthetic", "Dataset folder": "folder", "MedMNIST .npz file": "medmnist"}
@@ -74,7 +74,7 @@ def training_form_ui(default_task: str):
         max_epochs = st.number_input("Max epochs", 1, 1000, demo.max_epochs if profile == "demo" else paper.max_epochs)
         patience = st.number_input("Early-stopping patience (epochs without improvement)", 0, 1000,
                                    demo.patience if profile == "demo" else paper.patience,
-                                   help="The paper's 40 with at most 300 epochs; the demo zoo used 6 of 30.")
+                                   help=f"The paper's 40 with at most 300 epochs; the demo zoo used {demo.patience} of {demo.max_epochs}.")
         batch_size = st.number_input("Batch size", 1, 1024, paper.batch_size)
         class_weighting = st.checkbox("Inverse-frequency class weights", paper.class_weighting)
         augment = st.checkbox("Random flips of training images", demo.augment if profile == "demo" else paper.augment,

@@ -8,7 +8,8 @@ import streamlit as st
 from core.evaluate import saved_results
 from core.formatting import epsilon_255
 from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
-from app_pages.charts import curve_columns, history_figure
+from core.figures import history_figure
+from app_pages.charts import curve_columns
 from app_pages.common import current_selection, require_models, results_root
 from app_pages.models import incomplete_note
 

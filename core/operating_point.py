@@ -8,6 +8,13 @@ finding hidden (a pneumothorax missed); a falling specificity, one invented (Fin
     youden_threshold(scores, labels)                    -> {threshold, sensitivity, specificity, youden_j}
     sensitivity_specificity(scores, labels, threshold)  -> both with their intervals
     under_attack(result, threshold)                     -> one row per epsilon of a saved binary curve
+    under_corruption(result, threshold)                 -> {corruption: one row per severity}
+    card_threshold(card)                                -> the card's operating point, or 0.5 and why
+    harm_sentence(title, clean, changed, condition)     -> both harms in one sentence
+
+On two classes an attack aimed at the other class is the untargeted attack (core.attacks.pgd),
+so the curve's positives measure the attack that hides the finding and its negatives the attack
+that invents it: the two harms are read apart from one run.
 """
 
 from __future__ import annotations
@@ -63,3 +70,44 @@ def under_attack(result: dict, threshold: float) -> list[dict]:
     labels = text_to_labels(result["labels"]) == 1
     return [{"epsilon": row["epsilon"], **sensitivity_specificity(row["scores"], labels, threshold)}
             for row in result["curve"]]
+
+
+def under_corruption(result: dict, threshold: float) -> dict:
+    """{corruption: sensitivity and specificity at `threshold` per severity} of a saved binary
+    corruption run (core.evaluate.corruption keeps each image's positive-class score)."""
+    from core.evaluate.encoding import text_to_labels
+
+    curves = result.get("corruptions", {})
+    if "labels" not in result or not all("scores" in row for rows in curves.values() for row in rows):
+        raise ValueError("this corruption run keeps no per-image scores (a binary task's run saved by core.evaluate "
+                         "does): evaluate it again")
+    labels = text_to_labels(result["labels"]) == 1
+    return {name: [{"severity": row["severity"], **sensitivity_specificity(row["scores"], labels, threshold)}
+                   for row in rows] for name, rows in curves.items()}
+
+
+def card_threshold(card: dict) -> tuple[float, str]:
+    """The operating point a model's card fixed on its validation split, and where it came
+    from; 0.5 (the arg-max rule) with the reason when the card has none."""
+    point = (card.get("metrics") or {}).get("operating_point") or {}
+    if point.get("threshold") is not None:
+        return float(point["threshold"]), f"Youden's J on the {point.get('fixed_on', 'validation split')}"
+    return 0.5, "0.5 (the arg-max rule): this model's card fixes no operating point; train it again to fix one"
+
+
+def harm_sentence(title: str, clean: dict, changed: dict, condition: str) -> str:
+    """One sentence on both harms from two rows of sensitivity_specificity (clean, and under
+    `condition`, e.g. "at ε = 0.01 (2.55/255)"): findings hidden and findings invented."""
+    def called(row, measure, total):
+        return round(row[measure] * row[total])
+
+    missed = changed["positives"] - called(changed, "sensitivity", "positives")
+    missed_clean = clean["positives"] - called(clean, "sensitivity", "positives")
+    invented = changed["negatives"] - called(changed, "specificity", "negatives")
+    invented_clean = clean["negatives"] - called(clean, "specificity", "negatives")
+    return (f"{title}, {condition}: sensitivity {clean['sensitivity']:.2f} → {changed['sensitivity']:.2f} "
+            f"[{changed['sensitivity_low']:.2f}, {changed['sensitivity_high']:.2f}], the finding hidden in "
+            f"{missed} of {changed['positives']} positive images ({missed_clean} clean); specificity "
+            f"{clean['specificity']:.2f} → {changed['specificity']:.2f} [{changed['specificity_low']:.2f}, "
+            f"{changed['specificity_high']:.2f}], a finding invented in {invented} of {changed['negatives']} "
+            f"negative images ({invented_clean} clean).")

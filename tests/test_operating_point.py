@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from core.evaluate.encoding import labels_to_text
-from core.operating_point import sensitivity_specificity, under_attack, youden_threshold
+from core.operating_point import (card_threshold, harm_sentence, sensitivity_specificity, under_attack, under_corruption,
+                                  youden_threshold)
 
 POSITIVE = [0.9, 0.8, 0.7, 0.6]
 NEGATIVE = [0.1, 0.2, 0.3, 0.4, 0.5, 0.65]
@@ -49,3 +50,33 @@ def test_under_attack_reads_each_epsilons_scores_at_the_fixed_threshold():
 def test_an_operating_point_needs_both_classes():
     with pytest.raises(ValueError, match="both classes"):
         youden_threshold([0.2, 0.4], [1, 1])
+
+
+def test_under_corruption_reads_each_severity_at_the_fixed_threshold():
+    scores, labels = _scores_and_labels()
+    brightened = np.minimum(scores + 0.2, 1.0)  # a corruption that invents the finding
+    result = {"labels": labels_to_text(labels),
+              "corruptions": {"brightness": [{"severity": 0, "scores": list(scores)},
+                                             {"severity": 3, "scores": list(brightened)}]}}
+    rows = under_corruption(result, 0.55)["brightness"]
+    assert [r["severity"] for r in rows] == [0, 3]
+    assert rows[1]["sensitivity"] == 1.0 and rows[1]["specificity"] == 0.5  # 0.1, 0.2, 0.3 stay below
+    with pytest.raises(ValueError, match="evaluate it again"):
+        under_corruption({"labels": "01", "corruptions": {"blur": [{"severity": 0}]}}, 0.5)
+
+
+def test_the_card_gives_the_threshold_or_says_why_not():
+    assert card_threshold({"metrics": {"operating_point": {"threshold": 0.31, "fixed_on": "validation split"}}}) == (
+        0.31, "Youden's J on the validation split")
+    threshold, why = card_threshold({"metrics": {"clean_accuracy": 0.9}})
+    assert threshold == 0.5 and "fixes no operating point" in why
+
+
+def test_the_sentence_counts_findings_hidden_and_invented_apart():
+    scores, labels = _scores_and_labels()
+    clean = sensitivity_specificity(scores, labels, 0.55)
+    attacked = sensitivity_specificity(np.where(labels == 1, scores - 0.3, scores + 0.1), labels, 0.55)
+    sentence = harm_sentence("ResNet-50", clean, attacked, "at ε = 0.01")
+    assert sentence.startswith("ResNet-50, at ε = 0.01: sensitivity 1.00 → 0.25")
+    assert "hidden in 3 of 4 positive images (0 clean)" in sentence  # 0.9 - 0.3 alone stays above 0.55
+    assert "invented in 2 of 6 negative images (1 clean)" in sentence  # 0.5 + 0.1 and 0.65 + 0.1

@@ -106,6 +106,19 @@ def softmax_cross_entropy(logits, labels):
 
 LOSSES = {"ce": cross_entropy, "margin": margin, "dlr": dlr, "softmax-ce": softmax_cross_entropy}
 
+# Targeted versions, to be MAXIMISED towards the target class t (foolbox's TargetedMisclassification,
+# Carlini & Wagner 2017): the untargeted loss at t, negated. -CE(z, t) climbs towards t; -margin(z, t)
+# = z_t - max_{j != t} z_j is positive once t wins.
+TARGETED_LOSSES = {"ce": lambda logits, target: -cross_entropy(logits, target),
+                   "margin": lambda logits, target: -margin(logits, target)}
+
+
+def loss_function(name: str):
+    """The per-example loss called `name`: one of LOSSES, or "targeted-<ce|margin>"."""
+    if name.startswith("targeted-"):
+        return TARGETED_LOSSES[name.removeprefix("targeted-")]
+    return LOSSES[name]
+
 
 # ------------------------------------------------------------------------- validation
 
@@ -132,6 +145,21 @@ def check_labels(model, labels, count: int) -> np.ndarray:
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"labels must be in [0, {classes - 1}], got {labels.min()}..{labels.max()}")
     return labels.astype(np.int64)  # foolbox + NumPy 2 need int64 (DESIGN.md section 7)
+
+
+def check_target(model, target, labels: np.ndarray, loss: str) -> np.ndarray | None:
+    """`target` (None, one class for every image, or one per image) as int64 class indices,
+    none equal to its image's label; ValueError otherwise."""
+    if target is None:
+        return None
+    if loss not in TARGETED_LOSSES:
+        raise ValueError(f"a targeted attack uses loss 'ce' or 'margin', got {loss!r}")
+    target = np.broadcast_to(np.asarray(target), labels.shape) if np.ndim(target) == 0 else np.asarray(target)
+    target = check_labels(model, target, len(labels))
+    if (target == labels).any():
+        raise ValueError(f"target must differ from the true label of every image; image "
+                         f"{int(np.flatnonzero(target == labels)[0])} has both {int(labels[target == labels][0])}")
+    return target
 
 
 def check_epsilon(epsilon) -> float:

@@ -16,7 +16,8 @@ import tensorflow as tf
 
 from core.attacks import compiled
 from core.attacks.base import (batches, check_count, check_engine, check_epsilon, check_images, check_labels,
-                               check_loss, enforce_ball, feasible_box, normalize, uniform_start, LOSSES)
+                               check_loss, check_target, enforce_ball, feasible_box, loss_function, normalize, LOSSES,
+                               uniform_start)
 from core.attacks.restarts import best_of_restarts
 from core.paper import PAPER_REL_STEPSIZE, PAPER_STEPS
 
@@ -25,7 +26,7 @@ FOOLBOX_LOSSES = ("ce", "softmax-ce")  # what foolbox computes: CE of the logits
 
 
 def _build_loop(logits_model, image_spec, loss_name):
-    loss = LOSSES[loss_name]
+    loss = loss_function(loss_name)
     scalar = tf.TensorSpec((), tf.float32)
 
     # autograph off: the loop is an explicit tf.while_loop, nothing to convert
@@ -49,14 +50,19 @@ def _build_loop(logits_model, image_spec, loss_name):
 
 def pgd(model, images, labels, *, epsilon: float, steps: int = PAPER_STEPS, rel_stepsize: float = PAPER_REL_STEPSIZE,
         random_start: bool = True, restarts: int = 1, seed: int | None = None, engine: str = "native",
-        loss: str = "ce") -> np.ndarray:
-    """Untargeted L-inf PGD on the logits; returns adversarial images.
+        loss: str = "ce", target=None) -> np.ndarray:
+    """L-inf PGD on the logits, untargeted (away from `labels`) or, with `target` (a class, or
+    one per image), targeted: towards the target class; returns adversarial images.
 
     loss: "ce" (the paper's cross-entropy), "margin" (Carlini-Wagner logit margin, for
     over-confident models whose cross-entropy gradient underflows to 0), "dlr" (3+ classes)
     or "softmax-ce" (the softmax output taken as logits: the paper's likely artefact).
     Every returned image lies within `epsilon` of its input in L-inf and inside [0, 1].
-    With `restarts` > 1 each example keeps its worst case (core.attacks.restarts).
+    With `restarts` > 1 each example keeps its worst case (core.attacks.restarts); targeted,
+    the first restart that reaches its target, else the one nearest to it. Targeted runs on
+    the native engine with loss "ce" or "margin".
+    On two classes, targeted at the other class is the untargeted attack: both losses are
+    increasing functions of z_other - z_true, so their gradients have the same sign.
     """
     epsilon = check_epsilon(epsilon)
     steps, restarts = check_count("steps", steps), check_count("restarts", restarts)
@@ -66,20 +72,27 @@ def pgd(model, images, labels, *, epsilon: float, steps: int = PAPER_STEPS, rel_
     check_loss(model, loss, FOOLBOX_LOSSES if engine == "foolbox" else tuple(LOSSES))
     images = check_images(model, images)
     labels = check_labels(model, labels, len(images))
+    target = check_target(model, target, labels, loss)
+    if target is not None and engine != "native":
+        raise ValueError(f"targeted PGD runs on the native engine, got engine={engine!r}")
     if epsilon == 0 or len(images) == 0:
         return images.copy()
     stepsize = float(rel_stepsize) * epsilon
+    loop_loss = loss if target is None else f"targeted-{loss}"
 
     def run(x0, y, restart_seed):
         start = uniform_start(x0, epsilon, restart_seed) if random_start else x0
         if engine == "foolbox":
             return _run_foolbox(model, x0, y, start, epsilon, steps, stepsize, loss=loss)
-        loop = compiled.loop(model, "pgd", loss, _build_loop)
+        loop = compiled.loop(model, "pgd", loop_loss, _build_loop)
         out = [loop(tf.constant(a), tf.constant(b), tf.constant(s), tf.constant(epsilon, tf.float32),
                     tf.constant(stepsize, tf.float32), tf.constant(steps, tf.int32)).numpy()
                for a, b, s in zip(batches(x0), batches(y), batches(start))]
         return enforce_ball(np.concatenate(out), x0, epsilon)
 
+    if target is not None:  # the loop climbs towards y = the target
+        return best_of_restarts(model, images, target, run, restarts=restarts, seed=seed, loss=loop_loss,
+                                reached=lambda predicted, target: predicted == target)
     return best_of_restarts(model, images, labels, run, restarts=restarts, seed=seed, loss=loss)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from core.attacks.base import LOSSES, batches, check_images, margin
+from core.attacks.base import batches, check_images, loss_function, margin
 from core.attacks.compiled import for_model
 
 
@@ -28,9 +28,9 @@ def predict(model, images: np.ndarray) -> np.ndarray:
 
 
 def example_loss(model, images: np.ndarray, labels: np.ndarray, loss: str = "ce") -> np.ndarray:
-    """Per-example value of one of the attack losses (core.attacks.base.LOSSES)."""
+    """Per-example value of one of the attack losses (core.attacks.base.loss_function)."""
     logits = predict_logits(model, images)
-    return LOSSES[loss](tf.constant(logits), tf.constant(np.asarray(labels, np.int64))).numpy()
+    return loss_function(loss)(tf.constant(logits), tf.constant(np.asarray(labels, np.int64))).numpy()
 
 
 def true_class_margin(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:

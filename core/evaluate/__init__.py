@@ -8,6 +8,7 @@
     twin_test(a, v)         attentive vs vanilla on the same images, per epsilon (McNemar)
     evaluate_minimum_norm   each image's smallest adversarial epsilon (FMN): the whole curve, one run
     evaluate_corruptions    accuracy against severity under each natural corruption, twins paired
+    confusion_under_attack  which class each class becomes under attack (multi-class curves)
 """
 
 from core.lazy import lazy_exports
@@ -15,6 +16,7 @@ from core.lazy import lazy_exports
 # Imported on first use: the presets, the saved results and the twin test do not need TensorFlow
 # (the app's pages read them without it); the curve and the model evaluation do.
 __getattr__, __dir__ = lazy_exports(__name__, {
+    "confusion": ["confusion_under_attack"],
     "corruption": ["corruption_curve", "corruption_twin_test", "corruptions_key", "evaluate_corruptions",
                    "load_corruptions"],
     "curve": ["attack_sweep", "curve_rows", "robustness_curve"],
@@ -30,7 +32,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
 })
 
 __all__ = [
-    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "combined_curve", "corruption_curve",
+    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "combined_curve", "confusion_under_attack",
+    "corruption_curve",
     "corruption_twin_test", "corruptions_key", "curve_rows", "custom_pgd", "evaluate_corruptions",
     "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
     "load_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",

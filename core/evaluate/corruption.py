@@ -30,7 +30,8 @@ SEVERITIES = (0, 1, 2, 3, 4, 5)  # 0: the clean images
 
 def corruption_curve(model, images, labels, *, name: str, task: Task, seed: int = 0) -> list[dict]:
     """Accuracy re-weighted to the real mix (with its interval, balanced and per-class) on
-    `images` under corruption `name` at each severity, with the per-image outcomes."""
+    `images` under corruption `name` at each severity, with the per-image outcomes (and on a
+    binary task each image's positive-class score)."""
     from core.attacks import predict
     from core.corruptions import corrupt
 
@@ -38,11 +39,14 @@ def corruption_curve(model, images, labels, *, name: str, task: Task, seed: int 
     rows = []
     for severity in SEVERITIES:
         shown = images if severity == 0 else corrupt(images, name, severity, seed=seed, task=task.name)
-        correct = predict(model, shown).argmax(axis=1) == labels
+        probabilities = predict(model, shown)
+        correct = probabilities.argmax(axis=1) == labels
         summary = accuracy_summary(correct, labels, task)
         rows.append({"severity": severity, "accuracy": summary["accuracy"], "accuracy_low": summary["accuracy_low"],
                      "accuracy_high": summary["accuracy_high"], "balanced_accuracy": summary["balanced_accuracy"],
                      "per_class": summary["per_class"], "correct": flags_to_text(correct)})
+        if task.is_binary:  # the positive-class score: sensitivity and specificity at any operating point
+            rows[-1]["scores"] = [float(np.float32(s)) for s in probabilities[:, 1]]
     return rows
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from core.attacks import predict_logits, true_class_margin, worst_case
 from core.attacks.predict import softmax
-from core.evaluate.encoding import flags_to_text
+from core.evaluate.encoding import flags_to_text, labels_to_text
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.shards import load_shard, merge, save_shard, shard_bounds, shard_file
 from core.formatting import in_255
@@ -105,6 +105,8 @@ def curve_rows(outcomes: list[dict], labels, *, task: Task | None = None, binary
             row.update(accuracy_summary(robust, labels, task), weighting="real")
         if outcome["robust_this_epsilon"] is not None:
             row["accuracy_this_epsilon"] = float(np.mean(outcome["robust_this_epsilon"])) if n else float("nan")
+        if not binary:  # the class each image became: the confusion matrix under attack
+            row["predicted"] = labels_to_text(np.asarray(outcome["scores"]).argmax(axis=1))
         if binary:
             positive = outcome["scores"][:, 1]
             interval = auc_ci(positive, labels == 1, n_boot=BOOTSTRAP, seed=seed)

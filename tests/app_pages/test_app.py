@@ -152,11 +152,34 @@ def test_explorer_takes_a_dicom_upload(tmp_path):
     assert any("DICOM Modality is OT" in t for t in _texts(app.warning))  # not a radiograph
 
 
-def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_checks():
+def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
+    """The bundled strong curves of `task`, copied into the user's results folder with the
+    test images' labels (results saved before labels were kept lack them; the page then says
+    to evaluate again)."""
+    from core.atomic import write_json
+    from core.data import synthetic
+    from core.evaluate import PRESETS, load_results, results_key, results_path
+    from core.evaluate.encoding import labels_to_text, text_to_flags
+    from core.models.spec import all_specs
+    from core.models.zoo import CHECKPOINT_ROOT
+
+    _, labels = synthetic.split(task, "test", 200, size=32)
+    for spec in all_specs("demo", task):
+        result = load_results(spec, data=synthetic.split_description(task), n=200, epsilons=spec.task_info.epsilons,
+                              attack=PRESETS["strong"], root=CHECKPOINT_ROOT)
+        result.setdefault("labels", labels_to_text(labels))
+        for row in result["curve"] if predicted else ():  # made up here: what each fooled image became
+            row.setdefault("predicted", labels_to_text(predicted(labels, text_to_flags(row["robust"]))))
+        key = results_key(result["data"], 200, spec.task_info.epsilons, PRESETS["strong"])
+        write_json(results_path(spec, key, root=tmp_path / "models"), result)
+
+
+def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_checks(tmp_path):
+    _bundled_curves_with_labels(tmp_path)
     app = _app("app_pages/curves.py", task="cxr")
     assert not _problems(app), _problems(app)
     charts = app.get("plotly_chart")
-    assert len(charts) == 3  # accuracy, on a binary task AUC under attack, and the clean/robust trade-off
+    assert len(charts) == 4  # accuracy, on a binary task AUC under attack, the clean/robust trade-off, which way
     tradeoff = __import__("json").loads(charts[2].proto.spec)
     points = [t for t in tradeoff["data"] if t.get("mode") == "markers"]
     assert len(points) == 4 and all(t["error_x"]["array"] and t["error_y"]["array"] for t in points)
@@ -176,6 +199,27 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     assert any("ε is on the [0, 1] pixel scale" in m for m in _texts(app.info))
     assert sum(e.label.startswith(("Trustworthy", "Usable", "Not trustworthy")) or ": " in e.label
                for e in app.expander) >= 4
+    which_way = __import__("json").loads(charts[3].proto.spec)  # sensitivity and specificity at the threshold
+    assert [a["text"] for a in which_way["layout"]["annotations"]][0].startswith("Sensitivity")
+    assert len([t for t in which_way["data"] if t.get("mode") == "lines+markers"]) == 8  # 4 models x 2 panels
+    harms = [m for m in _texts(app.markdown) if "hidden in" in m]
+    assert len(harms) == 4 and all("invented in" in m and " of 100 positive images" in m for m in harms)
+
+
+def test_curves_page_shows_which_class_each_class_becomes_under_attack(tmp_path):
+    from core.tasks import get_task
+
+    derm = get_task("derm")
+    mel, nv = derm.class_index("mel"), derm.class_index("nv")
+    _bundled_curves_with_labels(tmp_path, "derm", predicted=lambda labels, robust: np.where(
+        robust, labels, np.where(labels == mel, nv, mel)))  # fooled melanomas read as naevi, the rest as melanoma
+    app = _app("app_pages/curves.py", task="derm")
+    assert not _problems(app), _problems(app)
+    heatmap = __import__("json").loads(app.get("plotly_chart")[-1].proto.spec)["data"][0]
+    assert heatmap["type"] == "heatmap" and heatmap["y"] == list(derm.classes)
+    assert sum(map(int, sum(heatmap["text"], []))) == 200  # every image of the sample, once
+    became = [m for m in _texts(app.markdown) if "kept their class" in m]
+    assert len(became) == 7 and became[0].startswith("- Melanoma:") and "Melanocytic naevus" in became[0]
 
 
 def test_curves_page_evaluates_the_bundled_zoo_into_the_users_folder(tmp_path):
@@ -305,9 +349,10 @@ def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_pa
         result = minimum_norm_result(spec, stars, labels, data=grid["data"], steps=100,
                                      results_root=tmp_path / "models")
         save_minimum_norm(spec, result, root=tmp_path / "models")
+    _bundled_curves_with_labels(tmp_path)
     app = _app("app_pages/curves.py", task="cxr")
     assert not _problems(app), _problems(app)
-    assert len(app.get("plotly_chart")) == 4  # accuracy, AUC, trade-off, then the whole curves
+    assert len(app.get("plotly_chart")) == 5  # accuracy, AUC, trade-off, the whole curves, then which way
     assert any("Wilcoxon signed-rank" in c for c in _texts(app.caption))
     tables = app.dataframe
     assert "median smallest ε (×1/255)" in tables[-2].value.columns and len(tables[-2].value) == 3
@@ -337,11 +382,15 @@ def test_curves_page_shows_accuracy_under_each_corruption_with_the_twins_paired(
     app = _app("app_pages/curves.py", task="cxr")
     app.number_input(key="curve_n").set_value(12).run()
     assert not _problems(app), _problems(app)
-    figure = __import__("json").loads(app.get("plotly_chart")[-1].proto.spec)
+    figure = __import__("json").loads(app.get("plotly_chart")[-2].proto.spec)
     titles = [a["text"] for a in figure["layout"]["annotations"]]
     assert titles == ["Anti-scatter grid lines", "JPEG compression"]  # one panel per corruption
     assert len([t for t in figure["data"] if t.get("mode") == "lines+markers"]) == 4  # 2 models x 2 panels
-    twins = app.dataframe[-1].value
+    harms = __import__("json").loads(app.get("plotly_chart")[-1].proto.spec)  # at the cards' operating points
+    assert harms["layout"]["xaxis"]["title"]["text"] == "severity"
+    at_three = app.dataframe[-1].value
+    assert len(at_three) == 4 and {"sensitivity", "specificity 95 % CI"} <= set(at_three.columns)
+    twins = app.dataframe[-2].value
     assert sorted(twins["corruption"]) == ["Anti-scatter grid lines", "JPEG compression"]
     assert "McNemar p" in twins.columns and twins["family"].str.endswith("+ soft attention").all()
     started = []

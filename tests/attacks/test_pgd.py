@@ -162,3 +162,50 @@ def test_the_ball_is_enforced_exactly():
         assert inside.min() >= 0 and inside.max() <= 1 and inside.dtype == np.float32
         edge = np.abs(inside.astype(np.float64) - images).max()
         assert edge > epsilon - 1e-6  # as far as the ball allows, not one step short
+
+
+def _four_class_model():
+    """Colour votes: class 0 red, 1 green, 2 blue, 3 dark (each reachable within a box of 0.3)."""
+    import keras
+
+    inputs = keras.Input((16, 16, 3), name="image")
+    x = keras.layers.GlobalAveragePooling2D(name="head_pool")(inputs)
+    logits = keras.layers.Dense(4, name="logits")(x)
+    model = keras.Model(inputs, keras.layers.Softmax(name="probabilities")(logits))
+    kernel = 10 * np.array([[1, 0, 0, -1], [0, 1, 0, -1], [0, 0, 1, -1]], np.float32)
+    model.get_layer("logits").set_weights([kernel, np.array([0, 0, 0, 15], np.float32)])
+    return model
+
+
+@pytest.mark.parametrize("loss", ["ce", "margin"])
+def test_targeted_pgd_reaches_the_target_class(loss):
+    model = _four_class_model()
+    images = np.random.default_rng(0).uniform(0, 1, (24, 16, 16, 3)).astype(np.float32)
+    labels = predict(model, images).argmax(1)
+    target = (labels + 1 + np.arange(24) % 3) % 4  # every other class in turn, never the label
+    adversarial = pgd(model, images, labels, epsilon=0.3, steps=40, rel_stepsize=0.1, seed=0, loss=loss,
+                      target=target, restarts=2)
+    assert np.abs(adversarial - images).max() <= 0.3
+    reached = predict(model, adversarial).argmax(1) == target
+    assert reached.mean() >= 0.9
+    untargeted = predict(model, pgd(model, images, labels, epsilon=0.3, steps=40, rel_stepsize=0.1, seed=0)).argmax(1)
+    assert (untargeted == target).mean() < reached.mean()  # aiming matters: untargeted lands elsewhere
+
+
+def test_on_two_classes_targeted_at_the_other_class_is_the_untargeted_attack(tiny):
+    model, images, labels, _ = tiny
+    untargeted = pgd(model, images, labels, epsilon=0.03, steps=5, seed=2)
+    np.testing.assert_array_equal(pgd(model, images, labels, epsilon=0.03, steps=5, seed=2, target=1 - labels),
+                                  untargeted)
+
+
+def test_a_bad_target_is_refused_with_the_reason(tiny):
+    model, images, labels, _ = tiny
+    with pytest.raises(ValueError, match="target must differ from the true label"):
+        pgd(model, images, labels, epsilon=0.03, target=labels)
+    with pytest.raises(ValueError, match="targeted attack uses loss 'ce' or 'margin'"):
+        pgd(model, images, labels, epsilon=0.03, target=1 - labels, loss="softmax-ce")
+    with pytest.raises(ValueError, match="labels must be in"):
+        pgd(model, images, labels, epsilon=0.03, target=np.full(len(labels), 5))
+    with pytest.raises(ValueError, match="native engine"):
+        pgd(model, images, labels, epsilon=0.03, target=1 - labels, engine="foolbox")

@@ -30,6 +30,7 @@ def test_the_curve_starts_at_the_clean_accuracy_and_carries_its_intervals(cxr_sa
     clean = accuracy_summary(predict(model, images).argmax(axis=1) == labels, labels, spec.task_info)
     assert rows[0]["accuracy"] == pytest.approx(clean["accuracy"])
     assert all(r["accuracy_low"] <= r["accuracy"] <= r["accuracy_high"] for r in rows)
+    np.testing.assert_allclose(rows[0]["scores"], predict(model, images)[:, 1], rtol=1e-6)  # for the operating point
     with pytest.raises(ValueError, match="derm_hair is a derm corruption"):
         corruption_curve(model, images, labels, name="derm_hair", task=spec.task_info)
 

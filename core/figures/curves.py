@@ -1,0 +1,108 @@
+"""Robustness curves, the clean/robust trade-off, the curve table and the training history:
+plotly figures and pandas tables built from saved results (the pages and the report draw them)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from core.figures.style import BANDS, COLOURS, PERCENT_AXIS, SYMBOLS, dash_for
+from core.formatting import epsilon_255
+
+
+def _clean_accuracy(result: dict, value: str) -> float | None:
+    return next((r[value] for r in result["curve"] if r["epsilon"] == 0 and value in r), None)
+
+
+def curves_figure(results: dict, paper: dict | None = None, *, value: str = "accuracy") -> go.Figure:
+    """Accuracy (or AUC) vs epsilon per model with its interval as a band; clean values in the
+    legend (no labels on the plot to overlap); `paper`'s curves faint and dashed beside."""
+    figure = go.Figure()
+    for spec, result in results.items():
+        rows = [r for r in result["curve"] if value in r]
+        if not rows:
+            continue
+        x = [r["epsilon"] for r in rows]
+        colour, dash = COLOURS[spec.attention], dash_for(spec)
+        low, high = f"{value}_low", f"{value}_high"
+        figure.add_trace(go.Scatter(x=x + x[::-1], y=[r[high] for r in rows] + [r[low] for r in rows][::-1],
+                                    mode="lines", fill="toself", fillcolor=BANDS[spec.attention], line=dict(width=0),
+                                    hoverinfo="skip", showlegend=False))
+        clean = _clean_accuracy(result, value)
+        name = f"{spec.title} (clean {clean:.2f})" if clean is not None else spec.title
+        figure.add_trace(go.Scatter(x=x, y=[r[value] for r in rows], mode="lines+markers", name=name,
+                                    line=dict(color=colour, dash=dash),
+                                    customdata=[[epsilon_255(e), r[low], r[high]] for e, r in zip(x, rows)],
+                                    hovertemplate="ε %{x:g} (%{customdata[0]})<br>%{y:.3f} "
+                                                  "[%{customdata[1]:.3f}, %{customdata[2]:.3f}]<extra></extra>"))
+        if paper and spec in paper:
+            prows = [r for r in paper[spec]["curve"] if value in r]
+            figure.add_trace(go.Scatter(x=[r["epsilon"] for r in prows], y=[r[value] for r in prows],
+                                        mode="lines", name=f"{spec.title}, paper's PGD", opacity=0.55,
+                                        line=dict(color=colour, dash="dash", width=1.5)))
+    title = "robust accuracy" if value == "accuracy" else "AUC under attack"
+    figure.update_layout(xaxis_title="ε (L∞, [0, 1] pixel scale)", yaxis=dict(title=title, **PERCENT_AXIS),
+                         height=440, margin=dict(l=10, r=10, t=20, b=10),
+                         legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
+    return figure
+
+
+def tradeoff_figure(results: dict, epsilon: float) -> go.Figure:
+    """Clean accuracy (x) against robust accuracy at `epsilon` (y), one point per model with
+    both 95 % intervals as error bars: the paper's claim (attention costs no clean accuracy,
+    adversarial training does) read off directly."""
+    figure = go.Figure()
+    for spec, result in results.items():
+        clean = result["curve"][0]
+        robust = next((r for r in result["curve"] if abs(r["epsilon"] - epsilon) < 1e-12), None)
+        if robust is None or clean["epsilon"] != 0:
+            continue
+        figure.add_trace(go.Scatter(
+            x=[clean["accuracy"]], y=[robust["accuracy"]], mode="markers", name=spec.title,
+            marker=dict(color=COLOURS[spec.attention], symbol=SYMBOLS.get(spec.defence, "circle"), size=12,
+                        line=dict(width=1, color="white")),
+            error_x=dict(type="data", symmetric=False, array=[clean["accuracy_high"] - clean["accuracy"]],
+                         arrayminus=[clean["accuracy"] - clean["accuracy_low"]]),
+            error_y=dict(type="data", symmetric=False, array=[robust["accuracy_high"] - robust["accuracy"]],
+                         arrayminus=[robust["accuracy"] - robust["accuracy_low"]]),
+            hovertemplate=f"{spec.title}<br>clean %{{x:.3f}}<br>robust %{{y:.3f}}<extra></extra>"))
+    figure.update_layout(xaxis=dict(title="clean accuracy", **PERCENT_AXIS),
+                         yaxis=dict(title=f"robust accuracy at ε = {epsilon:g} ({epsilon_255(epsilon)})",
+                                    **PERCENT_AXIS),
+                         height=420, margin=dict(l=10, r=10, t=20, b=10),
+                         legend=dict(orientation="h", yanchor="top", y=-0.18, x=0))
+    return figure
+
+
+def curves_table(results: dict) -> pd.DataFrame:
+    """One row per model and epsilon: accuracy with its interval (at the real class mix where
+    the result says so), balanced, per class, raw and AUC where known."""
+    rows = []
+    for spec, result in results.items():
+        for r in result["curve"]:
+            row = {"model": spec.title, "ε": r["epsilon"], "ε × 255": epsilon_255(r["epsilon"]),
+                   "robust accuracy": r["accuracy"],
+                   "95 % CI": f"{r['accuracy_low']:.3f}–{r['accuracy_high']:.3f}", "images": r["n"]}
+            if "balanced_accuracy" in r:
+                row["balanced"] = r["balanced_accuracy"]
+                row.update({f"recall {name}": c["recall"] for name, c in r["per_class"].items()})
+            if "accuracy_this_epsilon" in r:
+                row["attack at this ε alone"] = r["accuracy_this_epsilon"]
+            if "auc" in r:
+                row["AUC"] = r["auc"]
+                row["AUC 95 % CI"] = f"{r['auc_low']:.3f}–{r['auc_high']:.3f}"
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def history_figure(history: dict) -> go.Figure:
+    """Loss (left axis) and accuracy (right axis) per epoch, validation dotted."""
+    figure = go.Figure()
+    for key, dash in (("loss", "solid"), ("val_loss", "dot"), ("accuracy", "solid"), ("val_accuracy", "dot")):
+        if key in history:
+            figure.add_trace(go.Scatter(y=history[key], x=list(range(1, len(history[key]) + 1)), name=key,
+                                        line=dict(dash=dash), yaxis="y2" if "accuracy" in key else "y"))
+    figure.update_layout(height=260, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="epoch",
+                         yaxis=dict(title="loss"), legend=dict(orientation="h", yanchor="top", y=-0.25, x=0),
+                         yaxis2=dict(title="accuracy", overlaying="y", side="right", **PERCENT_AXIS))
+    return figure
