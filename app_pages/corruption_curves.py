@@ -4,33 +4,14 @@ images; a missing run is one button (python -m core.evaluate --corruptions)."""
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
 from core.corruptions import CORRUPTIONS
+from core.evaluate import latest_corruptions
 from core.figures import corruption_figure
 from core.jobs import JobError, start_job
 from app_pages.common import evaluation_arguments, results_root, show_error
-
-def saved_corruptions(spec, *, data: str, n: int, roots) -> dict | None:
-    """The newest saved corruption result of `spec` on these images, or None."""
-    from core.evaluate.results import results_folder
-    from core.models.zoo import checkpoint_path
-
-    found = []
-    for root in roots:
-        folder = results_folder(spec, root=root)
-        for path in folder.glob(f"{checkpoint_path(spec, root=root).stem}-corruptions-*.json"):
-            try:
-                result = json.loads(path.read_text())
-            except (OSError, json.JSONDecodeError):
-                continue
-            if result.get("data") == data and result.get("n") == n:
-                found.append(result)
-    return max(found, key=lambda r: r.get("created_at", "")) if found else None
-
 
 def twin_table(results: dict) -> pd.DataFrame | None:
     """Attentive minus vanilla at each corruption's middle severity (3), with interval and p."""
@@ -48,7 +29,7 @@ def twin_table(results: dict) -> pd.DataFrame | None:
 def corruptions_ui(selection, specs, *, data: str, n: int, job_ui) -> None:
     st.subheader("Natural corruptions: noise, blur, exposure and the modality's own artefacts")
     roots = [r for r in (results_root(selection), selection.root) if r is not None]
-    found = {spec: r for spec in specs if (r := saved_corruptions(spec, data=data, n=n, roots=roots))}
+    found = {spec: r for spec in specs if (r := latest_corruptions(spec, data=data, n=n, roots=roots))}
     missing = [s for s in specs if s not in found]
     job_key = f"corruptions-{selection.zoo}-{selection.profile}-{selection.task}"
     if missing:

@@ -20,6 +20,7 @@ from app_pages.charts import SCALE_NOTE, curve_columns
 from app_pages.comparisons import defences_ui, tradeoff_ui
 from app_pages.corruption_curves import corruptions_ui
 from app_pages.minimum_norm import minimum_norm_ui
+from app_pages.report import report_ui
 from app_pages.which_way import which_way_ui
 
 DEFAULT_N = 200  # test images of the bundled curves
@@ -210,3 +211,4 @@ if results:
 minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=job_ui)
 corruptions_ui(selection, chosen, data=data, n=n, job_ui=job_ui)
 which_way_ui(selection, chosen, results, data=data, n=n, epsilons=epsilons)
+report_ui(selection, n=n)

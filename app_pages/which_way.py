@@ -9,13 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from core.corruptions import CORRUPTIONS
-from core.evaluate import confusion_under_attack
+from core.evaluate import confusion_under_attack, latest_corruptions
 from core.figures import confusion_figure, operating_point_figure
 from core.formatting import epsilon_text
 from core.operating_point import card_threshold, harm_sentence, under_attack, under_corruption
 from core.tasks import get_task
 from app_pages.common import results_root
-from app_pages.corruption_curves import saved_corruptions
 
 MIDDLE_SEVERITY = 3
 
@@ -60,7 +59,7 @@ def _corruption_ui(selection, specs, thresholds: dict, *, data: str, n: int) -> 
     roots = [r for r in (results_root(selection), selection.root) if r is not None]
     rows = {}
     for spec in specs:
-        result = saved_corruptions(spec, data=data, n=n, roots=roots)
+        result = latest_corruptions(spec, data=data, n=n, roots=roots)
         if result is None:
             continue
         try:

@@ -18,7 +18,7 @@ from core.lazy import lazy_exports
 __getattr__, __dir__ = lazy_exports(__name__, {
     "confusion": ["confusion_under_attack"],
     "corruption": ["corruption_curve", "corruption_twin_test", "corruptions_key", "evaluate_corruptions",
-                   "load_corruptions"],
+                   "latest_corruptions", "load_corruptions"],
     "curve": ["attack_sweep", "curve_rows", "robustness_curve"],
     "encoding": ["text_to_flags"],
     "data": ["evaluation_data", "training_config"],
@@ -36,7 +36,7 @@ __all__ = [
     "corruption_curve",
     "corruption_twin_test", "corruptions_key", "curve_rows", "custom_pgd", "evaluate_corruptions",
     "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
-    "load_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
+    "latest_corruptions", "load_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
     "paired_test", "protocol_disagreements", "results_key", "results_path", "robustness_curve", "save_minimum_norm", "save_results",
     "saved_results", "star_curve", "star_twin_test", "stars_of", "text_to_flags", "training_config",
     "twin_sentence", "twin_test",

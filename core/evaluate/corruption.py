@@ -5,6 +5,7 @@ beside the attack curves, with the same intervals and the same paired twin test.
     evaluate_corruptions(spec, images, labels, data=...)          every corruption of the task,
                                                                   saved as <stem>-corruptions-<key>.json
     corruption_twin_test(attentive, vanilla)                      per corruption and severity
+    latest_corruptions(spec, data=..., n=..., roots=...)          the newest saved run on these images
 
 Each severity corrupts the same images with the same seed for every model, so two models'
 outcomes are paired image by image.
@@ -117,3 +118,22 @@ def load_corruptions(spec: ModelSpec, key: str, *, root=None, results_root=None)
     from core.evaluate.results import load_keyed
 
     return load_keyed(spec, key, root=root, results_root=results_root)
+
+
+def latest_corruptions(spec: ModelSpec, *, data: str, n: int, roots) -> dict | None:
+    """The newest saved corruption run of `spec` on these images (`data`, `n`) under any of
+    `roots` (whichever corruptions it covers), or None."""
+    from core.evaluate.results import results_folder
+    from core.models.zoo import checkpoint_path
+
+    found = []
+    for root in roots:
+        folder = results_folder(spec, root=root)
+        for path in folder.glob(f"{checkpoint_path(spec, root=root).stem}-corruptions-*.json"):
+            try:
+                result = json.loads(path.read_text())
+            except (OSError, json.JSONDecodeError):
+                continue
+            if result.get("data") == data and result.get("n") == n:
+                found.append(result)
+    return max(found, key=lambda r: r.get("created_at", "")) if found else None

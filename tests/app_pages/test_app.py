@@ -222,6 +222,19 @@ def test_curves_page_shows_which_class_each_class_becomes_under_attack(tmp_path)
     assert len(became) == 7 and became[0].startswith("- Melanoma:") and "Melanocytic naevus" in became[0]
 
 
+def test_curves_page_writes_the_report_in_one_click(tmp_path, monkeypatch):
+    monkeypatch.setattr("core.report.print_pdf", lambda path: None)  # printing is tested in tests/test_report.py
+    app = _app("app_pages/curves.py", task="cxr")
+    app.button(key="write_report").click().run()
+    assert not _problems(app), _problems(app)
+    written = tmp_path / "runs" / "reports" / "cxr-bundled-demo-200.html"
+    assert written.is_file() and "<h2>Robustness curves" in written.read_text(encoding="utf-8")
+    assert any("No PDF: Chromium is not installed" in c for c in _texts(app.caption))
+    app.number_input(key="curve_n").set_value(37).run()  # no results on 37 images: a message, no report
+    app.button(key="write_report").click().run()
+    assert any("run python -m core.evaluate --task cxr --n 37 first" in e for e in _problems(app))
+
+
 def test_curves_page_evaluates_the_bundled_zoo_into_the_users_folder(tmp_path):
     from core.jobs import cancel_job, list_jobs, wait_for
 

@@ -82,3 +82,26 @@ def slider_rendered(driver, timeout_s: float = 60) -> bool:
                 return True
         time.sleep(0.5)
     return False
+
+
+def test_the_report_opens_offline_and_draws_every_figure(tmp_path):
+    """The report written by core.report, opened from disk in Chromium cut off from every
+    network: each figure is drawn by the inlined plotly.js and the page asks for nothing."""
+    import time
+
+    from core.report import write_report
+
+    written = write_report("cxr", tmp_path / "cxr.html", pdf=False)
+    text = written["html"].read_text(encoding="utf-8")
+    figures = text.count('class="plotly-graph-div"')
+    with chromium(height=1600) as driver:
+        driver.get(written["html"].resolve().as_uri())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and driver.execute_script(
+                "return document.querySelectorAll('.js-plotly-plot .main-svg').length") < figures:
+            time.sleep(0.5)
+        drawn = driver.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
+        fetched = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+        assert "Robustness curves" in driver.find_element("tag name", "body").text
+    assert drawn == figures >= 3
+    assert [url for url in fetched if not url.startswith(("file:", "data:", "blob:"))] == []

@@ -1,0 +1,119 @@
+"""What a report holds, read from disk: every model of a task with its card, and whatever was
+saved for it on one set of test images (grid curves under the strong and the paper's protocol,
+corruption runs, smallest-ε runs, saliency audits). Nothing is computed here but hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import metadata
+
+from core.models.spec import ModelSpec
+
+PACKAGES = ("tensorflow-cpu", "tensorflow", "keras", "numpy", "scipy", "foolbox", "adversarial-robustness-toolbox",
+            "albumentations", "plotly", "streamlit", "scikit-image")
+
+
+@dataclass
+class ModelEvidence:
+    """One model's card and saved results (None where nothing was saved)."""
+
+    spec: ModelSpec
+    card: dict
+    checkpoint_sha256: str
+    strong: dict | None = None
+    paper: dict | None = None
+    corruptions: dict | None = None
+    minimum_norm: dict | None = None
+    audit: dict | None = None
+
+
+@dataclass
+class Evidence:
+    task: str
+    profile: str
+    data: str  # the test images, as core.evaluate names them
+    n: int
+    epsilons: list
+    protocol: dict  # the strong preset, whole (Preset.to_dict)
+    models: list = field(default_factory=list)
+    created_at: str = ""
+    versions: dict = field(default_factory=dict)
+    configuration_sha256: str = ""
+
+
+def versions() -> dict:
+    """Python's and each installed package's version (absent packages left out)."""
+    found = {"python": sys.version.split()[0], "platform": platform.platform()}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return found
+
+
+def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n: int = 200, data: str | None = None,
+           epsilons=None) -> Evidence:
+    """Everything saved for `task`'s models on `n` test images of `data` (default: the
+    synthetic test split); ValueError, saying what to run, when no model has a saved curve."""
+    from core.data.synthetic import split_description
+    from core.engine.requests import file_digest
+    from core.evaluate import PRESETS, latest_corruptions, load_minimum_norm, load_results, minimum_norm_key
+    from core.evaluate.minimum_norm import FMN_STEPS
+    from core.explain.audit import load_audit
+    from core.models.zoo import available, checkpoint_path, read_card
+    from core.tasks import get_task
+
+    info = get_task(task)  # ValueError for an unknown task
+    data = data or split_description(task)
+    grid = sorted(float(e) for e in (epsilons or info.epsilons))
+    specs = sorted((s for s in available(profile, root=root) if s.task == task),
+                   key=lambda s: (s.backbone, s.defence, s.attention))
+    if not specs:
+        raise ValueError(f"no trained {task} models ({profile} profile) to report on: train them first "
+                         f"(python -m core.train --demo-zoo --task {task})")
+    roots = [r for r in (results_root, root) if r is not None] or [None]
+    evidence = Evidence(task, profile, data, n, grid, PRESETS["strong"].to_dict(),
+                        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), versions=versions())
+    for spec in specs:
+        path = checkpoint_path(spec, root=root)
+        keyed = dict(data=data, n=n, epsilons=grid, root=root, results_root=results_root)
+        evidence.models.append(ModelEvidence(
+            spec, read_card(path), file_digest(path),
+            strong=load_results(spec, attack=PRESETS["strong"], **keyed),
+            paper=load_results(spec, attack=PRESETS["paper"], **keyed),
+            corruptions=latest_corruptions(spec, data=data, n=n, roots=roots),
+            minimum_norm=load_minimum_norm(spec, minimum_norm_key(data, n, FMN_STEPS), root=root,
+                                           results_root=results_root),
+            audit=load_audit(spec, root=root)))
+    if not any(m.strong for m in evidence.models):
+        raise ValueError(f"no saved {task} robustness curve on {n} images of the {data} under the strong protocol: "
+                         f"run python -m core.evaluate --task {task} --n {n} first (or open the Robustness curves "
+                         "page and run the evaluation), then write the report")
+    evidence.configuration_sha256 = configuration_hash(evidence)
+    return evidence
+
+
+def configuration_hash(evidence: Evidence) -> str:
+    """SHA-256 of what decides the report's numbers: task, images, grid, protocol, and each
+    checkpoint's bytes (a retrained model changes it)."""
+    blob = {"task": evidence.task, "profile": evidence.profile, "data": evidence.data, "n": evidence.n,
+            "epsilons": evidence.epsilons, "protocol": evidence.protocol,
+            "checkpoints": {m.spec.model_id: m.checkpoint_sha256 for m in evidence.models}}
+    return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()
+
+
+def provenance(evidence: Evidence) -> dict:
+    """What a reader needs to reproduce the numbers: the settings, the checkpoints' hashes and
+    training seeds, the package versions and the configuration hash."""
+    return {"task": evidence.task, "profile": evidence.profile, "data": evidence.data, "n": evidence.n,
+            "epsilons": evidence.epsilons, "protocol": evidence.protocol, "created_at": evidence.created_at,
+            "configuration_sha256": evidence.configuration_sha256, "versions": evidence.versions,
+            "checkpoints": {m.spec.model_id: {"sha256": m.checkpoint_sha256,
+                                              "training_seed": (m.card.get("config") or {}).get("seed")}
+                            for m in evidence.models}}

@@ -1,0 +1,193 @@
+"""The report's sections, in order: each a function of the evidence returning HTML parts (an
+empty list when nothing was saved for it). The numbers come from core's own functions, the
+same the pages call, so the report and the app cannot disagree."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+from core.formatting import epsilon_text, in_255
+from core.report.gather import Evidence
+from core.report.parts import figure_html as _figure, paragraph as _p, table_html as _table
+
+
+def _middle(evidence: Evidence) -> float:
+    attacked = [e for e in evidence.epsilons if e > 0]
+    return attacked[len(attacked) // 2]
+
+
+def _by_spec(evidence: Evidence, what: str) -> dict:
+    return {m.spec: getattr(m, what) for m in evidence.models if getattr(m, what)}
+
+
+def models_section(evidence: Evidence) -> list[str]:
+    rows = []
+    for m in evidence.models:
+        metrics, config = m.card.get("metrics", {}), m.card.get("config", {})
+        point = metrics.get("operating_point") or {}
+        low, high = metrics.get("clean_accuracy_low"), metrics.get("clean_accuracy_high")
+        rows.append({"model": m.spec.title, "defence": m.spec.defence, "backbone init": m.card.get("backbone_init"),
+                     "training seed": config.get("seed"), "epochs": m.card.get("epochs_trained"),
+                     "clean accuracy (real mix)": metrics.get("clean_accuracy"),
+                     "95 % CI": f"{low:.3f}–{high:.3f}" if low is not None else "–",
+                     "balanced": metrics.get("balanced_accuracy"), "AUC": metrics.get("auc"),
+                     "operating point": point.get("threshold"), "test images": metrics.get("test_images"),
+                     "checkpoint SHA-256": m.checkpoint_sha256[:16]})
+    return [_table(pd.DataFrame(rows)),
+            _p("From each model's card: its own test split, accuracy re-weighted to the real class mix with its 95 % "
+               "interval; the operating point is the threshold on the positive-class probability fixed on the "
+               "validation split (Youden's J).", "note")]
+
+
+def curves_section(evidence: Evidence) -> list[str]:
+    from core.evaluate import PRESETS
+    from core.figures import curves_figure, curves_table
+
+    strong, paper = _by_spec(evidence, "strong"), _by_spec(evidence, "paper")
+    parts = [_figure(curves_figure(strong, paper, value="accuracy"))]
+    if any("auc" in r["curve"][0] for r in strong.values()):
+        parts.append(_figure(curves_figure(strong, paper, value="auc")))
+    parts += [_p(f"Strong protocol: {PRESETS['strong'].description} Faint dashed: the paper's PGD on the same images. "
+                 "Shaded: 95 % interval. ε on the [0, 1] pixel scale.", "note"),
+              _table(curves_table(strong).drop(columns=[c for c in ("images",) if c in curves_table(strong)]))]
+    return parts
+
+
+def twins_section(evidence: Evidence) -> list[str]:
+    from core.evaluate import protocol_disagreements, twin_test
+
+    strong, paper = _by_spec(evidence, "strong"), _by_spec(evidence, "paper")
+    parts = []
+    for spec, attentive in strong.items():
+        vanilla = strong.get(spec.twin()) if spec.attention else None
+        if vanilla is None:
+            continue
+        rows = twin_test(attentive, vanilla)
+        parts.append(f"<h3>{html.escape(spec.title)} minus {html.escape(spec.twin().title)}</h3>")
+        parts += [_p(r["sentence"]) for r in rows]
+        if spec in paper and spec.twin() in paper:
+            parts += [_p(s, "warn") for s in protocol_disagreements(rows, twin_test(paper[spec], paper[spec.twin()]),
+                                                                      spec.twin().title)]
+    return parts
+
+
+def tradeoff_section(evidence: Evidence) -> list[str]:
+    from core.figures import tradeoff_figure
+
+    strong = _by_spec(evidence, "strong")
+    epsilon = _middle(evidence)
+    return [_figure(tradeoff_figure(strong, epsilon)),
+            _p(f"Clean accuracy against robust accuracy at {epsilon_text(epsilon)}, both with 95 % intervals.",
+               "note")] if strong else []
+
+
+def checks_section(evidence: Evidence) -> list[str]:
+    parts = []
+    for spec, result in _by_spec(evidence, "strong").items():
+        if "checks" not in result:
+            continue
+        parts.append(f"<h3>{html.escape(spec.title)}: {html.escape(result['verdict'])}</h3><ul>")
+        parts += [f"<li><b>[{html.escape(c['status'])}] {html.escape(c['name'])}</b>: {html.escape(c['detail'])}</li>"
+                  for c in result["checks"]]
+        parts.append("</ul>")
+    return parts
+
+
+def minimum_norm_section(evidence: Evidence) -> list[str]:
+    found = _by_spec(evidence, "minimum_norm")
+    if not found:
+        return []
+    frame = pd.DataFrame([{"model": s.title, "median smallest ε (×1/255)": in_255(r["median"]["median"]),
+                           "95 % CI (×1/255)": f"{in_255(r['median']['low']):.2f}–{in_255(r['median']['high']):.2f}",
+                           "not broken": f"{r['not_broken']} of {r['n']}"} for s, r in found.items()])
+    return [_table(frame)] + [_p(r["twin_test"]["sentence"]) for r in found.values() if "twin_test" in r]
+
+
+def corruptions_section(evidence: Evidence) -> list[str]:
+    from core.corruptions.registry import CORRUPTIONS
+    from core.figures import corruption_figure
+
+    found = _by_spec(evidence, "corruptions")
+    if not found:
+        return []
+    rows = [{"family": s.title, "corruption": CORRUPTIONS[name].title if name in CORRUPTIONS else name,
+             "difference at severity 3 (points)": t["difference"] * 100,
+             "95 % CI": f"{t['low'] * 100:+.1f} to {t['high'] * 100:+.1f}", "McNemar p": t["p_value"]}
+            for s, r in found.items() for name, tests in r.get("twin_test", {}).items()
+            for t in tests if t["severity"] == 3]
+    return [_figure(corruption_figure(found)),
+            _p("Accuracy re-weighted to the real class mix at severities 0 (clean) to 5, with 95 % intervals; every "
+               "model sees the same corrupted images.", "note")] + ([_table(pd.DataFrame(rows))] if rows else [])
+
+
+def which_way_section(evidence: Evidence) -> list[str]:
+    from core.evaluate import confusion_under_attack
+    from core.figures import confusion_figure, operating_point_figure
+    from core.operating_point import card_threshold, harm_sentence, under_attack
+    from core.tasks import get_task
+
+    strong, epsilon = _by_spec(evidence, "strong"), _middle(evidence)
+    cards = {m.spec: m.card for m in evidence.models}
+    parts = []
+    if get_task(evidence.task).is_binary:
+        rows = {}
+        for spec, result in strong.items():
+            try:
+                rows[spec] = under_attack(result, card_threshold(cards[spec])[0])
+            except ValueError as error:
+                parts.append(_p(f"{spec.title}: {error}", "note"))
+        if rows:
+            parts.append(_figure(operating_point_figure(rows)))
+            for spec, spec_rows in rows.items():
+                at = next((r for r in spec_rows if abs(r["epsilon"] - epsilon) < 1e-12), None)
+                if at is not None:
+                    parts.append(_p(harm_sentence(spec.title, spec_rows[0], at, f"at {epsilon_text(epsilon)}")))
+            parts.append(_p("Thresholds: " + "; ".join(f"{s.title} {card_threshold(cards[s])[0]:.3f} "
+                                                       f"({card_threshold(cards[s])[1]})" for s in rows), "note"))
+        return parts
+    for spec, result in strong.items():
+        try:
+            confusion = confusion_under_attack(result, epsilon)
+        except ValueError as error:
+            parts.append(_p(f"{spec.title}: {error}", "note"))
+            continue
+        parts.append(_figure(confusion_figure(confusion, f"{spec.title} at {epsilon_text(epsilon)}")))
+        parts += [_p(b["sentence"]) for b in confusion["became"]]
+    return parts
+
+
+def audit_section(evidence: Evidence) -> list[str]:
+    from core.explain.audit import audit_rows
+
+    audits = {m.spec.title: m.audit for m in evidence.models if m.audit}
+    if not audits:
+        return []
+    return [_table(pd.DataFrame(audit_rows(audits))),
+            _p("Sanity: the map changes when the model's weights are randomised (Adebayo et al. 2018); deletion and "
+               "insertion against a random order; energy of the perturbation in the map's top 20 %.", "note")]
+
+
+def protocol_section(evidence: Evidence) -> list[str]:
+    from core.evaluate import Preset
+    from core.tasks import get_task
+
+    preset = Preset.from_dict(evidence.protocol)
+    versions = pd.DataFrame([{"package": k, "version": v} for k, v in evidence.versions.items()])
+    return [_p(f"{preset.description} Attacks: {preset.title_for(get_task(evidence.task).num_classes)}; seed "
+               f"{preset.seed}. ε grid: {', '.join(f'{e:g}' for e in evidence.epsilons)}."), _table(versions)]
+
+
+SECTIONS = [
+    ("The models and their cards", models_section),
+    ("Robustness curves", curves_section),
+    ("Does soft attention make the model harder to fool?", twins_section),
+    ("What does robustness cost in clean accuracy?", tradeoff_section),
+    ("Can these numbers be trusted?", checks_section),
+    ("Each image's smallest adversarial ε", minimum_norm_section),
+    ("Natural corruptions", corruptions_section),
+    ("Which way is the model fooled?", which_way_section),
+    ("Can the saliency maps be trusted?", audit_section),
+    ("Protocol, seeds and versions", protocol_section),
+]

@@ -1,0 +1,78 @@
+"""The report: one self-contained HTML file of a task's saved results, nothing fetched from
+outside it, and a message (never a traceback) where there is nothing to report."""
+
+from html.parser import HTMLParser
+
+import pytest
+
+from core.jobs import run_cli
+from core.report import gather, render_html, write_report
+from core.report.__main__ import main as report_cli
+from core.report.pdf import find_browser
+
+
+class Links(HTMLParser):
+    """Every src and href of the document's elements (a script's text is not parsed as HTML)."""
+
+    def __init__(self):
+        super().__init__()
+        self.links, self.scripts, self.external_scripts = [], 0, 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.links += [attrs[k] for k in ("src", "href") if attrs.get(k)]
+        if tag == "script":
+            self.scripts += 1
+            self.external_scripts += "src" in attrs
+
+
+@pytest.fixture(scope="module")
+def cxr_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("report") / "cxr.html"
+    return write_report("cxr", out, pdf=False), out.read_text(encoding="utf-8")
+
+
+def test_the_report_holds_every_section_and_fetches_nothing(cxr_report):
+    written, text = cxr_report
+    parser = Links()
+    parser.feed(text)
+    assert parser.links == [] and parser.external_scripts == 0  # no CDN, no link out of the file
+    figures = text.count('class="plotly-graph-div"')
+    assert figures >= 3 and parser.scripts == 1 + figures  # plotly.js inlined once, then one script per figure
+    for heading in ("The models and their cards", "Robustness curves", "Does soft attention make the model harder",
+                    "Can these numbers be trusted?", "Which way is the model fooled?",
+                    "Can the saliency maps be trusted?", "Protocol, seeds and versions"):
+        assert f"<h2>{heading}" in text
+    assert "McNemar p" in text and "95 % CI" in text and "keras" in text  # tests with intervals; versions
+    assert written["configuration_sha256"] in text and len(written["configuration_sha256"]) == 64
+
+
+def test_the_configuration_hash_follows_the_checkpoints_and_the_settings():
+    first, again = gather("cxr"), gather("cxr")
+    assert first.configuration_sha256 == again.configuration_sha256
+    again.models[0].checkpoint_sha256 = "0" * 64  # a retrained model
+    from core.report.gather import configuration_hash
+
+    assert configuration_hash(again) != first.configuration_sha256
+    assert len(render_html(first)) > 1_000_000  # self-contained: plotly.js is inside
+
+
+def test_nothing_to_report_says_what_to_run(tmp_path, capsys):
+    with pytest.raises(ValueError, match=r"no trained cxr models .*\(python -m core.train --demo-zoo --task cxr"):
+        gather("cxr", root=tmp_path)
+    with pytest.raises(ValueError, match=r"run python -m core.evaluate --task cxr --n 37 first"):
+        gather("cxr", n=37)  # the bundled models exist; no curve on 37 images does
+    assert run_cli(lambda: report_cli(["--task", "cxr", "--out", str(tmp_path / "r.html"), "--n", "37"])) == 2
+    assert "error: no saved cxr robustness curve" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="ending in .html"):
+        write_report("cxr", tmp_path / "report.pdf", pdf=False)
+
+
+@pytest.mark.skipif(find_browser() is None, reason="Chromium is not installed")
+def test_a_pdf_is_printed_beside_the_html(cxr_report, tmp_path):
+    from core.report import print_pdf
+
+    html_path = tmp_path / "cxr.html"
+    html_path.write_text(cxr_report[1], encoding="utf-8")
+    pdf = print_pdf(html_path)
+    assert pdf == html_path.with_suffix(".pdf") and pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
