@@ -118,13 +118,38 @@ def image_ui(task: str, size: int) -> dict | None:
         return None
 
 
+MODES = {"attack": "Attack (L∞ PGD)", "natural": "Natural corruption"}
+
+
+def natural_ui(task: str):
+    """The natural mode's corruption and severity; returns a core.attack_settings.Natural."""
+    from core.attack_settings import Natural
+    from core.corruptions import corruptions_for
+
+    options = corruptions_for(task)
+    name = st.selectbox("Corruption", list(options), format_func=lambda k: options[k].title, key="explorer_corruption",
+                        help="What clinicians meet every day: noise, blur, exposure, compression and the "
+                             "modality's own artefacts (the curves page measures each over the test set).")
+    severity = st.slider("Severity", 1, 5, 3, key="explorer_severity",
+                         help="1 mild to 5 severe, calibrated after ImageNet-C and MedMNIST-C.")
+    return Natural(name, severity, task)
+
+
 def settings_ui(task: str, badges: dict) -> dict:
-    """Epsilon and the attack (a core.attacks.PGD) with the view's settings; returns explore()
-    keyword arguments."""
+    """The perturbation (a core.attacks.PGD, or a Natural corruption) with the view's settings;
+    returns explore() keyword arguments (epsilon None in the natural mode)."""
     from core.attack_settings import PGD
     from core.formatting import LOSS_TITLES
     from core.explain import METHODS
 
+    mode = st.segmented_control("Perturbation", list(MODES), format_func=MODES.get, default="attack",
+                                key="explorer_mode") or "attack"
+    if mode == "natural":
+        attack = natural_ui(task)
+        method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
+                              key="explorer_method")
+        seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
+        return dict(epsilon=None, attack=attack, method=method, transfer=False, seed=seed)
     epsilon = epsilon_ui(task)
     steps = st.slider("PGD steps", 1, 100, 10, key="steps",
                       help="The paper used foolbox's 40; 10 keeps the page live on a CPU.")
@@ -196,11 +221,13 @@ def grid_run_ui(refs: dict, picked: dict, settings: dict, method_title: str):
 
     grid = GridView(list(refs), task.classes, image=picked["image"], epsilon=settings["epsilon"],
                     method_title=method_title, with_truth=bool(picked.get("truth")))
-    result = Exploration(picked["image"], picked["label"], float(settings["epsilon"]), settings["attack"],
+    epsilon = float(settings["epsilon"] or 0.0)  # the natural mode has none: its corruption is the change
+    result = Exploration(picked["image"], picked["label"], epsilon, settings["attack"],
                          settings["seed"], settings["transfer"], settings["method"])
     try:
         for item in explorations(list(refs.values()), picked["image"], label=picked["label"], truth=picked.get("truth"),
-                                 ood=ood_input(picked["task"], picked), on_phase=grid.note, **settings):
+                                 ood=ood_input(picked["task"], picked), on_phase=grid.note,
+                                 **{**settings, "epsilon": epsilon}):
             if isinstance(item, Failed):
                 grid.failed(item.spec, item.message)
             else:
@@ -217,7 +244,8 @@ def grid_run_ui(refs: dict, picked: dict, settings: dict, method_title: str):
 
 
 st.title("Attack explorer")
-st.caption("Slide ε and watch L∞ PGD push each model's prediction; attentive and vanilla twins side by side.")
+st.caption("Slide ε and watch L∞ PGD push each model's prediction, or switch to a natural corruption (noise, blur, "
+           "exposure, the modality's own artefacts); attentive and vanilla twins side by side.")
 selection, specs = require_models()
 task = get_task(selection.task)
 specs = models_ui(selection.task, specs)
@@ -245,16 +273,23 @@ from app_pages.explorer_view import compare_slider_ui, downloads_ui, ood_ui  # n
 
 method_title = METHODS[settings["method"]].title
 attack = settings["attack"]
-step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
-st.subheader(f"{picked['name']} · {epsilon_label(settings['epsilon'])} · {attack.steps} steps of {step}")
+natural = settings["epsilon"] is None
+if natural:
+    from core.corruptions import CORRUPTIONS  # noqa: E402
+
+    st.subheader(f"{picked['name']} · {CORRUPTIONS[attack.corruption].title} · severity {attack.severity}")
+else:
+    step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
+    st.subheader(f"{picked['name']} · {epsilon_label(settings['epsilon'])} · {attack.steps} steps of {step}")
 cautions = st.empty()
 result = grid_run_ui(refs, picked, settings, method_title)
 if result is None or not result.outcomes:
     st.stop()
 with cautions.container():
     ood_ui(result)
-minimal_ui(refs, refs_key, picked, settings, result)
-with st.expander("Compare clean and adversarial: drag the divider", expanded=True):
+if not natural:  # the smallest flipping ε is the attack's question
+    minimal_ui(refs, refs_key, picked, settings, result)
+with st.expander(f"Compare clean and {'corrupted' if natural else 'adversarial'}: drag the divider", expanded=True):
     compare_slider_ui(result, method_title)
 with st.expander("Downloads"):
     downloads_ui(result, picked["name"])

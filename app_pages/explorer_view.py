@@ -50,22 +50,27 @@ def _bars(outcome, classes) -> go.Figure:
     return figure
 
 
-def tile_titles(epsilon: float, method_title: str) -> list[str]:
-    """The grid's rows of tiles, top to bottom."""
+def tile_titles(epsilon: float | None, method_title: str) -> list[str]:
+    """The grid's rows of tiles, top to bottom; epsilon None: the natural mode (a corruption)."""
+    if epsilon is None:
+        return [f"Clean · {method_title}", f"Corrupted · {method_title}", "Attention map · clean",
+                "Attention map · corrupted", "Change, amplified to its largest (mid-grey: unchanged)"]
     return [f"Clean · {method_title}", f"Adversarial · {method_title}", "Attention map · clean",
             "Attention map · adversarial",
             f"Perturbation × {0.5 / max(epsilon, 1e-12):.0f} (mid-grey: unchanged; full scale ±{epsilon_255(epsilon)})"]
 
 
-def column_tiles(image: np.ndarray, outcome, epsilon: float) -> list:
+def column_tiles(image: np.ndarray, outcome, epsilon: float | None) -> list:
     """One model's tiles in tile_titles order: S x S x 3 images, None where a vanilla model has
-    no attention map (the perturbation amplified to the full scale of `epsilon`)."""
+    no attention map (the perturbation amplified to the full scale of `epsilon`; a corruption's
+    change, with epsilon None, to its own largest)."""
     def attention(picture, heatmap):
         return None if heatmap is None else overlay(picture, heatmap)
 
+    scale = epsilon if epsilon is not None else max(outcome.linf, 1e-6)
     return [overlay(image, outcome.clean_cam), overlay(outcome.adversarial, outcome.adversarial_cam),
             attention(image, outcome.clean_attention), attention(outcome.adversarial, outcome.adversarial_attention),
-            amplified(outcome.perturbation, epsilon)]
+            amplified(outcome.perturbation, scale)]
 
 
 class GridView:
@@ -73,7 +78,8 @@ class GridView:
     side), one row per kind of tile, every tile the same size. Each column says what it waits
     for, and fills as soon as its model's outcome arrives (`fill`)."""
 
-    def __init__(self, specs, classes, *, image: np.ndarray, epsilon: float, method_title: str, with_truth: bool):
+    def __init__(self, specs, classes, *, image: np.ndarray, epsilon: float | None, method_title: str,
+                 with_truth: bool):
         self.order = sorted(specs, key=column_key)
         self.classes, self.image, self.epsilon, self.method_title = classes, image, epsilon, method_title
         self.status = {}
@@ -84,7 +90,7 @@ class GridView:
         for title in tile_titles(epsilon, method_title):
             st.caption(title)
             self.tiles.append(self._cells(2))
-        st.caption("Probabilities, clean (blue) and adversarial (red)")
+        st.caption(f"Probabilities, clean (blue) and {'corrupted' if epsilon is None else 'adversarial'} (red)")
         self.bars = self._cells(1)
         self.numbers = self._cells(1)
         self.grounding = None
@@ -198,12 +204,13 @@ def compare_slider_ui(result, method_title: str) -> None:
     outcome = result.outcomes[chosen]
     size = 288  # nearest-neighbour upscaling keeps the pixels visible
     upscale = lambda image: cv2.resize(image, (size, size), interpolation=cv2.INTER_NEAREST)  # noqa: E731
+    changed = "corrupted" if getattr(result.attack, "kind", None) == "natural" else "adversarial"
     pairs = [
         {"before": _data_uri(upscale(result.image)), "after": _data_uri(upscale(outcome.adversarial)),
-         "before_label": "clean", "after_label": "adversarial", "caption": "Image: clean | adversarial"},
+         "before_label": "clean", "after_label": changed, "caption": f"Image: clean | {changed}"},
         {"before": _data_uri(upscale(overlay(result.image, outcome.clean_cam))),
          "after": _data_uri(upscale(overlay(outcome.adversarial, outcome.adversarial_cam))),
-         "before_label": "clean", "after_label": "adversarial", "caption": f"{method_title}: clean | adversarial"},
+         "before_label": "clean", "after_label": changed, "caption": f"{method_title}: clean | {changed}"},
     ]
     _compare_slider(pairs=pairs, key="compare_slider", default=None)
 

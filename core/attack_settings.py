@@ -89,3 +89,23 @@ class Square:
 
     def scaled(self, factor: int) -> "Square":
         return replace(self, queries=self.queries * factor)
+
+
+@dataclass(frozen=True)
+class Natural:
+    """Not an attack: a natural corruption (core.corruptions) at a severity, the same for every
+    model and blind to it; the explorer's "natural" mode runs it where it would run PGD, and
+    epsilon does not apply."""
+
+    corruption: str = "gaussian_noise"  # a key of core.corruptions.CORRUPTIONS
+    severity: int = 3  # 1 (mild) .. 5 (severe)
+    task: str | None = None  # with a task, a corruption of another modality is refused
+
+    kind = "natural"
+
+    @property
+    def title(self) -> str:
+        return f"{self.corruption}, severity {self.severity}"
+
+    def scaled(self, factor: int) -> "Natural":
+        return self  # nothing to iterate

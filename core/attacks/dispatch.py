@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.attack_settings import APGD, FGSM, PGD, Square
+from core.attack_settings import APGD, FGSM, PGD, Natural, Square
 from core.attacks.apgd import apgd
 from core.attacks.fgsm import fgsm
 from core.attacks.pgd import pgd
@@ -15,7 +15,8 @@ from core.attacks.square import square
 def run_attack(attack, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
     """Adversarial images of `attack` (a PGD, FGSM, APGD or Square setting, or any callable with
     the attacks' signature, attack(model, images, labels, *, epsilon, seed)) on `model`, each
-    within `epsilon` of its input in L-inf and inside [0, 1]."""
+    within `epsilon` of its input in L-inf and inside [0, 1]. A Natural setting is no attack:
+    its corruption, the same whatever the model, with epsilon ignored."""
     if isinstance(attack, PGD):
         return pgd(model, images, labels, epsilon=epsilon, steps=attack.steps, rel_stepsize=attack.rel_stepsize,
                    random_start=attack.random_start, restarts=attack.restarts, seed=seed, engine=attack.engine,
@@ -28,6 +29,11 @@ def run_attack(attack, model, images, labels, *, epsilon: float, seed=None) -> n
     if isinstance(attack, Square):
         return square(model, images, labels, epsilon=epsilon, queries=attack.queries, p_init=attack.p_init,
                       seed=seed, engine=attack.engine)
+    if isinstance(attack, Natural):
+        from core.corruptions import corrupt
+
+        return corrupt(images, attack.corruption, attack.severity, seed=0 if seed is None else int(seed),
+                       task=attack.task)
     if callable(attack):
         return attack(model, images, labels, epsilon=epsilon, seed=seed)
-    raise ValueError(f"attack must be one of core.attack_settings' PGD, FGSM, APGD or Square, got {attack!r}")
+    raise ValueError(f"attack must be one of core.attack_settings' PGD, FGSM, APGD, Square or Natural, got {attack!r}")

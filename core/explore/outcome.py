@@ -87,8 +87,13 @@ class Exploration:
 
     def report(self) -> dict:
         attack = self.attack
-        return {"epsilon": self.epsilon, "epsilon_255": in_255(self.epsilon), "steps": attack.steps,
-                "rel_stepsize": attack.rel_stepsize, "loss": attack.loss, "restarts": attack.restarts,
-                "random_start": attack.random_start, "seed": self.seed,
+        if getattr(attack, "kind", None) == "natural":  # a corruption: no epsilon, no steps
+            settings = {"perturbation": "natural corruption", "corruption": attack.corruption,
+                        "severity": attack.severity}
+        else:
+            settings = {"epsilon": self.epsilon, "epsilon_255": in_255(self.epsilon), "steps": attack.steps,
+                        "rel_stepsize": attack.rel_stepsize, "loss": attack.loss, "restarts": attack.restarts,
+                        "random_start": attack.random_start}
+        return {**settings, "seed": self.seed,
                 "transfer": self.transfer, "saliency_method": self.method, "true_label": self.label,
                 "models": [o.report() for o in self.outcomes.values()]}

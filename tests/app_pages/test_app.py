@@ -81,6 +81,37 @@ def test_explorer_attacks_the_four_models_in_one_grid_then_finds_the_smallest_fl
     assert any("Bisection over ε in steps of 0.25/255" in c for c in _texts(app.caption))
 
 
+def test_explorer_natural_mode_shows_the_same_grid_under_a_corruption():
+    app = _app(task="cxr")
+    app.segmented_control(key="explorer_mode").set_value("natural").run()
+    app.selectbox(key="explorer_corruption").set_value("cxr_grid_lines").run()
+    app.slider(key="explorer_severity").set_value(5).run()
+    assert not _problems(app), _problems(app)
+    assert "Anti-scatter grid lines · severity 5" in _texts(app.subheader)[0]
+    assert len(_verdicts(app)) == 4
+    assert any(t.startswith("Corrupted ·") for t in _texts(app.caption))
+    assert any(t.startswith("Change, amplified to its largest") for t in _texts(app.caption))
+    assert "find_minimal" not in [b.key for b in app.button]  # the smallest ε is the attack's question
+    numbers = [t for t in _texts(app.caption) if t.startswith("L∞ ")]
+    assert len(numbers) == 4 and len({t.split(" · ")[0] for t in numbers}) == 1  # the same change for every model
+    offered = app.selectbox(key="explorer_corruption").options  # the task's own and the general ones
+    assert "Anti-scatter grid lines" in offered and "Hairs" not in offered  # never another modality's
+
+
+def test_a_natural_setting_runs_its_corruption_whatever_the_model(tiny):
+    from core.attack_settings import Natural
+    from core.attacks import run_attack
+    from core.corruptions import corrupt
+
+    model, images, labels, _ = tiny
+    changed = run_attack(Natural("jpeg", 4), model, images[:3], labels[:3], epsilon=0.0, seed=1)
+    np.testing.assert_array_equal(changed, corrupt(images[:3], "jpeg", 4, seed=1))
+    with pytest.raises(ValueError, match="severity must be a whole number from 1 to 5"):
+        run_attack(Natural("jpeg", 6), model, images[:3], labels[:3], epsilon=0.0)
+    with pytest.raises(ValueError, match="derm_hair is a derm corruption"):
+        run_attack(Natural("derm_hair", 2, "cxr"), model, images[:3], labels[:3], epsilon=0.0)
+
+
 def test_grid_tiles_are_all_of_one_size_in_twin_order():
     from core.explore import explore, explorer_attack
     from core.models.zoo import all_specs, load_model

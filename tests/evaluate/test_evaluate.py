@@ -160,13 +160,17 @@ def test_committed_v1_demo_checkpoint_meets_its_floor(spec, v1_test_splits):
 
 # The paper's difficulty (DESIGN.md section 9): clean accuracy re-weighted to the real class mix in
 # the paper's band on derm and fundus (none above 0.95), the AUC in CheXNet's neighbourhood on cxr.
+# A model is in the band when its 95 % interval meets it: on 60 images per class the re-weighted
+# accuracy moved by 3 points between two fresh samples (two-thirds of its weight is the naevi's
+# recall on derm), so a point estimate would fail a model whose true accuracy is in the band.
 BANDS = {"derm": ("clean_accuracy", 0.86, 0.93), "fundus": ("clean_accuracy", 0.79, 0.87), "cxr": ("auc", 0.85, 0.93)}
 FRESH_SEED = 31  # a sample none of the demo's splits drew
+FRESH_PER_CLASS = 200
 
 
 @pytest.fixture(scope="module")
 def fresh_samples():
-    return {task: synthetic.generate(task, 60 * get_task(task).num_classes, size=96, seed=FRESH_SEED,
+    return {task: synthetic.generate(task, FRESH_PER_CLASS * get_task(task).num_classes, size=96, seed=FRESH_SEED,
                                      priors="balanced") for task in BANDS if synthetic.demo_version(task) >= 2}
 
 
@@ -183,9 +187,11 @@ def test_committed_demo_checkpoint_has_the_papers_difficulty(spec, fresh_samples
 
     metrics = clean_metrics(predict(load_model(spec), images), labels, spec.task_info)
     key, low, high = BANDS[spec.task]
-    print(f"{spec.model_id}: {key} {metrics[key]:.3f}, accuracy at the real mix {metrics['clean_accuracy']:.3f}, "
-          f"balanced {metrics['balanced_accuracy']:.3f} on {len(labels)} fresh stratified images")
-    assert low <= metrics[key] <= high
+    estimate_low, estimate_high = metrics[f"{key}_low"], metrics[f"{key}_high"]
+    print(f"{spec.model_id}: {key} {metrics[key]:.3f} [{estimate_low:.3f}, {estimate_high:.3f}], accuracy at the "
+          f"real mix {metrics['clean_accuracy']:.3f}, balanced {metrics['balanced_accuracy']:.3f} on {len(labels)} "
+          "fresh stratified images")
+    assert estimate_low <= high and estimate_high >= low  # not significantly outside the band
     assert metrics["clean_accuracy"] <= 0.95 or spec.task == "cxr"
 
 

@@ -35,8 +35,10 @@ RED, DARK_RED, EXUDATE = (0.42, 0.05, 0.04), (0.33, 0.03, 0.03), (0.95, 0.88, 0.
 # over-call it in a share of eyes (Krause et al. 2018, Ophthalmology 125:1264). The eye is
 # painted at its true level (truth["grade"]), labelled with the grader's call: the task's
 # irreducible error.
-GRADER_MISSED = 0.06  # eyes labelled not referable (0-1) that show moderate NPDR (level 2)
-GRADER_OVERCALLED = 0.10  # eyes labelled referable (2-4) that show mild NPDR only (level 1)
+# At 0.06 / 0.10 the compact ResNets reached 0.88-0.90 at the real mix, above the paper's 0.832 /
+# 0.818; at 0.08 / 0.14 the ceiling is 1 - (0.804 x 0.08 + 0.196 x 0.14) = 0.908.
+GRADER_MISSED = 0.08  # eyes labelled not referable (0-1) that show moderate NPDR (level 2)
+GRADER_OVERCALLED = 0.14  # eyes labelled referable (2-4) that show mild NPDR only (level 1)
 
 
 def draw(label: int, rng, *, shortcut_rate: float = 0.0) -> Case:
