@@ -19,6 +19,7 @@ from core.figures import curves_figure, curves_table
 from app_pages.charts import SCALE_NOTE, curve_columns
 from app_pages.comparisons import defences_ui, tradeoff_ui
 from app_pages.corruption_curves import corruptions_ui
+from app_pages.mechanism import mechanism_ui
 from app_pages.minimum_norm import minimum_norm_ui
 from app_pages.report import report_ui
 from app_pages.which_way import which_way_ui
@@ -211,4 +212,5 @@ if results:
 minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=job_ui)
 corruptions_ui(selection, chosen, data=data, n=n, job_ui=job_ui)
 which_way_ui(selection, chosen, results, data=data, n=n, epsilons=epsilons)
+mechanism_ui(selection, chosen, data=data, n=n, epsilons=epsilons, job_ui=job_ui)
 report_ui(selection, n=n)

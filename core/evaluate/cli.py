@@ -4,6 +4,7 @@
     python -m core.evaluate --task derm --preset paper       the paper's protocol
     python -m core.evaluate --task derm --fmn                each image's smallest adversarial epsilon
     python -m core.evaluate --task cxr --corruptions         accuracy under every natural corruption
+    python -m core.evaluate --task cxr --mechanism           margins, gradients, curvature, CLEVER, loss surfaces
     python -m core.evaluate --task cxr --profile paper --data /data/cxr14 --data-format chestxray14
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
+
+import numpy as np
 
 from core.attacks import LOSSES, PAPER_REL_STEPSIZE
 from core.evaluate.data import evaluation_data, training_config
@@ -54,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--corruptions", nargs="*", metavar="NAME",
                         help="instead of attacks: accuracy under natural corruptions at severities 1-5 "
                              "(core.corruptions; no name: every one of the task)")
+    parser.add_argument("--mechanism", action="store_true",
+                        help="instead of attacks: why a model is easy or hard to fool (core.mechanism): logit margins "
+                             "clean and under attack, input-gradient norms, curvature, CLEVER's local Lipschitz "
+                             "estimate, attention entropy and loss surfaces, twins compared")
+    parser.add_argument("--mechanism-epsilon", type=float, help="--mechanism: the ε (default: the grid's middle)")
     parser.add_argument("--no-checks", action="store_true")
     parser.add_argument("--force", action="store_true",
                         help="evaluate again even where results for exactly these settings are saved")
@@ -90,6 +98,17 @@ def _corruptions_report(spec, result) -> str:
         worst = min(rows, key=lambda r: r["p_value"])
         lines.append(f"  attentive - vanilla, {name}: severity {worst['severity']} {worst['difference'] * 100:+.1f} "
                      f"points [{worst['low'] * 100:+.1f}, {worst['high'] * 100:+.1f}], p = {worst['p_value']:.3g}")
+    lines.append(f"  -> {result['path']}")
+    return "\n".join(lines)
+
+
+def _mechanism_report(spec, result) -> str:
+    from core.mechanism import MEASURES
+
+    lines = [f"{spec.model_id} ({result['n']} images, {result['where']}, {result['seconds']:.0f} s), medians:"]
+    for name, values in result["measures"].items():
+        lines.append(f"  {MEASURES[name][0]:34s} {float(np.median(values)):.4g}  ({len(values)} images)")
+    lines += [f"  {test['sentence']}" for test in result.get("twin_test", {}).values()]
     lines.append(f"  -> {result['path']}")
     return "\n".join(lines)
 
@@ -143,6 +162,13 @@ def main(argv=None) -> int:
             images, labels, description = evaluation_data(spec, data=args.data, data_format=args.data_format,
                                                           n=args.n, config=training_config(spec, args.root),
                                                           lazy=True)
+            if args.mechanism:
+                from core.mechanism import evaluate_mechanism
+
+                print(_mechanism_report(spec, evaluate_mechanism(
+                    spec, images[:len(labels)], labels, data=description, epsilon=args.mechanism_epsilon,
+                    seed=args.seed, root=args.root, results_root=args.results_root)), flush=True)
+                continue
             saved = None if args.force or args.fmn or args.corruptions is not None else load_results(
                 spec, data=description, n=len(labels), epsilons=args.epsilons or spec.task_info.epsilons,
                 attack=attack, root=args.root, results_root=args.results_root)

@@ -29,6 +29,7 @@ class ModelEvidence:
     paper: dict | None = None
     corruptions: dict | None = None
     minimum_norm: dict | None = None
+    mechanism: dict | None = None
     audit: dict | None = None
 
 
@@ -65,7 +66,9 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
     from core.engine.requests import file_digest
     from core.evaluate import PRESETS, latest_corruptions, load_minimum_norm, load_results, minimum_norm_key
     from core.evaluate.minimum_norm import FMN_STEPS
+    from core.evaluate.results import load_keyed
     from core.explain.audit import load_audit
+    from core.mechanism import mechanism_key
     from core.models.zoo import available, checkpoint_path, read_card
     from core.tasks import get_task
 
@@ -78,6 +81,8 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
         raise ValueError(f"no trained {task} models ({profile} profile) to report on: train them first "
                          f"(python -m core.train --demo-zoo --task {task})")
     roots = [r for r in (results_root, root) if r is not None] or [None]
+    attacked = [e for e in grid if e > 0]
+    mechanism = mechanism_key(data, n, attacked[len(attacked) // 2], 0) if attacked else None
     evidence = Evidence(task, profile, data, n, grid, PRESETS["strong"].to_dict(),
                         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), versions=versions())
     for spec in specs:
@@ -90,6 +95,7 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
             corruptions=latest_corruptions(spec, data=data, n=n, roots=roots),
             minimum_norm=load_minimum_norm(spec, minimum_norm_key(data, n, FMN_STEPS), root=root,
                                            results_root=results_root),
+            mechanism=load_keyed(spec, mechanism, root=root, results_root=results_root) if mechanism else None,
             audit=load_audit(spec, root=root)))
     if not any(m.strong for m in evidence.models):
         raise ValueError(f"no saved {task} robustness curve on {n} images of the {data} under the strong protocol: "

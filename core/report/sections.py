@@ -158,6 +158,19 @@ def which_way_section(evidence: Evidence) -> list[str]:
     return parts
 
 
+def mechanism_section(evidence: Evidence) -> list[str]:
+    from core.figures import mechanism_figure, surface_figure
+    from core.mechanism import MEASURES
+
+    found = _by_spec(evidence, "mechanism")
+    if not found:
+        return []
+    parts = [_figure(mechanism_figure(found, MEASURES)), _figure(surface_figure(found, 0))]
+    for spec, result in found.items():
+        parts += [_p(f"{spec.title} vs its twin: {t['sentence']}") for t in result.get("twin_test", {}).values()]
+    return parts
+
+
 def audit_section(evidence: Evidence) -> list[str]:
     from core.explain.audit import audit_rows
 
@@ -188,6 +201,7 @@ SECTIONS = [
     ("Each image's smallest adversarial ε", minimum_norm_section),
     ("Natural corruptions", corruptions_section),
     ("Which way is the model fooled?", which_way_section),
+    ("Why is one twin harder to fool?", mechanism_section),
     ("Can the saliency maps be trusted?", audit_section),
     ("Protocol, seeds and versions", protocol_section),
 ]

@@ -266,6 +266,45 @@ def test_curves_page_writes_the_report_in_one_click(tmp_path, monkeypatch):
     assert any("run python -m core.evaluate --task cxr --n 37 first" in e for e in _problems(app))
 
 
+def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch):
+    """Saved mechanism profiles (made up here, saved where core.evaluate --mechanism saves them)
+    give the measures' distributions, the twins' paired tests with sentences and the loss
+    surface; a missing one is a button that starts the --mechanism job."""
+    from core.atomic import write_json
+    from core.data.synthetic import split_description
+    from core.evaluate import results_path
+    from core.mechanism import mechanism_key, mechanism_twin_tests
+    from core.models.spec import ModelSpec
+
+    rng = np.random.default_rng(0)
+    attacked = [e for e in ModelSpec("cxr", "resnet50", True).task_info.epsilons if e > 0]
+    key = mechanism_key(split_description("cxr"), 200, attacked[len(attacked) // 2], 0)  # the grid's middle ε
+    steps = list(np.linspace(-1, 1, 11))
+    profiles = {}
+    for attention in (False, True):
+        spec = ModelSpec("cxr", "resnet50", attention)
+        measures = {"margin_clean": rng.uniform(1, 5, 200) * (2 if attention else 1), "gradient_norm": rng.uniform(1, 9, 200)}
+        profiles[attention] = {"model_id": spec.model_id, "spec": spec.to_dict(), "n": 200, "epsilon": 0.01,
+                               "measures": {k: list(v) for k, v in measures.items()},
+                               "surfaces": [{"steps": steps, "adversarial": list(np.exp(steps)), "random": [1.0] * 11,
+                                             "surface": None}]}
+    profiles[True]["twin_test"] = mechanism_twin_tests(profiles[True], profiles[False])
+    for attention, profile in profiles.items():
+        write_json(results_path(ModelSpec("cxr", "resnet50", attention), key, root=tmp_path / "models"), profile)
+    app = _app("app_pages/curves.py", task="cxr")
+    assert not _problems(app), _problems(app)
+    assert any("logit margin, clean" in c and "harder to fool by this measure" in c for c in _texts(app.caption))
+    table = app.dataframe[-1].value
+    assert set(table["measure"]) == {"logit margin, clean", "input-gradient L1 norm"} and "Wilcoxon p" in table
+    surface = __import__("json").loads(app.get("plotly_chart")[-1].proto.spec)
+    assert len(surface["data"]) == 4  # two models x (adversarial, random)
+    started = []
+    monkeypatch.setattr("app_pages.mechanism.start_job", lambda kind, key, arguments, **_: started.append(
+        " ".join(arguments)))
+    app.button(key="run_mechanism").click().run()
+    assert started and "--mechanism" in started[0] and started[0].count("--model") == 2  # the IRv2 twins
+
+
 def test_curves_page_evaluates_the_bundled_zoo_into_the_users_folder(tmp_path):
     from core.jobs import cancel_job, list_jobs, wait_for
 

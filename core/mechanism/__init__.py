@@ -1,0 +1,23 @@
+"""Why attention helps one backbone and hurts the other (issue: the mechanism): the measures
+that explain robustness differences, per image and over the test set, twins side by side.
+
+    loss_and_gradient, gradient_norms, curvature   core.mechanism.gradients
+    loss_surface                                   core.mechanism.surface (1-D and 2-D)
+    clever_u                                       core.mechanism.clever (native; ART's is the reference)
+    mechanism_profile, mechanism_twin_tests,       core.mechanism.profile
+    evaluate_mechanism, MEASURES
+"""
+
+from core.lazy import lazy_exports
+
+# Imported on first use: the pages read saved profiles without TensorFlow.
+__getattr__, __dir__ = lazy_exports(__name__, {
+    "clever": ["clever_u"],
+    "gradients": ["curvature", "gradient_norms", "loss_and_gradient"],
+    "profile": ["MEASURES", "attention_entropy", "evaluate_mechanism", "mechanism_key", "mechanism_profile",
+                "mechanism_twin_tests"],
+    "surface": ["loss_surface"],
+})
+
+__all__ = ["MEASURES", "attention_entropy", "clever_u", "curvature", "evaluate_mechanism", "gradient_norms",
+           "loss_and_gradient", "loss_surface", "mechanism_key", "mechanism_profile", "mechanism_twin_tests"]

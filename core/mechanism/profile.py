@@ -1,0 +1,134 @@
+"""Why one twin is harder to fool than the other: the mechanism measures of a model over test
+images, saved beside its results, and each compared between twins on the same images.
+
+    mechanism_profile(model, images, labels, *, epsilon, ...)  per-image measures
+    mechanism_twin_tests(attentive, vanilla)                   a Wilcoxon test and a sentence each
+    evaluate_mechanism(spec, images, labels, data=...)         both, saved as <stem>-mechanism-<key>.json
+
+Measures (MEASURES: title, the direction that means harder to fool):
+    margin_clean, margin_attacked   the true-class logit margin, clean and after PGD at epsilon
+    gradient_norm                   ||grad_x L||_1, the first-order loss increase per unit of eps
+    curvature                       CURE's curvature along the gradient's sign
+    lipschitz, clever               CLEVER's local Lipschitz estimate and its eps lower bound
+    attention_entropy               how spread the attention map is (attentive models only)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+
+from core.formatting import epsilon_text
+from core.models.spec import ModelSpec
+
+# name: (title, +1 when larger means harder to fool, -1 when smaller does, 0 when neither)
+MEASURES = {
+    "margin_clean": ("logit margin, clean", 1), "margin_attacked": ("logit margin under attack", 1),
+    "gradient_norm": ("input-gradient L1 norm", -1), "curvature": ("loss curvature (CURE)", -1),
+    "lipschitz": ("local Lipschitz estimate (CLEVER)", -1), "clever": ("CLEVER score", 1),
+    "attention_entropy": ("attention entropy", 0),
+}
+SURFACES = 4  # test images whose loss surface is kept
+CLEVER_IMAGES = 24  # CLEVER costs pool_factor x batch_size gradients per class: a subset
+
+
+def attention_entropy(maps: np.ndarray) -> np.ndarray:
+    """Normalised Shannon entropy of each attention map taken as a distribution over pixels:
+    0 all on one pixel, 1 spread evenly."""
+    flat = np.asarray(maps, np.float64).reshape(len(maps), -1)
+    p = flat / np.maximum(flat.sum(axis=1, keepdims=True), 1e-12)
+    entropy = -(p * np.log(np.where(p > 0, p, 1.0))).sum(axis=1)
+    return entropy / np.log(flat.shape[1])
+
+
+def mechanism_profile(model, images, labels, *, epsilon: float, seed: int = 0, surfaces: int = SURFACES,
+                      clever_images: int = CLEVER_IMAGES) -> dict:
+    """Per-image measures on `images` (lists, in the images' order; CLEVER on the first
+    `clever_images`), and the loss surfaces of the first `surfaces` images."""
+    from core.attacks import pgd, predict_logits, true_class_margin
+    from core.explain.attention import attention_map
+    from core.mechanism.clever import clever_u
+    from core.mechanism.gradients import curvature, gradient_norms
+    from core.mechanism.surface import loss_surface
+    from core.models.build import has_attention
+
+    images, labels = np.asarray(images, np.float32), np.asarray(labels, np.int64)
+    attacked = pgd(model, images, labels, epsilon=epsilon, steps=20, rel_stepsize=2.5 / 20, seed=seed)
+    found = {"margin_clean": true_class_margin(predict_logits(model, images), labels),
+             "margin_attacked": true_class_margin(predict_logits(model, attacked), labels),
+             "gradient_norm": gradient_norms(model, images, labels),
+             "curvature": curvature(model, images, labels)}
+    estimates = [clever_u(model, image, radius=2 * epsilon, seed=[seed, i])
+                 for i, image in enumerate(images[:clever_images])]
+    found["lipschitz"] = np.array([e["lipschitz"] for e in estimates])
+    found["clever"] = np.array([e["score"] for e in estimates])
+    if has_attention(model):
+        found["attention_entropy"] = attention_entropy(attention_map(model, images))
+    return {"epsilon": float(epsilon), "measures": {k: [float(v) for v in values] for k, values in found.items()},
+            "surfaces": [loss_surface(model, images[i], int(labels[i]), epsilon=epsilon, seed=[seed, i],
+                                      two_d=i == 0) for i in range(min(surfaces, len(images)))]}
+
+
+def mechanism_twin_tests(attentive: dict, vanilla: dict) -> dict:
+    """{measure: {attentive, vanilla (medians), p_value, attentive_larger, pairs, sentence}} for
+    each measure both profiles have, on the same images (paired Wilcoxon signed-rank, scipy)."""
+    from scipy import stats
+
+    tests = {}
+    for name, (title, harder) in MEASURES.items():
+        if name not in attentive["measures"] or name not in vanilla["measures"]:
+            continue
+        a, v = np.asarray(attentive["measures"][name]), np.asarray(vanilla["measures"][name])
+        if a.shape != v.shape:
+            raise ValueError(f"the twins' {title} are not on the same images ({a.shape} and {v.shape})")
+        differ = a != v
+        p = float(stats.wilcoxon(a[differ], v[differ]).pvalue) if differ.sum() >= 1 else 1.0
+        test = {"attentive": float(np.median(a)), "vanilla": float(np.median(v)), "p_value": p,
+                "pairs": int(differ.sum()), "attentive_larger": int((a > v).sum()), "n": int(len(a))}
+        tests[name] = {**test, "sentence": _sentence(title, harder, test)}
+    return tests
+
+
+def _sentence(title: str, harder: int, test: dict) -> str:
+    larger = test["attentive"] > test["vanilla"]
+    side = "larger" if larger else "smaller"
+    verdict = ("not significant" if test["p_value"] >= 0.05 else
+               "the attentive model is harder to fool by this measure" if (larger == (harder > 0)) and harder else
+               "the attentive model is easier to fool by this measure" if harder else "significant")
+    return (f"Median {title}: attentive {test['attentive']:.3g}, vanilla {test['vanilla']:.3g} ({side} for the "
+            f"attentive model on {test['attentive_larger'] if larger else test['pairs'] - test['attentive_larger']} "
+            f"of {test['pairs']} images where they differ; Wilcoxon signed-rank p = {test['p_value']:.3g}): {verdict}.")
+
+
+def mechanism_key(data: str, n: int, epsilon: float, seed: int) -> str:
+    blob = json.dumps({"data": data, "n": n, "epsilon": float(epsilon), "seed": seed}, sort_keys=True)
+    return "mechanism-" + hashlib.sha1(blob.encode()).hexdigest()[:12]
+
+
+def evaluate_mechanism(spec: ModelSpec, images, labels, *, data: str, epsilon: float | None = None, seed: int = 0,
+                       root=None, results_root=None) -> dict:
+    """The profile of `spec`'s checkpoint, saved beside its results; an attentive model whose
+    twin was profiled the same way gets the twin tests."""
+    from core.atomic import write_json
+    from core.evaluate.results import load_keyed, results_path
+    from core.models.zoo import load_model
+
+    started = time.monotonic()
+    grid = [e for e in spec.task_info.epsilons if e > 0]
+    epsilon = grid[len(grid) // 2] if epsilon is None else float(epsilon)
+    result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)), "seed": seed,
+              **mechanism_profile(load_model(spec, root=root), images, labels, epsilon=epsilon, seed=seed),
+              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    key = mechanism_key(data, len(labels), epsilon, seed)
+    if spec.attention:
+        twin = load_keyed(spec.twin(), key, root=root, results_root=results_root)
+        if twin is not None:
+            result["twin_test"] = mechanism_twin_tests(result, twin)
+    result["seconds"] = round(time.monotonic() - started, 1)
+    path = results_path(spec, key, root=results_root or root)
+    write_json(path, result)
+    return {**result, "path": str(path), "where": f"at {epsilon_text(epsilon)}"}
