@@ -37,7 +37,9 @@ def test_demo_models_build(spec):
     _check_structure(model, spec)
     _check_outputs(model, spec)
     feature_map = model.get_layer(spec.backbone_info.feature_layer).output
-    assert feature_map.shape[1] >= 8 and feature_map.shape[2] >= 8, "Grad-CAM needs >= 8x8"
+    # Grad-CAM's resolution: at least the paper's own InceptionResNetV2 map (5 x 5 at 224 px); the
+    # compact ResNet ends at 12 x 12, the compact Inception-ResNet at 6 x 6 as the paper's flattening head needs
+    assert feature_map.shape[1] >= 6 and feature_map.shape[2] >= 6, "Grad-CAM needs at least 6 x 6"
 
 
 @pytest.mark.parametrize("spec", [ModelSpec(task, backbone, attention, "paper") for task, backbone, attention in
