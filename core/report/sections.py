@@ -51,7 +51,7 @@ def curves_section(evidence: Evidence) -> list[str]:
         parts.append(_figure(curves_figure(strong, paper, value="auc")))
     parts += [_p(f"Strong protocol: {PRESETS['strong'].description} Faint dashed: the paper's PGD on the same images. "
                  "Shaded: 95 % interval. ε on the [0, 1] pixel scale.", "note"),
-              _table(curves_table(strong).drop(columns=[c for c in ("images",) if c in curves_table(strong)]))]
+              _table(curves_table(strong).drop(columns="images", errors="ignore"))]
     return parts
 
 
