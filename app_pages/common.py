@@ -83,6 +83,20 @@ def evaluation_arguments(selection: Selection, n: int, specs, *extra: str) -> li
     return arguments
 
 
+def missing_run_ui(text: str, label: str, *, key: str, job_key: str, arguments: list[str], start) -> None:
+    """Say which saved run is missing (`text`) and offer the button `label` that starts the
+    evaluation job computing it; `start` is the page's core.jobs.start_job (a job that cannot
+    start is a message, never a traceback)."""
+    st.info(text)
+    if st.button(label, key=key):
+        from core.jobs import JobError
+
+        try:
+            start("evaluate", job_key, arguments)
+        except JobError as error:
+            show_error(error)
+
+
 def step_rule_ui(steps: int, *, key: str) -> float:
     """The PGD step-size rule; returns rel_stepsize (step = rel_stepsize x eps)."""
     from core.paper import PAPER_REL_STEPSIZE

@@ -10,8 +10,8 @@ import streamlit as st
 from core.corruptions import CORRUPTIONS
 from core.evaluate import latest_corruptions
 from core.figures import corruption_figure
-from core.jobs import JobError, start_job
-from app_pages.common import evaluation_arguments, results_root, show_error
+from core.jobs import start_job
+from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 
 def twin_table(results: dict) -> pd.DataFrame | None:
     """Attentive minus vanilla at each corruption's middle severity (3), with interval and p."""
@@ -33,12 +33,9 @@ def corruptions_ui(selection, specs, *, data: str, n: int, job_ui) -> None:
     missing = [s for s in specs if s not in found]
     job_key = f"corruptions-{selection.zoo}-{selection.profile}-{selection.task}"
     if missing:
-        st.info(f"No corruption run for {', '.join(s.title for s in missing)} on these {n} images.")
-        if st.button("Evaluate under every corruption of the task", key="run_corruptions"):
-            try:
-                start_job("evaluate", job_key, evaluation_arguments(selection, n, missing, "--corruptions"))
-            except JobError as error:
-                show_error(error)
+        missing_run_ui(f"No corruption run for {', '.join(s.title for s in missing)} on these {n} images.",
+                       "Evaluate under every corruption of the task", key="run_corruptions", job_key=job_key,
+                       start=start_job, arguments=evaluation_arguments(selection, n, missing, "--corruptions"))
     job_ui(job_key)
     if not found:
         return

@@ -10,9 +10,9 @@ import streamlit as st
 
 from core.figures import mechanism_figure, surface_figure
 from core.formatting import epsilon_text
-from core.jobs import JobError, start_job
+from core.jobs import start_job
 from core.mechanism import MEASURES, mechanism_key
-from app_pages.common import evaluation_arguments, results_root, show_error
+from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 
 
 def _twin_table(found: dict) -> pd.DataFrame | None:
@@ -40,14 +40,11 @@ def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> No
     missing = [s for s in specs if s not in found]
     job_key = f"mechanism-{selection.zoo}-{selection.profile}-{selection.task}"
     if missing:
-        st.info(f"No mechanism run for {', '.join(s.title for s in missing)} on these {n} images at "
-                f"{epsilon_text(epsilon)}.")
-        if st.button("Measure why the models differ", key="run_mechanism"):
-            try:
-                start_job("evaluate", job_key, evaluation_arguments(selection, n, missing, "--mechanism",
-                                                                   "--mechanism-epsilon", str(epsilon)))
-            except JobError as error:
-                show_error(error)
+        missing_run_ui(f"No mechanism run for {', '.join(s.title for s in missing)} on these {n} images at "
+                       f"{epsilon_text(epsilon)}.", "Measure why the models differ", key="run_mechanism",
+                       job_key=job_key, start=start_job,
+                       arguments=evaluation_arguments(selection, n, missing, "--mechanism", "--mechanism-epsilon",
+                                                      str(epsilon)))
     job_ui(job_key)
     if not found:
         return

@@ -11,8 +11,8 @@ from core.evaluate import combined_curve, load_minimum_norm, minimum_norm_key, s
 from core.evaluate.encoding import text_to_labels
 from core.evaluate.minimum_norm import FMN_STEPS
 from core.formatting import in_255
-from core.jobs import JobError, start_job
-from app_pages.common import evaluation_arguments, results_root, show_error
+from core.jobs import start_job
+from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 from core.figures import curves_figure
 
 
@@ -46,15 +46,11 @@ def minimum_norm_ui(selection, specs, *, data: str, n: int, grid_results: dict, 
     missing = [s for s in specs if s not in found]
     job_key = f"fmn-{selection.zoo}-{selection.profile}-{selection.task}"
     if missing:
-        st.info(f"No smallest-ε run for {', '.join(s.title for s in missing)} on these {n} images. "
-                f"Fast Minimum Norm (Pintor et al. 2021, {FMN_STEPS} steps) finds it per image; one run gives "
-                "the robust accuracy at every ε.")
-        if st.button("Find each image's smallest adversarial ε", key="run_fmn"):
-            try:
-                start_job("evaluate", job_key, evaluation_arguments(selection, n, missing, "--fmn", "--fmn-steps",
-                                                                   str(FMN_STEPS)))
-            except JobError as error:
-                show_error(error)
+        missing_run_ui(f"No smallest-ε run for {', '.join(s.title for s in missing)} on these {n} images. "
+                       f"Fast Minimum Norm (Pintor et al. 2021, {FMN_STEPS} steps) finds it per image; one run "
+                       "gives the robust accuracy at every ε.", "Find each image's smallest adversarial ε",
+                       key="run_fmn", job_key=job_key, start=start_job,
+                       arguments=evaluation_arguments(selection, n, missing, "--fmn", "--fmn-steps", str(FMN_STEPS)))
     job_ui(job_key)
     if not found:
         return
