@@ -5,7 +5,6 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.corruptions.registry import CORRUPTIONS
 from core.figures.style import BANDS, COLOURS, dash_for
 
 PANELS_PER_ROW = 4
@@ -13,6 +12,8 @@ PANELS_PER_ROW = 4
 
 def corruption_figure(results: dict) -> go.Figure:
     """One panel per corruption: accuracy (re-weighted, with its band) against severity."""
+    from core.corruptions.registry import CORRUPTIONS  # albumentations: only where a corruption is drawn
+
     names = sorted({name for r in results.values() for name in r["corruptions"]})
     rows = -(-len(names) // PANELS_PER_ROW)
     figure = make_subplots(rows=rows, cols=PANELS_PER_ROW, shared_yaxes=True, vertical_spacing=0.12,

@@ -129,13 +129,13 @@ def which_way_section(evidence: Evidence) -> list[str]:
     from core.tasks import get_task
 
     strong, epsilon = _by_spec(evidence, "strong"), _middle(evidence)
-    cards = {m.spec: m.card for m in evidence.models}
+    thresholds = {m.spec: card_threshold(m.card) for m in evidence.models}
     parts = []
     if get_task(evidence.task).is_binary:
         rows = {}
         for spec, result in strong.items():
             try:
-                rows[spec] = under_attack(result, card_threshold(cards[spec])[0])
+                rows[spec] = under_attack(result, thresholds[spec][0])
             except ValueError as error:
                 parts.append(_p(f"{spec.title}: {error}", "note"))
         if rows:
@@ -144,8 +144,8 @@ def which_way_section(evidence: Evidence) -> list[str]:
                 at = next((r for r in spec_rows if abs(r["epsilon"] - epsilon) < 1e-12), None)
                 if at is not None:
                     parts.append(_p(harm_sentence(spec.title, spec_rows[0], at, f"at {epsilon_text(epsilon)}")))
-            parts.append(_p("Thresholds: " + "; ".join(f"{s.title} {card_threshold(cards[s])[0]:.3f} "
-                                                       f"({card_threshold(cards[s])[1]})" for s in rows), "note"))
+            parts.append(_p("Thresholds: " + "; ".join(f"{s.title} {thresholds[s][0]:.3f} ({thresholds[s][1]})"
+                                                       for s in rows), "note"))
         return parts
     for spec, result in strong.items():
         try:
