@@ -22,6 +22,7 @@ from app_pages.corruption_curves import corruptions_ui
 from app_pages.mechanism import mechanism_ui
 from app_pages.minimum_norm import minimum_norm_ui
 from app_pages.report import report_ui
+from app_pages.seeds import seed_study_ui
 from app_pages.which_way import which_way_ui
 
 DEFAULT_N = 200  # test images of the bundled curves
@@ -213,4 +214,5 @@ minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=
 corruptions_ui(selection, chosen, data=data, n=n, job_ui=job_ui)
 which_way_ui(selection, chosen, results, data=data, n=n, epsilons=epsilons)
 mechanism_ui(selection, chosen, data=data, n=n, epsilons=epsilons, job_ui=job_ui)
+seed_study_ui(selection, job_ui=job_ui)
 report_ui(selection, n=n)

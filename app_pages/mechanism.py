@@ -12,6 +12,7 @@ from core.figures import mechanism_figure, surface_figure
 from core.formatting import epsilon_text
 from core.jobs import start_job
 from core.mechanism import MEASURES, mechanism_key
+from core.tasks import middle_epsilon
 from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 
 
@@ -30,10 +31,9 @@ def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> No
     from core.evaluate.results import load_keyed
 
     st.subheader("Why is one twin harder to fool? Margins, gradients, curvature, Lipschitz")
-    attacked = [e for e in epsilons if e > 0]
-    if not attacked:
+    if not any(e > 0 for e in epsilons):
         return
-    epsilon = attacked[len(attacked) // 2]
+    epsilon = middle_epsilon(epsilons)
     key = mechanism_key(data, n, epsilon, 0)
     found = {spec: r for spec in specs
              if (r := load_keyed(spec, key, root=selection.root, results_root=results_root(selection)))}

@@ -40,11 +40,26 @@ class Task:
         total = sum(self.class_counts)
         return tuple(count / total for count in self.class_counts)
 
+    @property
+    def middle_epsilon(self) -> float:
+        """The middle of the attacked grid (derm 0.005, the binary tasks 0.04): where a single
+        ε stands for the curve (mechanism runs, audits, the seed study)."""
+        return middle_epsilon(self.epsilons)
+
     def class_index(self, key: str) -> int:
         """Index of class `key`; ValueError names the valid keys."""
         if key not in self.classes:
             raise ValueError(f"unknown class {key!r} for task {self.name!r}; expected one of {self.classes}")
         return self.classes.index(key)
+
+
+def middle_epsilon(epsilons) -> float:
+    """The middle of the attacked (non-zero) epsilons, the upper one of two middles;
+    ValueError when none is attacked."""
+    attacked = [float(e) for e in epsilons if e > 0]
+    if not attacked:
+        raise ValueError(f"no attacked epsilon in {list(epsilons)}: give at least one above 0")
+    return attacked[len(attacked) // 2]
 
 
 _BINARY_GRID = (0.0, 0.0025, 0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32)

@@ -29,3 +29,13 @@ def test_unknown_names_say_what_is_valid():
 def test_tasks_are_frozen():
     with pytest.raises(AttributeError):
         get_task("derm").name = "other"
+
+
+def test_the_middle_epsilon_is_the_middle_of_the_attacked_grid():
+    from core.tasks import middle_epsilon
+
+    assert get_task("derm").middle_epsilon == 0.005
+    assert get_task("cxr").middle_epsilon == get_task("fundus").middle_epsilon == 0.04
+    assert middle_epsilon([0, 0.01, 0.02, 0.03]) == 0.02 and middle_epsilon([0.5]) == 0.5
+    with pytest.raises(ValueError, match="no attacked epsilon"):
+        middle_epsilon([0.0])

@@ -5,6 +5,7 @@
     python -m core.evaluate --task derm --fmn                each image's smallest adversarial epsilon
     python -m core.evaluate --task cxr --corruptions         accuracy under every natural corruption
     python -m core.evaluate --task cxr --mechanism           margins, gradients, curvature, CLEVER, loss surfaces
+    python -m core.evaluate --task derm --seed-study 0 1 2   attention's effect across training seeds
     python -m core.evaluate --task cxr --profile paper --data /data/cxr14 --data-format chestxray14
 """
 
@@ -62,6 +63,11 @@ def _parser() -> argparse.ArgumentParser:
                              "clean and under attack, input-gradient norms, curvature, CLEVER's local Lipschitz "
                              "estimate, attention entropy and loss surfaces, twins compared")
     parser.add_argument("--mechanism-epsilon", type=float, help="--mechanism: the ε (default: the grid's middle)")
+    parser.add_argument("--seed-study", type=int, nargs="+", metavar="SEED",
+                        help="architecture or seed? the twins' difference across these training seeds (replicas "
+                             "trained with python -m core.train --demo-zoo --seed S --split-seed 0): each replica's "
+                             "minimum-norm run and its strong result where seed 0's twins are half fooled "
+                             "(evaluated where missing), then the mean difference over seeds with its t-interval")
     parser.add_argument("--no-checks", action="store_true")
     parser.add_argument("--force", action="store_true",
                         help="evaluate again even where results for exactly these settings are saved")
@@ -142,9 +148,32 @@ def _report(spec, result) -> str:
     return "\n".join(lines)
 
 
+def _seed_study_report(study: dict) -> str:
+    where = ", ".join(f"{family} at {epsilon_text(e)}" for family, e in study["epsilons"].items())
+    lines = [f"{study['task']}: seed study ({where}), {study['n']} images, seeds {study['seeds']}"]
+    for replica in study["replicas"]:
+        star = replica.get("median_epsilon_star", {}).get("median")
+        lines.append(f"  {replica['model_id']:48s} clean {replica['clean']:.3f}  robust {replica['robust']:.3f}"
+                     + (f"  median ε* {star:.4f}" if star is not None else ""))
+    lines += [f"  not trained yet: {m['model_id']} ({m['train']})" for m in study["missing"]]
+    lines += [f"  {family['sentence']}" for family in study["families"]]
+    if not study["families"]:
+        lines.append("  no family has two seeds with both twins evaluated yet: train the replicas above")
+    lines.append(f"  -> {study['path']}")
+    return "\n".join(lines)
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.seed_study:
+        from core.evaluate.seeds import evaluate_seed_study
+
+        print(_seed_study_report(evaluate_seed_study(
+            args.task, args.seed_study, n=args.n, profile=args.profile, root=args.root,
+            results_root=args.results_root, fmn_steps=args.fmn_steps, with_checks=not args.no_checks,
+            log=lambda line: print(line, flush=True))), flush=True)
+        return 0
     specs = [s for s in all_specs(args.profile, args.task) if not args.model or s.model_id in args.model]
     if not specs:
         parser.error(f"no model matches {args.model}")

@@ -59,7 +59,8 @@ def evaluation_data(spec: ModelSpec, *, data: str = "synthetic", data_format: st
         images, labels = synthetic.split(spec.task, "test", n or config.synthetic_test, size=spec.input_size)
         return images, labels, synthetic.split_description(spec.task)
     dataset = open_dataset(data, data_format, spec.task)
-    indices = split_indices(dataset, val=config.val_fraction, test=config.test_fraction, seed=config.seed)["test"]
+    indices = split_indices(dataset, val=config.val_fraction, test=config.test_fraction,
+                           seed=config.data_split_seed)["test"]
     indices = indices[:n] if n else indices
     images = LazyImages(dataset, indices, spec.input_size)
     return (images if lazy else images[:]), dataset.labels[indices], f"{dataset.name} test split"

@@ -24,6 +24,9 @@ CSV_FIELDS = ["epsilon", "epsilon_255", "accuracy", "accuracy_low", "accuracy_hi
               "accuracy_this_epsilon", "auc", "auc_low", "auc_high"]
 
 
+NOT_CURVES = ("fmn", "corruptions", "mechanism")  # key prefixes of saved results that are not grid curves
+
+
 def results_key(data: str, n: int, epsilons, attack: Preset) -> str:
     """Short hash of everything that decides a curve."""
     blob = json.dumps({"data": data, "n": n, "epsilons": [float(e) for e in epsilons],
@@ -74,8 +77,8 @@ def saved_results(spec: ModelSpec, *, root=None, results_root=None) -> list[dict
     for folder_root in _roots(root, results_root):
         stem = checkpoint_path(spec, root=folder_root).stem
         for path in sorted(results_folder(spec, root=folder_root).glob(f"{stem}-*.json")):
-            if path.stem.startswith((f"{stem}-fmn-", f"{stem}-corruptions-")):
-                continue  # a minimum-norm or corruption result, not a curve of the grid
+            if path.stem.startswith(tuple(f"{stem}-{kind}-" for kind in NOT_CURVES)):
+                continue  # a minimum-norm, corruption or mechanism result, not a curve of the grid
             try:
                 found.append(json.loads(path.read_text()))
             except (OSError, json.JSONDecodeError):

@@ -75,8 +75,7 @@ def run(spec, *, root=None, n: int = AUDIT_IMAGES) -> dict:
     started = time.monotonic()
     model = load_model(spec, root=root)
     images, labels, description = evaluation_data(spec, n=n)
-    grid = [e for e in spec.task_info.epsilons if e > 0]
-    epsilon = grid[len(grid) // 2]
+    epsilon = spec.task_info.middle_epsilon
     result = {"model_id": spec.model_id, "data": description, "n": int(len(labels)),
               "methods": audit_model(model, images, labels, methods=METHODS, epsilon=epsilon),
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}

@@ -118,8 +118,7 @@ def evaluate_mechanism(spec: ModelSpec, images, labels, *, data: str, epsilon: f
     from core.models.zoo import load_model
 
     started = time.monotonic()
-    grid = [e for e in spec.task_info.epsilons if e > 0]
-    epsilon = grid[len(grid) // 2] if epsilon is None else float(epsilon)
+    epsilon = spec.task_info.middle_epsilon if epsilon is None else float(epsilon)
     result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)), "seed": seed,
               **mechanism_profile(load_model(spec, root=root), images, labels, epsilon=epsilon, seed=seed),
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}

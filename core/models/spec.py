@@ -22,6 +22,7 @@ class ModelSpec:
     attention: bool  # with the soft-attention block (Datta et al. 2021)
     profile: str = "demo"  # "demo" (compact, 96 px) or "paper" (keras.applications, 224 px)
     defence: str = "none"  # training-time defence: "none", "pgd-at" or "trades" (core.train.defence)
+    seed: int = 0  # training seed; another seed is a replica of the same configuration (issue 23's seed study)
 
     def __post_init__(self):
         get_task(self.task)
@@ -30,6 +31,8 @@ class ModelSpec:
             raise ValueError(f"attention must be True or False, got {self.attention!r}")
         if self.defence not in DEFENCES:
             raise ValueError(f"defence must be one of {list(DEFENCES)}, got {self.defence!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
 
     @property
     def task_info(self) -> Task:
@@ -47,18 +50,22 @@ class ModelSpec:
     def variant(self) -> str:
         return "attention" if self.attention else "vanilla"
 
+    def _tags(self) -> list[str]:
+        """What sets this model apart from the paper's seed-0 undefended one: ["pgdat", "seed1"]."""
+        return [t for t in (DEFENCES[self.defence][0], f"seed{self.seed}" if self.seed else "") if t]
+
     @property
     def file_stem(self) -> str:
-        """The checkpoint's file name without suffix, e.g. "resnet50_attention_pgdat"."""
-        defence = DEFENCES[self.defence][0]
-        return f"{self.backbone}_{self.variant}" + (f"_{defence}" if defence else "")
+        """The checkpoint's file name without suffix, e.g. "resnet50_attention_pgdat" or, for
+        another training seed, "resnet50_attention_seed1"."""
+        return "_".join([f"{self.backbone}_{self.variant}", *self._tags()])
 
     @property
     def model_id(self) -> str:
         """Unique, file-safe name, e.g. "demo-derm-resnet50-attention" (a defended model says
-        so: "demo-cxr-resnet50-attention-pgdat", and never overwrites its undefended twin)."""
-        defence = DEFENCES[self.defence][0]
-        return f"{self.profile}-{self.task}-{self.backbone}-{self.variant}" + (f"-{defence}" if defence else "")
+        so: "demo-cxr-resnet50-attention-pgdat", a replica its seed: "...-attention-seed1", and
+        neither overwrites the model it differs from)."""
+        return "-".join([f"{self.profile}-{self.task}-{self.backbone}-{self.variant}", *self._tags()])
 
     @property
     def title(self) -> str:
@@ -66,24 +73,29 @@ class ModelSpec:
         suffix = " + soft attention" if self.attention else ""
         compact = " (compact)" if self.profile == "demo" else ""
         defence = DEFENCES[self.defence][1]
-        return f"{FAMILY_TITLES[self.backbone]}{compact}{suffix}" + (f" · {defence}" if defence else "")
+        seed = f" · seed {self.seed}" if self.seed else ""
+        return f"{FAMILY_TITLES[self.backbone]}{compact}{suffix}" + (f" · {defence}" if defence else "") + seed
 
     def twin(self) -> "ModelSpec":
         """The same model with attention toggled: the paper's comparison pair."""
         return replace(self, attention=not self.attention)
 
     def to_dict(self) -> dict:
-        """JSON-ready; an undefended model's dict has no "defence" key (as before defences)."""
+        """JSON-ready; an undefended model's dict has no "defence" key and a seed-0 one no "seed"
+        key (as before either existed), so older cards still match."""
         data = asdict(self)
         if self.defence == "none":
             del data["defence"]
+        if self.seed == 0:
+            del data["seed"]
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelSpec":
         try:
             return cls(task=data["task"], backbone=data["backbone"], attention=bool(data["attention"]),
-                       profile=data.get("profile", "demo"), defence=data.get("defence", "none"))
+                       profile=data.get("profile", "demo"), defence=data.get("defence", "none"),
+                       seed=data.get("seed", 0))
         except (KeyError, TypeError) as error:
             raise ValueError(f"not a model spec: {data!r} ({error})") from None
 

@@ -70,7 +70,7 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
     from core.explain.audit import load_audit
     from core.mechanism import mechanism_key
     from core.models.zoo import available, checkpoint_path, read_card
-    from core.tasks import get_task
+    from core.tasks import get_task, middle_epsilon
 
     info = get_task(task)  # ValueError for an unknown task
     data = data or split_description(task)
@@ -81,8 +81,7 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
         raise ValueError(f"no trained {task} models ({profile} profile) to report on: train them first "
                          f"(python -m core.train --demo-zoo --task {task})")
     roots = [r for r in (results_root, root) if r is not None] or [None]
-    attacked = [e for e in grid if e > 0]
-    mechanism = mechanism_key(data, n, attacked[len(attacked) // 2], 0) if attacked else None
+    mechanism = mechanism_key(data, n, middle_epsilon(grid), 0) if any(e > 0 for e in grid) else None
     evidence = Evidence(task, profile, data, n, grid, PRESETS["strong"].to_dict(),
                         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), versions=versions())
     for spec in specs:

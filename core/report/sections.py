@@ -10,12 +10,12 @@ import pandas as pd
 
 from core.formatting import epsilon_text, in_255
 from core.report.gather import Evidence
+from core.tasks import middle_epsilon
 from core.report.parts import figure_html as _figure, paragraph as _p, table_html as _table
 
 
 def _middle(evidence: Evidence) -> float:
-    attacked = [e for e in evidence.epsilons if e > 0]
-    return attacked[len(attacked) // 2]
+    return middle_epsilon(evidence.epsilons)
 
 
 def _by_spec(evidence: Evidence, what: str) -> dict:

@@ -23,7 +23,7 @@ def add_config_arguments(parser: argparse.ArgumentParser, defaults: TrainConfig)
             parser.add_argument(flag, type=lambda v: v.lower() in ("1", "true", "yes"), default=None,
                                 metavar="BOOL")
         else:
-            kind = type(default) if default is not None else (float if f.name == "epoch_fraction" else str)
+            kind = type(default) if default is not None else {"epoch_fraction": float, "split_seed": int}.get(f.name, str)
             parser.add_argument(flag, type=kind, default=None, metavar=kind.__name__.upper())
 
 
@@ -65,7 +65,8 @@ def main(argv=None) -> int:
         except (OSError, json.JSONDecodeError) as error:
             parser.error(f"--config {args.config}: {error}")
     config = config_from_arguments(args, base)
-    specs = [replace(spec, defence=config.defence) for spec in specs]  # a defended model has its own id
+    # a defended model has its own id, and so has a replica trained with another seed
+    specs = [replace(spec, defence=config.defence, seed=config.seed) for spec in specs]
     writer = ProgressWriter(args.progress_file)
     cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None
     for index, spec in enumerate(specs, start=1):

@@ -25,7 +25,8 @@ class TrainConfig:
     augment: bool = False  # random flips of training images, and transposes on derm (not in the paper)
     weighted_validation: bool = False  # early stopping on the class-weighted validation loss (the paper: unweighted)
     batch_size: int = 32
-    seed: int = 0
+    seed: int = 0  # weights, batch order, flips
+    split_seed: int | None = None  # real datasets' train/val/test split; None: `seed` (as before), a seed study fixes it
     # data: "synthetic", or a dataset path with its format
     data: str = "synthetic"
     data_format: str = "synthetic"  # synthetic | ham10000 | kaggle_dr | chestxray14 | medmnist | folder
@@ -52,13 +53,20 @@ class TrainConfig:
             "lr_decay_patience": self.lr_decay_patience >= 0, "lr_decay_factor": 0 < self.lr_decay_factor < 1,
             "epoch_fraction": self.epoch_fraction is None or 0 < self.epoch_fraction <= 1,
             "synthetic_train": self.synthetic_train >= 2, "synthetic_val": self.synthetic_val >= 2,
-            "synthetic_test": self.synthetic_test >= 1,
+            "synthetic_test": self.synthetic_test >= 1, "seed": self.seed >= 0,
+            "split_seed": self.split_seed is None or self.split_seed >= 0,
             "defence": self.defence in DEFENCES, "defence_epsilon": 0 < self.defence_epsilon <= 1,
             "defence_steps": self.defence_steps >= 1, "trades_beta": self.trades_beta > 0,
         }
         for name, ok in checks.items():
             if not ok:
                 raise ValueError(f"{name} is out of range: got {getattr(self, name)!r}")
+
+    @property
+    def data_split_seed(self) -> int:
+        """The seed that draws a real dataset's train/val/test split: split_seed, else seed. Replicas
+        of a seed study (core.evaluate.seeds) train with other seeds on the same split."""
+        return self.seed if self.split_seed is None else self.split_seed
 
     def to_dict(self) -> dict:
         """JSON-ready: every field (saved in the model card, and passed to jobs as --config)."""

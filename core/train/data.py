@@ -79,7 +79,8 @@ def load_splits(spec: ModelSpec, config: TrainConfig) -> Splits:
     dataset = open_dataset(config.data, config.data_format, spec.task)
     if dataset.task != spec.task:
         raise ValueError(f"{config.data} holds {dataset.task} data, but the model is for {spec.task}")
-    parts = split_indices(dataset, val=config.val_fraction, test=config.test_fraction, seed=config.seed)
+    parts = split_indices(dataset, val=config.val_fraction, test=config.test_fraction,
+                           seed=config.data_split_seed)
     stream = lambda idx, shuffle: make_tf_dataset(  # noqa: E731
         dataset, idx, size=size, batch_size=config.batch_size, shuffle=shuffle, seed=config.seed,
         cache_dir=config.cache_dir)

@@ -51,6 +51,10 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
     if spec.defence != config.defence:
         raise ValueError(f"defence: the model {spec.model_id} is named for defence {spec.defence!r} but the "
                          f"training config says {config.defence!r}; give the same to both (the CLI does)")
+    if spec.seed != config.seed:
+        raise ValueError(f"seed: the model {spec.model_id} is named for seed {spec.seed} but the training config "
+                         f"says {config.seed}; give the same to both (the CLI does), so a replica trained with "
+                         "another seed never overwrites the model it replicates")
     path = checkpoint_path(spec, root=root)
     state_path = resume_path(path)
     state = _read_state(state_path) if resume else None

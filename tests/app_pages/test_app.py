@@ -481,3 +481,32 @@ def test_curves_page_shows_accuracy_under_each_corruption_with_the_twins_paired(
                         lambda kind, key, arguments, **_: started.append(" ".join(arguments)))
     app.button(key="run_corruptions").click().run()
     assert started and "--corruptions" in started[0] and started[0].count("--model") == 2  # the IRv2 twins
+
+
+def test_curves_page_says_whether_attentions_effect_outlives_the_training_seed(tmp_path):
+    """A saved seed study (built from made-up replica results, saved where core.evaluate
+    --seed-study saves it) gives the forest plot, one sentence per family and the replicas'
+    table; without one the page says how to train and evaluate the replicas."""
+    from core.atomic import write_json
+    from core.evaluate.results import results_folder
+    from core.evaluate.seeds import seed_study
+    from core.models.spec import ModelSpec
+    from tests.evaluate.test_seeds import EPSILON, _replicas
+
+    app = _app("app_pages/curves.py", task="cxr")
+    assert any("Train the other seeds' replicas" in m for m in _texts(app.info))
+    assert any("--task cxr --seed 2 --split-seed 0" in c.value and "--seed-study 0 1 2" in c.value for c in app.code)
+    families = seed_study(_replicas({0: (60, 30), 1: (30, 40), 2: (50, 40)}), epsilons={"resnet50": EPSILON})
+    replicas = [{"model_id": f"demo-cxr-resnet50-vanilla-seed{s}", "seed": s, "clean": 0.9, "robust": 0.3,
+                 "trained": {"epochs_trained": 20}} for s in (0, 1, 2)]
+    study = {"task": "cxr", "profile": "demo", "epsilons": {"resnet50": EPSILON}, "n": 100, "seeds": [0, 1, 2],
+             "replicas": replicas, "missing": [], "families": families, "created_at": "2026-12-02T00:00:00+00:00"}
+    write_json(results_folder(ModelSpec("cxr", "resnet50", False), root=tmp_path / "models") / "seeds-x.json", study)
+    app = _app("app_pages/curves.py", task="cxr")
+    assert not _problems(app), _problems(app)
+    forest = __import__("json").loads(app.get("plotly_chart")[-1].proto.spec)
+    means = [t for t in forest["data"] if t["marker"]["symbol"] == "diamond"]
+    assert len(forest["data"]) == 4 and len(means) == 1 and means[0]["x"] == [pytest.approx(10.0)]
+    assert any("the sign changes with the training seed" in m for m in _texts(app.markdown))
+    assert list(app.dataframe[-1].value["seed"]) == [0, 1, 2]
+    assert not any("Train the other seeds' replicas" in m for m in _texts(app.info))

@@ -113,3 +113,8 @@ def test_the_cli_profiles_the_twins_and_tests_them(tmp_path, capsys):
     assert set(result["twin_test"]) >= {"margin_clean", "gradient_norm", "curvature", "lipschitz", "clever"}
     assert len(result["measures"]["attention_entropy"]) == 6 and len(result["surfaces"]) == 4
     assert np.array(result["surfaces"][0]["surface"]).shape == (11, 11) and result["surfaces"][1]["surface"] is None
+    from core.evaluate.results import saved_results
+    from core.models.spec import ModelSpec
+
+    attentive = ModelSpec("cxr", "resnet50", True)  # a mechanism profile is not a grid curve
+    assert saved_results(attentive, results_root=tmp_path, root=tmp_path / "none") == []

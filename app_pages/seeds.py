@@ -1,0 +1,66 @@
+"""The curves page's "architecture or seed?" section: attention's effect on robust accuracy per
+training seed and its mean over seeds with a t-interval (core.evaluate.seeds), since one trained
+pair per configuration cannot separate the architecture from training randomness."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.evaluate.seeds import STUDY_SEEDS, latest_seed_study, replica_specs, train_command
+from core.figures import seed_figure
+from core.formatting import in_255
+from core.jobs import start_job
+from app_pages.common import evaluation_arguments, missing_run_ui, results_root
+
+
+def _replicas_table(study: dict) -> pd.DataFrame:
+    return pd.DataFrame([{"model": r["model_id"], "seed": r["seed"], "clean": r["clean"], "robust": r["robust"],
+                          "median ε* (×1/255)": (in_255(r["median_epsilon_star"]["median"])
+                                                 if "median_epsilon_star" in r else None),
+                          "epochs": r["trained"].get("epochs_trained")} for r in study["replicas"]])
+
+
+def _untrained_ui(selection, study: dict | None) -> None:
+    """Say what the study lacks and how to get it: training replicas takes long, so the page
+    shows the commands; where replicas are trained, one button evaluates them."""
+    from core.models.zoo import checkpoint_path
+
+    specs = replica_specs(selection.task, STUDY_SEEDS, profile=selection.profile)
+    trained = [s for s in specs if checkpoint_path(s, root=selection.root).is_file()]
+    evaluated = {r["model_id"] for r in (study or {}).get("replicas", [])}
+    commands = "\n".join(train_command(selection.task, seed, selection.profile) for seed in STUDY_SEEDS[1:])
+    st.info("Each configuration here was trained once, so the twin tests above cover which test images were "
+            "drawn, not which weights training happened to find. Train the other seeds' replicas (same data, "
+            "recipe and split; about as long as the zoo's own training), then evaluate the study:")
+    st.code(f"{commands}\npython -m core.evaluate --task {selection.task} --seed-study "
+            f"{' '.join(map(str, STUDY_SEEDS))} --n 200", language="bash")
+    if any(s.model_id not in evaluated for s in trained):
+        missing_run_ui(f"{len(trained)} of {len(specs)} replicas are trained; the saved study lacks some of them.",
+                       "Evaluate the seed study", key="run_seed_study",
+                       job_key=f"seeds-{selection.zoo}-{selection.profile}-{selection.task}", start=start_job,
+                       arguments=evaluation_arguments(selection, 200, [], "--seed-study", *map(str, STUDY_SEEDS)))
+
+
+def seed_study_ui(selection, *, job_ui) -> None:
+    """The section: the saved study's forest plot and sentences, or how to make it."""
+    st.subheader("Architecture or seed? Attention's effect across training seeds")
+    study = latest_seed_study(selection.task, profile=selection.profile, root=selection.root,
+                              results_root=results_root(selection))
+    if study is None or not study["families"] or study["missing"]:
+        _untrained_ui(selection, study)
+    job_ui(f"seeds-{selection.zoo}-{selection.profile}-{selection.task}")
+    if study is None or not study["families"]:
+        return
+    st.plotly_chart(seed_figure(study), width="stretch", key="seed_study")
+    for family in study["families"]:
+        st.markdown(f"**{family['title']}**: {family['sentence']}")
+    st.caption(f"{study['n']} test images, the same for every replica; per seed, the twins' paired difference at "
+               "the real class mix with its 95 % interval and the stratified McNemar test; across seeds, the mean of "
+               "the per-seed differences with a Student-t interval on k − 1 degrees of freedom, which carries "
+               "training randomness. Each family is compared where its seed-0 twins are half fooled (the median "
+               "of their smallest adversarial ε), under the strong protocol.")
+    st.dataframe(_replicas_table(study), hide_index=True, width="stretch",
+                 column_config={"clean": st.column_config.NumberColumn(format="%.3f"),
+                                "robust": st.column_config.NumberColumn(format="%.3f"),
+                                "median ε* (×1/255)": st.column_config.NumberColumn(format="%.2f")})

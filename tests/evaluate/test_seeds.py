@@ -1,0 +1,168 @@
+"""Architecture or seed: replicas of a configuration, the per-seed twin tests and the mean
+difference over seeds with its t-interval (core.evaluate.seeds)."""
+
+import json
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from core.evaluate.encoding import flags_to_text, labels_to_text
+from core.evaluate.seeds import mean_interval, replica_specs, seed_study
+from core.models.spec import ModelSpec
+
+LABELS = np.array([0, 1] * 50)
+EPSILON = 0.04
+
+
+def _grid(robust: np.ndarray) -> dict:
+    """A saved strong result on [0, EPSILON]: every image right when clean, `robust` at EPSILON
+    (equal class counts and thresholds on even indices: the real mix changes nothing)."""
+    clean = np.ones(100, bool)
+    return {"data": "synthetic cxr test", "n": 100, "epsilons": [0.0, EPSILON], "attack": {"name": "strong"},
+            "spec": {"task": "cxr"}, "labels": labels_to_text(LABELS),
+            "curve": [{"epsilon": 0.0, "robust": flags_to_text(clean), "accuracy": 1.0},
+                      {"epsilon": EPSILON, "robust": flags_to_text(robust), "accuracy": float(robust.mean())}]}
+
+
+def _replicas(per_seed: dict[int, tuple[int, int]], family="resnet50") -> dict:
+    """{spec: record}: per seed, (images the attentive twin keeps, images the vanilla keeps)."""
+    index = np.arange(100)
+    found = {}
+    for seed, (attentive, vanilla) in per_seed.items():
+        for attention, kept in ((True, attentive), (False, vanilla)):
+            found[ModelSpec("cxr", family, attention, seed=seed)] = {"grid": _grid(index < kept), "fmn": None}
+    return found
+
+
+def test_the_study_epsilon_is_where_the_seed_0_twins_are_half_fooled():
+    from core.evaluate.seeds import study_epsilon
+
+    assert study_epsilon([0.001, 0.0031234, 0.02], fallback=0.04) == 0.0031
+    assert study_epsilon([], fallback=0.04) == 0.04
+    assert study_epsilon([np.inf, np.inf, 0.01], fallback=0.04) == 0.04  # FMN broke fewer than half
+
+
+def test_the_mean_over_seeds_carries_the_student_t_interval():
+    values = [-0.127, 0.03, -0.026]
+    got = mean_interval(values)
+    low, high = stats.t.interval(0.95, 2, loc=np.mean(values), scale=stats.sem(values))
+    assert got["mean"] == pytest.approx(np.mean(values)) and got["k"] == 3
+    assert (got["low"], got["high"]) == pytest.approx((low, high))
+    assert np.isnan(mean_interval([0.1])["low"])  # one seed: no interval to give
+    with pytest.raises(ValueError, match="no values"):
+        mean_interval([])
+
+
+def test_a_sign_that_changes_with_the_seed_is_called_training_randomness():
+    summary, = seed_study(_replicas({0: (60, 30), 1: (30, 40), 2: (50, 40)}), epsilons={"resnet50": EPSILON})
+    assert [r["seed"] for r in summary["per_seed"]] == [0, 1, 2]
+    assert [r["robust"]["difference"] for r in summary["per_seed"]] == pytest.approx([0.3, -0.1, 0.1])
+    assert summary["robust"]["mean"] == pytest.approx(0.1)
+    assert summary["robust"]["low"] < 0 < summary["robust"]["high"]
+    assert summary["per_seed"][0]["robust"]["p_value"] < 0.05  # seed 0 alone looks decisive
+    assert summary["clean"]["mean"] == 0
+    assert "the sign changes with the training seed" in summary["sentence"]
+    assert "Across 3 training seeds" in summary["sentence"] and "+30.0, −10.0, +10.0" in summary["sentence"]
+
+
+def test_an_effect_larger_than_the_seed_spread_is_attributed_to_the_architecture():
+    summary, = seed_study(_replicas({0: (60, 30), 1: (62, 30), 2: (58, 30)}, "inception_resnet_v2"),
+                          epsilons={"resnet50": 0.01, "inception_resnet_v2": EPSILON})
+    assert summary["robust"]["mean"] == pytest.approx(0.3) and summary["robust"]["low"] > 0.2
+    assert "attention raises robustness for this architecture, beyond training randomness" in summary["sentence"]
+    assert summary["title"] == "InceptionResNetV2"
+
+
+def test_a_family_with_fewer_than_two_complete_seeds_is_left_out():
+    found = _replicas({0: (60, 30), 1: (62, 30)})
+    del found[ModelSpec("cxr", "resnet50", False, seed=1)]  # seed 1's vanilla twin not trained yet
+    assert seed_study(found, epsilons={"resnet50": EPSILON}) == []
+
+
+def test_the_median_epsilon_star_difference_is_averaged_over_seeds():
+    found = _replicas({0: (60, 30), 1: (30, 40)})
+    for spec, record in found.items():
+        star = (0.01 if spec.attention else 0.005) * (1 + spec.seed)
+        record["fmn"] = {"epsilon_star": [star] * 100}
+    summary, = seed_study(found, epsilons={"resnet50": EPSILON})
+    assert [r["epsilon_star"]["difference"] for r in summary["per_seed"]] == pytest.approx([0.005, 0.01])
+    assert summary["epsilon_star"]["mean"] == pytest.approx(0.0075)
+    assert "median smallest adversarial ε moves by +1.91/255" in summary["sentence"]
+
+
+def test_replicas_are_named_for_their_seed_and_never_replace_the_bundled_model():
+    specs = replica_specs("derm", [2, 0, 1])
+    assert len(specs) == 12 and [s.seed for s in specs[::4]] == [0, 1, 2]
+    replica = ModelSpec("derm", "resnet50", True, seed=1)
+    assert replica.model_id == "demo-derm-resnet50-attention-seed1"
+    assert replica.file_stem == "resnet50_attention_seed1" and replica.title.endswith("· seed 1")
+    assert replica.twin().seed == 1
+    assert ModelSpec("cxr", "resnet50", True, defence="pgd-at", seed=2).model_id == "demo-cxr-resnet50-attention-pgdat-seed2"
+    assert ModelSpec.from_dict(replica.to_dict()) == replica
+    assert "seed" not in ModelSpec("derm", "resnet50", True).to_dict()  # older cards still match
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
+        ModelSpec("derm", "resnet50", True, seed=-1)
+    with pytest.raises(ValueError, match="at least 2 training seeds"):
+        replica_specs("derm", [0])
+
+
+def test_training_refuses_a_replica_whose_name_and_config_disagree(tmp_path):
+    from core.train import TrainConfig
+    from core.train.run import train
+
+    with pytest.raises(ValueError, match="named for seed 1 but the training config says 0"):
+        train(ModelSpec("derm", "resnet50", True, seed=1), TrainConfig(), root=tmp_path)
+
+
+def test_replicas_share_the_real_data_split_while_their_training_seed_differs():
+    from core.train import TrainConfig
+
+    assert TrainConfig(seed=3).data_split_seed == 3  # as before: one seed drew both
+    assert TrainConfig(seed=3, split_seed=0).data_split_seed == 0
+    assert TrainConfig.from_dict(json.loads(json.dumps(TrainConfig(split_seed=0).to_dict()))).split_seed == 0
+    with pytest.raises(ValueError, match="split_seed is out of range"):
+        TrainConfig(split_seed=-1)
+
+
+def test_the_study_cli_evaluates_nothing_already_saved_and_lists_the_replicas_to_train(tmp_path, capsys):
+    """End to end on saved results (no attack runs): seeds 0 and 1 of the ResNet pair are
+    'trained' (a card beside a placeholder file), their results saved as the evaluations would
+    save them; the Inception-ResNet replicas are listed with the command that trains them."""
+    from core.evaluate.cli import main
+    from core.evaluate.data import evaluation_data
+    from core.evaluate.minimum_norm import minimum_norm_result, save_minimum_norm
+    from core.evaluate.presets import PRESETS
+    from core.evaluate.results import save_results
+    from core.evaluate.seeds import latest_seed_study
+    from core.models.zoo import CARD_FORMAT, checkpoint_path
+
+    n = 8
+    for seed in (0, 1):
+        for attention in (False, True):
+            spec = ModelSpec("cxr", "resnet50", attention, seed=seed)
+            path = checkpoint_path(spec, root=tmp_path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"not opened: every result is saved")
+            path.with_suffix(".json").write_text(json.dumps({"format": CARD_FORMAT, "spec": spec.to_dict(),
+                                                             "epochs_trained": 3, "config": {"seed": seed}}))
+            _, labels, data = evaluation_data(spec, n=n)
+            kept = np.arange(n) < (6 if attention else 2 + 2 * seed)
+            result = {**_grid(np.ones(100, bool)), "data": data, "n": n, "labels": labels_to_text(labels),
+                      "epsilons": [0.0, EPSILON], "attack": PRESETS["strong"].to_dict()}
+            result["curve"][1] = {"epsilon": EPSILON, "robust": flags_to_text(kept), "accuracy": float(kept.mean())}
+            result["curve"][0]["robust"] = flags_to_text(np.ones(n, bool))
+            save_results(spec, result, root=tmp_path)
+            stars = np.where(kept, 0.07, 0.01)  # seed 0's twins: half of their pooled eps* above 0.04
+            save_minimum_norm(spec, minimum_norm_result(spec, stars, labels, data=data, steps=100), root=tmp_path)
+    assert main(["--task", "cxr", "--seed-study", "0", "1", "--n", str(n), "--root", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "strong protocol at" not in out and "minimum-norm run" not in out  # nothing evaluated again
+    assert "not trained yet: demo-cxr-inception_resnet_v2-attention-seed1" in out
+    assert "--demo-zoo --task cxr --seed 1 --split-seed 0" in out
+    study = latest_seed_study("cxr", root=tmp_path)
+    assert study["epsilons"] == {"resnet50": EPSILON}  # the median of seed 0's pooled eps*
+    resnet, = study["families"]
+    assert [r["robust"]["difference"] for r in resnet["per_seed"]] == pytest.approx([0.5, 0.25])
+    assert {r["model_id"] for r in study["replicas"]} >= {"demo-cxr-resnet50-vanilla-seed1"}
+    assert resnet["sentence"] in out
