@@ -12,6 +12,7 @@ from core.figures import mechanism_figure, surface_figure
 from core.formatting import epsilon_text
 from core.jobs import start_job
 from core.mechanism import MEASURES, mechanism_key
+from core.models.backbones import FAMILY_TITLES
 from core.tasks import middle_epsilon
 from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 
@@ -24,6 +25,24 @@ def _twin_table(found: dict) -> pd.DataFrame | None:
                          "vanilla (median)": test["vanilla"], "Wilcoxon p": test["p_value"],
                          "images": test["n"]})
     return pd.DataFrame(rows) if rows else None
+
+
+def _agreement_ui(selection, n: int) -> None:
+    """Where this task's twins differ in robustness over the whole curve (their ε* test), which
+    measure points the same way (core.mechanism.agreement; `python -m core.mechanism` over every
+    task)."""
+    from core.mechanism import gather_pairs, separating_measures
+
+    pairs = gather_pairs([selection.task], n=n, profile=selection.profile, root=selection.root,
+                         results_root=results_root(selection))
+    if not pairs:
+        return
+    helped = {1: "harder", -1: "easier", 0: "neither harder nor easier (ε* test p ≥ 0.05)"}
+    st.markdown("**Which measure follows robustness?** " + "; ".join(
+        f"attention makes the {FAMILY_TITLES[p['family']]} twin {helped[p['robustness']]} to fool"
+        for p in pairs) + ".")
+    for row in separating_measures(pairs):
+        st.caption(row["sentence"])
 
 
 def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> None:
@@ -63,6 +82,7 @@ def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> No
         for spec, result in found.items():
             for test in result.get("twin_test", {}).values():
                 st.caption(f"**{spec.title}** vs its twin: {test['sentence']}")
+    _agreement_ui(selection, n)
     image = st.select_slider("Loss surface around test image", list(range(len(next(iter(found.values()))["surfaces"]))),
                              key="mechanism_image")
     st.plotly_chart(surface_figure(found, image), width="stretch", key="mechanism_surface")

@@ -6,12 +6,15 @@ that explain robustness differences, per image and over the test set, twins side
     clever_u                                       core.mechanism.clever (native; ART's is the reference)
     mechanism_profile, mechanism_twin_tests,       core.mechanism.profile
     evaluate_mechanism, MEASURES
+    pair_directions, separating_measures,          core.mechanism.agreement (python -m core.mechanism:
+    gather_pairs                                   which measure separates helps from hurts)
 """
 
 from core.lazy import lazy_exports
 
 # Imported on first use: the pages read saved profiles without TensorFlow.
 __getattr__, __dir__ = lazy_exports(__name__, {
+    "agreement": ["gather_pairs", "pair_directions", "separating_measures"],
     "clever": ["clever_u"],
     "gradients": ["curvature", "gradient_norms", "loss_and_gradient"],
     "profile": ["MEASURES", "attention_entropy", "evaluate_mechanism", "mechanism_key", "mechanism_profile",
@@ -19,5 +22,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "surface": ["loss_surface"],
 })
 
-__all__ = ["MEASURES", "attention_entropy", "clever_u", "curvature", "evaluate_mechanism", "gradient_norms",
+__all__ = ["MEASURES", "attention_entropy", "clever_u", "curvature", "evaluate_mechanism", "gather_pairs",
+           "gradient_norms", "pair_directions", "separating_measures",
            "loss_and_gradient", "loss_surface", "mechanism_key", "mechanism_profile", "mechanism_twin_tests"]

@@ -272,7 +272,7 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
     surface; a missing one is a button that starts the --mechanism job."""
     from core.atomic import write_json
     from core.data.synthetic import split_description
-    from core.evaluate import results_path
+    from core.evaluate import minimum_norm_result, results_path, save_minimum_norm
     from core.mechanism import mechanism_key, mechanism_twin_tests
     from core.models.spec import ModelSpec
 
@@ -291,9 +291,17 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
     profiles[True]["twin_test"] = mechanism_twin_tests(profiles[True], profiles[False])
     for attention, profile in profiles.items():
         write_json(results_path(ModelSpec("cxr", "resnet50", attention), key, root=tmp_path / "models"), profile)
+        spec, labels = ModelSpec("cxr", "resnet50", attention), np.array([0, 1] * 100)
+        stars = rng.uniform(0.001, 0.01, 200) * (2 if attention else 1)  # attention helps over the whole curve
+        save_minimum_norm(spec, minimum_norm_result(spec, stars, labels, data=split_description("cxr"), steps=100,
+                                                    results_root=tmp_path / "models"), root=tmp_path / "models")
     app = _app("app_pages/curves.py", task="cxr")
     assert not _problems(app), _problems(app)
     assert any("logit margin, clean" in c and "harder to fool by this measure" in c for c in _texts(app.caption))
+    assert any(m.startswith("**Which measure follows robustness?** attention makes the ResNet-50 twin harder")
+               for m in _texts(app.markdown))
+    assert any(c.startswith("The logit margin, clean points the way robustness does on 1 of the 1")
+               for c in _texts(app.caption))
     table = app.dataframe[-1].value
     assert set(table["measure"]) == {"logit margin, clean", "input-gradient L1 norm"} and "Wilcoxon p" in table
     surface = __import__("json").loads(app.get("plotly_chart")[-1].proto.spec)

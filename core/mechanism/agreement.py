@@ -1,0 +1,109 @@
+"""Which measure tells the twins apart where attention helps from those where it hurts?
+
+For every pair of twins (a task x a backbone family) with saved minimum-norm runs and mechanism
+profiles on the same images:
+
+- the robustness direction: +1 where attention makes the model harder to fool over the whole
+  curve (the attentive twin's median smallest adversarial ε is larger and the paired Wilcoxon
+  test on ε* says p < 0.05), -1 where easier, 0 where the test does not separate them;
+- each measure's direction: +1 where the attentive twin is significantly harder to fool by that
+  measure (MEASURES' sign: a larger margin, a smaller gradient norm ...), -1 where easier, 0
+  where its Wilcoxon test does not separate them.
+
+A measure *separates* the pairs when it points the way robustness does on every pair where
+robustness differs, and never the other way. With k such pairs the chance that an unrelated
+measure agrees on all of them is at most 0.5^k (one-sided sign test): with the zoo's six pairs
+and fewer decisive ones, agreement is evidence, never proof, and the sentence says so.
+"""
+
+from __future__ import annotations
+
+from core.mechanism.profile import MEASURES
+
+SIGNIFICANCE = 0.05
+
+
+def _direction(larger_is_attentive: bool, p_value: float, harder: int = 1) -> int:
+    if p_value >= SIGNIFICANCE or harder == 0:
+        return 0
+    return harder if larger_is_attentive else -harder
+
+
+def pair_directions(task: str, family: str, fmn_attentive: dict, fmn_vanilla: dict, mechanism: dict) -> dict:
+    """One pair of twins: its robustness direction from the ε* runs (their saved twin test and
+    medians) and each measure's direction from the attentive profile's twin tests."""
+    test = fmn_attentive.get("twin_test")
+    if test is None:
+        raise ValueError(f"{fmn_attentive.get('model_id')}: its minimum-norm result has no twin test; run the "
+                         "vanilla twin first, then the attentive one (python -m core.evaluate --fmn does)")
+    larger = fmn_attentive["median"]["median"] > fmn_vanilla["median"]["median"]
+    robustness = _direction(larger, test["p_value"])
+    measures = {}
+    for name, result in mechanism.get("twin_test", {}).items():
+        harder = MEASURES[name][1]
+        if harder:
+            measures[name] = {"direction": _direction(result["attentive"] > result["vanilla"], result["p_value"],
+                                                      harder), "p_value": result["p_value"]}
+    return {"task": task, "family": family, "robustness": robustness, "robust_p": test["p_value"],
+            "median_attentive": fmn_attentive["median"]["median"], "median_vanilla": fmn_vanilla["median"]["median"],
+            "measures": measures}
+
+
+def separating_measures(pairs: list[dict]) -> list[dict]:
+    """Per measure: on the pairs where robustness differs, how many it agrees with, contradicts
+    or is silent on, whether it separates them, the sign-test bound and one sentence."""
+    decisive = [p for p in pairs if p["robustness"] != 0]
+    rows = []
+    for name, (title, harder) in MEASURES.items():
+        if not harder:
+            continue
+        seen = [p for p in decisive if name in p["measures"]]
+        agree = sum(p["measures"][name]["direction"] == p["robustness"] for p in seen)
+        contradict = sum(p["measures"][name]["direction"] == -p["robustness"] for p in seen)
+        separates = len(seen) >= 2 and agree == len(seen)
+        rows.append({"measure": name, "title": title, "pairs": len(seen), "agree": agree, "contradict": contradict,
+                     "silent": len(seen) - agree - contradict, "separates": separates,
+                     "sign_test_p": 0.5 ** len(seen) if separates else None,
+                     "sentence": _sentence(title, len(seen), agree, contradict, separates, len(decisive))})
+    return rows
+
+
+def _sentence(title: str, pairs: int, agree: int, contradict: int, separates: bool, decisive: int) -> str:
+    if decisive == 0:
+        return f"The {title} cannot be judged: no pair of twins differs significantly in robustness."
+    if pairs == 0:
+        return f"The {title} cannot be judged: it was not measured on the {decisive} pairs whose robustness differs."
+    head = (f"The {title} points the way robustness does on {agree} of the {pairs} twin pairs whose robustness "
+            f"differs, the other way on {contradict}")
+    if agree == pairs == 1:
+        return f"{head}: it agrees, but one pair is too few to say it separates helped from hurt twins."
+    if separates:
+        return (f"{head}: it separates them (an unrelated measure would agree on all {pairs} with chance "
+                f"{0.5 ** pairs:.2g}).")
+    return f"{head}: it does not separate them."
+
+
+def gather_pairs(tasks, *, n: int = 200, profile: str = "demo", root=None, results_root=None) -> list[dict]:
+    """pair_directions for every twin pair of `tasks` whose saved minimum-norm runs (FMN_STEPS)
+    and mechanism profiles (at the task's middle ε) on the first `n` test images are all there."""
+    from core.data.synthetic import split_description
+    from core.evaluate.minimum_norm import FMN_STEPS, minimum_norm_key
+    from core.evaluate.results import load_keyed
+    from core.mechanism.profile import mechanism_key
+    from core.models.backbones import FAMILIES
+    from core.models.spec import ModelSpec
+    from core.tasks import get_task
+
+    pairs = []
+    for task in tasks:
+        data = split_description(task)
+        keys = {"fmn": minimum_norm_key(data, n, FMN_STEPS),
+                "mechanism": mechanism_key(data, n, get_task(task).middle_epsilon, 0)}
+        for family in FAMILIES:
+            twins = [ModelSpec(task, family, attention, profile) for attention in (True, False)]
+            found = {(s.attention, kind): load_keyed(s, key, root=root, results_root=results_root)
+                     for s in twins for kind, key in keys.items()}
+            if all(found.values()):
+                pairs.append(pair_directions(task, family, found[True, "fmn"], found[False, "fmn"],
+                                             found[True, "mechanism"]))
+    return pairs
