@@ -146,6 +146,9 @@ def checks_ui(results: dict) -> None:
         with st.expander(f"{spec.title}: {result['verdict']}", expanded=False):
             if result.get("checks_version", 1) < CHECKS_VERSION:
                 st.warning(OLD_CHECKS, icon=":material/history:")
+            if "escalation" in result:
+                st.info(result["escalation"]["sentence"] + " " + "; ".join(result["escalation"]["reasons"]) + ".",
+                        icon=":material/trending_up:")
             for check in result["checks"]:
                 st.markdown(f"{CHECK_ICONS[check['status']]} **{check['name']}**: {check['detail']}")
             st.caption(f"On the first {result['checks_images']} test images.")

@@ -21,7 +21,7 @@ from core.attacks import LOSSES, PAPER_REL_STEPSIZE
 from core.evaluate.data import evaluation_data, training_config
 from core.evaluate.corruption import evaluate_corruptions
 from core.evaluate.minimum_norm import evaluate_minimum_norm
-from core.evaluate.model import evaluate_model
+from core.evaluate.model import escalation_start, evaluate_model
 from core.evaluate.presets import DEFAULT_PRESET, PRESETS, Preset, custom_pgd
 from core.evaluate.results import load_results
 from core.formatting import epsilon_text
@@ -201,9 +201,13 @@ def main(argv=None) -> int:
             saved = None if args.force or args.fmn or args.corruptions is not None else load_results(
                 spec, data=description, n=len(labels), epsilons=args.epsilons or spec.task_info.epsilons,
                 attack=attack, root=args.root, results_root=args.results_root)
-            if saved is not None and (args.no_checks or "checks" in saved):
+            start_factor = escalation_start(saved) if saved is not None else None
+            if saved is not None and (args.no_checks or "checks" in saved) and start_factor is None:
                 print(f"{spec.model_id}: already evaluated with these settings (--force to run again)", flush=True)
                 continue
+            if start_factor is not None:
+                print(f"{spec.model_id}: the saved result did not converge (doubling check); running it again with "
+                      f"{start_factor} x the iterations", flush=True)
             if args.corruptions is not None:
                 print(_corruptions_report(spec, evaluate_corruptions(
                     spec, images[:len(labels)], labels, data=description, names=args.corruptions or None,
@@ -229,7 +233,7 @@ def main(argv=None) -> int:
                               eta_s=None if eta is None else round(eta, 1))
 
             result = evaluate_model(spec, images, labels, data=description, epsilons=args.epsilons, attack=attack,
-                                    with_checks=not args.no_checks, root=args.root,
+                                    with_checks=not args.no_checks, root=args.root, start_factor=start_factor or 1,
                                     results_root=args.results_root, progress=progress, cancel=cancel, pool=pool)
             print(_report(spec, result), flush=True)
     except Cancelled:

@@ -105,6 +105,45 @@ def test_evaluate_saves_json_and_csv_keyed_by_settings_with_the_twin_test(traine
     assert saved_results(spec, root=root, results_root=tmp_path)[0]["curve"] == result["curve"]
 
 
+def test_an_unconverged_strong_run_is_run_again_with_more_iterations(trained_pair, tmp_path, monkeypatch):
+    """The doubling check (tested on its own in tests/test_checks.py) is made to warn on the 1x
+    run and to pass on the 2x one: the curve is run again at 2x, saved under the requested
+    protocol's key with the escalation stated, and a saved unconverged result is escalated next."""
+    from core.checks import Check
+    from core.evaluate import model as evaluation
+    from core.evaluate.model import escalation_start
+
+    spec, root = trained_pair
+    images, labels = synthetic.split("cxr", "test", 8, size=96)
+    seen = []
+
+    def checks(model, images, labels, *, attack, **_):
+        seen.append(attack.name)
+        status = "warn" if attack.attacks[0].steps == 1 else "pass"
+        return [Check("Doubling the iterations does not change accuracy", status, f"{attack.name} detail")]
+
+    monkeypatch.setattr(evaluation, "robustness_checks", checks)
+    attack = custom_pgd(steps=1)
+    result = evaluate_model(spec.twin(), images, labels, data="tiny", epsilons=[0, 0.01], attack=attack, root=root,
+                            results_root=tmp_path, escalate=True)
+    assert seen == [attack.name, f"{attack.name} x2"]
+    assert result["escalation"]["factor"] == 2 and result["escalation"]["reasons"] == [f"1x: {attack.name} detail"]
+    assert result["attack_title"] == "PGD-ce (2 steps of 0.0333 ε)"  # what ran
+    assert result["verdict"].startswith("Trustworthy")
+    saved = load_results(spec.twin(), data="tiny", n=8, epsilons=[0, 0.01], attack=attack, root=root,
+                         results_root=tmp_path)
+    assert saved["escalation"]["factor"] == 2 and saved["attack"] == attack.to_dict()  # pairs with its twin
+    warned = {"preset": "strong", "checks": [{"name": "Doubling the iterations does not change accuracy",
+                                              "status": "warn"}]}
+    assert escalation_start(warned) == 2 and escalation_start({**warned, "escalation": {"factor": 2}}) == 4
+    assert escalation_start({**warned, "escalation": {"factor": 4}}) is None  # MAX_ESCALATION reached
+    assert escalation_start({**warned, "preset": "paper"}) is None  # the paper's protocol is reproduced as is
+    seen.clear()
+    evaluate_model(spec.twin(), images, labels, data="tiny", epsilons=[0, 0.01], attack=attack, root=root,
+                   results_root=tmp_path)  # a custom protocol is not escalated unless asked
+    assert seen == [attack.name]
+
+
 def _pairs(a_only: int, b_only: int, n: int = 200):
     """Robust flags of two models on n images: half robust for both, then the discordant pairs."""
     both, rest = [True] * (n // 2), [False] * (n // 2 - a_only - b_only)
