@@ -70,13 +70,15 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
     if checks:
         result.update(checks=[c.to_dict() for c in checks], checks_images=min(CHECK_IMAGES, len(labels)),
                       verdict=verdict(checks), checks_version=CHECKS_VERSION)
-    if spec.attention:
-        vanilla = load_results(spec.twin(), data=data, n=len(labels), epsilons=epsilons, attack=attack,
-                               root=root, results_root=results_root)
-        if vanilla is not None:
-            result["twin_test"] = twin_test(result, vanilla)
+    twin_result = load_results(spec.twin(), data=data, n=len(labels), epsilons=epsilons, attack=attack, root=root,
+                               results_root=results_root)
+    if spec.attention and twin_result is not None:
+        result["twin_test"] = twin_test(result, twin_result)
     result["seconds"] = round(time.monotonic() - started, 1)
     result["path"] = str(save_results(spec, result, root=results_root or root))
+    if not spec.attention and twin_result is not None:  # the attentive twin's saved test compared the old curve
+        twin_result["twin_test"] = twin_test(twin_result, result)
+        save_results(spec.twin(), twin_result, root=results_root or root)
     return result
 
 

@@ -103,6 +103,12 @@ def test_evaluate_saves_json_and_csv_keyed_by_settings_with_the_twin_test(traine
     csv_lines = open(result["path"].replace(".json", ".csv")).read().splitlines()
     assert csv_lines[0].startswith("epsilon,epsilon_255,accuracy,accuracy_low,accuracy_high") and len(csv_lines) == 4
     assert saved_results(spec, root=root, results_root=tmp_path)[0]["curve"] == result["curve"]
+    stale = {**again, "twin_test": []}  # as if the vanilla curve had changed since the attentive was saved
+    __import__("core.evaluate.results", fromlist=["save_results"]).save_results(spec, stale, root=tmp_path)
+    evaluate_model(spec.twin(), images, labels, with_checks=False, **common)  # the vanilla again: refreshes it
+    refreshed = load_results(spec, data="tiny", n=16, epsilons=[0, 0.01, 0.5], attack=attack, root=root,
+                             results_root=tmp_path)
+    assert [t["difference"] for t in refreshed["twin_test"]] == [t["difference"] for t in twin]
 
 
 def test_an_unconverged_strong_run_is_run_again_with_more_iterations(trained_pair, tmp_path, monkeypatch):
