@@ -76,3 +76,28 @@ def test_a_pdf_is_printed_beside_the_html(cxr_report, tmp_path):
     html_path.write_text(cxr_report[1], encoding="utf-8")
     pdf = print_pdf(html_path)
     assert pdf == html_path.with_suffix(".pdf") and pdf.read_bytes()[:5] == b"%PDF-" and pdf.stat().st_size > 50_000
+
+
+def test_the_report_says_what_the_seed_study_the_escalation_and_the_mechanism_found():
+    from core.evaluate.seeds import seed_study
+    from core.report.sections import mechanism_section
+    from tests.evaluate.test_seeds import EPSILON, _replicas
+
+    evidence = gather("cxr")
+    evidence.seed_study = {"n": 100, "seeds": [0, 1, 2], "families": seed_study(
+        _replicas({0: (60, 30), 1: (30, 40), 2: (50, 40)}), epsilons={"resnet50": EPSILON})}
+    vanilla = next(m for m in evidence.models if not m.spec.attention and m.spec.backbone == "resnet50")
+    attentive = next(m for m in evidence.models if m.spec == vanilla.spec.twin())
+    vanilla.strong = {**vanilla.strong, "escalation": {"sentence": "Run with 2 x the strong protocol's iterations.",
+                                                       "reasons": ["1x: 40 % as run, 30 % doubled"]}}
+    text = render_html(evidence)
+    assert "<h2>Architecture or seed?" in text and "the sign changes with the training seed" in text
+    assert "Run with 2 x the strong protocol&#x27;s iterations. 1x: 40 % as run, 30 % doubled." in text
+    vanilla.minimum_norm = {"median": {"median": 0.002}}
+    attentive.minimum_norm = {"median": {"median": 0.004}, "twin_test": {"p_value": 0.001}}
+    for model, margin in ((vanilla, 1.0), (attentive, 2.0)):
+        model.mechanism = {"measures": {"margin_clean": [margin] * 4}, "surfaces": []}
+    attentive.mechanism["twin_test"] = {"margin_clean": {"attentive": 2.0, "vanilla": 1.0, "p_value": 0.01,
+                                                         "sentence": "larger margin"}}
+    parts = "".join(mechanism_section(evidence))
+    assert "Which measure follows robustness?" in parts and "logit margin, clean points the way robustness" in parts

@@ -45,6 +45,7 @@ class Evidence:
     created_at: str = ""
     versions: dict = field(default_factory=dict)
     configuration_sha256: str = ""
+    seed_study: dict | None = None  # core.evaluate.seeds: attention's effect across training seeds
 
 
 def versions() -> dict:
@@ -100,6 +101,9 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
         raise ValueError(f"no saved {task} robustness curve on {n} images of the {data} under the strong protocol: "
                          f"run python -m core.evaluate --task {task} --n {n} first (or open the Robustness curves "
                          "page and run the evaluation), then write the report")
+    from core.evaluate.seeds import latest_seed_study
+
+    evidence.seed_study = latest_seed_study(task, profile=profile, root=root, results_root=results_root)
     evidence.configuration_sha256 = configuration_hash(evidence)
     return evidence
 

@@ -88,7 +88,10 @@ def checks_section(evidence: Evidence) -> list[str]:
     for spec, result in _by_spec(evidence, "strong").items():
         if "checks" not in result:
             continue
-        parts.append(f"<h3>{html.escape(spec.title)}: {html.escape(result['verdict'])}</h3><ul>")
+        parts.append(f"<h3>{html.escape(spec.title)}: {html.escape(result['verdict'])}</h3>")
+        if "escalation" in result:
+            parts.append(_p(result["escalation"]["sentence"] + " " + "; ".join(result["escalation"]["reasons"]) + "."))
+        parts.append("<ul>")
         parts += [f"<li><b>[{html.escape(c['status'])}] {html.escape(c['name'])}</b>: {html.escape(c['detail'])}</li>"
                   for c in result["checks"]]
         parts.append("</ul>")
@@ -168,7 +171,33 @@ def mechanism_section(evidence: Evidence) -> list[str]:
     parts = [_figure(mechanism_figure(found, MEASURES)), _figure(surface_figure(found, 0))]
     for spec, result in found.items():
         parts += [_p(f"{spec.title} vs its twin: {t['sentence']}") for t in result.get("twin_test", {}).values()]
-    return parts
+    return parts + _agreement(evidence, found)
+
+
+def _agreement(evidence: Evidence, mechanism: dict) -> list[str]:
+    """Which measure follows robustness (core.mechanism.agreement) on this task's twin pairs."""
+    from core.mechanism import pair_directions, separating_measures
+
+    stars = _by_spec(evidence, "minimum_norm")
+    pairs = [pair_directions(evidence.task, spec.backbone, stars[spec], stars[spec.twin()], mechanism[spec])
+             for spec in mechanism if spec.attention and spec in stars and spec.twin() in stars
+             and "twin_test" in stars[spec]]
+    if not pairs:
+        return []
+    return ["<h3>Which measure follows robustness?</h3>"] + [_p(r["sentence"]) for r in separating_measures(pairs)]
+
+
+def seeds_section(evidence: Evidence) -> list[str]:
+    """The seed study: each seed's twin difference and the mean over seeds with its t-interval."""
+    from core.figures import seed_figure
+
+    study = evidence.seed_study
+    if not study or not study["families"]:
+        return []
+    return ([_figure(seed_figure(study))] + [_p(f"{f['title']}: {f['sentence']}") for f in study["families"]]
+            + [_p(f"{study['n']} test images; seeds {', '.join(map(str, study['seeds']))}; per seed the twins' paired "
+                  "difference at the real class mix (stratified McNemar), across seeds the mean with a Student-t "
+                  "interval on k − 1 degrees of freedom.", "note")])
 
 
 def audit_section(evidence: Evidence) -> list[str]:
@@ -202,6 +231,7 @@ SECTIONS = [
     ("Natural corruptions", corruptions_section),
     ("Which way is the model fooled?", which_way_section),
     ("Why is one twin harder to fool?", mechanism_section),
+    ("Architecture or seed?", seeds_section),
     ("Can the saliency maps be trusted?", audit_section),
     ("Protocol, seeds and versions", protocol_section),
 ]
