@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import weakref
+from collections import OrderedDict
+
 import numpy as np
 
 from core.attacks import PGD, predict, run_attack
@@ -61,22 +65,43 @@ def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, at
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     attack = attack or explorer_attack()
     batch = image[None].astype(np.float32)
-    clean = predict(model, batch)[0]
+    clean, clean_map, clean_attention = clean_view(model, batch, method)
     target = int(clean.argmax()) if label is None else int(label)
     if source is not None:
         adversarial = source.adversarial[None]
     else:
         adversarial = run_attack(attack, model, batch, np.array([target]), epsilon=epsilon, seed=seed)
     adversarial_probabilities = predict(model, adversarial)[0]
-    both = np.concatenate([batch, adversarial])
-    maps = METHODS[method].fn(model, both, [int(clean.argmax()), int(adversarial_probabilities.argmax())])
-    attention = attention_map(model, both) if has_attention(model) else None
+    maps = np.stack([clean_map, METHODS[method].fn(model, adversarial, [int(adversarial_probabilities.argmax())])[0]])
+    adversarial_attention = attention_map(model, adversarial)[0] if clean_attention is not None else None
     return ModelOutcome(
         spec, clean, adversarial_probabilities, adversarial[0], adversarial[0] - image,
         maps[0], maps[1], compare(maps[0], maps[1]), perceptibility(image, adversarial[0]),
-        None if attention is None else attention[0], None if attention is None else attention[1],
+        clean_attention, adversarial_attention,
         transferred_from=source.spec.model_id if source is not None else None,
         ood=ood, localisation=_localise(maps, truth))
+
+
+# The clean half of a column (probabilities, saliency map, attention map) does not change when
+# only the attack does: kept per model (weakly: an evicted model takes its entries with it) for
+# the last few images, so a new epsilon recomputes only the adversarial half.
+CLEAN_VIEWS_PER_MODEL = 8
+_clean_views: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def clean_view(model, batch: np.ndarray, method: str) -> tuple:
+    """(probabilities, `method`'s map of the predicted class, attention map or None) of the one
+    image in `batch` (1 x S x S x 3), computed once per (model, image, method)."""
+    key = (hashlib.sha1(np.ascontiguousarray(batch, np.float32).tobytes()).hexdigest(), method)
+    views = _clean_views.setdefault(model, OrderedDict())
+    if key not in views:
+        probabilities = predict(model, batch)[0]
+        saliency = METHODS[method].fn(model, batch, [int(probabilities.argmax())])[0]
+        views[key] = (probabilities, saliency, attention_map(model, batch)[0] if has_attention(model) else None)
+        while len(views) > CLEAN_VIEWS_PER_MODEL:
+            views.popitem(last=False)
+    views.move_to_end(key)
+    return views[key]
 
 
 def _localise(maps: np.ndarray, truth: dict | None) -> dict | None:

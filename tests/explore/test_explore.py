@@ -34,6 +34,33 @@ def test_explore_reports_every_model(pair):
     assert attentive.report()["minimal_flipping_epsilon_255"] == "1.02/255"
 
 
+def test_a_new_epsilon_recomputes_only_the_adversarial_half(pair, monkeypatch):
+    """The clean probabilities and maps are computed once per (model, image, method) and are
+    what a fresh computation gives; the adversarial half follows the new epsilon."""
+    from core.explain import METHODS, attention_map
+    from core.explore import run
+
+    image = np.random.default_rng(2).random((96, 96, 3), dtype=np.float32)
+    first = explore(pair, image, epsilon=0.01, attack=explorer_attack(3))
+    counted = []
+    original = run.predict
+    monkeypatch.setattr(run, "predict", lambda model, batch: counted.append(len(batch)) or original(model, batch))
+    second = explore(pair, image, epsilon=0.05, attack=explorer_attack(3))
+    assert counted == [1, 1]  # one per model: the adversarial image only; the clean one was kept
+    for spec, model in pair.items():
+        a, b = first.outcomes[spec.model_id], second.outcomes[spec.model_id]
+        np.testing.assert_array_equal(a.clean_probabilities, b.clean_probabilities)
+        np.testing.assert_array_equal(a.clean_cam, b.clean_cam)
+        fresh = METHODS["grad_cam"].fn(model, image[None], [a.clean_class])[0]
+        np.testing.assert_allclose(b.clean_cam, fresh, atol=1e-5)
+        assert b.linf > a.linf  # the adversarial half followed epsilon
+        if spec.attention:
+            np.testing.assert_allclose(b.clean_attention, attention_map(model, image[None])[0], atol=1e-5)
+    for index in range(run.CLEAN_VIEWS_PER_MODEL + 3):  # bounded: the oldest images are dropped
+        run.clean_view(next(iter(pair.values())), np.full((1, 96, 96, 3), index / 20, np.float32), "grad_cam")
+    assert len(run._clean_views[next(iter(pair.values()))]) == run.CLEAN_VIEWS_PER_MODEL
+
+
 def test_transfer_applies_the_vanilla_perturbation(pair):
     image = np.random.default_rng(1).random((96, 96, 3), dtype=np.float32)
     result = explore(pair, image, epsilon=0.05, attack=explorer_attack(3), transfer=True)
