@@ -122,7 +122,7 @@ def _mechanism_report(spec, result) -> str:
 def _minimum_norm_report(spec, result) -> str:
     median = result["median"]
     lines = [f"{spec.model_id} (L-inf FMN, {result['steps']} steps, {result['n']} images, {result['seconds']:.0f} s): "
-             f"median smallest adversarial ε {epsilon_text(median['median'])} [{median['low']:.4f}, "
+             f"median smallest adversarial {epsilon_text(median['median'])} [{median['low']:.4f}, "
              f"{median['high']:.4f}]; {result['not_broken']} image(s) not broken"]
     if "twin_test" in result:
         lines.append(f"  {result['twin_test']['sentence']}")
