@@ -246,7 +246,8 @@ def test_curves_page_shows_which_class_each_class_becomes_under_attack(tmp_path)
         robust, labels, np.where(labels == mel, nv, mel)))  # fooled melanomas read as naevi, the rest as melanoma
     app = _app("app_pages/curves.py", task="derm")
     assert not _problems(app), _problems(app)
-    heatmap = __import__("json").loads(app.get("plotly_chart")[-1].proto.spec)["data"][0]
+    figures = [__import__("json").loads(c.proto.spec) for c in app.get("plotly_chart")]
+    heatmap, = [f["data"][0] for f in figures if f["data"] and f["data"][0]["type"] == "heatmap"]
     assert heatmap["type"] == "heatmap" and heatmap["y"] == list(derm.classes)
     assert sum(map(int, sum(heatmap["text"], []))) == 200  # every image of the sample, once
     became = [m for m in _texts(app.markdown) if "kept their class" in m]
@@ -272,6 +273,7 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
     surface; a missing one is a button that starts the --mechanism job."""
     from core.atomic import write_json
     from core.data.synthetic import split_description
+    from core.data import synthetic
     from core.evaluate import minimum_norm_result, results_path, save_minimum_norm
     from core.mechanism import mechanism_key, mechanism_twin_tests
     from core.models.spec import ModelSpec
@@ -291,7 +293,7 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
     profiles[True]["twin_test"] = mechanism_twin_tests(profiles[True], profiles[False])
     for attention, profile in profiles.items():
         write_json(results_path(ModelSpec("cxr", "resnet50", attention), key, root=tmp_path / "models"), profile)
-        spec, labels = ModelSpec("cxr", "resnet50", attention), np.array([0, 1] * 100)
+        spec, labels = ModelSpec("cxr", "resnet50", attention), synthetic.split("cxr", "test", 200, size=32)[1]
         stars = rng.uniform(0.001, 0.01, 200) * (2 if attention else 1)  # attention helps over the whole curve
         save_minimum_norm(spec, minimum_norm_result(spec, stars, labels, data=split_description("cxr"), steps=100,
                                                     results_root=tmp_path / "models"), root=tmp_path / "models")

@@ -71,10 +71,10 @@ def test_class_weights_are_passed_to_fit(monkeypatch, tmp_path):
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(keras.Model, "fit", spy)
-    config = TrainConfig(max_epochs=1, synthetic_train=9, synthetic_val=4, synthetic_test=4, batch_size=9)
+    config = TrainConfig(max_epochs=1, synthetic_train=40, synthetic_val=4, synthetic_test=4, batch_size=20)
     train(SPEC, config, root=tmp_path)
-    # 9 synthetic images, balanced to 5 + 4: weights 9 / (2 n_c)
-    assert seen["class_weight"] == pytest.approx({0: 0.9, 1: 1.125})
+    # 40 synthetic radiographs at ChestX-ray14's mix (4.7 % pneumothorax): 38 + 2, weights 40 / (2 n_c)
+    assert seen["class_weight"] == pytest.approx({0: 40 / 76, 1: 10.0})
     from dataclasses import replace
 
     train(SPEC, replace(config, class_weighting=False), root=tmp_path)
