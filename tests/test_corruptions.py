@@ -10,7 +10,7 @@ from core.data import synthetic
 
 @pytest.fixture(scope="module")
 def images():
-    return {task: synthetic.split(task, "test", 6, size=64, version=2)[0] for task in ("derm", "fundus", "cxr")}
+    return {task: synthetic.split(task, "test", 6, size=64)[0] for task in ("derm", "fundus", "cxr")}
 
 
 @pytest.mark.parametrize("name", sorted(CORRUPTIONS))

@@ -81,7 +81,7 @@ def run(spec, *, root=None, n: int = AUDIT_IMAGES) -> dict:
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     from core.data import synthetic
 
-    if description.startswith("synthetic") and synthetic.demo_version(spec.task) >= 2:  # ground truth exists:
+    if description.startswith("synthetic"):  # the demo's ground truth exists:
         from core.explain.grounding import grounding_rates  # does each map point at the finding?
 
         images, labels, truth = synthetic.split(spec.task, "test", GROUNDING_IMAGES, size=spec.input_size,

@@ -40,8 +40,8 @@ def test_the_real_mixes_are_the_datasets():
 
 
 def test_a_prefix_of_a_split_is_the_smaller_split():
-    small, small_labels = split("fundus", "test", 6, size=32, version=2)
-    large, large_labels = split("fundus", "test", 12, size=32, version=2)
+    small, small_labels = split("fundus", "test", 6, size=32)
+    large, large_labels = split("fundus", "test", 12, size=32)
     np.testing.assert_array_equal(small, large[:6])
     np.testing.assert_array_equal(small_labels, large_labels[:6])
 
@@ -121,32 +121,24 @@ def test_classes_differ_where_the_lesion_is():
     assert between(centre) > 3 * between(border)
 
 
-@pytest.mark.parametrize("version", [1, 2])
-def test_gallery_is_fixed_and_grouped_by_class(version):
-    images, labels = gallery("fundus", per_class=2, size=32, version=version)
+def test_gallery_is_fixed_and_grouped_by_class():
+    images, labels = gallery("fundus", per_class=2, size=32)
     assert list(labels) == [0, 0, 1, 1]
-    np.testing.assert_array_equal(images, gallery("fundus", per_class=2, size=32, version=version)[0])
+    np.testing.assert_array_equal(images, gallery("fundus", per_class=2, size=32)[0])
 
 
-def test_the_demo_splits_serve_the_bundled_zoos_generator():
-    """Until the zoo is retrained on v2, the demo splits, gallery and result names are v1's (the
-    bundled models, their saved results and the app stay consistent); v2 is one argument away."""
-    from core.data import synthetic
-    from core.data.synthetic import demo_version, split_description
+def test_the_demo_splits_are_named_for_their_generator_and_train_at_the_real_mix():
+    """Saved results name the generator version of their images, so a new generator never
+    serves numbers computed on the old one."""
+    from core.data.synthetic import split_description
 
-    assert split_description("cxr") == ("synthetic cxr test split" if demo_version("cxr") == 1 else
-                                         "synthetic v2 cxr test split (stratified)")
-    for version in (1, 2):  # each task serves its own zoo's generator
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setitem(synthetic.DEMO_VERSIONS, "cxr", version)
-            assert split_description("cxr") == split_description("cxr", version)
-            assert split_description("derm") == split_description("derm", demo_version("derm"))
+    assert split_description("cxr") == "synthetic v2 cxr test split (stratified)"
     with pytest.raises(ValueError, match="unknown task"):
-        demo_version("skin")
-    _, labels = split("derm", "train", 70, size=16, version=2)
+        split_description("skin")
+    _, labels = split("derm", "train", 70, size=16)
     assert np.bincount(labels, minlength=7)[5] == 47  # nv: 66.9 % of 70, the real mix
-    with pytest.raises(ValueError, match="no ground truth"):
-        split("cxr", "test", 2, size=16, with_truth=True, version=1)
+    _, labels = split("derm", "test", 70, size=16)
+    assert list(np.bincount(labels, minlength=7)) == [10] * 7  # the test split is stratified
 
 
 def test_preview_cli_writes_a_png(tmp_path):

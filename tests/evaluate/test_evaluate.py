@@ -181,28 +181,6 @@ def test_evaluate_cli_prints_intervals_and_the_twin_sentence(trained_pair, tmp_p
     assert "ε = 0.02 (5.1/255)" in out
 
 
-V1_FLOORS = {"derm": 0.8, "fundus": 0.9, "cxr": 0.9}  # the v1 zoo: toy classes, every model near 100 %
-
-
-@pytest.fixture(scope="module")
-def v1_test_splits():
-    return {task: synthetic.split(task, "test", TrainConfig().synthetic_test, size=96, version=1) for task in V1_FLOORS
-            if synthetic.demo_version(task) == 1}
-
-
-@pytest.mark.parametrize("spec", [ModelSpec(t, b, a) for t in V1_FLOORS
-                                  for b in ("resnet50", "inception_resnet_v2") for a in (False, True)],
-                         ids=lambda s: s.model_id)
-def test_committed_v1_demo_checkpoint_meets_its_floor(spec, v1_test_splits):
-    if synthetic.demo_version(spec.task) != 1:
-        pytest.skip(f"the bundled {spec.task} models are trained on the v2 generators")
-    assert spec in available("demo"), f"{spec.model_id} is missing from checkpoints/demo"
-    images, labels = v1_test_splits[spec.task]
-    from core.attacks import accuracy
-
-    assert accuracy(load_model(spec), images, labels) >= V1_FLOORS[spec.task]
-
-
 # The paper's difficulty (DESIGN.md section 9): clean accuracy re-weighted to the real class mix in
 # the paper's band on derm and fundus (none above 0.95), the AUC in CheXNet's neighbourhood on cxr.
 # A model is in the band when its 95 % interval meets it: on 60 images per class the re-weighted
@@ -216,15 +194,13 @@ FRESH_PER_CLASS = 200
 @pytest.fixture(scope="module")
 def fresh_samples():
     return {task: synthetic.generate(task, FRESH_PER_CLASS * get_task(task).num_classes, size=96, seed=FRESH_SEED,
-                                     priors="balanced") for task in BANDS if synthetic.demo_version(task) >= 2}
+                                     priors="balanced") for task in BANDS}
 
 
 @pytest.mark.parametrize("spec", [ModelSpec(t, b, a) for t in BANDS
                                   for b in ("resnet50", "inception_resnet_v2") for a in (False, True)],
                          ids=lambda s: s.model_id)
 def test_committed_demo_checkpoint_has_the_papers_difficulty(spec, fresh_samples):
-    if synthetic.demo_version(spec.task) < 2:
-        pytest.skip(f"the bundled {spec.task} models are still the v1 ones (issue 21: retrain)")
     assert spec in available("demo"), f"{spec.model_id} is missing from checkpoints/demo"
     images, labels = fresh_samples[spec.task]
     from core.attacks import predict

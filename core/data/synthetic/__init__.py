@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from core.data.preprocess import prepare, resize, to_uint8
-from core.data.synthetic import cxr, derm, fundus, v1
+from core.data.synthetic import cxr, derm, fundus
 from core.data.synthetic.layers import Canvas, Case, streams
 from core.data.synthetic.priors import class_priors, class_sequence
 from core.tasks import get_task
@@ -38,20 +38,6 @@ GALLERY_SEED = 20_230_601  # fixed seed of the UI's example gallery
 RENDERERS = {"derm": derm, "fundus": fundus, "cxr": cxr}  # each: draw, scene, render
 SHORTCUT_RATES = {"derm": derm.MARKING_RATE, "fundus": 0.0, "cxr": cxr.DRAIN_RATE}  # defaults
 VERSION = 2  # of the generators; saved results name it, so a change never serves stale numbers
-# The generator each task's bundled demo models were trained on, which that task's demo splits
-# and gallery serve: v1 until the task's models retrained on v2 land together with every result
-# computed from them (issue 21), task by task, so the app never pairs new images with old models;
-# once every task is on v2, v1/ goes.
-DEMO_VERSIONS = {"derm": 2, "fundus": 2, "cxr": 2}
-
-
-def demo_version(task: str) -> int:
-    """The generator version the bundled `task` models were trained on."""
-    if task not in DEMO_VERSIONS:
-        raise ValueError(f"unknown task {task!r}; expected one of {sorted(DEMO_VERSIONS)}")
-    return DEMO_VERSIONS[task]
-
-
 def generate(task: str, n: int, *, size: int = 224, seed: int = 0, priors: str | Sequence[float] = "real",
              shortcut_rate: float | None = None, with_truth: bool = False):
     """`n` synthetic images of `task`: (n x size x size x 3 float32 in [0, 1], int64 labels),
@@ -138,63 +124,28 @@ SPLIT_SEEDS = {"train": 0, "val": 1, "test": 2}  # disjoint, fixed seeds of the 
 SPLIT_PRIORS = {"train": "real", "val": "balanced", "test": "balanced"}
 
 
-def split(task: str, name: str, n: int, *, size: int, with_truth: bool = False, version: int | None = None):
-    """The demo's fixed synthetic split `name` ("train", "val" or "test") of `n` images, drawn by
-    generator `version` (default: the one the bundled `task` models were trained on)."""
+def split(task: str, name: str, n: int, *, size: int, with_truth: bool = False):
+    """The demo's fixed synthetic split `name` ("train", "val" or "test") of `n` images: what the
+    bundled models were trained and evaluated on."""
     if name not in SPLIT_SEEDS:
         raise ValueError(f"split must be one of {list(SPLIT_SEEDS)}, got {name!r}")
-    if _version(version, task) == 1:
-        return _v1_generate(task, n, size=size, seed=SPLIT_SEEDS[name], with_truth=with_truth)
     return generate(task, n, size=size, seed=SPLIT_SEEDS[name], priors=SPLIT_PRIORS[name], with_truth=with_truth)
 
 
-def split_description(task: str, version: int | None = None) -> str:
+def split_description(task: str) -> str:
     """What a saved result says its demo test images were (generator version included)."""
-    if _version(version, task) == 1:
-        return f"synthetic {task} test split"
+    get_task(task)  # ValueError for an unknown task
     return f"synthetic v{VERSION} {task} test split (stratified)"
 
 
-def _version(version: int | None, task: str) -> int:
-    version = demo_version(task) if version is None else version
-    if version not in (1, VERSION):
-        raise ValueError(f"version must be 1 or {VERSION}, got {version!r}")
-    return version
-
-
-def _v1_generate(task: str, n: int, *, size: int, seed: int, with_truth: bool):
-    """The v1 generator: balanced, shuffled classes; image i depends on (seed, i) and its class."""
-    if with_truth:
-        raise ValueError("the v1 demo images carry no ground truth; use version=2")
-    info = get_task(task)
-    order = np.random.default_rng([seed, 0]).permutation(n)
-    labels = (order % info.num_classes).astype(np.int64)
-    images = np.empty((n, size, size, 3), np.float32)
-    for index, label in enumerate(labels):
-        rng = np.random.default_rng([seed, 1, index])
-        images[index] = prepare(v1.RENDERERS[task](int(label), rng, RENDER_SIZE), info, size)
-    return images, labels
-
-
-def gallery(task: str, *, per_class: int = 2, size: int = 224, raw: bool = False, with_truth: bool = False,
-            version: int | None = None):
+def gallery(task: str, *, per_class: int = 2, size: int = 224, raw: bool = False, with_truth: bool = False):
     """Fixed example images for the UI: `per_class` of each class, grouped by class.
 
     raw=True returns them as a scanner would give them (resized, but before the cxr filter):
     what a user would upload, and what `prepare` turns into the raw=False images. With
-    `with_truth`, a third value holds their ground truth, as `generate` gives it (None for the
-    v1 images, which have none).
+    `with_truth`, a third value holds their ground truth, as `generate` gives it.
     """
     info = get_task(task)
-    if _version(version, task) == 1:
-        images, labels = [], []
-        for label in range(info.num_classes):
-            for k in range(per_class):
-                rendered = v1.RENDERERS[task](label, np.random.default_rng([GALLERY_SEED, label, k]), RENDER_SIZE)
-                images.append(resize(rendered, size) if raw else prepare(rendered, info, size))
-                labels.append(label)
-        found = np.stack(images), np.asarray(labels, np.int64)
-        return (*found, None) if with_truth else found
     count = per_class * info.num_classes
     images, labels = np.empty((count, size, size, 3), np.float32), np.empty(count, np.int64)
     truth = _empty_truth(count, size)
@@ -208,9 +159,9 @@ def gallery(task: str, *, per_class: int = 2, size: int = 224, raw: bool = False
     return (images, labels, truth) if with_truth else (images, labels)
 
 
-def preview_grid(task: str, *, per_class: int = 6, size: int = 128, version: int = VERSION) -> np.ndarray:
-    """A uint8 RGB grid, one row per class, for a person to look at (the newest generator)."""
-    images, labels = gallery(task, per_class=per_class, size=size, version=version)
+def preview_grid(task: str, *, per_class: int = 6, size: int = 128) -> np.ndarray:
+    """A uint8 RGB grid, one row per class, for a person to look at."""
+    images, labels = gallery(task, per_class=per_class, size=size)
     rows = [np.concatenate(list(images[labels == c]), axis=1) for c in np.unique(labels)]
     return to_uint8(np.concatenate(rows, axis=0))
 
