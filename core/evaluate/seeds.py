@@ -196,8 +196,18 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     specs = replica_specs(task, seeds, profile=profile)
     trained = [s for s in specs if checkpoint_path(s, root=root).is_file()]
     found, data, count = {}, "", 0
+    loaded = {}  # the replicas of a configuration share their test images: read them once
+
+    def test_data(spec):
+        config = training_config(spec, root)
+        key = (spec.input_size, None if config is None else (config.data, config.data_format, config.data_split_seed,
+                                                             config.val_fraction, config.test_fraction))
+        if key not in loaded:
+            loaded[key] = evaluation_data(spec, n=n, config=config, lazy=True)
+        return loaded[key]
+
     for spec in trained:  # first every minimum-norm run: the study's ε comes from seed 0's
-        images, labels, data = evaluation_data(spec, n=n, config=training_config(spec, root), lazy=True)
+        images, labels, data = test_data(spec)
         count = len(labels)
         fmn = load_minimum_norm(spec, minimum_norm_key(data, count, steps), **keyed)
         if fmn is None:
@@ -214,7 +224,7 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
         grid = load_results(spec, data=data, n=count, epsilons=[0.0, epsilon], attack=attack, **keyed)
         if grid is None:
             log(f"{spec.model_id}: strong protocol at {epsilon_text(epsilon)} on {count} images")
-            images, labels, _ = evaluation_data(spec, n=n, config=training_config(spec, root), lazy=True)
+            images, labels, _ = test_data(spec)
             grid = evaluate_model(spec, images, labels, data=data, epsilons=[0.0, epsilon], attack=attack,
                                   with_checks=with_checks, **keyed)
         record["grid"] = grid
