@@ -21,6 +21,10 @@ def _replicas_table(study: dict) -> pd.DataFrame:
                           "epochs": r["trained"].get("epochs_trained")} for r in study["replicas"]])
 
 
+def _job_key(selection) -> str:
+    return f"seeds-{selection.zoo}-{selection.profile}-{selection.task}"
+
+
 def _untrained_ui(selection, study: dict | None) -> None:
     """Say what the study lacks and how to get it: training replicas takes long, so the page
     shows the commands; where replicas are trained, one button evaluates them."""
@@ -38,7 +42,7 @@ def _untrained_ui(selection, study: dict | None) -> None:
     if any(s.model_id not in evaluated for s in trained):
         missing_run_ui(f"{len(trained)} of {len(specs)} replicas are trained; the saved study lacks some of them.",
                        "Evaluate the seed study", key="run_seed_study",
-                       job_key=f"seeds-{selection.zoo}-{selection.profile}-{selection.task}", start=start_job,
+                       job_key=_job_key(selection), start=start_job,
                        arguments=evaluation_arguments(selection, 200, [], "--seed-study", *map(str, STUDY_SEEDS)))
 
 
@@ -49,7 +53,7 @@ def seed_study_ui(selection, *, job_ui) -> None:
                               results_root=results_root(selection))
     if study is None or not study["families"] or study["missing"]:
         _untrained_ui(selection, study)
-    job_ui(f"seeds-{selection.zoo}-{selection.profile}-{selection.task}")
+    job_ui(_job_key(selection))
     if study is None or not study["families"]:
         return
     st.plotly_chart(seed_figure(study), width="stretch", key="seed_study")

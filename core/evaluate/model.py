@@ -24,6 +24,7 @@ CHECK_IMAGES = 64  # the checks re-run attacks several times: on the first 64 im
 # reported number is a converged one (an adaptive evaluation: Tramer et al. 2020); the result says so.
 MAX_ESCALATION = 4
 ESCALATED_PRESET = "strong"  # the protocol whose numbers the product stands behind
+DOUBLING_CHECK = "Doubling the iterations"  # the start of the doubling check's name (core.checks)
 
 
 def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
@@ -97,7 +98,7 @@ def _curve_and_checks(spec, model, images, labels, *, data, epsilons, attack, wi
 
 
 def _doubling(checks):
-    return next(c for c in checks if c.name.startswith("Doubling the iterations"))
+    return next(c for c in checks if c.name.startswith(DOUBLING_CHECK))
 
 
 def _not_converged(checks) -> bool:
@@ -107,7 +108,7 @@ def _not_converged(checks) -> bool:
 def escalation_start(saved: dict) -> int | None:
     """For a saved result whose doubling check warned (not converged): the iteration factor to
     run it again at (evaluate_model's start_factor), while MAX_ESCALATION allows; else None."""
-    doubling = next((c for c in saved.get("checks", []) if c["name"].startswith("Doubling the iterations")), None)
+    doubling = next((c for c in saved.get("checks", []) if c["name"].startswith(DOUBLING_CHECK)), None)
     factor = saved.get("escalation", {}).get("factor", 1) * 2
     if saved.get("preset") != ESCALATED_PRESET:
         return None

@@ -14,7 +14,7 @@ from core.lazy import lazy_exports
 
 # Imported on first use: the pages read saved profiles without TensorFlow.
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "agreement": ["gather_pairs", "pair_directions", "separating_measures"],
+    "agreement": ["gather_pairs", "pair_directions", "separating_measures", "twin_pairs"],
     "clever": ["clever_u"],
     "gradients": ["curvature", "gradient_norms", "loss_and_gradient"],
     "profile": ["MEASURES", "attention_entropy", "evaluate_mechanism", "mechanism_key", "mechanism_profile",
@@ -23,5 +23,5 @@ __getattr__, __dir__ = lazy_exports(__name__, {
 })
 
 __all__ = ["MEASURES", "attention_entropy", "clever_u", "curvature", "evaluate_mechanism", "gather_pairs",
-           "gradient_norms", "pair_directions", "separating_measures",
+           "gradient_norms", "pair_directions", "separating_measures", "twin_pairs",
            "loss_and_gradient", "loss_surface", "mechanism_key", "mechanism_profile", "mechanism_twin_tests"]

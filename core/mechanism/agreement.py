@@ -83,27 +83,31 @@ def _sentence(title: str, pairs: int, agree: int, contradict: int, separates: bo
     return f"{head}: it does not separate them."
 
 
+def twin_pairs(task: str, mechanism: dict, stars: dict) -> list[dict]:
+    """pair_directions for every attentive model of `mechanism` ({spec: profile}) whose profile,
+    and whose and whose twin's minimum-norm runs (`stars`: {spec: result}, the attentive one with
+    its twin test), are all given."""
+    return [pair_directions(task, spec.backbone, stars[spec], stars[spec.twin()], mechanism[spec])
+            for spec in mechanism if spec.attention and spec in stars and spec.twin() in stars
+            and "twin_test" in stars[spec]]
+
+
 def gather_pairs(tasks, *, n: int = 200, profile: str = "demo", root=None, results_root=None) -> list[dict]:
-    """pair_directions for every twin pair of `tasks` whose saved minimum-norm runs (FMN_STEPS)
-    and mechanism profiles (at the task's middle ε) on the first `n` test images are all there."""
+    """twin_pairs of every task in `tasks` from the saved minimum-norm runs (FMN_STEPS) and
+    mechanism profiles (at the task's middle ε) on the first `n` test images."""
     from core.data.synthetic import split_description
     from core.evaluate.minimum_norm import FMN_STEPS, minimum_norm_key
     from core.evaluate.results import load_keyed
     from core.mechanism.profile import mechanism_key
-    from core.models.backbones import FAMILIES
-    from core.models.spec import ModelSpec
+    from core.models.spec import all_specs
     from core.tasks import get_task
 
     pairs = []
     for task in tasks:
         data = split_description(task)
-        keys = {"fmn": minimum_norm_key(data, n, FMN_STEPS),
-                "mechanism": mechanism_key(data, n, get_task(task).middle_epsilon, 0)}
-        for family in FAMILIES:
-            twins = [ModelSpec(task, family, attention, profile) for attention in (True, False)]
-            found = {(s.attention, kind): load_keyed(s, key, root=root, results_root=results_root)
-                     for s in twins for kind, key in keys.items()}
-            if all(found.values()):
-                pairs.append(pair_directions(task, family, found[True, "fmn"], found[False, "fmn"],
-                                             found[True, "mechanism"]))
+        specs = all_specs(profile, task)
+        saved = lambda key: {s: r for s in specs  # noqa: E731
+                             if (r := load_keyed(s, key, root=root, results_root=results_root))}
+        pairs += twin_pairs(task, saved(mechanism_key(data, n, get_task(task).middle_epsilon, 0)),
+                            saved(minimum_norm_key(data, n, FMN_STEPS)))
     return pairs

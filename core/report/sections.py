@@ -176,12 +176,9 @@ def mechanism_section(evidence: Evidence) -> list[str]:
 
 def _agreement(evidence: Evidence, mechanism: dict) -> list[str]:
     """Which measure follows robustness (core.mechanism.agreement) on this task's twin pairs."""
-    from core.mechanism import pair_directions, separating_measures
+    from core.mechanism import separating_measures, twin_pairs
 
-    stars = _by_spec(evidence, "minimum_norm")
-    pairs = [pair_directions(evidence.task, spec.backbone, stars[spec], stars[spec.twin()], mechanism[spec])
-             for spec in mechanism if spec.attention and spec in stars and spec.twin() in stars
-             and "twin_test" in stars[spec]]
+    pairs = twin_pairs(evidence.task, mechanism, _by_spec(evidence, "minimum_norm"))
     if not pairs:
         return []
     return ["<h3>Which measure follows robustness?</h3>"] + [_p(r["sentence"]) for r in separating_measures(pairs)]
