@@ -27,14 +27,18 @@ def _twin_table(found: dict) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
-def _agreement_ui(selection, n: int) -> None:
-    """Where this task's twins differ in robustness over the whole curve (their ε* test), which
-    measure points the same way (core.mechanism.agreement; `python -m core.mechanism` over every
-    task)."""
-    from core.mechanism import gather_pairs, separating_measures
+def _agreement_ui(selection, found: dict, *, data: str, n: int) -> None:
+    """Where the shown twins (`found`: their mechanism profiles) differ in robustness over the
+    whole curve (their ε* test), which measure points the same way (core.mechanism.agreement;
+    `python -m core.mechanism` over every task)."""
+    from core.evaluate import load_minimum_norm, minimum_norm_key
+    from core.evaluate.minimum_norm import FMN_STEPS
+    from core.mechanism import separating_measures, twin_pairs
 
-    pairs = gather_pairs([selection.task], n=n, profile=selection.profile, root=selection.root,
-                         results_root=results_root(selection))
+    key = minimum_norm_key(data, n, FMN_STEPS)
+    stars = {spec: r for spec in found
+             if (r := load_minimum_norm(spec, key, root=selection.root, results_root=results_root(selection)))}
+    pairs = twin_pairs(selection.task, found, stars)
     if not pairs:
         return
     helped = {1: "harder", -1: "easier", 0: "neither harder nor easier (ε* test p ≥ 0.05)"}
@@ -82,7 +86,7 @@ def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> No
         for spec, result in found.items():
             for test in result.get("twin_test", {}).values():
                 st.caption(f"**{spec.title}** vs its twin: {test['sentence']}")
-    _agreement_ui(selection, n)
+    _agreement_ui(selection, found, data=data, n=n)
     image = st.select_slider("Loss surface around test image", list(range(len(next(iter(found.values()))["surfaces"]))),
                              key="mechanism_image")
     st.plotly_chart(surface_figure(found, image), width="stretch", key="mechanism_surface")
