@@ -31,8 +31,8 @@ def _untrained_ui(selection, study: dict | None) -> None:
     from core.models.zoo import checkpoint_path
 
     specs = replica_specs(selection.task, STUDY_SEEDS, profile=selection.profile)
-    trained = [s for s in specs if checkpoint_path(s, root=selection.root).is_file()]
     evaluated = {r["model_id"] for r in (study or {}).get("replicas", [])}
+    trained = [s for s in specs if s.model_id in evaluated or checkpoint_path(s, root=selection.root).is_file()]
     commands = "\n".join(train_command(selection.task, seed, selection.profile) for seed in STUDY_SEEDS[1:])
     st.info("Each configuration here was trained once, so the twin tests above cover which test images were "
             "drawn, not which weights training happened to find. Train the other seeds' replicas (same data, "

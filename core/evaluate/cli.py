@@ -155,7 +155,8 @@ def _seed_study_report(study: dict) -> str:
         star = replica.get("median_epsilon_star", {}).get("median")
         lines.append(f"  {replica['model_id']:48s} clean {replica['clean']:.3f}  robust {replica['robust']:.3f}"
                      + (f"  median ε* {star:.4f}" if star is not None else ""))
-    lines += [f"  not trained yet: {m['model_id']} ({m['train']})" for m in study["missing"]]
+    lines += [f"  left out, {m.get('reason', 'not trained')}: {m['model_id']} ({m['train']})"
+              for m in study["missing"]]
     lines += [f"  {family['sentence']}" for family in study["families"]]
     if not study["families"]:
         lines.append("  no family has two seeds with both twins evaluated yet: train the replicas above")

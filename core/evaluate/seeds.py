@@ -181,7 +181,9 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     """Evaluate every trained replica of `task` that lacks them (the minimum-norm run, then the
     `strong` protocol on the grid [0, ε] at its family's study_epsilon), then the study
     (seed_study), saved as `<task folder>/results/seeds-<key>.json`. Replicas not trained yet
-    are listed with the command that trains them."""
+    are listed with the command that trains them. A replica whose weights are gone (they are not
+    bundled) but whose card and results at these settings are saved still counts: the study
+    reads its saved results."""
     from datetime import datetime, timezone
 
     from core.atomic import write_json
@@ -190,11 +192,12 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     from core.evaluate.model import evaluate_model
     from core.evaluate.presets import PRESETS
     from core.evaluate.results import load_results, results_folder
-    from core.models.zoo import checkpoint_path, read_card
+    from core.models.zoo import card_path, checkpoint_path, read_card
 
     steps, attack, keyed = fmn_steps or FMN_STEPS, PRESETS["strong"], dict(root=root, results_root=results_root)
     specs = replica_specs(task, seeds, profile=profile)
-    trained = [s for s in specs if checkpoint_path(s, root=root).is_file()]
+    has_weights = {s: checkpoint_path(s, root=root).is_file() for s in specs}
+    trained = [s for s in specs if has_weights[s] or card_path(checkpoint_path(s, root=root)).is_file()]
     found, data, count = {}, "", 0
     loaded = {}  # the replicas of a configuration share their test images: read them once
 
@@ -210,6 +213,9 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
         images, labels, data = test_data(spec)
         count = len(labels)
         fmn = load_minimum_norm(spec, minimum_norm_key(data, count, steps), **keyed)
+        if fmn is None and not has_weights[spec]:
+            log(f"{spec.model_id}: weights not here and no saved minimum-norm run: left out")
+            continue
         if fmn is None:
             log(f"{spec.model_id}: minimum-norm run ({steps} steps, {count} images)")
             fmn = evaluate_minimum_norm(spec, images, labels, data=data, steps=steps, **keyed)
@@ -219,9 +225,13 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
                                                       if s.backbone == family and s.seed == first] or [[]]),
                                       fallback=specs[0].task_info.middle_epsilon)
                 for family in {s.backbone for s in found}}
-    for spec, record in found.items():
+    for spec, record in list(found.items()):
         epsilon = epsilons[spec.backbone]
         grid = load_results(spec, data=data, n=count, epsilons=[0.0, epsilon], attack=attack, **keyed)
+        if grid is None and not has_weights[spec]:
+            log(f"{spec.model_id}: weights not here and no saved `strong` result at {epsilon_text(epsilon)}: left out")
+            del found[spec]
+            continue
         if grid is None:
             log(f"{spec.model_id}: strong protocol at {epsilon_text(epsilon)} on {count} images")
             images, labels, _ = test_data(spec)
@@ -232,7 +242,9 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     study = {"task": task, "profile": profile, "epsilons": epsilons, "data": data, "n": count,
              "seeds": sorted({int(s) for s in seeds}), "attack": attack.to_dict(), "fmn_steps": steps,
              "replicas": [_replica_summary(spec, record, epsilons[spec.backbone]) for spec, record in found.items()],
-             "missing": [{"model_id": s.model_id, "train": train_command(task, s.seed, profile)}
+             "missing": [{"model_id": s.model_id, "train": train_command(task, s.seed, profile),
+                          "reason": "not trained" if s not in trained else
+                          "its weights are not here and its results at these settings are not saved"}
                          for s in specs if s not in found],
              "families": seed_study(found, epsilons=epsilons),
              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}

@@ -183,6 +183,35 @@ def test_explorer_takes_a_dicom_upload(tmp_path):
     assert any("DICOM Modality is OT" in t for t in _texts(app.warning))  # not a radiograph
 
 
+def _bundled_zoo_without(tmp_path, monkeypatch, *kinds):
+    """The app's bundled zoo, less its saved runs of `kinds` (e.g. "fmn", "mechanism"): a copy
+    of checkpoints/ made of links, so that a page test of a missing run does not depend on
+    which runs happen to be bundled."""
+    import os
+    import shutil
+
+    from core.models.zoo import CHECKPOINT_ROOT
+
+    def hidden(folder, names):
+        return {n for n in names if any(f"-{kind}-" in n for kind in kinds)} | ({"user"} if folder == str(
+            CHECKPOINT_ROOT) else set())
+
+    copy = tmp_path / "checkpoints"
+    shutil.copytree(CHECKPOINT_ROOT, copy, ignore=hidden, copy_function=os.symlink)
+    monkeypatch.setattr("app_pages.common.CHECKPOINT_ROOT", copy)
+    return copy
+
+
+def test_bundled_zoo_without_hides_only_the_named_runs(tmp_path, monkeypatch):
+    from app_pages.common import CHECKPOINT_ROOT as bundled
+
+    copy = _bundled_zoo_without(tmp_path, monkeypatch, "fmn")
+    results = sorted(p.name for p in (bundled / "demo" / "derm" / "results").iterdir())
+    kept = sorted(p.name for p in (copy / "demo" / "derm" / "results").iterdir())
+    assert any("-fmn-" in n for n in results) and kept == [n for n in results if "-fmn-" not in n]
+    assert __import__("app_pages.common").common.CHECKPOINT_ROOT == copy
+
+
 def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
     """The bundled strong curves of `task`, copied into the user's results folder with the
     test images' labels (results saved before labels were kept lack them; the page then says
@@ -205,7 +234,8 @@ def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
         write_json(results_path(spec, key, root=tmp_path / "models"), result)
 
 
-def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_checks(tmp_path):
+def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_checks(tmp_path, monkeypatch):
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism")  # the grid's part of the page
     _bundled_curves_with_labels(tmp_path)
     app = _app("app_pages/curves.py", task="cxr")
     assert not _problems(app), _problems(app)
@@ -291,6 +321,7 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
                                "surfaces": [{"steps": steps, "adversarial": list(np.exp(steps)), "random": [1.0] * 11,
                                              "surface": None}]}
     profiles[True]["twin_test"] = mechanism_twin_tests(profiles[True], profiles[False])
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism")  # only the runs made up here
     for attention, profile in profiles.items():
         write_json(results_path(ModelSpec("cxr", "resnet50", attention), key, root=tmp_path / "models"), profile)
         spec, labels = ModelSpec("cxr", "resnet50", attention), synthetic.split("cxr", "test", 200, size=32)[1]
@@ -443,6 +474,7 @@ def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_pa
                                      results_root=tmp_path / "models")
         save_minimum_norm(spec, result, root=tmp_path / "models")
     _bundled_curves_with_labels(tmp_path)
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn")  # only the runs made up here
     app = _app("app_pages/curves.py", task="cxr")
     assert not _problems(app), _problems(app)
     assert len(app.get("plotly_chart")) == 5  # accuracy, AUC, trade-off, the whole curves, then which way

@@ -127,8 +127,9 @@ def test_replicas_share_the_real_data_split_while_their_training_seed_differs():
 
 def test_the_study_cli_evaluates_nothing_already_saved_and_lists_the_replicas_to_train(tmp_path, capsys):
     """End to end on saved results (no attack runs): seeds 0 and 1 of the ResNet pair are
-    'trained' (a card beside a placeholder file), their results saved as the evaluations would
-    save them; the Inception-ResNet replicas are listed with the command that trains them."""
+    trained (seed 0: a card beside a placeholder file; seed 1: its card only, as a fresh clone
+    has it, the replicas' weights not being bundled), their results saved as the evaluations
+    would save them; the Inception-ResNet replicas are listed with the command that trains them."""
     from core.evaluate.cli import main
     from core.evaluate.data import evaluation_data
     from core.evaluate.minimum_norm import minimum_norm_result, save_minimum_norm
@@ -143,7 +144,8 @@ def test_the_study_cli_evaluates_nothing_already_saved_and_lists_the_replicas_to
             spec = ModelSpec("cxr", "resnet50", attention, seed=seed)
             path = checkpoint_path(spec, root=tmp_path)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(b"not opened: every result is saved")
+            if seed == 0:
+                path.write_bytes(b"not opened: every result is saved")
             path.with_suffix(".json").write_text(json.dumps({"format": CARD_FORMAT, "spec": spec.to_dict(),
                                                              "epochs_trained": 3, "config": {"seed": seed}}))
             _, labels, data = evaluation_data(spec, n=n)
@@ -155,10 +157,15 @@ def test_the_study_cli_evaluates_nothing_already_saved_and_lists_the_replicas_to
             save_results(spec, result, root=tmp_path)
             stars = np.where(kept, 0.07, 0.01)  # seed 0's twins: half of their pooled eps* above 0.04
             save_minimum_norm(spec, minimum_norm_result(spec, stars, labels, data=data, steps=100), root=tmp_path)
+    gone = checkpoint_path(ModelSpec("cxr", "inception_resnet_v2", False, seed=1), root=tmp_path)
+    gone.with_suffix(".json").write_text(json.dumps({"format": CARD_FORMAT, "spec": {}, "config": {"seed": 1}}))
     assert main(["--task", "cxr", "--seed-study", "0", "1", "--n", str(n), "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "strong protocol at" not in out and "minimum-norm run" not in out  # nothing evaluated again
-    assert "not trained yet: demo-cxr-inception_resnet_v2-attention-seed1" in out
+    assert ": strong protocol at" not in out and ": minimum-norm run (" not in out  # nothing evaluated again
+    assert "left out, not trained: demo-cxr-inception_resnet_v2-attention-seed1" in out
+    assert ("weights not here and no saved minimum-norm run: left out" in out
+            and "left out, its weights are not here and its results at these settings are not saved: "
+                "demo-cxr-inception_resnet_v2-vanilla-seed1" in out)
     assert "--demo-zoo --task cxr --seed 1 --split-seed 0" in out
     study = latest_seed_study("cxr", root=tmp_path)
     assert study["epsilons"] == {"resnet50": EPSILON}  # the median of seed 0's pooled eps*
