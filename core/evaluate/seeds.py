@@ -192,12 +192,13 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     from core.evaluate.model import evaluate_model
     from core.evaluate.presets import PRESETS
     from core.evaluate.results import load_results, results_folder
-    from core.models.zoo import card_path, checkpoint_path, read_card
+    from core.models.zoo import checkpoint_path, read_card
 
     steps, attack, keyed = fmn_steps or FMN_STEPS, PRESETS["strong"], dict(root=root, results_root=results_root)
     specs = replica_specs(task, seeds, profile=profile)
     has_weights = {s: checkpoint_path(s, root=root).is_file() for s in specs}
-    trained = [s for s in specs if has_weights[s] or card_path(checkpoint_path(s, root=root)).is_file()]
+    status = {s: _training_status(checkpoint_path(s, root=root)) for s in specs}
+    trained = [s for s in specs if status[s] == "done"]  # not one still training: its checkpoint is on disk
     found, data, count = {}, "", 0
     loaded = {}  # the replicas of a configuration share their test images: read them once
 
@@ -243,14 +244,28 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
              "seeds": sorted({int(s) for s in seeds}), "attack": attack.to_dict(), "fmn_steps": steps,
              "replicas": [_replica_summary(spec, record, epsilons[spec.backbone]) for spec, record in found.items()],
              "missing": [{"model_id": s.model_id, "train": train_command(task, s.seed, profile),
-                          "reason": "not trained" if s not in trained else
-                          "its weights are not here and its results at these settings are not saved"}
+                          "reason": {None: "not trained", "done": "its weights are not here and its results at "
+                                     "these settings are not saved", "training": "still training"}.get(
+                              status[s], f"its training was {status[s]}")}
                          for s in specs if s not in found],
              "families": seed_study(found, epsilons=epsilons),
              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     path = results_folder(specs[0], root=results_root or root) / f"{key}.json"
     write_json(path, study)
     return {**study, "path": str(path)}
+
+
+def _training_status(checkpoint) -> str | None:
+    """The card's status ("done", "training", "cancelled", ...) of a checkpoint whose weights or
+    card are here; None where neither is."""
+    from core.models.zoo import CheckpointError, card_path, read_card
+
+    if not (checkpoint.is_file() or card_path(checkpoint).is_file()):
+        return None
+    try:
+        return read_card(checkpoint).get("status", "done")  # cards older than the status field: done
+    except CheckpointError:
+        return None
 
 
 def _replica_summary(spec: ModelSpec, record: dict, epsilon: float) -> dict:

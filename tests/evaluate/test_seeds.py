@@ -159,10 +159,13 @@ def test_the_study_cli_evaluates_nothing_already_saved_and_lists_the_replicas_to
             save_minimum_norm(spec, minimum_norm_result(spec, stars, labels, data=data, steps=100), root=tmp_path)
     gone = checkpoint_path(ModelSpec("cxr", "inception_resnet_v2", False, seed=1), root=tmp_path)
     gone.with_suffix(".json").write_text(json.dumps({"format": CARD_FORMAT, "spec": {}, "config": {"seed": 1}}))
+    running = checkpoint_path(ModelSpec("cxr", "inception_resnet_v2", True, seed=0), root=tmp_path)
+    running.with_suffix(".json").write_text(json.dumps({"format": CARD_FORMAT, "spec": {}, "status": "training"}))
     assert main(["--task", "cxr", "--seed-study", "0", "1", "--n", str(n), "--root", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert ": strong protocol at" not in out and ": minimum-norm run (" not in out  # nothing evaluated again
     assert "left out, not trained: demo-cxr-inception_resnet_v2-attention-seed1" in out
+    assert "left out, still training: demo-cxr-inception_resnet_v2-attention (" in out  # never half-trained
     assert ("weights not here and no saved minimum-norm run: left out" in out
             and "left out, its weights are not here and its results at these settings are not saved: "
                 "demo-cxr-inception_resnet_v2-vanilla-seed1" in out)
