@@ -474,7 +474,7 @@ def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_pa
                                      results_root=tmp_path / "models")
         save_minimum_norm(spec, result, root=tmp_path / "models")
     _bundled_curves_with_labels(tmp_path)
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn")  # only the runs made up here
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism")  # only the runs made up here
     app = _app("app_pages/curves.py", task="cxr")
     assert not _problems(app), _problems(app)
     assert len(app.get("plotly_chart")) == 5  # accuracy, AUC, trade-off, the whole curves, then which way
