@@ -20,7 +20,6 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from core.atomic import write_json
 from core.evaluate.encoding import flags_to_text, labels_to_text, text_to_flags, text_to_labels
 from core.metrics import WEIGHTINGS, accuracy_summary, weights_for
 from core.models.spec import ModelSpec
@@ -84,7 +83,7 @@ def evaluate_corruptions(spec: ModelSpec, images, labels, *, data: str, names=No
     checkpoint's results; an attentive model whose twin was evaluated the same way gets the
     paired test per corruption and severity."""
     from core.corruptions import corruptions_for
-    from core.evaluate.results import results_path
+    from core.evaluate.results import save_keyed
     from core.models.zoo import load_model
 
     started = time.monotonic()
@@ -101,13 +100,8 @@ def evaluate_corruptions(spec: ModelSpec, images, labels, *, data: str, names=No
     result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)), "seed": seed,
               "labels": labels_to_text(labels), "weighting": WEIGHTINGS["real"], "corruptions": curves,
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    if spec.attention:
-        twin = load_corruptions(spec.twin(), key, root=root, results_root=results_root)
-        if twin is not None:
-            result["twin_test"] = corruption_twin_test(result, twin)
-    result["seconds"] = round(time.monotonic() - started, 1)
-    path = results_path(spec, key, root=results_root or root)
-    write_json(path, result)
+    path = save_keyed(spec, key, result, compare=corruption_twin_test, started=started, root=root,
+                      results_root=results_root)
     result["path"] = str(path)
     return result
 

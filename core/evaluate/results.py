@@ -71,6 +71,24 @@ def load_keyed(spec: ModelSpec, key: str, *, root=None, results_root=None) -> di
     return None
 
 
+def save_keyed(spec: ModelSpec, key: str, result: dict, *, compare=None, started: float | None = None, root=None,
+               results_root=None) -> Path:
+    """Save `result` as `spec`'s `<stem>-<key>.json` (under `results_root`, else beside the
+    checkpoint) with its run time since `started` (time.monotonic()); an attentive model whose
+    vanilla twin has a result with the same key gets `compare(result, twin)` as its twin_test."""
+    import time
+
+    if compare is not None and spec.attention:
+        twin = load_keyed(spec.twin(), key, root=root, results_root=results_root)
+        if twin is not None:
+            result["twin_test"] = compare(result, twin)
+    if started is not None:
+        result["seconds"] = round(time.monotonic() - started, 1)
+    path = results_path(spec, key, root=results_root or root)
+    write_json(path, result)
+    return path
+
+
 def saved_results(spec: ModelSpec, *, root=None, results_root=None) -> list[dict]:
     """Every saved result of `spec`, newest first."""
     found = []

@@ -113,8 +113,7 @@ def evaluate_mechanism(spec: ModelSpec, images, labels, *, data: str, epsilon: f
                        root=None, results_root=None) -> dict:
     """The profile of `spec`'s checkpoint, saved beside its results; an attentive model whose
     twin was profiled the same way gets the twin tests."""
-    from core.atomic import write_json
-    from core.evaluate.results import load_keyed, results_path
+    from core.evaluate.results import save_keyed
     from core.models.zoo import load_model
 
     started = time.monotonic()
@@ -123,11 +122,6 @@ def evaluate_mechanism(spec: ModelSpec, images, labels, *, data: str, epsilon: f
               **mechanism_profile(load_model(spec, root=root), images, labels, epsilon=epsilon, seed=seed),
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     key = mechanism_key(data, len(labels), epsilon, seed)
-    if spec.attention:
-        twin = load_keyed(spec.twin(), key, root=root, results_root=results_root)
-        if twin is not None:
-            result["twin_test"] = mechanism_twin_tests(result, twin)
-    result["seconds"] = round(time.monotonic() - started, 1)
-    path = results_path(spec, key, root=results_root or root)
-    write_json(path, result)
+    path = save_keyed(spec, key, result, compare=mechanism_twin_tests, started=started, root=root,
+                      results_root=results_root)
     return {**result, "path": str(path), "where": f"at {epsilon_text(epsilon)}"}

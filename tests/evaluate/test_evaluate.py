@@ -239,3 +239,20 @@ def test_a_plateau_of_the_same_disagreement_is_one_sentence():
     paper = [{"epsilon": e, **paper_row} for e in (0.04, 0.08, 0.16)]
     [sentence] = protocol_disagreements(strong, paper, "InceptionResNetV2 (compact)")
     assert sentence.startswith("From ε = 0.04") and "to ε = 0.16" in sentence
+
+
+def test_a_keyed_result_of_an_attentive_model_carries_its_twins_paired_test(tmp_path):
+    import time
+
+    from core.evaluate.results import load_keyed, save_keyed
+    from core.models.spec import ModelSpec
+
+    vanilla, attentive = ModelSpec("cxr", "resnet50", False), ModelSpec("cxr", "resnet50", True)
+    compare = lambda result, twin: {"difference": result["score"] - twin["score"]}  # noqa: E731
+    save_keyed(attentive, "k-1", {"score": 5}, compare=compare, root=tmp_path)  # no twin yet: no test
+    assert "twin_test" not in load_keyed(attentive, "k-1", root=tmp_path)
+    save_keyed(vanilla, "k-1", {"score": 3}, compare=compare, started=time.monotonic(), root=tmp_path)
+    path = save_keyed(attentive, "k-1", {"score": 5}, compare=compare, root=tmp_path)
+    assert load_keyed(attentive, "k-1", root=tmp_path)["twin_test"] == {"difference": 2}
+    assert load_keyed(vanilla, "k-1", root=tmp_path)["seconds"] >= 0 and path.name == "resnet50_attention-k-1.json"
+    assert "twin_test" not in load_keyed(vanilla, "k-1", root=tmp_path)  # the vanilla model is the reference
