@@ -27,7 +27,7 @@ from core.evaluate.results import load_results
 from core.formatting import epsilon_text
 from core.jobs import Cancelled, ProgressWriter, run_cli
 from core.models.backbones import PROFILES
-from core.models.spec import all_specs
+from core.models.spec import DEFENCES, ModelSpec, all_specs
 from core.tasks import TASKS
 
 
@@ -35,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core.evaluate", description="Robustness curves.")
     parser.add_argument("--task", required=True, choices=list(TASKS))
     parser.add_argument("--profile", choices=list(PROFILES), default="demo")
-    parser.add_argument("--model", action="append", help="model id(s); default: every model of the task")
+    parser.add_argument("--model", action="append", help="model id(s), defended models and seed replicas "
+                        "included (e.g. demo-cxr-resnet50-attention-pgdat-seed1); default: the task's four and "
+                        "its trained defended models")
     parser.add_argument("--data", default="synthetic")
     parser.add_argument("--data-format", default="synthetic")
     parser.add_argument("--n", type=int, help="test images (default: the whole test split)")
@@ -164,6 +166,27 @@ def _seed_study_report(study: dict) -> str:
     return "\n".join(lines)
 
 
+def selected_specs(profile: str, task: str, model_ids=None, *, root=None) -> list[ModelSpec]:
+    """The models `--model` names (any defence, any training seed), in the order given; without
+    ids, the task's four undefended models and every defended one trained under `root`."""
+    from dataclasses import replace
+
+    from core.models.zoo import available
+
+    if not model_ids:
+        defended = [s for s in available(profile, root=root) if s.task == task and s.defence != "none"]
+        return all_specs(profile, task) + defended
+    known = {s.model_id: s for s in all_specs(profile, task, defences=tuple(DEFENCES))}
+    found = []
+    for model_id in model_ids:
+        base, _, seed = model_id.rpartition("-seed")
+        if base in known and seed.isdigit():
+            found.append(replace(known[base], seed=int(seed)))
+        elif model_id in known:
+            found.append(known[model_id])
+    return found
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -175,9 +198,10 @@ def main(argv=None) -> int:
             results_root=args.results_root, fmn_steps=args.fmn_steps, with_checks=not args.no_checks,
             log=lambda line: print(line, flush=True))), flush=True)
         return 0
-    specs = [s for s in all_specs(args.profile, args.task) if not args.model or s.model_id in args.model]
-    if not specs:
-        parser.error(f"no model matches {args.model}")
+    specs = selected_specs(args.profile, args.task, args.model, root=args.root)
+    unknown = [m for m in args.model or () if m not in {s.model_id for s in specs}]
+    if unknown or not specs:
+        parser.error(f"no {args.profile} model of {args.task} is called {', '.join(unknown or args.model)}")
     attack = _preset(args)
     writer = ProgressWriter(args.progress_file)
     cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None

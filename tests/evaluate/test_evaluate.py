@@ -256,3 +256,22 @@ def test_a_keyed_result_of_an_attentive_model_carries_its_twins_paired_test(tmp_
     assert load_keyed(attentive, "k-1", root=tmp_path)["twin_test"] == {"difference": 2}
     assert load_keyed(vanilla, "k-1", root=tmp_path)["seconds"] >= 0 and path.name == "resnet50_attention-k-1.json"
     assert "twin_test" not in load_keyed(vanilla, "k-1", root=tmp_path)  # the vanilla model is the reference
+
+
+def test_the_cli_finds_defended_models_and_seed_replicas_by_id(tmp_path, monkeypatch, capsys):
+    from core.evaluate.cli import main, selected_specs
+    from core.models.spec import ModelSpec
+
+    ids = ["demo-cxr-resnet50-attention-pgdat-seed1", "demo-cxr-resnet50-vanilla"]
+    assert selected_specs("demo", "cxr", ids) == [
+        ModelSpec("cxr", "resnet50", True, defence="pgd-at", seed=1), ModelSpec("cxr", "resnet50", False)]
+    assert [s.model_id for s in selected_specs("demo", "cxr", root=tmp_path)] == [
+        "demo-cxr-resnet50-vanilla", "demo-cxr-resnet50-attention", "demo-cxr-inception_resnet_v2-vanilla",
+        "demo-cxr-inception_resnet_v2-attention"]  # nothing defended trained under tmp_path
+    defended = ModelSpec("cxr", "inception_resnet_v2", False, defence="trades")
+    monkeypatch.setattr("core.models.zoo.available", lambda profile, root=None: [
+        defended, ModelSpec("derm", "resnet50", True, defence="trades")])
+    assert selected_specs("demo", "cxr")[-1] == defended and len(selected_specs("demo", "cxr")) == 5
+    with pytest.raises(SystemExit):
+        main(["--task", "cxr", "--model", "demo-cxr-resnet50-attention-pgdat-seedx", "--root", str(tmp_path)])
+    assert "no demo model of cxr is called demo-cxr-resnet50-attention-pgdat-seedx" in capsys.readouterr().err
