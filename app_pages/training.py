@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from core.data.paths import DataRootError, confined
@@ -42,9 +44,27 @@ def defence_ui(paper: TrainConfig) -> tuple[str, dict]:
             "Paper profile without a GPU: train anyway", False, key="form_defence_cost",
             help="A defended paper-profile model costs about steps + 1 times a standard one, which already takes "
                  "hours per epoch on a CPU; without this, such a run is refused with what it would cost.")
+        if st.checkbox("Start from the trained undefended model (adversarial fine-tuning)", False,
+                       key="form_defence_init",
+                       help="Jeddi et al. 2020: load the weights of the same model trained without a defence "
+                            "(yours under My models, else the bundled one) and train on from there under the "
+                            "defence. Far fewer epochs than from scratch; the model card says it was fine-tuned."):
+            settings["init_from"] = "undefended"
     if defence == "trades":
         settings["trades_beta"] = st.number_input("TRADES β", 0.01, 100.0, paper.trades_beta, key="form_beta")
     return defence, settings
+
+
+def undefended_checkpoint(spec: ModelSpec) -> str | None:
+    """Where the undefended model of `spec`'s architecture is trained: under My models, else in
+    the bundled zoo; None where neither has it."""
+    from core.models.zoo import CHECKPOINT_ROOT, checkpoint_path
+
+    for root in (user_root(), CHECKPOINT_ROOT):
+        path = checkpoint_path(replace(spec, defence="none"), root=root)
+        if path.is_file():
+            return str(path)
+    return None
 
 
 def training_form_ui(default_task: str):
@@ -104,7 +124,15 @@ def training_form_ui(default_task: str):
                          augment=augment, lr_decay_patience=demo.lr_decay_patience if profile == "demo" else 0,
                          data=path, data_format=data_format, weights=weights,
                          synthetic_train=int(synthetic_train), defence=defence, **defence_settings)
-    return ModelSpec(task, backbone, attention, profile, defence), config
+    spec = ModelSpec(task, backbone, attention, profile, defence)
+    if config.init_from == "undefended":  # resolved here: the job trains under My models
+        start = undefended_checkpoint(spec)
+        if start is None:
+            st.sidebar.error(f"No trained {replace(spec, defence='none').model_id} to start from: train it first, "
+                             "or untick adversarial fine-tuning.")
+            return None
+        config = replace(config, init_from=start)
+    return spec, config
 
 
 def launch(spec: ModelSpec, config: TrainConfig) -> None:

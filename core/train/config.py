@@ -36,6 +36,9 @@ class TrainConfig:
     val_fraction: float = 0.1  # real datasets without an official split
     test_fraction: float = 0.2
     weights: str | None = None  # backbone init: None, "imagenet" or a no-top weights file
+    # start from a trained checkpoint of the same architecture instead (adversarial fine-tuning,
+    # Jeddi et al. 2020): a .keras path, or "undefended" for the same model's undefended checkpoint
+    init_from: str | None = None
     cache_dir: str | None = None  # on-disk cache of prepared images (real datasets)
     distribute: str = "auto"  # auto | none | mirrored | multi-worker (distribution_strategy)
     # adversarial training (core.train.defence); "none" is the paper's standard training

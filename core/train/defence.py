@@ -64,6 +64,34 @@ def _kl_loop(model, image_spec):
     return attack
 
 
+def _attack_arguments(config) -> tuple:
+    """(ε, step size, steps) of the training attack, as tensors for the compiled loop."""
+    epsilon, steps = float(config.defence_epsilon), int(config.defence_steps)
+    stepsize = 2.5 * epsilon / steps  # Madry et al.: 2.5 eps / steps, so the edge is reachable
+    return tf.constant(epsilon), tf.constant(stepsize), tf.constant(steps)
+
+
+def robust_validation_loss(model, dataset, config) -> float:
+    """The validation loss on the validation images' PGD examples at the training ε (the
+    training attack, from a random start), weighted as Keras weights val_loss. A defended run
+    keeps the epoch where this is lowest, not the clean loss: the clean loss prefers the least
+    robust epochs, and robust accuracy peaks early and then falls ("robust overfitting",
+    Rice et al. 2020, who select on robust validation error for that reason)."""
+    attack, arguments = inner_attack(model), _attack_arguments(config)
+    epsilon = float(config.defence_epsilon)
+    total, weight = 0.0, 0.0
+    for batch in dataset:
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(batch)
+        x = tf.convert_to_tensor(x, tf.float32)
+        labels = tf.argmax(y, axis=-1, output_type=tf.int64)
+        start = tf.clip_by_value(x + tf.random.uniform(tf.shape(x), -epsilon, epsilon), 0.0, 1.0)
+        losses = keras.losses.categorical_crossentropy(y, model(attack(x, labels, start, *arguments), training=False))
+        weights = tf.ones_like(losses) if sample_weight is None else tf.cast(sample_weight, losses.dtype)
+        total += float(tf.reduce_sum(losses * weights))
+        weight += float(tf.reduce_sum(weights))
+    return total / weight if weight else float("nan")
+
+
 def attach(model, config) -> None:
     """Make `model.fit` train under `config.defence` ("none": unchanged). Keras calls the
     model's train_step inside its one traced train function; the defended step is set on the
@@ -71,9 +99,7 @@ def attach(model, config) -> None:
     a resumed run attaches it again)."""
     if config.defence == "none":
         return
-    epsilon, steps = float(config.defence_epsilon), int(config.defence_steps)
-    stepsize = 2.5 * epsilon / steps  # Madry et al.: 2.5 eps / steps, so the edge is reachable
-    arguments = (tf.constant(epsilon), tf.constant(stepsize), tf.constant(steps))
+    epsilon, arguments = float(config.defence_epsilon), _attack_arguments(config)
     if config.defence == "pgd-at":
         standard, attack = model.train_step, inner_attack(model)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -36,6 +37,43 @@ def check_defence_affordable(spec: ModelSpec, config: TrainConfig) -> None:
             "(--accept-defence-cost true) to train here anyway")
 
 
+def starting_checkpoint(spec: ModelSpec, init_from: str, *, root=None) -> Path:
+    """The checkpoint `init_from` names for `spec` ("undefended": the same model trained without
+    a defence, under `root`; else a .keras path); ValueError where it is missing or holds another
+    architecture (its weights would not fit)."""
+    from core.models.zoo import CheckpointError, checkpoint_path, read_card
+
+    if init_from == "undefended":
+        source = replace(spec, defence="none")
+        if source == spec:
+            raise ValueError(f"init_from: {spec.model_id} is the undefended model itself; 'undefended' starts a "
+                             "defended model from it")
+        path = checkpoint_path(source, root=root)
+        hint = f"; train {source.model_id} first"
+    else:
+        path, hint = Path(init_from), ""
+    try:
+        card = read_card(path) if path.is_file() else None
+    except CheckpointError as error:
+        raise ValueError(f"init_from: {path} cannot be read: {error}") from None
+    if card is None:
+        raise ValueError(f"init_from: no checkpoint at {path}{hint}")
+    other = card.get("spec") or {}
+    fields = ("task", "backbone", "attention", "profile")
+    if any(other.get(k) != getattr(spec, k) for k in fields):
+        raise ValueError(f"init_from: {path} holds another architecture ({other}) than {spec.model_id}; its weights "
+                         "do not fit")
+    return path
+
+
+def start_from(model, path: Path) -> str:
+    """Load the weights of the checkpoint at `path` into `model`; returns the card's init text."""
+    from core.models.zoo import load_checkpoint
+
+    model.set_weights(load_checkpoint(path).get_weights())
+    return f"fine-tuned from {path.name}"
+
+
 def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
           progress: Callable[[dict], None] | None = None,
           cancel: Callable[[], bool] | None = None, resume: bool = False) -> dict:
@@ -60,6 +98,7 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
     state = _read_state(state_path) if resume else None
     if resume and state is None:
         raise ValueError(_nothing_to_resume(spec, path))
+    source = starting_checkpoint(spec, config.init_from, root=root) if config.init_from and state is None else None
     strategy = distribution_strategy(config.distribute)  # first: a cluster's collectives need a fresh runtime
     check_defence_affordable(spec, config)
     if config.defence != "none" and is_multi_worker(strategy):
@@ -76,10 +115,12 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
             model = build_model(spec, weights=config.weights)
             model.compile(optimizer=keras.optimizers.Adam(config.learning_rate, epsilon=config.adam_epsilon),
                           loss="categorical_crossentropy", metrics=["accuracy"])
+        init = getattr(model, "backbone_init", state["init"] if state else "unknown")
+        if source is not None:
+            init = start_from(model, source)
     from core.train.defence import attach as attach_defence  # after the strategy: it imports the attacks
 
     attach_defence(model, config)
-    init = getattr(model, "backbone_init", state["init"] if state else "unknown")
     weights = class_weights(data.train_labels, spec.task_info.num_classes) if config.class_weighting else None
     if weights and config.weighted_validation:
         data.val = weighted(data.val, weights)

@@ -29,6 +29,8 @@ class Tracker(keras.callbacks.Callback):
         self.spec, self.config, self.data, self.path, self.root = spec, config, data, path, root
         self.history, self.init, self.on_progress, self.should_cancel = history, init, progress, cancel
         self.best, self.wait, self.best_epoch, self.cancelled = best, wait, best_epoch, False
+        # what early stopping and the kept checkpoint follow: a defended model's robust validation loss
+        self.monitor = "val_loss" if config.defence == "none" else "val_robust_loss"
         self.chief = is_chief()
         self.started = time.monotonic()
         self.epoch_times: list[float] = []
@@ -66,12 +68,16 @@ class Tracker(keras.callbacks.Callback):
 
         logs = {k: float(v) for k, v in (logs or {}).items()}
         logs.setdefault("learning_rate", float(self.model.optimizer.learning_rate.numpy()))  # the epoch's rate
+        if self.monitor == "val_robust_loss":
+            from core.train.defence import robust_validation_loss
+
+            logs["val_robust_loss"] = robust_validation_loss(self.model, self.data.val, self.config)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
         self.epoch_times.append(time.monotonic() - self.epoch_started)
-        improved = logs["val_loss"] < self.best - self.config.min_delta
+        improved = logs[self.monitor] < self.best - self.config.min_delta
         if improved:
-            self.best, self.wait, self.best_epoch = logs["val_loss"], 0, epoch + 1
+            self.best, self.wait, self.best_epoch = logs[self.monitor], 0, epoch + 1
             if self.chief:
                 save_checkpoint(self.model, self.spec, root=self.root, card=self.card(status="training"))
         else:
@@ -106,7 +112,7 @@ class Tracker(keras.callbacks.Callback):
         card = {"status": status, "config": asdict(self.config), "history": self.history,
                 "data": self.data.description, "backbone_init": self.init,
                 "epochs_trained": len(self.history.get("loss", [])), "best_epoch": self.best_epoch,
-                "best_val_loss": None if math.isinf(self.best) else self.best}
+                "best_val_loss": None if math.isinf(self.best) else self.best, "monitor": self.monitor}
         if metrics is not None:
             card["metrics"] = metrics
         return card

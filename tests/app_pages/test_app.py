@@ -380,11 +380,21 @@ def test_training_form_launches_a_job(tmp_path):
     sent = TrainConfig.from_dict(__import__("json").loads((tmp_path / "runs" / jobs[0].key / "config.json").read_text()))
     assert sent.synthetic_train == 16 and sent.seed == 0 and sent.epoch_fraction is None  # every field travels
     assert (sent.defence, sent.defence_epsilon, sent.defence_steps) == ("pgd-at", 0.02, 7)
+    assert sent.init_from is None  # from scratch unless fine-tuning is ticked
     again = _app("app_pages/training.py", task="cxr")
     again.number_input(key="form_synthetic_train").set_value(16)
     again.selectbox(key="form_defence").set_value("pgd-at")
     again.sidebar.form_submit_button[0].click().run()
     assert any("already running" in t for t in _texts(again.error))  # one job per model
+    again.checkbox(key="form_defence_init").check()
+    again.selectbox(key="form_backbone").set_value("inception_resnet_v2")
+    again.sidebar.form_submit_button[0].click().run()  # fine-tuning starts from the bundled undefended model
+    tuned = TrainConfig.from_dict(__import__("json").loads(
+        (tmp_path / "runs" / "train-demo-cxr-inception_resnet_v2-attention-pgdat" / "config.json").read_text()))
+    assert tuned.init_from.endswith("checkpoints/demo/cxr/inception_resnet_v2_attention.keras")
+    cancel_job("train-demo-cxr-inception_resnet_v2-attention-pgdat")
+    assert wait_for("train-demo-cxr-inception_resnet_v2-attention-pgdat", timeout_s=180).status in (
+        "cancelled", "done", "failed")
     assert again.selectbox(key="form_task").format_func("cxr") == "Pneumothorax detection (chest x-ray)"
     by_label = {n.label: n.value for n in again.sidebar.number_input}
     patience, epochs = by_label["Early-stopping patience (epochs without improvement)"], by_label["Max epochs"]

@@ -76,6 +76,49 @@ def test_a_defended_model_is_named_and_carded_as_one(tmp_path):
     assert card["config"]["defence"] == "pgd-at"
     assert card["checkpoint"].endswith("resnet50_attention_pgdat.keras")
     assert not (tmp_path / "demo" / "cxr" / "resnet50_attention.keras").exists()  # the twin is untouched
+    assert card["monitor"] == "val_robust_loss" and len(card["history"]["val_robust_loss"]) == 1
+    assert card["best_val_loss"] == card["history"]["val_robust_loss"][0]  # the kept epoch follows it
+
+
+def test_the_robust_validation_loss_is_the_loss_on_the_training_attacks_examples():
+    from core.train.defence import robust_validation_loss
+
+    images, labels, _ = planted_squares(64, seed=3)
+    model = _fit("none")
+    dataset = tf.data.Dataset.from_tensor_slices((images, keras.utils.to_categorical(labels, 2))).batch(16)
+    clean = float(keras.losses.CategoricalCrossentropy()(keras.utils.to_categorical(labels, 2),
+                                                         predict(model, images)))
+    config = TrainConfig(defence="pgd-at", defence_epsilon=EPSILON, defence_steps=5)
+    assert robust_validation_loss(model, dataset, config) > clean + 1.0  # the undefended model: fooled
+    assert robust_validation_loss(model, dataset, TrainConfig(defence="pgd-at", defence_epsilon=1e-7)) == (
+        pytest.approx(clean, rel=1e-3))  # no room to move: the clean loss
+    weighted = dataset.map(lambda x, y: (x, y, tf.ones(tf.shape(x)[0]) * 3.0))  # uniform weights: the same mean
+    assert robust_validation_loss(model, weighted, TrainConfig(defence="pgd-at", defence_epsilon=1e-7)) == (
+        pytest.approx(clean, rel=1e-3))
+
+
+def test_a_defended_model_can_start_from_its_undefended_twin(tmp_path):
+    """Adversarial fine-tuning (Jeddi et al. 2020): init_from="undefended" loads the trained
+    undefended model's weights before the first defended epoch."""
+    small = dict(max_epochs=1, synthetic_train=32, synthetic_val=16, synthetic_test=16, batch_size=16)
+    undefended = ModelSpec("cxr", "resnet50", True)
+    defended = ModelSpec("cxr", "resnet50", True, defence="pgd-at")
+    with pytest.raises(ValueError, match="init_from: no checkpoint at .*; train demo-cxr-resnet50-attention first"):
+        train(defended, TrainConfig(defence="pgd-at", init_from="undefended", **small), root=tmp_path)
+    source = train(undefended, TrainConfig(**small), root=tmp_path)
+    card = train(defended, TrainConfig(defence="pgd-at", defence_steps=1, init_from="undefended",
+                                       learning_rate=1e-12, **small), root=tmp_path)
+    assert card["backbone_init"] == "fine-tuned from resnet50_attention.keras"
+    from core.models.zoo import load_checkpoint
+
+    before, after = load_checkpoint(source["checkpoint"]), load_checkpoint(card["checkpoint"])
+    for start, tuned in zip(before.trainable_weights, after.trainable_weights):  # a learning rate of ~0
+        np.testing.assert_allclose(tuned.numpy(), start.numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="init_from: .* is the undefended model itself"):
+        train(undefended, TrainConfig(init_from="undefended", **small), root=tmp_path)
+    other = ModelSpec("cxr", "inception_resnet_v2", True, defence="pgd-at")
+    with pytest.raises(ValueError, match="holds another architecture"):
+        train(other, TrainConfig(defence="pgd-at", init_from=source["checkpoint"], **small), root=tmp_path)
 
 
 @pytest.mark.parametrize("settings,named", [
