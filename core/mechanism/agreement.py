@@ -18,15 +18,7 @@ and fewer decisive ones, agreement is evidence, never proof, and the sentence sa
 
 from __future__ import annotations
 
-from core.mechanism.profile import MEASURES
-
-SIGNIFICANCE = 0.05
-
-
-def _direction(larger_is_attentive: bool, p_value: float, harder: int = 1) -> int:
-    if p_value >= SIGNIFICANCE or harder == 0:
-        return 0
-    return harder if larger_is_attentive else -harder
+from core.mechanism.profile import MEASURES, direction
 
 
 def pair_directions(task: str, family: str, fmn_attentive: dict, fmn_vanilla: dict, mechanism: dict) -> dict:
@@ -37,12 +29,12 @@ def pair_directions(task: str, family: str, fmn_attentive: dict, fmn_vanilla: di
         raise ValueError(f"{fmn_attentive.get('model_id')}: its minimum-norm result has no twin test; run the "
                          "vanilla twin first, then the attentive one (python -m core.evaluate --fmn does)")
     larger = fmn_attentive["median"]["median"] > fmn_vanilla["median"]["median"]
-    robustness = _direction(larger, test["p_value"])
+    robustness = direction(larger, test["p_value"])
     measures = {}
     for name, result in mechanism.get("twin_test", {}).items():
         harder = MEASURES[name][1]
         if harder:
-            measures[name] = {"direction": _direction(result["attentive"] > result["vanilla"], result["p_value"],
+            measures[name] = {"direction": direction(result["attentive"] > result["vanilla"], result["p_value"],
                                                       harder), "p_value": result["p_value"]}
     return {"task": task, "family": family, "robustness": robustness, "robust_p": test["p_value"],
             "median_attentive": fmn_attentive["median"]["median"], "median_vanilla": fmn_vanilla["median"]["median"],

@@ -93,12 +93,25 @@ def mechanism_twin_tests(attentive: dict, vanilla: dict) -> dict:
     return tests
 
 
+SIGNIFICANCE = 0.05
+
+
+def direction(larger_is_attentive: bool, p_value: float, harder: int = 1) -> int:
+    """+1 where the paired test says the attentive twin is harder to fool by a measure whose
+    larger values mean harder (`harder` +1) or easier (-1), -1 where easier, 0 where the test
+    does not separate the twins (p >= 0.05) or the measure has no side (`harder` 0)."""
+    if p_value >= SIGNIFICANCE or harder == 0:
+        return 0
+    return harder if larger_is_attentive else -harder
+
+
 def _sentence(title: str, harder: int, test: dict) -> str:
     larger = test["attentive"] > test["vanilla"]
     side = "larger" if larger else "smaller"
-    verdict = ("not significant" if test["p_value"] >= 0.05 else
-               "the attentive model is harder to fool by this measure" if (larger == (harder > 0)) and harder else
-               "the attentive model is easier to fool by this measure" if harder else "significant")
+    verdict = ("not significant" if test["p_value"] >= SIGNIFICANCE else
+               {1: "the attentive model is harder to fool by this measure",
+                -1: "the attentive model is easier to fool by this measure", 0: "significant"}[
+                   direction(larger, test["p_value"], harder)])
     return (f"Median {title}: attentive {test['attentive']:.3g}, vanilla {test['vanilla']:.3g} ({side} for the "
             f"attentive model on {test['attentive_larger'] if larger else test['pairs'] - test['attentive_larger']} "
             f"of {test['pairs']} images where they differ; Wilcoxon signed-rank p = {test['p_value']:.3g}): {verdict}.")
