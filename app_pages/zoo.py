@@ -8,6 +8,7 @@ import streamlit as st
 from core.evaluate import saved_results
 from core.formatting import epsilon_255
 from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
+from core.train import defence_summary
 from core.figures import history_figure
 from app_pages.charts import curve_columns
 from app_pages.common import current_selection, require_models, results_root
@@ -30,6 +31,9 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
         clean_metrics_ui(metrics)
     st.caption(f"Backbone init: {card.get('backbone_init', '?')} · created {card.get('created_at', '?')} · "
                f"TensorFlow {card.get('versions', {}).get('tensorflow', '?')}")
+    defence = defence_summary(card)
+    if defence:
+        st.caption(f"Adversarial training: {defence}")
     results = saved_results(spec, root=root, results_root=user_results)
     if results:
         latest = results[0]

@@ -96,9 +96,11 @@ def curves_table(results: dict) -> pd.DataFrame:
 
 
 def history_figure(history: dict) -> go.Figure:
-    """Loss (left axis) and accuracy (right axis) per epoch, validation dotted."""
+    """Loss (left axis) and accuracy (right axis) per epoch, validation dotted; a defended run's
+    robust validation loss (what it kept its best epoch by) dashed."""
     figure = go.Figure()
-    for key, dash in (("loss", "solid"), ("val_loss", "dot"), ("accuracy", "solid"), ("val_accuracy", "dot")):
+    for key, dash in (("loss", "solid"), ("val_loss", "dot"), ("val_robust_loss", "dash"), ("accuracy", "solid"),
+                      ("val_accuracy", "dot")):
         if key in history:
             figure.add_trace(go.Scatter(y=history[key], x=list(range(1, len(history[key]) + 1)), name=key,
                                         line=dict(dash=dash), yaxis="y2" if "accuracy" in key else "y"))

@@ -18,7 +18,7 @@ from core.lazy import lazy_exports
 # Imported on first use: the configuration is read by the app's training form without
 # TensorFlow; the training loop needs it.
 __getattr__, __dir__ = lazy_exports(__name__, {
-    "config": ["DEMO_ZOO_CONFIG", "PAPER_EPOCH_FRACTION", "TrainConfig"],
+    "config": ["DEMO_ZOO_CONFIG", "PAPER_EPOCH_FRACTION", "TrainConfig", "defence_summary"],
     "data": ["OOD_HELD_OUT", "OOD_TRAIN", "Splits", "load_splits"],
     "distribute": ["DISTRIBUTE", "distribution_strategy", "is_chief"],
     "run": ["train"],
@@ -26,4 +26,4 @@ __getattr__, __dir__ = lazy_exports(__name__, {
 })
 
 __all__ = ["DEMO_ZOO_CONFIG", "DISTRIBUTE", "OOD_HELD_OUT", "OOD_TRAIN", "PAPER_EPOCH_FRACTION", "Splits",
-           "TrainConfig", "distribution_strategy", "is_chief", "load_splits", "resume_path", "train"]
+           "TrainConfig", "defence_summary", "distribution_strategy", "is_chief", "load_splits", "resume_path", "train"]

@@ -100,6 +100,25 @@ class TrainConfig:
         return PAPER_EPOCH_FRACTION.get(task, 1.0)
 
 
+def defence_summary(card: dict) -> str | None:
+    """One line on how a model was defended, from its card; None for an undefended model. e.g.
+    "PGD-AT at ε = 0.02 (5.1/255), 7 steps; fine-tuned from resnet50_attention.keras; kept the
+    epoch with the lowest robust validation loss (epoch 6)"."""
+    config = card.get("config", {})
+    defence = config.get("defence", "none")
+    if defence == "none":
+        return None
+    epsilon = config.get("defence_epsilon", 0.0)
+    name = {"pgd-at": "PGD-AT", "trades": f"TRADES (β = {config.get('trades_beta', '?')})"}.get(defence, defence)
+    steps = config.get("defence_steps", "?")
+    parts = [f"{name} at ε = {epsilon:g} ({epsilon * 255:.2g}/255), {steps} step{'' if steps == 1 else 's'}"]
+    if str(card.get("backbone_init", "")).startswith("fine-tuned"):
+        parts.append(card["backbone_init"])
+    kept = "robust validation loss" if card.get("monitor") == "val_robust_loss" else "clean validation loss"
+    parts.append(f"kept the epoch with the lowest {kept} (epoch {card.get('best_epoch', '?')})")
+    return "; ".join(parts)
+
+
 # The bundled demo zoo: the paper's optimiser and weighting, fewer epochs for a 2-core CPU. With
 # few epochs and 1,400 images at the real class mixes (15 dermatofibromas), the paper's
 # constant learning rate of 0.01 leaves the validation loss swinging from epoch to epoch (the

@@ -78,6 +78,11 @@ def test_a_defended_model_is_named_and_carded_as_one(tmp_path):
     assert not (tmp_path / "demo" / "cxr" / "resnet50_attention.keras").exists()  # the twin is untouched
     assert card["monitor"] == "val_robust_loss" and len(card["history"]["val_robust_loss"]) == 1
     assert card["best_val_loss"] == card["history"]["val_robust_loss"][0]  # the kept epoch follows it
+    from core.train import defence_summary
+
+    assert defence_summary(card) == ("PGD-AT at ε = 0.02 (5.1/255), 1 step; kept the epoch with the lowest robust "
+                                     "validation loss (epoch 1)")
+    assert defence_summary({"config": TrainConfig().to_dict()}) is None
 
 
 def test_the_robust_validation_loss_is_the_loss_on_the_training_attacks_examples():
@@ -109,6 +114,8 @@ def test_a_defended_model_can_start_from_its_undefended_twin(tmp_path):
     card = train(defended, TrainConfig(defence="pgd-at", defence_steps=1, init_from="undefended",
                                        learning_rate=1e-12, **small), root=tmp_path)
     assert card["backbone_init"] == "fine-tuned from resnet50_attention.keras"
+    assert "; fine-tuned from resnet50_attention.keras; kept the epoch" in __import__("core.train").train.defence_summary(
+        card)
     from core.models.zoo import load_checkpoint
 
     before, after = load_checkpoint(source["checkpoint"]), load_checkpoint(card["checkpoint"])
