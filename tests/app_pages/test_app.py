@@ -192,9 +192,9 @@ def _bundled_zoo_without(tmp_path, monkeypatch, *kinds):
 
     from core.models.zoo import CHECKPOINT_ROOT
 
-    def hidden(folder, names):
-        return {n for n in names if any(f"-{kind}-" in n for kind in kinds)} | ({"user"} if folder == str(
-            CHECKPOINT_ROOT) else set())
+    def hidden(folder, names):  # a model's run (<stem>-fmn-<key>.json) or a task's (seeds-<key>.json)
+        runs = {n for n in names if any(f"-{kind}-" in n or n.startswith(f"{kind}-") for kind in kinds)}
+        return runs | ({"user"} if folder == str(CHECKPOINT_ROOT) else set())
 
     copy = tmp_path / "checkpoints"
     shutil.copytree(CHECKPOINT_ROOT, copy, ignore=hidden, copy_function=os.symlink)
@@ -535,7 +535,7 @@ def test_curves_page_shows_accuracy_under_each_corruption_with_the_twins_paired(
     assert started and "--corruptions" in started[0] and started[0].count("--model") == 2  # the IRv2 twins
 
 
-def test_curves_page_says_whether_attentions_effect_outlives_the_training_seed(tmp_path):
+def test_curves_page_says_whether_attentions_effect_outlives_the_training_seed(tmp_path, monkeypatch):
     """A saved seed study (built from made-up replica results, saved where core.evaluate
     --seed-study saves it) gives the forest plot, one sentence per family and the replicas'
     table; without one the page says how to train and evaluate the replicas."""
@@ -545,6 +545,7 @@ def test_curves_page_says_whether_attentions_effect_outlives_the_training_seed(t
     from core.models.spec import ModelSpec
     from tests.evaluate.test_seeds import EPSILON, _replicas
 
+    _bundled_zoo_without(tmp_path, monkeypatch, "seeds")  # only the study made up here
     app = _app("app_pages/curves.py", task="cxr")
     assert any("Train the other seeds' replicas" in m for m in _texts(app.info))
     assert any("--task cxr --seed 2 --split-seed 0" in c.value and "--seed-study 0 1 2" in c.value for c in app.code)
