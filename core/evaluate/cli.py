@@ -70,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
                              "trained with python -m core.train --demo-zoo --seed S --split-seed 0): each replica's "
                              "minimum-norm run and its strong result where seed 0's twins are half fooled "
                              "(evaluated where missing), then the mean difference over seeds with its t-interval")
+    parser.add_argument("--saved-only", action="store_true",
+                        help="--seed-study: evaluate nothing, study the results already saved")
     parser.add_argument("--no-checks", action="store_true")
     parser.add_argument("--force", action="store_true",
                         help="evaluate again even where results for exactly these settings are saved")
@@ -196,7 +198,7 @@ def main(argv=None) -> int:
         print(_seed_study_report(evaluate_seed_study(
             args.task, args.seed_study, n=args.n, profile=args.profile, root=args.root,
             results_root=args.results_root, fmn_steps=args.fmn_steps, with_checks=not args.no_checks,
-            log=lambda line: print(line, flush=True))), flush=True)
+            evaluate=not args.saved_only, log=lambda line: print(line, flush=True))), flush=True)
         return 0
     specs = selected_specs(args.profile, args.task, args.model, root=args.root)
     unknown = [m for m in args.model or () if m not in {s.model_id for s in specs}]

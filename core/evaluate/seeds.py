@@ -177,13 +177,14 @@ def train_command(task: str, seed: int, profile: str = "demo") -> str:
 
 def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, profile: str = "demo", root=None,
                         results_root=None, fmn_steps: int | None = None, with_checks: bool = True,
-                        log=print) -> dict:
+                        evaluate: bool = True, log=print) -> dict:
     """Evaluate every trained replica of `task` that lacks them (the minimum-norm run, then the
     `strong` protocol on the grid [0, ε] at its family's study_epsilon), then the study
     (seed_study), saved as `<task folder>/results/seeds-<key>.json`. Replicas not trained yet
     are listed with the command that trains them. A replica whose weights are gone (they are not
     bundled) but whose card and results at these settings are saved still counts: the study
-    reads its saved results."""
+    reads its saved results. evaluate=False runs nothing: the study of what is saved (while the
+    evaluations run elsewhere, say)."""
     from datetime import datetime, timezone
 
     from core.atomic import write_json
@@ -199,7 +200,14 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     has_weights = {s: checkpoint_path(s, root=root).is_file() for s in specs}
     status = {s: _training_status(checkpoint_path(s, root=root)) for s in specs}
     trained = [s for s in specs if status[s] == "done"]  # not one still training: its checkpoint is on disk
-    found, data, count = {}, "", 0
+    found, data, count, left_out = {}, "", 0, {}
+
+    def cannot_run(spec) -> str | None:
+        """Why a replica lacking a result cannot be evaluated here, or None where it can."""
+        if not evaluate:
+            return "not evaluated yet (the study read saved results only)"
+        return None if has_weights[spec] else "its weights are not here and its results at these settings are not saved"
+
     loaded = {}  # the replicas of a configuration share their test images: read them once
 
     def test_data(spec):
@@ -214,8 +222,9 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
         images, labels, data = test_data(spec)
         count = len(labels)
         fmn = load_minimum_norm(spec, minimum_norm_key(data, count, steps), **keyed)
-        if fmn is None and not has_weights[spec]:
-            log(f"{spec.model_id}: weights not here and no saved minimum-norm run: left out")
+        if fmn is None and cannot_run(spec):
+            left_out[spec] = cannot_run(spec)
+            log(f"{spec.model_id}: no saved minimum-norm run, {left_out[spec]}: left out")
             continue
         if fmn is None:
             log(f"{spec.model_id}: minimum-norm run ({steps} steps, {count} images)")
@@ -229,8 +238,9 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     for spec, record in list(found.items()):
         epsilon = epsilons[spec.backbone]
         grid = load_results(spec, data=data, n=count, epsilons=[0.0, epsilon], attack=attack, **keyed)
-        if grid is None and not has_weights[spec]:
-            log(f"{spec.model_id}: weights not here and no saved `strong` result at {epsilon_text(epsilon)}: left out")
+        if grid is None and cannot_run(spec):
+            left_out[spec] = cannot_run(spec)
+            log(f"{spec.model_id}: no saved `strong` result at {epsilon_text(epsilon)}, {left_out[spec]}: left out")
             del found[spec]
             continue
         if grid is None:
@@ -244,8 +254,7 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
              "seeds": sorted({int(s) for s in seeds}), "attack": attack.to_dict(), "fmn_steps": steps,
              "replicas": [_replica_summary(spec, record, epsilons[spec.backbone]) for spec, record in found.items()],
              "missing": [{"model_id": s.model_id, "train": train_command(task, s.seed, profile),
-                          "reason": {None: "not trained", "done": "its weights are not here and its results at "
-                                     "these settings are not saved", "training": "still training"}.get(
+                          "reason": left_out.get(s) or {None: "not trained", "training": "still training"}.get(
                               status[s], f"its training was {status[s]}")}
                          for s in specs if s not in found],
              "families": seed_study(found, epsilons=epsilons),

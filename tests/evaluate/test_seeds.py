@@ -166,12 +166,21 @@ def test_the_study_cli_evaluates_nothing_already_saved_and_lists_the_replicas_to
     assert ": strong protocol at" not in out and ": minimum-norm run (" not in out  # nothing evaluated again
     assert "left out, not trained: demo-cxr-inception_resnet_v2-attention-seed1" in out
     assert "left out, still training: demo-cxr-inception_resnet_v2-attention (" in out  # never half-trained
-    assert ("weights not here and no saved minimum-norm run: left out" in out
-            and "left out, its weights are not here and its results at these settings are not saved: "
-                "demo-cxr-inception_resnet_v2-vanilla-seed1" in out)
+    assert ("no saved minimum-norm run, its weights are not here and its results at these settings are not "
+            "saved: left out" in out and "left out, its weights are not here and its results at these settings are "
+            "not saved: demo-cxr-inception_resnet_v2-vanilla-seed1" in out)
     assert "--demo-zoo --task cxr --seed 1 --split-seed 0" in out
     study = latest_seed_study("cxr", root=tmp_path)
     assert study["epsilons"] == {"resnet50": EPSILON}  # the median of seed 0's pooled eps*
+    checkpoint_path(ModelSpec("cxr", "resnet50", True, seed=0), root=tmp_path).write_bytes(b"weights here")
+    for path in tmp_path.glob("demo/cxr/results/resnet50_attention-*.json"):
+        if "-fmn-" not in path.name:
+            path.unlink()  # seed 0's attentive strong result is gone: --saved-only runs nothing, leaves it out
+    assert main(["--task", "cxr", "--seed-study", "0", "1", "--n", str(n), "--root", str(tmp_path),
+                 "--saved-only"]) == 0
+    saved_only = capsys.readouterr().out
+    assert ": strong protocol at" not in saved_only
+    assert "left out, not evaluated yet (the study read saved results only): demo-cxr-resnet50-attention (" in saved_only
     resnet, = study["families"]
     assert [r["robust"]["difference"] for r in resnet["per_seed"]] == pytest.approx([0.5, 0.25])
     assert {r["model_id"] for r in study["replicas"]} >= {"demo-cxr-resnet50-vanilla-seed1"}
