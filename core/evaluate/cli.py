@@ -159,7 +159,8 @@ def _seed_study_report(study: dict) -> str:
         star = replica.get("median_epsilon_star", {}).get("median")
         lines.append(f"  {replica['model_id']:48s} clean {replica['clean']:.3f}  robust {replica['robust']:.3f}"
                      + (f"  median ε* {star:.4f}" if star is not None else ""))
-    lines += [f"  left out, {m.get('reason', 'not trained')}: {m['model_id']} ({m['train']})"
+    lines += [f"  left out, {m.get('reason', 'not trained')}: {m['model_id']}"
+              + ("" if m.get("reason", "").startswith("not evaluated") else f" ({m['train']})")
               for m in study["missing"]]
     lines += [f"  {family['sentence']}" for family in study["families"]]
     if not study["families"]:
