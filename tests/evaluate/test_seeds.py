@@ -180,7 +180,7 @@ def test_the_study_cli_evaluates_nothing_already_saved_and_lists_the_replicas_to
                  "--saved-only"]) == 0
     saved_only = capsys.readouterr().out
     assert ": strong protocol at" not in saved_only
-    assert "left out, not evaluated yet (the study read saved results only): demo-cxr-resnet50-attention (" in saved_only
+    assert "left out, not evaluated yet (the study read saved results only): demo-cxr-resnet50-attention\n" in saved_only
     resnet, = study["families"]
     assert [r["robust"]["difference"] for r in resnet["per_seed"]] == pytest.approx([0.5, 0.25])
     assert {r["model_id"] for r in study["replicas"]} >= {"demo-cxr-resnet50-vanilla-seed1"}
