@@ -33,6 +33,12 @@ def config_from_arguments(args, base: TrainConfig) -> TrainConfig:
     return replace(base, **given)
 
 
+def demo_zoo_specs(task: str | None = None, backbone: str | None = None) -> list[ModelSpec]:
+    """The bundled zoo's models, of one task and one backbone where given (a backbone's
+    vanilla and attentive twins train in one process while another trains the other's)."""
+    return [spec for spec in all_specs("demo", task) if backbone in (None, spec.backbone)]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m core.train", description="Train zoo models "
                                      "(defaults: the paper's recipe, section 3.3).")
@@ -42,7 +48,7 @@ def main(argv=None) -> int:
     parser.add_argument("--profile", choices=list(PROFILES), default="demo")
     parser.add_argument("--demo-zoo", action="store_true",
                         help="train the 12 demo models with DEMO_ZOO_CONFIG (the bundled zoo); with --task, "
-                             "that task's 4")
+                             "that task's 4; with --backbone, that backbone's twins (one process per core)")
     parser.add_argument("--root", help="checkpoint folder (default: the repository's checkpoints/)")
     parser.add_argument("--resume", action="store_true", help="continue from the last finished epoch")
     parser.add_argument("--config", type=Path, help="a TrainConfig as JSON (TrainConfig.to_dict); flags given "
@@ -52,7 +58,7 @@ def main(argv=None) -> int:
     add_config_arguments(parser, TrainConfig())
     args = parser.parse_args(argv)
     if args.demo_zoo:
-        specs, base = all_specs("demo", args.task), DEMO_ZOO_CONFIG
+        specs, base = demo_zoo_specs(args.task, args.backbone), DEMO_ZOO_CONFIG
     elif args.task and args.backbone:
         specs, base = [ModelSpec(args.task, args.backbone, args.attention, args.profile)], TrainConfig()
     else:

@@ -199,3 +199,11 @@ def test_the_demo_zoo_trains_with_augmentation_and_the_card_says_so(tmp_path):
     assert DEMO_ZOO_CONFIG.augment and not TrainConfig().augment  # not in the paper: off by default
     card = train(SPEC, replace(SMALL, max_epochs=1, augment=True), root=tmp_path)
     assert card["config"]["augment"] is True and np.isfinite(card["history"]["loss"][0])
+
+
+def test_the_demo_zoo_narrows_to_one_task_and_one_backbone():
+    from core.train.cli import demo_zoo_specs
+
+    twins = demo_zoo_specs("cxr", "resnet50")
+    assert [(s.task, s.backbone, s.attention) for s in twins] == [("cxr", "resnet50", False), ("cxr", "resnet50", True)]
+    assert len(demo_zoo_specs("cxr")) == 4 and len(demo_zoo_specs()) == 12
