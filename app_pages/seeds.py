@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.evaluate.seeds import STUDY_SEEDS, latest_seed_study, replica_specs, train_command
+from core.evaluate.seeds import STUDY_SEEDS, latest_seed_study, replica_specs, train_command, trained_replicas
 from core.figures import seed_figure
 from core.formatting import in_255
 from core.jobs import start_job
@@ -28,11 +28,10 @@ def _job_key(selection) -> str:
 def _untrained_ui(selection, study: dict | None) -> None:
     """Say what the study lacks and how to get it: training replicas takes long, so the page
     shows the commands; where replicas are trained, one button evaluates them."""
-    from core.models.zoo import checkpoint_path
-
     specs = replica_specs(selection.task, STUDY_SEEDS, profile=selection.profile)
     evaluated = {r["model_id"] for r in (study or {}).get("replicas", [])}
-    trained = [s for s in specs if s.model_id in evaluated or checkpoint_path(s, root=selection.root).is_file()]
+    done = set(trained_replicas(selection.task, STUDY_SEEDS, profile=selection.profile, root=selection.root))
+    trained = [s for s in specs if s.model_id in evaluated or s in done]  # one still training is not
     commands = "\n".join(train_command(selection.task, seed, selection.profile) for seed in STUDY_SEEDS[1:])
     st.info("Each configuration here was trained once, so the twin tests above cover which test images were "
             "drawn, not which weights training happened to find. Train the other seeds' replicas (same data, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.evaluate import saved_results
+from core.evaluate import newest_whole_grid, saved_results
 from core.formatting import epsilon_255
 from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
 from core.train import defence_summary
@@ -34,10 +34,8 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
     defence = defence_summary(card)
     if defence:
         st.caption(f"Adversarial training: {defence}")
-    results = saved_results(spec, root=root, results_root=user_results)
-    if results:  # the newest curve over the task's whole grid (a seed study's two-point run is not one)
-        grid = [round(e, 8) for e in spec.task_info.epsilons]
-        latest = next((r for r in results if [round(e, 8) for e in r.get("epsilons", [])] == grid), results[0])
+    latest = newest_whole_grid(spec, saved_results(spec, root=root, results_root=user_results))
+    if latest:
         frame = pd.DataFrame([{"ε": r["epsilon"], "ε × 255": epsilon_255(r["epsilon"]), "robust accuracy": r["accuracy"],
                                "95 % CI": f"{r['accuracy_low']:.3f}–{r['accuracy_high']:.3f}"}
                               for r in latest["curve"] if "accuracy_low" in r])

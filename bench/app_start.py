@@ -5,7 +5,7 @@
 first paint:   from `streamlit run` until the explorer's widgets and its 14 gallery thumbnails
                are drawn (target < 8 s)
 first explore: from the first paint until the attack on the four models is drawn: the verdicts,
-               the 20 grid tiles and the 4 probability charts (target < 2 s)
+               the 20 grid tiles and the 4 columns of probability bars (target < 2 s)
 """
 
 import sys
@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.browser import chromium, streamlit_server, wait_for_text, wait_until_rendered  # noqa: E402
 
-THUMBNAILS, TILES, CHARTS = 14, 20, 4
+THUMBNAILS, TILES, BARS = 14, 20, 4  # BARS: each column's probability bars
 
 
 def main() -> None:
@@ -26,15 +26,15 @@ def main() -> None:
             server_up = time.perf_counter() - start
             driver.get(url)
             wait_for_text(driver, ["ε (L∞ radius"], timeout_s=120)
-            wait_until_rendered(driver, images=THUMBNAILS, charts=0, finished=False)
+            wait_until_rendered(driver, images=THUMBNAILS, finished=False)
             first_paint = time.perf_counter() - start
             wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
-            wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
+            wait_until_rendered(driver, images=THUMBNAILS + TILES, bars=BARS)
             usable = time.perf_counter() - start
             driver.refresh()
             warm_start = time.perf_counter()
             wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
-            wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
+            wait_until_rendered(driver, images=THUMBNAILS + TILES, bars=BARS)
             warm = time.perf_counter() - warm_start
     print(f"server answering          {server_up:6.1f} s")
     print(f"first paint               {first_paint:6.1f} s   (widgets and gallery; target < 8 s)")

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.browser import chromium, streamlit_server, wait_for_text, wait_until_rendered  # noqa: E402
 
-THUMBNAILS, TILES, CHARTS = 14, 20, 4
+THUMBNAILS, TILES, BARS = 14, 20, 4  # BARS: each column's probability bars
 PRESETS = (0.00125, 0.0025, 0.01)  # the derm grid less the opening value (0.005)
 
 
@@ -44,21 +44,21 @@ RENDERED = """
     const verdicts = (body.match(/Held ·|Flipped ·/g) || []).length;
     const pictures = Array.from(document.querySelectorAll('[data-testid="stImage"] img'));
     const loaded = pictures.filter(i => i.complete && i.naturalWidth > 0).length;
-    const charts = document.querySelectorAll('.js-plotly-plot .main-svg').length;
+    const bars = document.querySelectorAll('.probability-bars').length;
     const running = document.querySelector('[data-testid="stStatusWidget"]') !== null;
-    return [body.includes(arguments[0]), verdicts, loaded, charts, running];"""
+    return [body.includes(arguments[0]), verdicts, loaded, bars, running];"""
 
 
 def _click_preset(driver, epsilon: float) -> float:
     """Click the preset and wait (polling every 20 ms) until the grid of the new epsilon is
-    drawn: its subheader, four verdicts, every tile and chart, the script run over."""
+    drawn: its subheader, four verdicts, every tile and column's probability bars, the script run over."""
     button = driver.find_element("xpath", f"//button[normalize-space()='{epsilon:g}']")
     start = time.perf_counter()
     button.click()
     deadline = start + 120
     while time.perf_counter() < deadline:
-        named, verdicts, loaded, charts, running = driver.execute_script(RENDERED, f"ε = {epsilon:g} (")
-        if named and verdicts >= 4 and loaded >= THUMBNAILS + TILES and charts >= CHARTS and not running:
+        named, verdicts, loaded, bars, running = driver.execute_script(RENDERED, f"ε = {epsilon:g} (")
+        if named and verdicts >= 4 and loaded >= THUMBNAILS + TILES and bars >= BARS and not running:
             return time.perf_counter() - start
         time.sleep(0.02)
     raise TimeoutError(f"the grid of ε = {epsilon:g} was not drawn in 120 s")
@@ -103,7 +103,7 @@ def main() -> None:
             _wait_verdicts(driver, 1)
             first_verdict = time.perf_counter() - start
             _wait_verdicts(driver, 4)
-            wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
+            wait_until_rendered(driver, images=THUMBNAILS + TILES, bars=BARS)
             all_four = time.perf_counter() - start
             new = [_click_preset(driver, e) for e in PRESETS]
             seen = [_click_preset(driver, e) for e in PRESETS]
@@ -112,7 +112,7 @@ def main() -> None:
         with streamlit_server() as url:
             driver.get(url)
             _wait_verdicts(driver, 4)
-            wait_until_rendered(driver, images=THUMBNAILS + TILES, charts=CHARTS)
+            wait_until_rendered(driver, images=THUMBNAILS + TILES, bars=BARS)
             restarted = time.perf_counter() - restart
     engine = _engine_time(PRESETS[0])
     print(f"first paint                  {first_paint:6.1f} s   (from streamlit run)")

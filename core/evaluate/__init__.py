@@ -27,7 +27,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
                      "stars_of"],
     "model": ["CHECK_IMAGES", "evaluate_model"],
     "presets": ["DEFAULT_PRESET", "PRESETS", "Preset", "custom_pgd"],
-    "results": ["load_results", "results_key", "results_path", "save_results", "saved_results"],
+    "results": ["load_results", "newest_whole_grid", "results_key", "results_path", "save_results", "saved_results"],
     "twins": ["interaction_test", "paired_test", "protocol_disagreements", "twin_sentence", "twin_test"],
 })
 
@@ -38,6 +38,6 @@ __all__ = [
     "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
     "latest_corruptions", "load_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
     "paired_test", "protocol_disagreements", "results_key", "results_path", "robustness_curve", "save_minimum_norm", "save_results",
-    "saved_results", "star_curve", "star_twin_test", "stars_of", "text_to_flags", "training_config",
+    "newest_whole_grid", "saved_results", "star_curve", "star_twin_test", "stars_of", "text_to_flags", "training_config",
     "twin_sentence", "twin_test",
 ]

@@ -104,6 +104,14 @@ def saved_results(spec: ModelSpec, *, root=None, results_root=None) -> list[dict
     return sorted(found, key=lambda r: r.get("created_at", ""), reverse=True)
 
 
+def newest_whole_grid(spec: ModelSpec, results: list[dict]) -> dict | None:
+    """Of `results` (newest first, as saved_results gives them), the newest over the task's
+    whole ε grid; else the newest of any grid (a seed study's two-point run, say); None if none."""
+    grid = [round(e, 8) for e in spec.task_info.epsilons]
+    whole = (r for r in results if [round(e, 8) for e in r.get("epsilons", [])] == grid)
+    return next(whole, results[0] if results else None)
+
+
 def curve_csv(rows: list[dict]) -> str:
     """The curve as CSV (no per-image columns)."""
     buffer = io.StringIO()

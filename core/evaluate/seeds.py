@@ -193,12 +193,13 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     from core.evaluate.model import evaluate_model
     from core.evaluate.presets import PRESETS
     from core.evaluate.results import load_results, results_folder
-    from core.models.zoo import checkpoint_path, read_card
+    from core.models.zoo import checkpoint_path
 
     steps, attack, keyed = fmn_steps or FMN_STEPS, PRESETS["strong"], dict(root=root, results_root=results_root)
-    specs = replica_specs(task, seeds, profile=profile)
+    cards = replica_cards(task, seeds, profile=profile, root=root)
+    specs = list(cards)
     has_weights = {s: checkpoint_path(s, root=root).is_file() for s in specs}
-    status = {s: _training_status(checkpoint_path(s, root=root)) for s in specs}
+    status = {s: training_status(card) for s, card in cards.items()}
     trained = [s for s in specs if status[s] == "done"]  # not one still training: its checkpoint is on disk
     found, data, count, left_out = {}, "", 0, {}
 
@@ -222,14 +223,15 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
         images, labels, data = test_data(spec)
         count = len(labels)
         fmn = load_minimum_norm(spec, minimum_norm_key(data, count, steps), **keyed)
-        if fmn is None and cannot_run(spec):
-            left_out[spec] = cannot_run(spec)
-            log(f"{spec.model_id}: no saved minimum-norm run, {left_out[spec]}: left out")
+        reason = None if fmn is not None else cannot_run(spec)
+        if reason:
+            left_out[spec] = reason
+            log(f"{spec.model_id}: no saved minimum-norm run, {reason}: left out")
             continue
         if fmn is None:
             log(f"{spec.model_id}: minimum-norm run ({steps} steps, {count} images)")
             fmn = evaluate_minimum_norm(spec, images, labels, data=data, steps=steps, **keyed)
-        found[spec] = {"fmn": fmn, "card": read_card(checkpoint_path(spec, root=root))}
+        found[spec] = {"fmn": fmn, "card": cards[spec]}
     first = min(int(s) for s in seeds)
     epsilons = {family: study_epsilon(np.concatenate([stars_of(r["fmn"]) for s, r in found.items()
                                                       if s.backbone == family and s.seed == first] or [[]]),
@@ -238,9 +240,10 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     for spec, record in list(found.items()):
         epsilon = epsilons[spec.backbone]
         grid = load_results(spec, data=data, n=count, epsilons=[0.0, epsilon], attack=attack, **keyed)
-        if grid is None and cannot_run(spec):
-            left_out[spec] = cannot_run(spec)
-            log(f"{spec.model_id}: no saved `strong` result at {epsilon_text(epsilon)}, {left_out[spec]}: left out")
+        reason = None if grid is not None else cannot_run(spec)
+        if reason:
+            left_out[spec] = reason
+            log(f"{spec.model_id}: no saved `strong` result at {epsilon_text(epsilon)}, {reason}: left out")
             del found[spec]
             continue
         if grid is None:
@@ -264,17 +267,32 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     return {**study, "path": str(path)}
 
 
-def _training_status(checkpoint) -> str | None:
-    """The card's status ("done", "training", "cancelled", ...) of a checkpoint whose weights or
-    card are here; None where neither is."""
-    from core.models.zoo import CheckpointError, card_path, read_card
+def replica_cards(task: str, seeds=STUDY_SEEDS, *, profile: str = "demo", root=None) -> dict[ModelSpec, dict | None]:
+    """{replica: its card}, None where neither its weights nor its card are here (the card
+    says whether training is done: a replica still training has a checkpoint on disk)."""
+    from core.models.zoo import CheckpointError, card_path, checkpoint_path, read_card
 
-    if not (checkpoint.is_file() or card_path(checkpoint).is_file()):
-        return None
-    try:
-        return read_card(checkpoint).get("status", "done")  # cards older than the status field: done
-    except CheckpointError:
-        return None
+    cards = {}
+    for spec in replica_specs(task, seeds, profile=profile):
+        checkpoint = checkpoint_path(spec, root=root)
+        try:
+            found = checkpoint.is_file() or card_path(checkpoint).is_file()
+            cards[spec] = read_card(checkpoint) if found else None
+        except CheckpointError:
+            cards[spec] = None
+    return cards
+
+
+def training_status(card: dict | None) -> str | None:
+    """"done", "training", "cancelled", ... (cards older than the status field: done); None
+    without a card."""
+    return None if card is None else card.get("status", "done")
+
+
+def trained_replicas(task: str, seeds=STUDY_SEEDS, *, profile: str = "demo", root=None) -> list[ModelSpec]:
+    """The replicas whose training is done (their weights may be gone: not bundled)."""
+    return [spec for spec, card in replica_cards(task, seeds, profile=profile, root=root).items()
+            if training_status(card) == "done"]
 
 
 def _replica_summary(spec: ModelSpec, record: dict, epsilon: float) -> dict:

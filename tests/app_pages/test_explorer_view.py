@@ -37,4 +37,18 @@ def test_the_grid_renders_with_some_models_ready_and_the_rest_waiting(ready):
     waiting = [e.value for e in app.info if e.value.startswith("Waiting for the engine")]
     assert len(verdicts) == ready and len(waiting) == 4 - ready
     assert len(app.get("image")) == 5 * ready  # five tiles a ready column, none for a waiting one
-    assert len(app.get("plotly_chart")) == ready
+    bars = [e for e in app.get("html") if "probability-bars" in e.proto.body]
+    assert len(bars) == ready and "70%" in bars[0].proto.body  # the adversarial pneumothorax probability
+
+
+def test_probability_bars_draw_each_class_clean_and_changed_with_its_figure():
+    import re
+
+    from app_pages.explorer_view import CHANGED_COLOUR, CLEAN_COLOUR, probability_bars
+
+    drawn = probability_bars(["naevus", "<melanoma>"], [0.25, 0.75], [1.0, 0.0])
+    widths = re.findall(r"width:([0-9.]+)%;background:(#[0-9a-f]{6})", drawn)
+    assert widths == [("25.0", CLEAN_COLOUR), ("100.0", CHANGED_COLOUR), ("75.0", CLEAN_COLOUR),
+                      ("0.0", CHANGED_COLOUR)]  # per class: clean above, changed below, to scale
+    assert "&lt;melanoma&gt;" in drawn and "<melanoma>" not in drawn  # a class name is text, never markup
+    assert [f for f in re.findall(r">(\d+%)<", drawn)] == ["25%", "100%", "75%", "0%"]

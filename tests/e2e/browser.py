@@ -117,19 +117,23 @@ def wait_for_text(driver, texts, timeout_s: float = 120) -> str:
     raise TimeoutError(f"none of {texts} appeared; the page shows:\n{body[-2000:]}")
 
 
-def wait_until_rendered(driver, *, images: int, charts: int, timeout_s: float = 120, finished: bool = True) -> None:
-    """Wait until `images` pictures and `charts` plotly charts are drawn (Streamlit streams
-    them in after the text), and, with `finished`, the script run is over."""
+def wait_until_rendered(driver, *, images: int, charts: int = 0, bars: int = 0, timeout_s: float = 120,
+                        finished: bool = True) -> None:
+    """Wait until `images` pictures, `charts` plotly charts and `bars` of the explorer's
+    probability bars (one per column) are drawn (Streamlit streams them in after the text),
+    and, with `finished`, the script run is over."""
     script = """
         const pictures = Array.from(document.querySelectorAll('[data-testid="stImage"] img'));
         const loaded = pictures.filter(i => i.complete && i.naturalWidth > 0).length;
         const charts = document.querySelectorAll('.js-plotly-plot .main-svg').length;
+        const bars = document.querySelectorAll('.probability-bars').length;
         const running = document.querySelector('[data-testid="stStatusWidget"]') !== null;
-        return [loaded, charts, running];"""
+        return [loaded, charts, bars, running];"""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        loaded, drawn, running = driver.execute_script(script)
-        if loaded >= images and drawn >= charts and not (finished and running):
+        loaded, drawn, barred, running = driver.execute_script(script)
+        if loaded >= images and drawn >= charts and barred >= bars and not (finished and running):
             return
         time.sleep(0.5)
-    raise TimeoutError(f"rendered {loaded} images and {drawn} chart layers; expected {images} and {charts}")
+    raise TimeoutError(f"rendered {loaded} images, {drawn} chart layers and {barred} probability bars; expected "
+                       f"{images}, {charts} and {bars}")

@@ -37,8 +37,8 @@ def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, m
         driver.get(url)
         wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
         wait_for_text(driver, ["Downloads"], timeout_s=60)
-        # 14 thumbnails (two rows of 7) + the grid: 5 rows x 4 models; 4 probability charts
-        wait_until_rendered(driver, images=14 + 20, charts=4)
+        # 14 thumbnails (two rows of 7) + the grid: 5 rows x 4 models; each column's probability bars
+        wait_until_rendered(driver, images=14 + 20, bars=4)
         body = driver.find_element("tag name", "body").text
         assert _verdicts(body) == 4
         assert "not a diagnostic device" in body and "synthetic" in body

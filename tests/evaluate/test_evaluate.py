@@ -275,3 +275,15 @@ def test_the_cli_finds_defended_models_and_seed_replicas_by_id(tmp_path, monkeyp
     with pytest.raises(SystemExit):
         main(["--task", "cxr", "--model", "demo-cxr-resnet50-attention-pgdat-seedx", "--root", str(tmp_path)])
     assert "no demo model of cxr is called demo-cxr-resnet50-attention-pgdat-seedx" in capsys.readouterr().err
+
+
+def test_the_newest_whole_grid_result_is_preferred_to_a_newer_two_point_run():
+    from core.evaluate import newest_whole_grid
+    from core.models.spec import ModelSpec
+
+    spec = ModelSpec("cxr", "resnet50", True)
+    whole = {"epsilons": list(spec.task_info.epsilons), "created_at": "2026-12-01"}
+    older_whole = {**whole, "created_at": "2026-11-01"}
+    two_points = {"epsilons": [0.0, 0.0056], "created_at": "2026-12-02"}  # a seed study's run, saved later
+    assert newest_whole_grid(spec, [two_points, whole, older_whole]) is whole
+    assert newest_whole_grid(spec, [two_points]) is two_points and newest_whole_grid(spec, []) is None

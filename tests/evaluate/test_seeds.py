@@ -185,3 +185,22 @@ def test_the_study_cli_evaluates_nothing_already_saved_and_lists_the_replicas_to
     assert [r["robust"]["difference"] for r in resnet["per_seed"]] == pytest.approx([0.5, 0.25])
     assert {r["model_id"] for r in study["replicas"]} >= {"demo-cxr-resnet50-vanilla-seed1"}
     assert resnet["sentence"] in out
+
+
+def test_a_replica_counts_as_trained_by_its_card_not_by_its_weights(tmp_path):
+    """The page and the study agree: a card saying done counts without weights (not bundled);
+    weights under a card saying training do not (a run in progress writes its checkpoint)."""
+    from core.evaluate.seeds import trained_replicas
+    from core.models.zoo import CARD_FORMAT, checkpoint_path
+
+    def card(spec, **fields):
+        path = checkpoint_path(spec, root=tmp_path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.with_suffix(".json").write_text(json.dumps({"format": CARD_FORMAT, "spec": spec.to_dict(), **fields}))
+        return path
+
+    done, running = (ModelSpec("cxr", "resnet50", a, seed=1) for a in (False, True))
+    card(done, status="done")
+    card(running, status="training").write_bytes(b"mid-training weights")
+    card(ModelSpec("cxr", "inception_resnet_v2", False, seed=2), status="cancelled")
+    assert trained_replicas("cxr", (0, 1, 2), root=tmp_path) == [done]
