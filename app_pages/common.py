@@ -125,11 +125,11 @@ def require_models(*, warn_broken: bool = True) -> tuple[Selection, list[ModelSp
     from core.models.zoo import scan
 
     selection = current_selection()
-    specs = selection.specs()
+    scanned = [(spec, problem) for spec, _, problem in scan(selection.profile, root=selection.root)
+               if spec.task == selection.task]  # one scan of the zoo per run: every card is read once
+    specs = [spec for spec, problem in scanned if problem is None]
     if warn_broken:
-        broken = {spec: problem for spec, _, problem in scan(selection.profile, root=selection.root)
-                  if problem is not None and spec.task == selection.task}
-        warn_problems(broken)
+        warn_problems({spec: problem for spec, problem in scanned if problem is not None})
     if not specs:
         where = "the bundled demo zoo" if selection.zoo == "bundled" else str(user_root())
         st.warning(f"No trained {selection.task} models in {where} ({selection.profile} profile). "

@@ -7,7 +7,6 @@ import base64
 import html
 import json
 
-import cv2
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -216,14 +215,14 @@ def compare_slider_ui(result, method_title: str) -> None:
                                   format_func=lambda m: result.outcomes[m].spec.title,
                                   default=ordered[-1].spec.model_id) or ordered[-1].spec.model_id
     outcome = result.outcomes[chosen]
-    size = 288  # nearest-neighbour upscaling keeps the pixels visible
-    upscale = lambda image: cv2.resize(image, (size, size), interpolation=cv2.INTER_NEAREST)  # noqa: E731
     changed = "corrupted" if getattr(result.attack, "kind", None) == "natural" else "adversarial"
+    # the images at the models' own size: the component scales them up without smoothing (CSS
+    # image-rendering: pixelated), so every pixel stays visible and nothing larger is encoded
     pairs = [
-        {"before": _data_uri(upscale(result.image)), "after": _data_uri(upscale(outcome.adversarial)),
+        {"before": _data_uri(result.image), "after": _data_uri(outcome.adversarial),
          "before_label": "clean", "after_label": changed, "caption": f"Image: clean | {changed}"},
-        {"before": _data_uri(upscale(overlay(result.image, outcome.clean_cam))),
-         "after": _data_uri(upscale(overlay(outcome.adversarial, outcome.adversarial_cam))),
+        {"before": _data_uri(overlay(result.image, outcome.clean_cam)),
+         "after": _data_uri(overlay(outcome.adversarial, outcome.adversarial_cam)),
          "before_label": "clean", "after_label": changed, "caption": f"{method_title}: clean | {changed}"},
     ]
     _compare_slider(pairs=pairs, key="compare_slider", default=None)
