@@ -81,7 +81,7 @@ def trained_pair(tmp_path_factory):
 
 def test_evaluate_saves_json_and_csv_keyed_by_settings_with_the_twin_test(trained_pair, tmp_path):
     spec, root = trained_pair
-    images, labels = synthetic.split("cxr", "test", 16, size=96)
+    images, labels = synthetic.split("cxr", "test", 8, size=96)  # the checks attack each image often
     attack = custom_pgd(steps=5)
     common = dict(data="tiny", epsilons=[0, 0.01, 0.5], attack=attack, root=root, results_root=tmp_path)
     vanilla = evaluate_model(spec.twin(), images, labels, with_checks=False, **common)
@@ -95,10 +95,10 @@ def test_evaluate_saves_json_and_csv_keyed_by_settings_with_the_twin_test(traine
     assert [t["epsilon"] for t in twin] == [0, 0.01, 0.5] and all(0 <= t["p_value"] <= 1 for t in twin)
     expected = result["curve"][1]["accuracy"] - vanilla["curve"][1]["accuracy"]
     assert twin[1]["difference"] == pytest.approx(expected) and "McNemar p =" in twin[1]["sentence"]
-    again = load_results(spec, data="tiny", n=16, epsilons=[0, 0.01, 0.5], attack=attack, root=root,
+    again = load_results(spec, data="tiny", n=8, epsilons=[0, 0.01, 0.5], attack=attack, root=root,
                          results_root=tmp_path)
     assert again["curve"] == result["curve"]
-    assert load_results(spec, data="tiny", n=16, epsilons=[0, 0.01, 0.5], attack=PRESETS["paper"], root=root,
+    assert load_results(spec, data="tiny", n=8, epsilons=[0, 0.01, 0.5], attack=PRESETS["paper"], root=root,
                         results_root=tmp_path) is None
     csv_lines = open(result["path"].replace(".json", ".csv")).read().splitlines()
     assert csv_lines[0].startswith("epsilon,epsilon_255,accuracy,accuracy_low,accuracy_high") and len(csv_lines) == 4
@@ -106,7 +106,7 @@ def test_evaluate_saves_json_and_csv_keyed_by_settings_with_the_twin_test(traine
     stale = {**again, "twin_test": []}  # as if the vanilla curve had changed since the attentive was saved
     __import__("core.evaluate.results", fromlist=["save_results"]).save_results(spec, stale, root=tmp_path)
     evaluate_model(spec.twin(), images, labels, with_checks=False, **common)  # the vanilla again: refreshes it
-    refreshed = load_results(spec, data="tiny", n=16, epsilons=[0, 0.01, 0.5], attack=attack, root=root,
+    refreshed = load_results(spec, data="tiny", n=8, epsilons=[0, 0.01, 0.5], attack=attack, root=root,
                              results_root=tmp_path)
     assert [t["difference"] for t in refreshed["twin_test"]] == [t["difference"] for t in twin]
 
