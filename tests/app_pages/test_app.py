@@ -184,17 +184,23 @@ def test_explorer_takes_a_dicom_upload(tmp_path):
 
 
 def _bundled_zoo_without(tmp_path, monkeypatch, *kinds):
-    """The app's bundled zoo, less its saved runs of `kinds` (e.g. "fmn", "mechanism"): a copy
-    of checkpoints/ made of links, so that a page test of a missing run does not depend on
-    which runs happen to be bundled."""
+    """The app's bundled zoo, less its saved runs of `kinds` (e.g. "fmn", "mechanism") and, with
+    "defended", its adversarially trained models and their runs: a copy of checkpoints/ made of
+    links, so that a page test of a missing run, or one that counts the task's models, does not
+    depend on what happens to be bundled."""
     import os
     import shutil
 
+    from core.models.spec import DEFENCES
     from core.models.zoo import CHECKPOINT_ROOT
+
+    defended = tuple(f"_{tag}" for tag, _ in DEFENCES.values() if tag) if "defended" in kinds else ()
 
     def hidden(folder, names):  # a model's run (<stem>-fmn-<key>.json) or a task's (seeds-<key>.json)
         runs = {n for n in names if any(f"-{kind}-" in n or n.startswith(f"{kind}-") for kind in kinds)}
-        return runs | ({"user"} if folder == str(CHECKPOINT_ROOT) else set())
+        models = {n for n in names if defended and any(f"{tag}." in n or f"{tag}-" in n or f"{tag}_" in n
+                                                       for tag in defended)}
+        return runs | models | ({"user"} if folder == str(CHECKPOINT_ROOT) else set())
 
     copy = tmp_path / "checkpoints"
     shutil.copytree(CHECKPOINT_ROOT, copy, ignore=hidden, copy_function=os.symlink)
@@ -210,6 +216,11 @@ def test_bundled_zoo_without_hides_only_the_named_runs(tmp_path, monkeypatch):
     kept = sorted(p.name for p in (copy / "demo" / "derm" / "results").iterdir())
     assert any("-fmn-" in n for n in results) and kept == [n for n in results if "-fmn-" not in n]
     assert __import__("app_pages.common").common.CHECKPOINT_ROOT == copy
+    undefended = _bundled_zoo_without(tmp_path / "undefended", monkeypatch, "defended")
+    from core.models.zoo import available
+
+    assert all(s.defence == "none" for s in available("demo", root=undefended))
+    assert len(available("demo", root=undefended)) == 12  # the paper's four per task
 
 
 def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
@@ -235,7 +246,7 @@ def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
 
 
 def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_checks(tmp_path, monkeypatch):
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds")  # the grid's part of the page
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "defended")  # the grid's part of the page
     _bundled_curves_with_labels(tmp_path)
     app = _app("app_pages/curves.py", task="cxr")
     assert not _problems(app), _problems(app)
@@ -321,7 +332,7 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
                                "surfaces": [{"steps": steps, "adversarial": list(np.exp(steps)), "random": [1.0] * 11,
                                              "surface": None}]}
     profiles[True]["twin_test"] = mechanism_twin_tests(profiles[True], profiles[False])
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds")  # only the runs made up here
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "defended")  # only the runs made up here
     for attention, profile in profiles.items():
         write_json(results_path(ModelSpec("cxr", "resnet50", attention), key, root=tmp_path / "models"), profile)
         spec, labels = ModelSpec("cxr", "resnet50", attention), synthetic.split("cxr", "test", 200, size=32)[1]
@@ -484,7 +495,7 @@ def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_pa
                                      results_root=tmp_path / "models")
         save_minimum_norm(spec, result, root=tmp_path / "models")
     _bundled_curves_with_labels(tmp_path)
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds")  # only the runs made up here
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "defended")  # only the runs made up here
     app = _app("app_pages/curves.py", task="cxr")
     assert not _problems(app), _problems(app)
     assert len(app.get("plotly_chart")) == 5  # accuracy, AUC, trade-off, the whole curves, then which way
@@ -509,7 +520,7 @@ def test_curves_page_shows_accuracy_under_each_corruption_with_the_twins_paired(
     from core.evaluate import evaluate_corruptions
     from core.models.spec import ModelSpec
 
-    _bundled_zoo_without(tmp_path, monkeypatch, "seeds")  # the charts counted from the end: no seed study after
+    _bundled_zoo_without(tmp_path, monkeypatch, "seeds", "defended")  # charts counted from the end: no seed study after
 
     images, labels = synthetic.split("cxr", "test", 12, size=96)
     for attention in (False, True):  # vanilla first: the twin test needs it
