@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +78,27 @@ def test_a_killed_engine_restarts_with_the_next_request(engine, tmp_path):
     with pytest.raises(EngineError, match="restarts with the next request"):
         engine.call(Warm(ref))
     assert engine.call(Warm(ref)) is None and engine.restarts == 2
+
+
+@dataclass(frozen=True)
+class KerasProbe:
+    """A request (any object with model, warm and run) that reports how the worker imported Keras."""
+
+    model: None = None
+    warm: bool = False
+
+    def run(self, model):
+        import importlib
+
+        import keras.src.wrappers.fixes as fixes
+
+        importlib.import_module("sklearn.covariance")  # hidden only while Keras was imported
+        return {"keras": "keras" in sys.modules, "keras_saw_sklearn": fixes.sklearn is not None}
+
+
+def test_the_worker_imports_keras_without_sklearn_then_sklearn_is_usable(engine):
+    found = engine.call(KerasProbe())
+    assert found == {"keras": True, "keras_saw_sklearn": False}
 
 
 APP_RUN = """
