@@ -149,7 +149,7 @@ class Explore:
                                     self.ood.metadata, self.ood.raw).to_dict()
         return explore_one(self.model.spec, model, self.image, epsilon=self.epsilon, attack=self.attack,
                            label=self.label, seed=self.seed, method=self.method, source=source, ood=ood,
-                           truth=self.truth)
+                           truth=self.truth, measure_perceptibility=False)  # the app measures it (stream.py)
 
 
 @dataclass(frozen=True, eq=False)

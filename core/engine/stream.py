@@ -15,6 +15,7 @@ import numpy as np
 from core.engine.cache import ExplorationCache, default_cache
 from core.engine.client import STARTING_TIMEOUT_S, Engine, EngineError, engine as default_engine
 from core.engine.requests import Explore, Load, ModelRef, OodInput, Warm
+from core.explore.visibility import with_perceptibility
 from core.models.zoo import CheckpointError
 
 
@@ -107,6 +108,6 @@ def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) 
             note(spec, Phase.COMPILING)
             load[1].result(STARTING_TIMEOUT_S)
         note(spec, Phase.ATTACKING)
-        outcome = explored.result(STARTING_TIMEOUT_S)
+        outcome = with_perceptibility(explored.result(STARTING_TIMEOUT_S), request.image)  # here, not in the worker
         cache.put(request.key(), outcome)
         yield outcome

@@ -22,7 +22,7 @@ class ModelOutcome:
     clean_cam: np.ndarray  # S x S in [0, 1], the chosen saliency method
     adversarial_cam: np.ndarray
     cam_shift: dict  # core.explain.compare of the two maps
-    perceptibility: dict  # SSIM and PSNR of the adversarial image against the clean one
+    perceptibility: dict | None  # SSIM and PSNR of the adversarial image against the clean one
     clean_attention: np.ndarray | None = None  # attentive models only
     adversarial_attention: np.ndarray | None = None
     transferred_from: str | None = None  # model id whose perturbation was applied

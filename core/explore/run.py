@@ -11,21 +11,10 @@ import numpy as np
 from core.attacks import PGD, predict, run_attack
 from core.explain import METHODS, attention_map, compare, localisation
 from core.explore.settings import explorer_attack
+from core.explore.visibility import perceptibility
 from core.explore.outcome import Exploration, ModelOutcome
 from core.models.build import has_attention
 from core.models.spec import ModelSpec
-
-
-def perceptibility(clean: np.ndarray, adversarial: np.ndarray) -> dict:
-    """How visible the perturbation is: SSIM (Wang et al. 2004) and PSNR in dB of the
-    adversarial image against the clean one (scikit-image; PSNR is inf when they are equal)."""
-    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
-
-    clean, adversarial = clean.astype(np.float64), adversarial.astype(np.float64)
-    if np.array_equal(clean, adversarial):
-        return {"ssim": 1.0, "psnr_db": float("inf")}
-    return {"ssim": float(structural_similarity(clean, adversarial, channel_axis=-1, data_range=1.0)),
-            "psnr_db": float(peak_signal_noise_ratio(clean, adversarial, data_range=1.0))}
 
 
 def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: float, attack: PGD | None = None,
@@ -58,9 +47,13 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
 
 def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, attack: PGD | None = None,
                 label: int | None = None, seed: int = 0, method: str = "grad_cam", source: ModelOutcome | None = None,
-                ood: dict | None = None, truth: dict | None = None) -> ModelOutcome:
+                ood: dict | None = None, truth: dict | None = None, measure_perceptibility: bool = True) -> ModelOutcome:
     """One model's column of explore(): with `source` (the vanilla twin's outcome), the
-    perturbation crafted on the twin is applied instead of the model's own attack."""
+    perturbation crafted on the twin is applied instead of the model's own attack.
+
+    measure_perceptibility=False leaves `perceptibility` None, for with_perceptibility() to fill
+    in elsewhere: the engine process leaves it to the app process, since scikit-image's metrics
+    import SciPy's statistics (1.2-1.6 s), which would otherwise delay the first verdict."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     attack = attack or explorer_attack()
@@ -76,7 +69,8 @@ def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, at
     adversarial_attention = attention_map(model, adversarial)[0] if clean_attention is not None else None
     return ModelOutcome(
         spec, clean, adversarial_probabilities, adversarial[0], adversarial[0] - image,
-        maps[0], maps[1], compare(maps[0], maps[1]), perceptibility(image, adversarial[0]),
+        maps[0], maps[1], compare(maps[0], maps[1]),
+        perceptibility(image, adversarial[0]) if measure_perceptibility else None,
         clean_attention, adversarial_attention,
         transferred_from=source.spec.model_id if source is not None else None,
         ood=ood, localisation=_localise(maps, truth))

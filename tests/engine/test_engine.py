@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from core.engine import Engine, EngineError, ExplorationCache, ModelRef, Phase, Warm, explorations
-from core.explore import explorer_attack
+from core.explore import explorer_attack, perceptibility
 from core.models.zoo import all_specs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,6 +46,9 @@ def test_columns_arrive_one_by_one_then_come_from_disk(engine, tmp_path):
         own = [phase for model_id, phase in phases if model_id == ref.spec.model_id]
         assert own[0] == Phase.QUEUED and own[-1] == Phase.ATTACKING
     assert all(engine.is_warm(ref) for ref in refs)
+    for outcome in first:  # measured here, in the app process, as core.explore would have
+        assert outcome.perceptibility == perceptibility(_image(), outcome.adversarial)
+    assert engine.call(KerasProbe())["scipy_stats"] is False  # the engine never paid SciPy's import
     again = list(explorations(refs, _image(), epsilon=0.01, attack=explorer_attack(2), engine=Engine(), cache=cache,
                               on_phase=lambda spec, phase: pytest.fail("a cached view waits for nothing")))
     for old, new in zip(first, again):  # a new engine (a restarted server) is not even started
@@ -92,13 +95,15 @@ class KerasProbe:
 
         import keras.src.wrappers.fixes as fixes
 
+        found = {"keras": "keras" in sys.modules, "keras_saw_sklearn": fixes.sklearn is not None,
+                 "scipy_stats": "scipy.stats" in sys.modules}
         importlib.import_module("sklearn.covariance")  # hidden only while Keras was imported
-        return {"keras": "keras" in sys.modules, "keras_saw_sklearn": fixes.sklearn is not None}
+        return found
 
 
 def test_the_worker_imports_keras_without_sklearn_then_sklearn_is_usable(engine):
     found = engine.call(KerasProbe())
-    assert found == {"keras": True, "keras_saw_sklearn": False}
+    assert found["keras"] and not found["keras_saw_sklearn"]
 
 
 APP_RUN = """
