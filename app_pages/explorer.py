@@ -10,7 +10,7 @@ from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
 from core.tasks import get_task
 from app_pages.common import (epsilon_label, epsilon_ui, require_models, show_error, step_rule_ui,
                           warn_problems)
-from app_pages.models import incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
+from app_pages.models import explorer_default, incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]
 SOURCES = ["Synthetic gallery", "Real photographs", "Upload", "Dataset sample"]
@@ -206,7 +206,7 @@ def models_ui(task_name: str, specs: list) -> list:
     """Up to four of the task's models side by side (default: the paper's four, undefended)."""
     if len(specs) <= 4:
         return specs
-    default = [s for s in specs if s.defence == "none"][:4] or specs[:4]
+    default = explorer_default(specs)
     chosen = st.multiselect("Models to compare (up to four)", specs, default=default, max_selections=4,
                             format_func=lambda s: s.title, key=f"explorer_models_{task_name}")
     return chosen or default

@@ -4,12 +4,9 @@ the background warm-up; and what is known about each model (incomplete runs, sal
 
 from __future__ import annotations
 
-import threading
-
 import streamlit as st
 
 from core.engine import EngineError, ModelRef, OodInput, engine
-from core.explore.visibility import preload as preload_visibility
 from core.models.zoo import checkpoint_path
 from app_pages.common import Selection
 
@@ -32,17 +29,25 @@ def start_warm_up() -> None:
     engine().prime()
 
 
+def explorer_default(specs: list) -> list:
+    """The models the explorer shows until the user picks others: the paper's four (the
+    undefended ones) when a task has more than four, else all of them. Only these are warmed
+    as the server starts: warming a defended twin nobody looks at would make the first ε
+    changes wait behind it."""
+    if len(specs) <= 4:
+        return list(specs)
+    return [s for s in specs if s.defence == "none"][:4] or list(specs[:4])
+
+
 def warm_first_page() -> None:
     """As the server starts: the engine process, then the models of the page a new visitor sees
     first (the explorer on the sidebar's first task, bundled zoo), in the order its columns
-    fill (core.engine.stream), so they are ready when the browser asks; and, in this process,
-    what measuring a reply's perceptibility needs (core.explore.visibility)."""
+    fill (core.engine.stream), so they are ready when the browser asks."""
     from core.tasks import TASKS
 
     selection = Selection(next(iter(TASKS)), "bundled", "demo")
-    refs, _ = model_refs(selection)
+    refs, _ = model_refs(selection, explorer_default(selection.specs()))
     engine().prewarm(sorted(refs.values(), key=lambda ref: ref.spec.attention))
-    threading.Thread(target=preload_visibility, name="advattn-preload-visibility", daemon=True).start()
 
 
 def ood_input(task: str, picked: dict) -> OodInput | None:

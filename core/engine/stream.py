@@ -15,7 +15,7 @@ import numpy as np
 from core.engine.cache import ExplorationCache, default_cache
 from core.engine.client import STARTING_TIMEOUT_S, Engine, EngineError, engine as default_engine
 from core.engine.requests import Explore, Load, ModelRef, OodInput, Warm
-from core.explore.visibility import with_perceptibility
+from core.explore.visibility import preload_in_background, with_perceptibility
 from core.models.zoo import CheckpointError
 
 
@@ -88,6 +88,8 @@ def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, att
 def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) -> Iterator[object]:
     """Submit every pending request's steps at once (the worker runs them in order), then
     follow them in that order."""
+    if pending:
+        preload_in_background()  # what measuring the replies needs, imported while the worker works
     steps, restarts = [], engine.restarts
     for request in pending:
         ref = request.model

@@ -3,6 +3,8 @@ engine's replies (core.engine.stream), so the engine never imports SciPy's stati
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from core.explore.outcome import ModelOutcome
@@ -20,9 +22,21 @@ def perceptibility(clean: np.ndarray, adversarial: np.ndarray) -> dict:
             "psnr_db": float(peak_signal_noise_ratio(clean, adversarial, data_range=1.0))}
 
 
-def preload() -> None:
+_PRELOADING: list = []  # the thread of preload_in_background, once per process
+
+
+def preload_in_background() -> None:
     """Import what perceptibility() needs (scikit-image's metrics, SciPy's statistics: 1.2-1.6 s
-    on a 2-core CPU), so the first reply is measured at once; the server calls it as it starts."""
+    on a 2-core CPU) in a thread of its own, once per process: core.engine.stream starts it as
+    soon as a column has to wait for the engine, so the first reply is measured at once; views
+    served from the disk cache (a restarted server) never pay it."""
+    if not _PRELOADING:
+        thread = threading.Thread(target=_import_metrics, name="advattn-preload-visibility", daemon=True)
+        _PRELOADING.append(thread)
+        thread.start()
+
+
+def _import_metrics() -> None:
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity  # noqa: F401
 
 

@@ -1,0 +1,36 @@
+"""What the server warms as it starts: only the models the explorer shows first."""
+
+from app_pages import models
+from app_pages.models import explorer_default
+from core.models.spec import ModelSpec
+
+
+def _zoo(defences=("none", "pgd-at")):
+    return [ModelSpec("derm", backbone, attention, defence=defence) for defence in defences
+            for backbone in ("resnet50", "inception_resnet_v2") for attention in (False, True)]
+
+
+def test_the_explorer_shows_the_papers_four_undefended_models_first():
+    zoo = _zoo()
+    assert explorer_default(zoo) == [s for s in zoo if s.defence == "none"]
+    assert explorer_default(zoo[4:]) == zoo[4:]  # four or fewer: all of them, defended or not
+    assert explorer_default(_zoo(("pgd-at", "trades"))) == _zoo(("pgd-at",))  # none undefended: the first four
+
+
+class RecordingPool:
+    def __init__(self) -> None:
+        self.warmed = []
+
+    def prewarm(self, refs) -> None:
+        self.warmed = list(refs)
+
+
+def test_the_server_warms_only_what_the_explorer_shows_first(monkeypatch):
+    pool = RecordingPool()
+    monkeypatch.setattr(models, "engine", lambda: pool)
+    monkeypatch.setattr(models.Selection, "specs", lambda self: _zoo())  # a task with defended twins too
+    monkeypatch.setattr(models.ModelRef, "of", classmethod(lambda cls, spec, root=None: cls(spec, "-", "-")))
+    models.warm_first_page()
+    warmed = [ref.spec for ref in pool.warmed]
+    assert sorted(warmed, key=str) == sorted(_zoo(("none",)), key=str)
+    assert [s.attention for s in warmed] == [False, False, True, True]  # vanilla first: transfer sources
