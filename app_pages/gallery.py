@@ -10,6 +10,7 @@ from core.data import synthetic
 from core.explain import METHODS, overlay
 from core.formatting import epsilon_255
 from core.models.backbones import FAMILY_TITLES
+from core.models.spec import DEFENCES
 from core.tasks import get_task
 from app_pages.common import require_models, show_error, warn_problems
 from app_pages.models import audit_table, method_badges, model_refs, run_on_engine
@@ -85,12 +86,26 @@ def grounding_ui(selection, pair, methods) -> None:
                 st.caption(f"**{METHODS[method].title}**: " + " ".join(t["sentence"] for t in (tests[0], tests[-1])))
 
 
+def training_ui(specs, family: str) -> str:
+    """The defence of the twin pair shown (undefended first); a selector only when the backbone
+    has defended twins too, so the gallery always compares one attentive model with its vanilla twin."""
+    defences = sorted({s.defence for s in specs if s.backbone == family}, key=lambda d: (d != "none", d))
+    if len(defences) == 1:
+        return defences[0]
+    return st.selectbox("Training", defences, key=f"gallery_defence_{family}", format_func=_training_title)
+
+
+def _training_title(defence: str) -> str:
+    return "undefended" if defence == "none" else f"adversarially trained ({DEFENCES[defence][1]})"
+
+
 st.title("Heatmap gallery")
 st.caption("Saliency maps of sample test images, clean and under PGD at every ε of the paper's grid.")
 selection, specs = require_models()
 families = sorted({s.backbone for s in specs})
 family = st.selectbox("Backbone", families, format_func=FAMILY_TITLES.get, key="gallery_family")
-pair = sorted([s for s in specs if s.backbone == family], key=lambda s: s.attention)
+defence = training_ui(specs, family)
+pair = sorted([s for s in specs if s.backbone == family and s.defence == defence], key=lambda s: s.attention)
 chosen = methods_ui(method_badges(selection, pair))
 count = st.slider("Sample images", 2, 16, 4, key="gallery_count", help="The paper used 16.")
 steps = st.slider("PGD steps", 1, 40, 10, key="gallery_steps")

@@ -472,6 +472,10 @@ def test_the_method_registry_drives_the_selectors():
     assert not gallery.exception and not _problems(gallery)
     methods = set(gallery.dataframe[0].value["method"])
     assert methods == {"Grad-CAM", "Grad-CAM++"}  # the shift table is per method
+    # cxr bundles each backbone's defended twins too: the gallery shows one twin pair, undefended first
+    assert list(gallery.selectbox(key="gallery_defence_inception_resnet_v2").options) == ["undefended", "adversarially trained (PGD-AT)"]
+    shown = set(gallery.dataframe[0].value["model"])
+    assert len(shown) == 2 and not any("PGD-AT" in title for title in shown)
 
 
 def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_path, monkeypatch):
