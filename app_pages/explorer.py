@@ -215,7 +215,7 @@ def models_ui(task_name: str, specs: list) -> list:
 def grid_run_ui(refs: dict, picked: dict, settings: dict, method_title: str):
     """Draw the grid at once and fill each model's column as the engine delivers it; returns
     the core.explore.Exploration of the models that answered (None after an error)."""
-    from core.engine import EngineError, Failed, explorations
+    from core.engine import EngineError, Failed, explorations, prefetch
     from core.explore import Exploration
     from app_pages.explorer_view import GridView
 
@@ -224,15 +224,19 @@ def grid_run_ui(refs: dict, picked: dict, settings: dict, method_title: str):
     epsilon = float(settings["epsilon"] or 0.0)  # the natural mode has none: its corruption is the change
     result = Exploration(picked["image"], picked["label"], epsilon, settings["attack"],
                          settings["seed"], settings["transfer"], settings["method"])
+    inputs = dict(label=picked["label"], truth=picked.get("truth"), ood=ood_input(picked["task"], picked))
     try:
-        for item in explorations(list(refs.values()), picked["image"], label=picked["label"], truth=picked.get("truth"),
-                                 ood=ood_input(picked["task"], picked), on_phase=grid.note,
-                                 **{**settings, "epsilon": epsilon}):
+        for item in explorations(list(refs.values()), picked["image"], on_phase=grid.note,
+                                 **inputs, **{**settings, "epsilon": epsilon}):
             if isinstance(item, Failed):
                 grid.failed(item.spec, item.message)
             else:
                 grid.fill(item)
                 result.outcomes[item.spec.model_id] = item
+        if settings["epsilon"] is not None and len(result.outcomes) == len(refs):  # the grid's other ε, for later
+            others = [e for e in task.epsilons if e > 0 and e != epsilon]
+            prefetch(list(refs.values()), picked["image"], epsilons=others, **inputs,
+                     **{k: v for k, v in settings.items() if k != "epsilon"})
     except ValueError as error:
         show_error(error, what="Attack")
         return None

@@ -10,13 +10,15 @@ warms and holds the models, and reads the replies.
     ModelRef.of(spec, root)                    a checkpoint, named by its content hash
     Prime, Load, Warm, Explore, Minimal, Gallery   the requests (each runs in the worker)
     explorations(refs, image, ...)             the explorer's columns, each as soon as it is ready
+    prefetch(refs, image, epsilons=..., ...)   the same at other epsilons, in the background
     ExplorationCache                           explorations on disk, keyed by content hashes
 """
 
 from core.engine.cache import ExplorationCache, default_cache
 from core.engine.client import Engine, EngineError, engine
 from core.engine.requests import Explore, Gallery, Load, Minimal, ModelRef, OodInput, Prime, Warm
-from core.engine.stream import Failed, Phase, explorations
+from core.engine.stream import Failed, Phase, explorations, prefetch
 
 __all__ = ["Engine", "EngineError", "ExplorationCache", "Explore", "Failed", "Gallery", "Load", "Minimal", "ModelRef",
-           "OodInput", "Phase", "Prime", "Warm", "default_cache", "engine", "explorations"]
+           "OodInput", "Phase", "Prime", "Warm", "default_cache", "engine", "explorations",
+           "prefetch"]

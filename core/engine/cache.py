@@ -57,6 +57,10 @@ class ExplorationCache:
             pass
         return reply
 
+    def __contains__(self, key: str) -> bool:
+        """Whether a reply is saved under `key` (without reading it)."""
+        return self._path(key).exists()
+
     def put(self, key: str, reply) -> None:
         """Save `reply` under `key` (atomically), then evict past the size bound."""
         with atomic_path(self._path(key)) as temporary:

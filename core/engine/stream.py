@@ -3,11 +3,15 @@
 Requests go to the one worker in the order the columns can be filled (vanilla models first,
 since an attentive twin may reuse their perturbation), each model's Load, Warm and Explore in
 turn, so the first verdict waits for one model only. Columns seen before come from the disk
-cache at once, without the worker."""
+cache at once, without the worker; prefetch() fills it in the background with the views a user
+is likely to ask for next (the paper's other ε values), one column at a time."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Iterator
 
 import numpy as np
@@ -51,6 +55,47 @@ def explore_requests(refs: list[ModelRef], image: np.ndarray, *, epsilon: float,
     return [own[ref.spec] for ref in ordered]
 
 
+_LATEST = [0]  # the newest page request: a prefetch chain started before it stops
+_LATEST_LOCK = threading.Lock()
+
+
+def _new_request() -> int:
+    with _LATEST_LOCK:
+        _LATEST[0] += 1
+        return _LATEST[0]
+
+
+def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label: int | None = None, seed: int = 0,
+             transfer: bool = False, method: str = "grad_cam", truth: dict | None = None, ood: OodInput | None = None,
+             engine: Engine | None = None, cache: ExplorationCache | None = None) -> int:
+    """Explore `image` at each of `epsilons` in the background, into the disk cache, so that
+    choosing one of them next is drawn at once (the explorer prefetches the paper's grid once a
+    view is drawn). One request is in the worker at a time, so a page's own request waits for
+    one column at most; the chain stops as soon as a page asks for anything else (explorations()
+    or another prefetch), when the worker dies or when a request fails. Returns the number of
+    columns it set out to compute (those not cached already)."""
+    engine = engine or default_engine()
+    cache = cache if cache is not None else default_cache()
+    ours = _new_request()
+    todo = [request for epsilon in epsilons
+            for request in explore_requests(refs, image, epsilon=epsilon, attack=attack, label=label, seed=seed,
+                                            transfer=transfer, method=method, truth=truth, ood=ood)
+            if request.key() not in cache]
+    planned = len(todo)
+
+    def next_one(done: Future | None = None, request: Explore | None = None) -> None:
+        if done is not None:
+            if done.exception() is not None:
+                return
+            cache.put(request.key(), with_perceptibility(done.result(), request.image))
+        if todo and _LATEST[0] == ours:
+            following = todo.pop(0)
+            engine.submit(following).add_done_callback(partial(next_one, request=following))
+
+    next_one()
+    return planned
+
+
 def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, attack, label: int | None = None,
                  seed: int = 0, transfer: bool = False, method: str = "grad_cam", truth: dict | None = None,
                  ood: OodInput | None = None, engine: Engine | None = None, cache: ExplorationCache | None = None,
@@ -59,6 +104,7 @@ def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, att
     first), or a Failed for a model whose checkpoint cannot be loaded; `on_phase(spec,
     Phase.…)` says what a pending column waits for. An error of the settings (a ValueError)
     is raised; a dead worker is restarted once and the rest resubmitted."""
+    _new_request()  # a prefetch still running stops: this request goes first
     engine = engine or default_engine()
     cache = cache if cache is not None else default_cache()
     note = on_phase or (lambda spec, phase: None)

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.engine import Engine, EngineError, ExplorationCache, ModelRef, Phase, Warm, explorations
+from core.engine import Engine, EngineError, ExplorationCache, ModelRef, Phase, Warm, explorations, prefetch
 from core.explore import explorer_attack, perceptibility
 from core.models.zoo import all_specs
 
@@ -53,6 +53,18 @@ def test_columns_arrive_one_by_one_then_come_from_disk(engine, tmp_path):
                               on_phase=lambda spec, phase: pytest.fail("a cached view waits for nothing")))
     for old, new in zip(first, again):  # a new engine (a restarted server) is not even started
         np.testing.assert_array_equal(old.adversarial, new.adversarial)
+
+
+def test_a_prefetched_epsilon_is_drawn_from_the_cache(engine, tmp_path):
+    cache, refs = ExplorationCache(tmp_path), _refs()
+    assert prefetch(refs, _image(), epsilons=[0.02], attack=explorer_attack(2), engine=engine, cache=cache) == 2
+    deadline = time.monotonic() + 300
+    while len(cache.entries()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    found = list(explorations(refs, _image(), epsilon=0.02, attack=explorer_attack(2), engine=engine, cache=cache,
+                              on_phase=lambda spec, phase: pytest.fail("a prefetched view waits for nothing")))
+    assert sorted(o.spec.model_id for o in found) == sorted(r.spec.model_id for r in refs)
+    assert all(o.perceptibility is not None for o in found)
 
 
 def test_transfer_reuses_the_twins_perturbation_in_the_engine(engine, tmp_path):
