@@ -82,11 +82,26 @@ def comparison_sentence(epsilon: float, test: dict, names: tuple[str, str]) -> s
     size = abs(test["difference"]) * 100
     direction = "more" if test["difference"] >= 0 else "less"
     test_name = "stratified McNemar" if "p_method" in test else "McNemar"
-    verdict = ("a significant difference" if test["p_value"] < SIGNIFICANCE
-               else "no significant difference")
-    return (f"{where} {names[0]} is {size:.1f} points {direction} {what} than {names[1]} (95 % CI "
-            f"{points(test['low'])} to {points(test['high'])}, {test_name} p = {test['p_value']:.2g}): "
-            f"{verdict} on these {test['n']} images.")
+    head = (f"{where} {names[0]} is {size:.1f} points {direction} {what} than {names[1]} (95 % CI "
+            f"{points(test['low'])} to {points(test['high'])}, {test_name} p = {test['p_value']:.2g})")
+    why = _disagreement(test)
+    if why:
+        return f"{head}: borderline on these {test['n']} images: {why}."
+    verdict = "a significant difference" if test["p_value"] < SIGNIFICANCE else "no significant difference"
+    return f"{head}: {verdict} on these {test['n']} images."
+
+
+def _disagreement(test: dict) -> str | None:
+    """Why the exact test and the interval disagree at the margin, or None when they agree.
+    Newcombe's interval (MOVER over the classes at the real mix) and the exact McNemar test answer
+    different questions: at the real mix a large class with no discordant image widens the
+    interval of the weighted difference, while the stratified test rejects "no difference in any
+    class" from the others; with few discordant pairs the exact test is the conservative one."""
+    significant, excludes_zero = test["p_value"] < SIGNIFICANCE, test["low"] > 0 or test["high"] < 0
+    if significant == excludes_zero:
+        return None
+    return ("the interval excludes 0, but the exact McNemar test, conservative with few discordant pairs, "
+            "does not reach p < 0.05" if excludes_zero else "p < 0.05, but the interval includes 0")
 
 
 def interaction_sentence(epsilon: float, test: dict, defence: str) -> str:
@@ -111,12 +126,10 @@ def twin_sentence(epsilon: float, test: dict) -> str:
     mix = " at the real class mix" if "p_method" in test else ""
     head = (f"{where} soft attention changes {what} by {points(test['difference'])} points{mix} "
             f"(95 % CI {points(test['low'])} to {points(test['high'])}, {test_name} p = {test['p_value']:.2g})")
-    significant, excludes_zero = test["p_value"] < SIGNIFICANCE, test["low"] > 0 or test["high"] < 0
-    if significant != excludes_zero:  # Newcombe's interval and the exact test disagree at the margin
-        why = ("the interval excludes 0, but the exact McNemar test, conservative with few discordant "
-               "pairs, does not reach p < 0.05" if excludes_zero else "p < 0.05, but the interval includes 0")
+    why = _disagreement(test)
+    if why:
         return f"{head}: borderline on these {test['n']} images: {why}."
-    if not significant:
+    if test["p_value"] >= SIGNIFICANCE:
         return f"{head}: no significant difference on these {test['n']} images."
     direction = "more" if test["difference"] > 0 else "less"
     noun = "accurate" if epsilon == 0 else "robust"
