@@ -147,6 +147,18 @@ def read_card(checkpoint: str | Path) -> dict:
     return card
 
 
+def defence_epsilon(spec: ModelSpec, *, root=None) -> float | None:
+    """The epsilon a defended model was trained at (its card's config), None for an undefended
+    model or one whose checkpoint or card cannot be read."""
+    if spec.defence == "none":
+        return None
+    try:
+        epsilon = read_card(checkpoint_path(spec, root=root)).get("config", {}).get("defence_epsilon")
+    except CheckpointError:
+        return None
+    return float(epsilon) if isinstance(epsilon, (int, float)) else None
+
+
 def _embedded_card(checkpoint: Path) -> dict | None:
     try:
         with zipfile.ZipFile(checkpoint) as archive:

@@ -12,21 +12,21 @@ def _script() -> None:
 
     index = np.arange(100)
 
-    def result(robust):
-        clean = np.ones(100, bool)
-        return {"data": "d", "n": 100, "epsilons": [0.0, 0.02], "attack": {}, "spec": {"task": "cxr"},
+    def point(epsilon, robust):
+        return {"epsilon": epsilon, "robust": flags_to_text(robust), "accuracy": robust.mean(),
+                "accuracy_low": robust.mean() - 0.05, "accuracy_high": robust.mean() + 0.05}
+
+    def result(robust):  # at 0.04 nothing survives: the comparisons are empty there
+        return {"data": "d", "n": 100, "epsilons": [0.0, 0.02, 0.04], "attack": {}, "spec": {"task": "cxr"},
                 "labels": labels_to_text(index % 2),
-                "curve": [{"epsilon": 0.0, "robust": flags_to_text(clean), "accuracy": 1.0, "accuracy_low": 0.96,
-                           "accuracy_high": 1.0},
-                          {"epsilon": 0.02, "robust": flags_to_text(robust), "accuracy": robust.mean(),
-                           "accuracy_low": robust.mean() - 0.05, "accuracy_high": robust.mean() + 0.05}]}
+                "curve": [point(0.0, np.ones(100, bool)), point(0.02, robust), point(0.04, np.zeros(100, bool))]}
 
     spec = ModelSpec("cxr", "resnet50", False)
     results = {spec: result(index < 20), spec.twin(): result(index < 50),
                ModelSpec("cxr", "resnet50", False, defence="pgd-at"): result(index < 70),
                ModelSpec("cxr", "resnet50", True, defence="pgd-at"): result(index < 72)}
-    tradeoff_ui(results, [0.0, 0.02])
-    defences_ui(results)
+    chosen = tradeoff_ui(results, [0.0, 0.02, 0.04], default=0.02)  # the defended models' training epsilon
+    defences_ui(results, chosen)
 
 
 def test_attention_is_compared_with_pgd_at_and_their_interaction_is_stated():
@@ -38,3 +38,15 @@ def test_attention_is_compared_with_pgd_at_and_their_interaction_is_stated():
                in c for c in captions), captions
     assert any("attention adds less on top of PGD-AT than alone" in c for c in captions)
     assert len(app.get("plotly_chart")) == 1
+    assert app.select_slider(key="tradeoff_epsilon").value == 0.02
+    assert any("trained at ε = 0.02" in c for c in captions)
+
+
+def test_the_comparisons_follow_the_chosen_epsilon():
+    app = AppTest.from_function(_script, default_timeout=60)
+    app.run()
+    app.select_slider(key="tradeoff_epsilon").set_value(0.04).run()
+    assert not app.exception, app.exception
+    captions = [c.value for c in app.caption]
+    assert any(c.startswith("At ε = 0.04") and "no significant difference" in c for c in captions), captions
+    assert not any("20.0 points less robust" in c for c in captions)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.models.zoo import (CheckpointError, ModelSpec, available, build_model, card_path,
-                             checkpoint_path, delete_checkpoint, load_checkpoint, load_model, read_card,
+                             checkpoint_path, defence_epsilon, delete_checkpoint, load_checkpoint, load_model, read_card,
                              save_checkpoint, scan, stale_temporaries, sweep_temporaries)
 
 SPEC = ModelSpec("derm", "resnet50", True)
@@ -61,6 +61,14 @@ def test_card_records_spec_metrics_versions(saved):
     assert card["parameters"] == model.count_params()
     assert card["feature_layer"] == "stage3_block1_out"
     assert {"tensorflow", "keras", "numpy"} <= set(card["versions"]) and card["created_at"]
+
+
+def test_the_training_epsilon_of_a_defended_model_is_read_from_its_card(tmp_path):
+    defended = ModelSpec("derm", "resnet50", True, defence="pgd-at")
+    save_checkpoint(build_model(defended), defended, root=tmp_path, card={"config": {"defence_epsilon": 0.005}})
+    assert defence_epsilon(defended, root=tmp_path) == 0.005
+    assert defence_epsilon(SPEC, root=tmp_path) is None  # undefended
+    assert defence_epsilon(ModelSpec("cxr", "resnet50", True, defence="pgd-at"), root=tmp_path) is None  # absent
 
 
 def test_available_lists_only_complete_checkpoints(saved, tmp_path):
