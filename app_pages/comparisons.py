@@ -3,13 +3,10 @@ trade-off of every model, attention against adversarial training, and their inte
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import streamlit as st
 
-from core.evaluate import interaction_test, paired_test
+from core.evaluate import defence_comparisons
 from core.models.backbones import FAMILY_TITLES
-from core.models.spec import DEFENCES
 from core.figures import tradeoff_figure
 
 
@@ -35,26 +32,11 @@ def tradeoff_ui(results: dict, epsilons, *, default: float | None = None) -> flo
 def defences_ui(results: dict, epsilon: float | None = None) -> None:
     """Attention against adversarial training, and whether the two add up, per backbone, at
     `epsilon` (default: the largest evaluated)."""
-    pairs = [(spec, defended) for spec in results for defended in results
-             if defended.defence != "none" and spec.defence == "none" and spec.attention and not defended.attention
-             and defended.backbone == spec.backbone]
-    if not pairs:
+    comparisons = defence_comparisons(results, epsilon)
+    if not comparisons:
         return
     st.subheader("Attention against adversarial training")
-
-    def at_epsilon(rows: list[dict]) -> str:
-        return next((row for row in rows if row["epsilon"] == epsilon), rows[-1])["sentence"]
-
-    for attentive, defended in pairs:
-        name = DEFENCES[defended.defence][1]
-        lines = [at_epsilon(paired_test(results[attentive], results[defended], (attentive.title, defended.title)))]
-        both = replace(defended, attention=True)
-        if both in results:
-            lines.append(at_epsilon(paired_test(results[both], results[defended], (both.title, defended.title))))
-            vanilla = attentive.twin()
-            if vanilla in results:
-                lines.append(at_epsilon(interaction_test(results[vanilla], results[attentive], results[defended],
-                                                         results[both], defence=name)))
-        st.markdown(f"**{FAMILY_TITLES[attentive.backbone]}**")
-        for line in lines:
-            st.caption(line)
+    for backbone, rows in comparisons.items():
+        st.markdown(f"**{FAMILY_TITLES[backbone]}**")
+        for row in rows:
+            st.caption(row["sentence"])

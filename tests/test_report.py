@@ -44,6 +44,9 @@ def test_the_report_holds_every_section_and_fetches_nothing(cxr_report):
                     "Can the saliency maps be trusted?", "Protocol, seeds and versions"):
         assert f"<h2>{heading}" in text
     assert "McNemar p" in text and "95 % CI" in text and "keras" in text  # tests with intervals; versions
+    # the bundled cxr zoo has PGD-AT twins trained at 0.02: attention is compared with them there
+    assert "Attention against adversarial training: InceptionResNetV2" in text
+    assert "robust accuracy at ε = 0.02" in text and "At ε = 0.02 (5.1/255) attention adds" in text
     assert written["configuration_sha256"] in text and len(written["configuration_sha256"]) == 64
 
 

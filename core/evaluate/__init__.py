@@ -6,6 +6,7 @@
     robustness_curve(...)   accuracy per epsilon with its Wilson interval (and AUC on binary tasks)
     evaluate_model(...)     curve + checks + twin test for a checkpoint, saved as JSON and CSV
     twin_test(a, v)         attentive vs vanilla on the same images, per epsilon (McNemar)
+    defence_comparisons     attention against adversarial training and their 2 x 2 interaction
     evaluate_minimum_norm   each image's smallest adversarial epsilon (FMN): the whole curve, one run
     evaluate_corruptions    accuracy against severity under each natural corruption, twins paired
     confusion_under_attack  which class each class becomes under attack (multi-class curves)
@@ -22,6 +23,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "curve": ["attack_sweep", "curve_rows", "robustness_curve"],
     "encoding": ["text_to_flags"],
     "data": ["evaluation_data", "training_config"],
+    "defences": ["defence_comparisons"],
     "minimum_norm": ["combined_curve", "evaluate_minimum_norm", "load_minimum_norm", "median_interval",
                      "minimum_norm_key", "minimum_norm_result", "save_minimum_norm", "star_curve", "star_twin_test",
                      "stars_of"],
@@ -34,7 +36,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
 __all__ = [
     "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "combined_curve", "confusion_under_attack",
     "corruption_curve",
-    "corruption_twin_test", "corruptions_key", "curve_rows", "custom_pgd", "evaluate_corruptions",
+    "corruption_twin_test", "corruptions_key", "curve_rows", "custom_pgd", "defence_comparisons", "evaluate_corruptions",
     "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
     "latest_corruptions", "load_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
     "paired_test", "protocol_disagreements", "results_key", "results_path", "robustness_curve", "save_minimum_norm", "save_results",

@@ -9,6 +9,7 @@ import html
 import pandas as pd
 
 from core.formatting import epsilon_text, in_255
+from core.models.backbones import FAMILY_TITLES
 from core.report.gather import Evidence
 from core.tasks import middle_epsilon
 from core.report.parts import figure_html as _figure, paragraph as _p, table_html as _table
@@ -73,14 +74,28 @@ def twins_section(evidence: Evidence) -> list[str]:
     return parts
 
 
+def _trained_at(evidence: Evidence) -> float:
+    """The defended models' training epsilon when they share one on the grid, else the middle
+    of the grid: where adversarial training is meant to work."""
+    trained = {m.card.get("config", {}).get("defence_epsilon") for m in evidence.models if m.spec.defence != "none"}
+    return trained.pop() if len(trained) == 1 and trained <= set(evidence.epsilons) else _middle(evidence)
+
+
 def tradeoff_section(evidence: Evidence) -> list[str]:
+    from core.evaluate import defence_comparisons
     from core.figures import tradeoff_figure
 
     strong = _by_spec(evidence, "strong")
-    epsilon = _middle(evidence)
-    return [_figure(tradeoff_figure(strong, epsilon)),
-            _p(f"Clean accuracy against robust accuracy at {epsilon_text(epsilon)}, both with 95 % intervals.",
-               "note")] if strong else []
+    if not strong:
+        return []
+    epsilon = _trained_at(evidence)
+    parts = [_figure(tradeoff_figure(strong, epsilon)),
+             _p(f"Clean accuracy against robust accuracy at {epsilon_text(epsilon)}, both with 95 % intervals.",
+                "note")]
+    for backbone, rows in defence_comparisons(strong, epsilon).items():
+        parts.append(f"<h3>Attention against adversarial training: {html.escape(FAMILY_TITLES[backbone])}</h3>")
+        parts += [_p(row["sentence"]) for row in rows]
+    return parts
 
 
 def checks_section(evidence: Evidence) -> list[str]:

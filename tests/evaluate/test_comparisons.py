@@ -54,3 +54,22 @@ def test_a_comparison_says_borderline_when_the_test_and_the_interval_disagree():
     assert row["p_value"] < 1e-6 and row["low"] <= 0 <= row["high"]
     assert "borderline on these 100 images: p < 0.05, but the interval includes 0" in row["sentence"]
     assert "a significant difference" not in row["sentence"]
+
+
+def test_defence_comparisons_pair_each_backbones_attention_with_its_defended_models_at_one_epsilon():
+    from core.evaluate import defence_comparisons
+    from core.models.spec import ModelSpec
+
+    index = np.arange(100)
+    vanilla = ModelSpec("cxr", "resnet50", False)
+    results = {vanilla: _result(index < 20), vanilla.twin(): _result(index < 50),
+               ModelSpec("cxr", "resnet50", False, defence="pgd-at"): _result(index < 70),
+               ModelSpec("cxr", "inception_resnet_v2", True): _result(index < 10)}  # no defended twin: left out
+    rows = defence_comparisons(results, 0.02)["resnet50"]
+    assert list(defence_comparisons(results, 0.02)) == ["resnet50"] and len(rows) == 1  # no attentive PGD-AT yet
+    assert rows[0]["epsilon"] == 0.02 and rows[0]["difference"] == pytest.approx(-0.2)
+    results[ModelSpec("cxr", "resnet50", True, defence="pgd-at")] = _result(index < 72)
+    rows = defence_comparisons(results, 0.0)["resnet50"]  # attention alone, attention on top, the interaction
+    assert len(rows) == 3 and all(row["epsilon"] == 0.0 for row in rows)
+    assert "interaction" in rows[2]["sentence"]
+    assert defence_comparisons({vanilla: results[vanilla]}) == {}
