@@ -28,18 +28,24 @@ DEFENCE_HELP = {
 }
 
 
-def defence_ui(paper: TrainConfig) -> tuple[str, dict]:
-    """The adversarial-training choice and its settings (inside the form)."""
+def defence_ui(paper: TrainConfig, task: str) -> tuple[str, dict]:
+    """The adversarial-training choice and its settings (inside the form); the training ε
+    starts at `task`'s (core.tasks.Task.defence_epsilon). A form reruns only when submitted, so
+    the settings are always drawn (in an expander) and sent only with a defence."""
     defence = st.selectbox("Adversarial training", list(DEFENCE_HELP), key="form_defence",
                            format_func=lambda d: {"none": "none (the paper)", "pgd-at": "PGD-AT",
                                                   "trades": "TRADES"}[d],
                            help=" ".join(f"**{d}**: {h}" for d, h in DEFENCE_HELP.items()))
-    settings = {}
-    if defence != "none":
-        settings["defence_epsilon"] = st.number_input("Training ε (L∞, [0, 1] pixel scale)", 0.0001, 1.0,
-                                                      paper.defence_epsilon, format="%.4f", key="form_defence_eps")
+    with st.expander("Adversarial-training settings (used with PGD-AT or TRADES)"):
+        settings = {"defence_epsilon": st.number_input(
+            "Training ε (L∞, [0, 1] pixel scale)", 0.0001, 1.0, TASKS[task].defence_epsilon, format="%.4f",
+            key="form_defence_eps",
+            help="Where a model of the task can still learn under the attack: "
+                 + ", ".join(f"{t.name} {t.defence_epsilon:g}" for t in TASKS.values())
+                 + ". Above it the fundus models collapse to one answer (balanced accuracy 0.50).")}
         settings["defence_steps"] = int(st.number_input("Training attack steps", 1, 50, paper.defence_steps,
                                                         key="form_defence_steps"))
+        beta = st.number_input("TRADES β (TRADES only)", 0.01, 100.0, paper.trades_beta, key="form_beta")
         settings["accept_defence_cost"] = st.checkbox(
             "Paper profile without a GPU: train anyway", False, key="form_defence_cost",
             help="A defended paper-profile model costs about steps + 1 times a standard one, which already takes "
@@ -50,8 +56,10 @@ def defence_ui(paper: TrainConfig) -> tuple[str, dict]:
                             "(yours under My models, else the bundled one) and train on from there under the "
                             "defence. Far fewer epochs than from scratch; the model card says it was fine-tuned."):
             settings["init_from"] = "undefended"
+    if defence == "none":
+        return defence, {}
     if defence == "trades":
-        settings["trades_beta"] = st.number_input("TRADES β", 0.01, 100.0, paper.trades_beta, key="form_beta")
+        settings["trades_beta"] = beta
     return defence, settings
 
 
@@ -101,7 +109,7 @@ def training_form_ui(default_task: str):
                               help="Not in the paper. Mirror images at random (on dermoscopy also turn them) so "
                                    "that a small training set shows each case in more orientations; the demo zoo "
                                    "was trained with them.")
-        defence, defence_settings = defence_ui(paper)
+        defence, defence_settings = defence_ui(paper, default_task)
         weights = None
         if profile != "demo":
             choice = st.text_input("Backbone weights: 'imagenet', a no-top weights file, or empty for random",

@@ -376,6 +376,13 @@ def test_curves_page_evaluates_the_bundled_zoo_into_the_users_folder(tmp_path):
     wait_for(job.key, timeout_s=120)
 
 
+def test_the_training_epsilon_starts_at_the_tasks_own(tmp_path):
+    app = _app("app_pages/training.py", task="fundus")  # drawn before a defence is picked: a form
+    field = app.number_input(key="form_defence_eps")      # reruns only when it is submitted
+    assert field.value == 0.0025  # fundus models collapse to one answer when trained at the grid's middle
+    assert "derm 0.005, fundus 0.0025, cxr 0.02" in field.help
+
+
 def test_training_form_launches_a_job(tmp_path, monkeypatch):
     from core.jobs import cancel_job, list_jobs, wait_for
 
@@ -390,7 +397,7 @@ def test_training_form_launches_a_job(tmp_path, monkeypatch):
 
     sent = TrainConfig.from_dict(__import__("json").loads((tmp_path / "runs" / jobs[0].key / "config.json").read_text()))
     assert sent.synthetic_train == 16 and sent.seed == 0 and sent.epoch_fraction is None  # every field travels
-    assert (sent.defence, sent.defence_epsilon, sent.defence_steps) == ("pgd-at", 0.02, 7)
+    assert (sent.defence, sent.defence_epsilon, sent.defence_steps) == ("pgd-at", 0.02, 7)  # cxr's own ε
     assert sent.init_from is None  # from scratch unless fine-tuning is ticked
     again = _app("app_pages/training.py", task="cxr")
     again.number_input(key="form_synthetic_train").set_value(16)
