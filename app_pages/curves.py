@@ -10,7 +10,8 @@ import streamlit as st
 
 from core.checks import CHECKS_VERSION
 from core.data.synthetic import split_description
-from core.evaluate import PRESETS, custom_pgd, load_results, protocol_disagreements, twin_test
+from core.evaluate import (PRESETS, custom_pgd, load_results, protocol_disagreements, shared_training_epsilon,
+                           twin_test)
 from core.models.zoo import defence_epsilon
 from core.jobs import JobError, cancel_job, job_status, start_job
 from core.tasks import get_task
@@ -211,8 +212,9 @@ if results:
     st.download_button("Download the table (CSV)", frame.to_csv(index=False), file_name="robustness.csv",
                        mime="text/csv", key="curves_csv")
     twins_ui(results, paper)
-    trained_at = {defence_epsilon(spec, root=selection.root) for spec in results if spec.defence != "none"} - {None}
-    compared_at = tradeoff_ui(results, epsilons, default=trained_at.pop() if len(trained_at) == 1 else None)
+    trained_at = shared_training_epsilon(defence_epsilon(spec, root=selection.root) for spec in results
+                                         if spec.defence != "none")
+    compared_at = tradeoff_ui(results, epsilons, default=trained_at)
     defences_ui(results, compared_at)
     checks_ui(results)
 minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=job_ui)

@@ -15,6 +15,13 @@ from core.evaluate.twins import interaction_test, paired_test
 from core.models.spec import DEFENCES
 
 
+def shared_training_epsilon(epsilons) -> float | None:
+    """The one training epsilon the defended models share (None for unknown ones), else None:
+    where their comparisons are read first."""
+    found = {float(e) for e in epsilons if e is not None}
+    return found.pop() if len(found) == 1 else None
+
+
 def _at(rows: list[dict], epsilon: float | None) -> dict:
     """The row at `epsilon` (the largest evaluated when it is None or not on the grid)."""
     return next((row for row in rows if row["epsilon"] == epsilon), rows[-1])

@@ -77,8 +77,11 @@ def twins_section(evidence: Evidence) -> list[str]:
 def _trained_at(evidence: Evidence) -> float:
     """The defended models' training epsilon when they share one on the grid, else the middle
     of the grid: where adversarial training is meant to work."""
-    trained = {m.card.get("config", {}).get("defence_epsilon") for m in evidence.models if m.spec.defence != "none"}
-    return trained.pop() if len(trained) == 1 and trained <= set(evidence.epsilons) else _middle(evidence)
+    from core.evaluate import shared_training_epsilon
+
+    trained = shared_training_epsilon(m.card.get("config", {}).get("defence_epsilon") for m in evidence.models
+                                      if m.spec.defence != "none")
+    return trained if trained in evidence.epsilons else _middle(evidence)
 
 
 def tradeoff_section(evidence: Evidence) -> list[str]:

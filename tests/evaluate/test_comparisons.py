@@ -73,3 +73,10 @@ def test_defence_comparisons_pair_each_backbones_attention_with_its_defended_mod
     assert len(rows) == 3 and all(row["epsilon"] == 0.0 for row in rows)
     assert "interaction" in rows[2]["sentence"]
     assert defence_comparisons({vanilla: results[vanilla]}) == {}
+
+
+def test_the_shared_training_epsilon_is_the_one_all_defended_models_were_trained_at():
+    from core.evaluate import shared_training_epsilon
+
+    assert shared_training_epsilon([0.02, 0.02, None]) == 0.02  # an unreadable card does not count
+    assert shared_training_epsilon([0.02, 0.005]) is None and shared_training_epsilon([]) is None
