@@ -138,6 +138,15 @@ def require_models(*, warn_broken: bool = True) -> tuple[Selection, list[ModelSp
     return selection, specs
 
 
+@st.cache_data(show_spinner=False)
+def synthetic_gallery(task: str, size: int):
+    """The explorer's synthetic examples (two per class, with their ground truth); computed
+    once per server, the first task's as the server starts (app_pages.models.warm_first_page)."""
+    from core.data import synthetic
+
+    return synthetic.gallery(task, per_class=2, size=size, with_truth=True)
+
+
 def epsilon_label(epsilon: float) -> str:
     """ε on both scales, e.g. "ε = 0.01 (2.55/255)" (core.formatting, as everywhere)."""
     return epsilon_text(epsilon)

@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.data import synthetic
 from core.data.paths import confined
 from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
 from core.tasks import get_task
 from app_pages.common import (epsilon_label, epsilon_ui, require_models, show_error, step_rule_ui,
-                          warn_problems)
+                              synthetic_gallery, warn_problems)
 from app_pages.models import explorer_default, incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]
 SOURCES = ["Synthetic gallery", "Real photographs", "Upload", "Dataset sample"]
 THUMBNAILS_PER_ROW = 7
-
-
-@st.cache_data(show_spinner=False)
-def _gallery(task: str, size: int):
-    return synthetic.gallery(task, per_class=2, size=size, with_truth=True)
 
 
 @st.cache_resource(show_spinner="Reading the dataset index…")
@@ -58,7 +52,7 @@ def image_ui(task: str, size: int) -> dict | None:
     source = st.radio("Image", available, horizontal=True, key="image_source")
     classes = get_task(task).classes
     if source == "Synthetic gallery":
-        images, labels, truth = _gallery(task, size)
+        images, labels, truth = synthetic_gallery(task, size)
         names = [f"{classes[label]} #{i % 2 + 1}" for i, label in enumerate(labels)]
         for start in range(0, len(images), THUMBNAILS_PER_ROW):
             for column, i in zip(st.columns(THUMBNAILS_PER_ROW), range(start, min(start + THUMBNAILS_PER_ROW,

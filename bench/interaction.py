@@ -3,7 +3,10 @@
     .venv/bin/python bench/interaction.py        (needs Debian's chromium and chromium-driver)
 
 From `streamlit run` on an empty exploration cache: first paint (the widgets), first verdict
-(one model's column), all four verdicts. Then the time from a click on one of the paper's
+(one model's column), all four verdicts: the opening view is bundled (checkpoints/demo/views),
+so these are what a first visitor sees; an ε change made at once then waits for the worker to
+warm the models. At the end the same cold start with the bundled view turned off: the engine's
+own cold start, which any view not bundled pays. Then the time from a click on one of the paper's
 ε presets to the updated grid (the subheader names the new ε and four verdicts are drawn),
 for values never explored and for values seen before (the disk cache), next to the engine's
 own time for the same four columns. The presets are prefetched in the background once the
@@ -116,26 +119,36 @@ def _engine_time(epsilon: float) -> float:
         engine.shutdown()
 
 
+def _cold_start(driver) -> tuple[float, float, float]:
+    """From `streamlit run` (a fresh server, an empty user cache): first paint, first verdict,
+    all four verdicts drawn. Leaves the server running for what follows (a generator)."""
+    start = time.perf_counter()
+    with streamlit_server() as url:
+        driver.get(url)
+        wait_for_text(driver, ["ε (L∞ radius"], timeout_s=120)
+        first_paint = time.perf_counter() - start
+        _wait_verdicts(driver, 1)
+        first_verdict = time.perf_counter() - start
+        _wait_verdicts(driver, 4)
+        wait_until_rendered(driver, images=THUMBNAILS + TILES, bars=BARS)
+        yield first_paint, first_verdict, time.perf_counter() - start
+
+
 def main() -> None:
     runs = tempfile.mkdtemp(prefix="advattn-bench-")
     os.environ["ADVATTN_RUNS"] = runs  # an empty exploration cache, kept for the restart
+    os.environ.pop("ADVATTN_BUNDLED_VIEWS", None)  # a first visitor's opening view is bundled
     with chromium() as driver:
-        start = time.perf_counter()
-        with streamlit_server() as url:
-            driver.get(url)
-            wait_for_text(driver, ["ε (L∞ radius"], timeout_s=120)
-            first_paint = time.perf_counter() - start
-            _wait_verdicts(driver, 1)
-            first_verdict = time.perf_counter() - start
-            _wait_verdicts(driver, 4)
-            wait_until_rendered(driver, images=THUMBNAILS + TILES, bars=BARS)
-            all_four = time.perf_counter() - start
-            new = [_click_preset(driver, e) for e in PRESETS]  # prefetched once the first view is drawn
-            seen = [_click_preset(driver, e) for e in PRESETS]
-            slid, now = [], PRESETS[-1]
-            for _ in range(3):  # values nobody computed before
-                now, seconds = _nudge_slider(driver, now)
-                slid.append(seconds)
+        started = _cold_start(driver)
+        first_paint, first_verdict, all_four = next(started)
+        now, first_change = _nudge_slider(driver, 0.005)  # at once: the worker is still warming the models
+        new = [_click_preset(driver, e) for e in PRESETS]  # prefetched once the first view is drawn
+        seen = [_click_preset(driver, e) for e in PRESETS]
+        slid, now = [], PRESETS[-1]
+        for _ in range(3):  # values nobody computed before
+            now, seconds = _nudge_slider(driver, now)
+            slid.append(seconds)
+        started.close()
         driver.get("about:blank")
         restart = time.perf_counter()
         with streamlit_server() as url:
@@ -143,10 +156,17 @@ def main() -> None:
             _wait_verdicts(driver, 4)
             wait_until_rendered(driver, images=THUMBNAILS + TILES, bars=BARS)
             restarted = time.perf_counter() - restart
+        driver.get("about:blank")
+        os.environ["ADVATTN_RUNS"] = tempfile.mkdtemp(prefix="advattn-bench-")  # empty again
+        os.environ["ADVATTN_BUNDLED_VIEWS"] = ""  # a view nobody bundled: the engine's own cold start
+        computed = _cold_start(driver)
+        _, computed_verdict, computed_four = next(computed)
+        computed.close()
     engine = _engine_time(PRESETS[0])
     print(f"first paint                  {first_paint:6.1f} s   (from streamlit run)")
-    print(f"first verdict                {first_verdict:6.1f} s   (target < 8 s)")
-    print(f"all four verdicts            {all_four:6.1f} s   (target < 15 s)")
+    print(f"first verdict                {first_verdict:6.1f} s   (target < 8 s; the bundled opening view)")
+    print(f"all four verdicts            {all_four:6.1f} s   (target < 15 s; the bundled opening view)")
+    print(f"first ε change, at once      {first_change:6.1f} s   (worst case: the worker still warming the models)")
     print(f"ε change, new value (slider) {statistics.median(slid):6.2f} s   median of {[round(t, 2) for t in slid]} "
           "(target <= 1.0 s; computed on the change)")
     print(f"ε change, preset first click {statistics.median(new):6.2f} s   median of {[round(t, 2) for t in new]} "
@@ -155,6 +175,8 @@ def main() -> None:
     print(f"engine's own time, 4 columns {engine:6.2f} s   (warm worker, no cache; ratio slider change/engine "
           f"{statistics.median(slid) / engine:.1f}x)")
     print(f"restarted server, all four   {restarted:6.1f} s   (same cache; target < 6 s)")
+    print(f"computed cold start          {computed_verdict:6.1f} s first verdict, {computed_four:.1f} s all four "
+          "(bundled view off, empty cache: any view not bundled)")
 
 
 if __name__ == "__main__":

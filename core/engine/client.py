@@ -35,6 +35,7 @@ class Engine:
         self._warm: set[tuple[str, str]] = set()  # (path, digest) the current worker has warmed
         self._primed = False  # the current worker was asked to import the engine
         self.restarts = 0  # times a dead worker was replaced
+        self.generation = 0  # counts the workers ended (replaced or shut down): a prefetch chain stops at its end
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -51,6 +52,7 @@ class Engine:
             if self._pool is broken:
                 self._pool, self._warm, self._primed = None, set(), False
                 self.restarts += 1
+                self.generation += 1
                 broken.shutdown(wait=False, cancel_futures=True)
 
     def submit(self, request) -> Future:
@@ -130,6 +132,7 @@ class Engine:
         """End the worker (the server's exit does it too)."""
         with self._lock:
             pool, self._pool, self._warm, self._primed = self._pool, None, set(), False
+            self.generation += 1
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 

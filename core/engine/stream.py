@@ -72,11 +72,12 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
     choosing one of them next is drawn at once (the explorer prefetches the paper's grid once a
     view is drawn). One request is in the worker at a time, so a page's own request waits for
     one column at most; the chain stops as soon as a page asks for anything else (explorations()
-    or another prefetch), when the worker dies or when a request fails. Returns the number of
+    or another prefetch), when the worker dies or is shut down (the server's exit: no new worker
+    is started for it), when the interpreter exits or when a request fails. Returns the number of
     columns it set out to compute (those not cached already)."""
     engine = engine or default_engine()
     cache = cache if cache is not None else default_cache()
-    ours = _new_request()
+    ours, generation = _new_request(), engine.generation
     todo = [request for epsilon in epsilons
             for request in explore_requests(refs, image, epsilon=epsilon, attack=attack, label=label, seed=seed,
                                             transfer=transfer, method=method, truth=truth, ood=ood)
@@ -88,9 +89,13 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
             if done.exception() is not None:
                 return
             cache.put(request.key(), with_perceptibility(done.result(), request.image))
-        if todo and _LATEST[0] == ours:
+        if todo and _LATEST[0] == ours and engine.generation == generation:
             following = todo.pop(0)
-            engine.submit(following).add_done_callback(partial(next_one, request=following))
+            try:
+                submitted = engine.submit(following)
+            except RuntimeError:  # the interpreter is exiting: concurrent.futures takes no more work
+                return
+            submitted.add_done_callback(partial(next_one, request=following))
 
     next_one()
     return planned

@@ -12,9 +12,11 @@ PAGES = ["app_pages/explorer.py", "app_pages/curves.py", "app_pages/gallery.py",
 
 @pytest.fixture(autouse=True)
 def private_workspace(tmp_path, monkeypatch):
-    """Jobs and user-trained models go to a temporary folder, never the repository."""
+    """Jobs and user-trained models go to a temporary folder, never the repository; the
+    explorer computes its views on the engine (not from the bundled opening view)."""
     monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
     monkeypatch.setenv("ADVATTN_USER_MODELS", str(tmp_path / "models"))
+    monkeypatch.setenv("ADVATTN_BUNDLED_VIEWS", "")
 
 
 def _app(page=None, task="derm", zoo=None):
@@ -79,6 +81,34 @@ def test_explorer_attacks_the_four_models_in_one_grid_then_finds_the_smallest_fl
     assert not app.exception and not _problems(app)
     assert len(app.get("plotly_chart")) == charts + 1  # the bar chart, vanilla vs attentive
     assert any("Bisection over ε in steps of 0.25/255" in c for c in _texts(app.caption))
+
+
+def test_a_first_visitor_sees_the_bundled_opening_view_without_waiting_for_the_engine(monkeypatch):
+    """The explorer's opening view is bundled (checkpoints/demo/views): drawn with the engine
+    refusing every request. Fails when a model it opens on was retrained without writing the
+    view again (python -m app_pages.first_view)."""
+    from concurrent.futures import Future
+
+    from core.engine import EngineError
+    from core.engine.client import Engine
+
+    asked = []
+
+    def refuse(self, request):
+        asked.append(request)
+        refused = Future()
+        refused.set_exception(EngineError("the test's engine answers nothing"))
+        return refused
+
+    monkeypatch.delenv("ADVATTN_BUNDLED_VIEWS")
+    monkeypatch.setattr(Engine, "submit", refuse)
+    app = _app()
+    assert not _problems(app) and not app.warning, (_problems(app), _texts(app.warning))
+    assert len(_verdicts(app)) == 4, "the bundled opening view is stale: run python -m app_pages.first_view"
+    assert "ε = 0.005 (1.28/255)" in _texts(app.subheader)[0]
+    assert len(app.get("download_button")) == 2
+    assert {type(r).__name__ for r in asked} <= {"Prime", "Explore"}  # the engine only primed and prefetching
+    assert all(r.epsilon != 0.005 for r in asked if type(r).__name__ == "Explore")
 
 
 def test_explorer_natural_mode_shows_the_same_grid_under_a_corruption():

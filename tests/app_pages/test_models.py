@@ -26,11 +26,20 @@ class RecordingPool:
 
 
 def test_the_server_warms_only_what_the_explorer_shows_first(monkeypatch):
-    pool = RecordingPool()
+    import threading
+
+    from app_pages import common
+
+    pool, drawn = RecordingPool(), []
     monkeypatch.setattr(models, "engine", lambda: pool)
+    monkeypatch.setattr(common, "synthetic_gallery", lambda task, size: drawn.append((task, size)))
     monkeypatch.setattr(models.Selection, "specs", lambda self: _zoo())  # a task with defended twins too
     monkeypatch.setattr(models.ModelRef, "of", classmethod(lambda cls, spec, root=None: cls(spec, "-", "-")))
     models.warm_first_page()
     warmed = [ref.spec for ref in pool.warmed]
     assert sorted(warmed, key=str) == sorted(_zoo(("none",)), key=str)
     assert [s.attention for s in warmed] == [False, False, True, True]  # vanilla first: transfer sources
+    for thread in threading.enumerate():
+        if thread.name == "advattn-first-gallery":
+            thread.join(10)
+    assert drawn == [("derm", 96)]  # the first page's synthetic examples, computed as the server starts

@@ -25,8 +25,10 @@ def _verdicts(body: str) -> int:
 def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, monkeypatch):
     """One fresh server: /curves as its first request runs through app.py's navigation (the
     pages live in app_pages/, so Streamlit's legacy pages/ discovery never runs a page alone);
-    then the explorer attacks the four models and is photographed."""
+    then the explorer attacks the four models (live: the bundled opening view turned off) and is
+    photographed."""
     monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("ADVATTN_BUNDLED_VIEWS", "")
     with streamlit_server() as url, chromium() as driver:
         assert _engine_started_with(url), "the engine process did not start with the server (app.py's lifespan)"
         driver.get(url + "/curves")

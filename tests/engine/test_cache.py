@@ -74,3 +74,29 @@ def test_a_damaged_entry_is_a_miss_and_is_removed(tmp_path):
 
 def test_warm_requests_are_keyed_by_content(tmp_path):
     assert Warm(_ref(tmp_path, b"a")).key() != Warm(_ref(tmp_path, b"b")).key()
+
+
+def test_bundled_views_are_read_after_the_saved_ones_and_never_changed(tmp_path):
+    bundled = tmp_path / "bundled"
+    cache = ExplorationCache(tmp_path / "cache", bundled=bundled)
+    ref = _ref(tmp_path)
+    key = _request(ref).key()
+    assert key not in cache and cache.get(key) is None
+    written = cache.bundle(key, {"outcome": "bundled"})
+    assert written.parent == bundled and written.name.endswith(".pkl.gz")
+    assert key in cache and cache.get(key) == {"outcome": "bundled"}
+    assert cache.entries() == []  # bundled views are not the user's entries: never evicted, never cleared
+    cache.put(key, {"outcome": "saved"})
+    assert cache.get(key) == {"outcome": "saved"}  # the user's own entry first
+    assert cache.clear() == 1 and cache.get(key) == {"outcome": "bundled"} and written.exists()
+    assert cache.get(_request(_ref(tmp_path, b"retrained")).key()) is None  # a changed checkpoint: not found
+
+
+def test_an_unreadable_bundled_view_is_skipped_and_kept(tmp_path):
+    cache = ExplorationCache(tmp_path / "cache", bundled=tmp_path / "bundled")
+    key = _request(_ref(tmp_path)).key()
+    path = cache.bundle(key, {"outcome": 1})
+    path.write_bytes(b"not gzip")
+    assert cache.get(key) is None and path.exists()
+    with pytest.raises(ValueError, match="no bundled folder"):
+        ExplorationCache(tmp_path / "other").bundle(key, {})

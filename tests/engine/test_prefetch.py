@@ -65,3 +65,26 @@ def test_a_failed_column_ends_the_chain_quietly(tmp_path):
     prefetch(refs, IMAGE, epsilons=[0.01, 0.02], engine=engine, cache=cache, **SETTINGS)
     engine.queue[0][1].set_exception(EngineError("the engine process stopped"))
     assert len(engine.queue) == 1 and not cache.entries()
+
+
+def test_a_shut_down_engine_ends_the_chain_without_starting_another_worker(tmp_path):
+    engine, cache, refs = RecordingEngine(), ExplorationCache(tmp_path), _refs()
+    prefetch(refs, IMAGE, epsilons=[0.01, 0.02], engine=engine, cache=cache, **SETTINGS)
+    engine.shutdown()  # the server exits while a column is in the worker
+    _settle(engine, 0)
+    assert len(engine.queue) == 1  # the finished column is saved, nothing more is asked
+    assert len(cache.entries()) == 1
+
+
+def test_an_exiting_interpreter_ends_the_chain_quietly(tmp_path, caplog):
+    class Exiting(RecordingEngine):
+        def submit(self, request):
+            if self.queue:
+                raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+            return super().submit(request)
+
+    engine, cache, refs = Exiting(), ExplorationCache(tmp_path), _refs()
+    prefetch(refs, IMAGE, epsilons=[0.01, 0.02], engine=engine, cache=cache, **SETTINGS)
+    _settle(engine, 0)  # its callback asks for the next column: refused, and nothing is raised
+    assert len(engine.queue) == 1 and len(cache.entries()) == 1
+    assert "exception calling callback" not in caplog.text  # how concurrent.futures reports a callback's error
