@@ -159,7 +159,32 @@ def defence_epsilon(spec: ModelSpec, *, root=None) -> float | None:
     return float(epsilon) if isinstance(epsilon, (int, float)) else None
 
 
+_ARCHIVE_LOOKS: dict = {}  # (path, inode, mtime, size) -> (embedded card's JSON or None, archive problem or None)
+_ARCHIVE_LOOKS_KEPT = 256  # every page rerun scans the zoo: its zip directories are read once per file version
+
+
+def _archive_look(checkpoint: Path) -> tuple[dict | None, str | None]:
+    """What scan() needs from a .keras archive, read once per version of the file (a rewrite
+    changes its inode or time); the card is returned as a fresh copy."""
+    try:
+        stat = checkpoint.stat()
+    except OSError:
+        return None, f"{checkpoint.name} cannot be read"
+    key = (str(checkpoint), stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    if key not in _ARCHIVE_LOOKS:
+        if len(_ARCHIVE_LOOKS) >= _ARCHIVE_LOOKS_KEPT:
+            _ARCHIVE_LOOKS.pop(next(iter(_ARCHIVE_LOOKS)))
+        card = _read_embedded_card(checkpoint)
+        _ARCHIVE_LOOKS[key] = (None if card is None else json.dumps(card), _read_archive_problem(checkpoint))
+    text, problem = _ARCHIVE_LOOKS[key]
+    return (None if text is None else json.loads(text)), problem
+
+
 def _embedded_card(checkpoint: Path) -> dict | None:
+    return _archive_look(checkpoint)[0]
+
+
+def _read_embedded_card(checkpoint: Path) -> dict | None:
     try:
         with zipfile.ZipFile(checkpoint) as archive:
             card = json.loads(archive.read(EMBEDDED_CARD))
@@ -265,6 +290,10 @@ def delete_checkpoint(spec: ModelSpec, *, root=None) -> list[Path]:
 
 def _archive_problem(path: Path) -> str | None:
     """A cheap look at a .keras archive (its directory sits at the end, so a truncated file fails)."""
+    return _archive_look(path)[1]
+
+
+def _read_archive_problem(path: Path) -> str | None:
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())

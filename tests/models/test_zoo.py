@@ -188,3 +188,30 @@ def test_load_errors_never_advise_unsafe_loading(tmp_path):
     with pytest.raises(CheckpointError) as error:
         load_checkpoint(path)
     assert "safe_mode" not in str(error.value) and "unsafe" not in str(error.value)
+
+
+def test_a_rewritten_checkpoint_is_read_again_and_a_card_is_never_shared(tmp_path):
+    """Every page rerun scans the zoo, so each archive is read once per version of the file:
+    a checkpoint rewritten in place (a training epoch) must show its new card."""
+    import os
+    import zipfile
+
+    from core.models.zoo import CARD_FORMAT, EMBEDDED_CARD, read_card
+
+    path = tmp_path / "model.keras"
+
+    def write(epoch: int) -> None:
+        temporary = tmp_path / f".model.{epoch}.keras"
+        with zipfile.ZipFile(temporary, "w") as archive:
+            archive.writestr("config.json", "{}")
+            archive.writestr("model.weights.h5", b"")
+            archive.writestr(EMBEDDED_CARD, json.dumps({"format": CARD_FORMAT, "epochs_trained": epoch}))
+        os.replace(temporary, path)  # as save_checkpoint does: a new file over the old
+
+    write(1)
+    first = read_card(path)
+    assert first["epochs_trained"] == 1
+    first["epochs_trained"] = 99  # a caller changing its copy changes nothing for the next
+    assert read_card(path)["epochs_trained"] == 1
+    write(2)
+    assert read_card(path)["epochs_trained"] == 2
