@@ -131,7 +131,7 @@ def natural_ui(task: str):
 
 def settings_ui(task: str, badges: dict) -> dict:
     """The perturbation (a core.attacks.PGD, or a Natural corruption) with the view's settings;
-    returns explore() keyword arguments (epsilon None in the natural mode)."""
+    returns explore() keyword arguments and the mode (ε is chosen beside the grid: view_ui)."""
     from core.attack_settings import PGD
     from core.formatting import LOSS_TITLES
     from core.explain import METHODS
@@ -143,8 +143,7 @@ def settings_ui(task: str, badges: dict) -> dict:
         method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
                               key="explorer_method")
         seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
-        return dict(epsilon=None, attack=attack, method=method, transfer=False, seed=seed)
-    epsilon = epsilon_ui(task)
+        return dict(mode=mode, epsilon=None, attack=attack, method=method, transfer=False, seed=seed)
     steps = st.slider("PGD steps", 1, 100, 10, key="steps",
                       help="The paper used foolbox's 40; 10 keeps the page live on a CPU.")
     rel_stepsize = step_rule_ui(steps, key="paper_stepsize")
@@ -161,7 +160,7 @@ def settings_ui(task: str, badges: dict) -> dict:
                          key="transfer")
     seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
     attack = PGD(steps=steps, rel_stepsize=rel_stepsize, loss=loss, restarts=restarts)
-    return dict(epsilon=epsilon, attack=attack, method=method, transfer=transfer, seed=seed)
+    return dict(mode=mode, epsilon=None, attack=attack, method=method, transfer=transfer, seed=seed)
 
 
 @st.cache_data(show_spinner="Searching the smallest flipping ε on every model…", max_entries=64)
@@ -206,13 +205,14 @@ def models_ui(task_name: str, specs: list) -> list:
     return chosen or default
 
 
-def grid_run_ui(refs: dict, picked: dict, settings: dict, method_title: str):
+def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: str):
     """Draw the grid at once and fill each model's column as the engine delivers it; returns
     the core.explore.Exploration of the models that answered (None after an error)."""
     from core.engine import EngineError, Failed, explorations, prefetch
     from core.explore import Exploration
     from app_pages.explorer_view import GridView
 
+    settings = {k: v for k, v in settings.items() if k != "mode"}
     grid = GridView(list(refs), task.classes, image=picked["image"], epsilon=settings["epsilon"],
                     method_title=method_title, with_truth=bool(picked.get("truth")))
     epsilon = float(settings["epsilon"] or 0.0)  # the natural mode has none: its corruption is the change
@@ -266,28 +266,42 @@ if missing_twins:
     st.info("Shown without its twin (train it to compare): " + ", ".join(s.title for s in missing_twins),
             icon=":material/info:")
 refs_key = tuple(sorted(f"{s.model_id}:{ref.digest}" for s, ref in refs.items()))
-from core.explain import METHODS  # noqa: E402 - after the widgets: the first paint does not wait for it
-from app_pages.explorer_view import compare_slider_ui, downloads_ui, ood_ui  # noqa: E402
 
-method_title = METHODS[settings["method"]].title
-attack = settings["attack"]
-natural = settings["epsilon"] is None
-if natural:
-    from core.corruptions import CORRUPTIONS  # noqa: E402
 
-    st.subheader(f"{picked['name']} · {CORRUPTIONS[attack.corruption].title} · severity {attack.severity}")
-else:
-    step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
-    st.subheader(f"{picked['name']} · {epsilon_label(settings['epsilon'])} · {attack.steps} steps of {step}")
-cautions = st.empty()
-result = grid_run_ui(refs, picked, settings, method_title)
-if result is None or not result.outcomes:
-    st.stop()
-with cautions.container():
-    ood_ui(result)
-if not natural:  # the smallest flipping ε is the attack's question
-    minimal_ui(refs, refs_key, picked, settings, result)
-with st.expander(f"Compare clean and {'corrupted' if natural else 'adversarial'}: drag the divider", expanded=True):
-    compare_slider_ui(result, method_title)
-with st.expander("Downloads"):
-    downloads_ui(result, picked["name"])
+@st.fragment
+def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> None:
+    """ε, the grid and what follows it. A fragment: moving ε reruns only this part of the page
+    (not the image gallery, the settings or the sidebar), so an ε change costs the engine's
+    work and the grid's redraw, not the whole page's."""
+    from core.explain import METHODS
+    from app_pages.explorer_view import compare_slider_ui, downloads_ui, ood_ui
+
+    natural = settings["mode"] == "natural"
+    if not natural:
+        with st.columns([3, 2])[0]:
+            settings = {**settings, "epsilon": epsilon_ui(task.name)}
+    method_title = METHODS[settings["method"]].title
+    attack = settings["attack"]
+    if natural:
+        from core.corruptions import CORRUPTIONS
+
+        st.subheader(f"{picked['name']} · {CORRUPTIONS[attack.corruption].title} · severity {attack.severity}")
+    else:
+        step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
+        st.subheader(f"{picked['name']} · {epsilon_label(settings['epsilon'])} · {attack.steps} steps of {step}")
+    cautions = st.empty()
+    result = grid_run_ui(task, refs, picked, settings, method_title)
+    if result is None or not result.outcomes:
+        return
+    with cautions.container():
+        ood_ui(result)
+    if not natural:  # the smallest flipping ε is the attack's question
+        minimal_ui(refs, refs_key, picked, settings, result)
+    with st.expander(f"Compare clean and {'corrupted' if natural else 'adversarial'}: drag the divider",
+                     expanded=True):
+        compare_slider_ui(result, method_title)
+    with st.expander("Downloads"):
+        downloads_ui(result, picked["name"])
+
+
+view_ui(task, refs, refs_key, picked, settings)
