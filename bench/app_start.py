@@ -5,7 +5,9 @@
 first paint:   from `streamlit run` until the explorer's widgets and its 14 gallery thumbnails
                are drawn (target < 8 s)
 first explore: from the first paint until the attack on the four models is drawn: the verdicts,
-               the 20 grid tiles and the 4 columns of probability bars (target < 2 s)
+               the 20 grid tiles and the 4 columns of probability bars (target < 2 s); the
+               opening view is bundled (checkpoints/demo/views), so this is a first visitor's
+               wait; ADVATTN_BUNDLED_VIEWS= (empty) measures the engine computing it instead
 """
 
 import sys
