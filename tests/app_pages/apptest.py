@@ -1,0 +1,52 @@
+"""The app under streamlit.testing.v1.AppTest, as the page tests open it, and what they read off it."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+PAGES = ["app_pages/explorer.py", "app_pages/curves.py", "app_pages/gallery.py", "app_pages/training.py", "app_pages/zoo.py"]
+
+
+def open_app(page=None, task="derm", zoo=None):
+    """The app opened on `page` (default: the explorer), as a deep link would open it, on the
+    bundled zoo or on `zoo` ("My models")."""
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.session_state["task"] = task
+    if zoo:
+        app.session_state["zoo"] = zoo
+    if page:
+        app.switch_page(page)  # before the first run: the explorer does not run first
+    app.run()
+    assert any("not a diagnostic device" in m for m in texts(app.info)), "the sidebar banner is missing"
+    assert not app.exception, app.exception
+    return app
+
+
+def texts(elements):
+    return [e.value for e in elements]
+
+
+def problems(app):
+    """Error messages, less the explorer's red "Flipped" verdicts."""
+    return [t for t in texts(app.error) if not t.startswith("**Flipped**")]
+
+
+def verdicts(app):
+    return [t for t in texts(app.success) + texts(app.error) if t.startswith(("**Held**", "**Flipped**"))]
+
+
+def grid_rows(app):
+    """The explorer's tile rows: horizontal blocks of one image per column."""
+    rows = []
+    for block in app.get("flex_container"):
+        columns = [c for c in block.children.values() if getattr(c, "type", "") == "column"]
+        images = [[e for e in c.children.values() if getattr(e, "type", "") == "image"] for c in columns]
+        if columns and all(len(i) == 1 for i in images):
+            rows.append([i[0] for i in images])
+    return rows
+
+
+def user_app(page=None):
+    """The app on the user's own models ("My models"), cxr."""
+    return open_app(page, task="cxr", zoo="My models")
