@@ -8,13 +8,15 @@ APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
 PAGES = ["app_pages/explorer.py", "app_pages/curves.py", "app_pages/gallery.py", "app_pages/training.py", "app_pages/zoo.py"]
 
 
-def open_app(page=None, task="derm", zoo=None):
+def open_app(page=None, task="derm", zoo=None, state=None):
     """The app opened on `page` (default: the explorer), as a deep link would open it, on the
-    bundled zoo or on `zoo` ("My models")."""
+    bundled zoo or on `zoo` ("My models"); `state` presets widgets by key before the first run."""
     app = AppTest.from_file(APP, default_timeout=300)
     app.session_state["task"] = task
     if zoo:
         app.session_state["zoo"] = zoo
+    for key, value in (state or {}).items():
+        app.session_state[key] = value
     if page:
         app.switch_page(page)  # before the first run: the explorer does not run first
     app.run()
