@@ -42,8 +42,8 @@ def explorer_default(specs: list) -> list:
 def warm_first_page() -> None:
     """As the server starts: the engine process, then the models of the page a new visitor sees
     first (the explorer on the sidebar's first task, bundled zoo), in the order its columns
-    fill (core.engine.stream), so they are ready when the browser asks; and, in a thread, that
-    page's synthetic examples (0.5-0.9 s the first page view would otherwise pay)."""
+    fill (core.engine.stream), so they are ready when the browser asks; and, in a thread, what
+    that page would otherwise pay on its first view (_prepare_first_page)."""
     import threading
 
     from core.tasks import TASKS
@@ -54,8 +54,17 @@ def warm_first_page() -> None:
     refs, _ = model_refs(selection, specs)
     engine().prewarm(sorted(refs.values(), key=lambda ref: ref.spec.attention))
     if specs:
-        threading.Thread(target=synthetic_gallery, args=(selection.task, specs[0].input_size), daemon=True,
-                         name="advattn-first-gallery").start()
+        threading.Thread(target=_prepare_first_page, args=(synthetic_gallery, selection.task, specs[0].input_size),
+                         daemon=True, name="advattn-first-page").start()
+
+
+def _prepare_first_page(gallery, task: str, size: int) -> None:
+    """The first page's synthetic examples (0.5-0.9 s), then what Streamlit imports the first
+    time a custom component is drawn (the explorer's comparison slider): pyarrow and its
+    component_arrow, 0.6-1.1 s measured inside a fresh server's first view."""
+    gallery(task, size)
+    import pyarrow  # noqa: F401
+    from streamlit.components.v1 import component_arrow  # noqa: F401
 
 
 def ood_input(task: str, picked: dict) -> OodInput | None:

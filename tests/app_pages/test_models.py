@@ -40,6 +40,9 @@ def test_the_server_warms_only_what_the_explorer_shows_first(monkeypatch):
     assert sorted(warmed, key=str) == sorted(_zoo(("none",)), key=str)
     assert [s.attention for s in warmed] == [False, False, True, True]  # vanilla first: transfer sources
     for thread in threading.enumerate():
-        if thread.name == "advattn-first-gallery":
+        if thread.name == "advattn-first-page":
             thread.join(10)
     assert drawn == [("derm", 96)]  # the first page's synthetic examples, computed as the server starts
+    import sys
+
+    assert "streamlit.components.v1.component_arrow" in sys.modules  # what the first custom component imports
