@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import platform
 import re
+import threading
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -161,6 +162,7 @@ def defence_epsilon(spec: ModelSpec, *, root=None) -> float | None:
 
 _ARCHIVE_LOOKS: dict = {}  # (path, inode, mtime, size) -> (embedded card's JSON or None, archive problem or None)
 _ARCHIVE_LOOKS_KEPT = 256  # every page rerun scans the zoo: its zip directories are read once per file version
+_ARCHIVE_LOOKS_LOCK = threading.Lock()  # browser sessions are threads of one server
 
 
 def _archive_look(checkpoint: Path) -> tuple[dict | None, str | None]:
@@ -171,12 +173,16 @@ def _archive_look(checkpoint: Path) -> tuple[dict | None, str | None]:
     except OSError:
         return None, f"{checkpoint.name} cannot be read"
     key = (str(checkpoint), stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    if key not in _ARCHIVE_LOOKS:
-        if len(_ARCHIVE_LOOKS) >= _ARCHIVE_LOOKS_KEPT:
-            _ARCHIVE_LOOKS.pop(next(iter(_ARCHIVE_LOOKS)))
+    with _ARCHIVE_LOOKS_LOCK:
+        looked = _ARCHIVE_LOOKS.get(key)
+    if looked is None:
         card = _read_embedded_card(checkpoint)
-        _ARCHIVE_LOOKS[key] = (None if card is None else json.dumps(card), _read_archive_problem(checkpoint))
-    text, problem = _ARCHIVE_LOOKS[key]
+        looked = (None if card is None else json.dumps(card), _read_archive_problem(checkpoint))
+        with _ARCHIVE_LOOKS_LOCK:
+            while len(_ARCHIVE_LOOKS) >= _ARCHIVE_LOOKS_KEPT:
+                _ARCHIVE_LOOKS.pop(next(iter(_ARCHIVE_LOOKS)))
+            _ARCHIVE_LOOKS[key] = looked
+    text, problem = looked
     return (None if text is None else json.loads(text)), problem
 
 
