@@ -9,6 +9,7 @@ warms and holds the models, and reads the replies.
     Engine.submit(request) / .call(request)    a Future of the reply / the reply
     ModelRef.of(spec, root)                    a checkpoint, named by its content hash
     Prime, Load, Warm, Explore, Minimal, Gallery   the requests (each runs in the worker)
+    Together(explores)                         warm models' columns side by side, on threads
     explorations(refs, image, ...)             the explorer's columns, each as soon as it is ready
     prefetch(refs, image, epsilons=..., ...)   the same at other epsilons, in the background
     ExplorationCache                           explorations on disk, keyed by content hashes
@@ -16,9 +17,9 @@ warms and holds the models, and reads the replies.
 
 from core.engine.cache import ExplorationCache, default_cache
 from core.engine.client import Engine, EngineError, engine
-from core.engine.requests import Explore, Gallery, Load, Minimal, ModelRef, OodInput, Prime, Warm
+from core.engine.requests import Explore, Gallery, Load, Minimal, ModelRef, OodInput, Prime, Together, Warm
 from core.engine.stream import Failed, Phase, explorations, prefetch
 
 __all__ = ["Engine", "EngineError", "ExplorationCache", "Explore", "Failed", "Gallery", "Load", "Minimal", "ModelRef",
-           "OodInput", "Phase", "Prime", "Warm", "default_cache", "engine", "explorations",
+           "OodInput", "Phase", "Prime", "Together", "Warm", "default_cache", "engine", "explorations",
            "prefetch"]

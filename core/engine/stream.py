@@ -2,12 +2,14 @@
 
 Requests go to the one worker in the order the columns can be filled (vanilla models first,
 since an attentive twin may reuse their perturbation), each model's Load, Warm and Explore in
-turn, so the first verdict waits for one model only. Columns seen before come from the disk
+turn, so the first verdict waits for one model only; columns of models already warm run two
+at a time (requests.Together). Columns seen before come from the disk
 cache at once, without the worker; prefetch() fills it in the background with the views a user
-is likely to ask for next (the paper's other ε values), one column at a time."""
+is likely to ask for next (the paper's other ε values), one column (or pair) at a time."""
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -18,7 +20,7 @@ import numpy as np
 
 from core.engine.cache import ExplorationCache, default_cache
 from core.engine.client import STARTING_TIMEOUT_S, Engine, EngineError, engine as default_engine
-from core.engine.requests import Explore, Load, ModelRef, OodInput, Warm
+from core.engine.requests import Explore, Load, ModelRef, OodInput, Together, Warm
 from core.explore.visibility import preload_in_background, with_perceptibility
 from core.models.zoo import CheckpointError
 
@@ -71,10 +73,11 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
     """Explore `image` at each of `epsilons` in the background, into the disk cache, so that
     choosing one of them next is drawn at once (the explorer prefetches the paper's grid once a
     view is drawn). One request is in the worker at a time, so a page's own request waits for
-    one column at most; the chain stops as soon as a page asks for anything else (explorations()
+    one column (or one pair) at most; the chain stops as soon as a page asks for anything else (explorations()
     or another prefetch), when the worker dies or is shut down (the server's exit: no new worker
     is started for it), when the interpreter exits or when a request fails. Returns the number of
-    columns it set out to compute (those not cached already)."""
+    columns it set out to compute (those not cached already). Columns of warm models go
+    SIDE_BY_SIDE at a time (requests.Together), as a page's do."""
     engine = engine or default_engine()
     cache = cache if cache is not None else default_cache()
     ours, generation = _new_request(), engine.generation
@@ -84,18 +87,21 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
             if request.key() not in cache]
     planned = len(todo)
 
-    def next_one(done: Future | None = None, request: Explore | None = None) -> None:
+    def next_one(done: Future | None = None, unit: list[Explore] | None = None) -> None:
         if done is not None:
             if done.exception() is not None:
                 return
-            cache.put(request.key(), with_perceptibility(done.result(), request.image))
+            replies = done.result() if len(unit) > 1 else (done.result(),)
+            for request, reply in zip(unit, replies):
+                cache.put(request.key(), with_perceptibility(reply, request.image))
         if todo and _LATEST[0] == ours and engine.generation == generation:
-            following = todo.pop(0)
+            following = _units(engine, todo)[0]
+            del todo[:len(following)]
             try:
-                submitted = engine.submit(following)
+                submitted = engine.submit(Together(tuple(following)) if len(following) > 1 else following[0])
             except RuntimeError:  # the interpreter is exiting: concurrent.futures takes no more work
                 return
-            submitted.add_done_callback(partial(next_one, request=following))
+            submitted.add_done_callback(partial(next_one, unit=following))
 
     next_one()
     return planned
@@ -136,21 +142,46 @@ def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, att
                 note(request.model.spec, Phase.RESTARTING)
 
 
+# Columns of warm models run this many at a time in the worker (requests.Together): more than
+# the cores would only slow each one down.
+SIDE_BY_SIDE = max(1, min(2, os.cpu_count() or 1))
+
+
+def _units(engine: Engine, pending: list[Explore]) -> list[list[Explore]]:
+    """`pending` cut into what the worker runs at once, in order: a cold model's column alone
+    (after its Load and Warm, so it fills as soon as that model is ready), warm models' columns
+    SIDE_BY_SIDE at a time, never beside their own transfer source."""
+    units: list[list[Explore]] = []
+    for request in pending:
+        last = units[-1] if units else None
+        joins = (last is not None and len(last) < SIDE_BY_SIDE and engine.is_warm(request.model)
+                 and all(engine.is_warm(other.model) and other is not request.source for other in last))
+        if joins:
+            last.append(request)
+        else:
+            units.append([request])
+    return units
+
+
 def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) -> Iterator[object]:
     """Submit every pending request's steps at once (the worker runs them in order), then
     follow them in that order."""
     if pending:
         preload_in_background()  # what measuring the replies needs, imported while the worker works
     steps, restarts = [], engine.restarts
-    for request in pending:
-        ref = request.model
+    for unit in _units(engine, pending):
+        if len(unit) > 1:
+            steps.append((unit, None, engine.submit(Together(tuple(unit)))))
+            continue
+        ref = unit[0].model
         load = None if engine.is_warm(ref) else (engine.submit(Load(ref)), engine.submit(Warm(ref)))
-        steps.append((request, load, engine.submit(request)))
+        steps.append((unit, load, engine.submit(unit[0])))
     restarted = engine.restarts != restarts  # found dead while submitting: every model warms again
-    for request, _, _ in steps:
-        note(request.model.spec, Phase.RESTARTING if restarted else Phase.QUEUED)
-    for request, load, explored in steps:
-        spec = request.model.spec
+    for unit, _, _ in steps:
+        for request in unit:
+            note(request.model.spec, Phase.RESTARTING if restarted else Phase.QUEUED)
+    for unit, load, explored in steps:
+        spec = unit[0].model.spec
         if load is not None:
             note(spec, Phase.LOADING)
             try:
@@ -160,7 +191,10 @@ def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) 
                 continue
             note(spec, Phase.COMPILING)
             load[1].result(STARTING_TIMEOUT_S)
-        note(spec, Phase.ATTACKING)
-        outcome = with_perceptibility(explored.result(STARTING_TIMEOUT_S), request.image)  # here, not in the worker
-        cache.put(request.key(), outcome)
-        yield outcome
+        for request in unit:
+            note(request.model.spec, Phase.ATTACKING)
+        replies = explored.result(STARTING_TIMEOUT_S)
+        for request, reply in zip(unit, replies if len(unit) > 1 else (replies,)):
+            outcome = with_perceptibility(reply, request.image)  # here, not in the worker
+            cache.put(request.key(), outcome)
+            yield outcome

@@ -3,7 +3,9 @@
 Models stay loaded (and their compiled functions traced) for the life of the process, one
 per checkpoint file, its newest content only, at most MAX_MODELS (least recently used
 evicted: a user's training job rewrites its checkpoint every improving epoch). Requests
-arrive one at a time (one worker process, one thread), so nothing here needs a lock."""
+arrive one at a time (one worker process, one thread), so nothing here needs a lock; only a
+Together request's columns run on threads, each on its own model, once every function they
+call is traced."""
 
 from __future__ import annotations
 
@@ -12,8 +14,9 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 
-from core.engine.requests import Explore
+from core.engine.requests import Explore, Together
 
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
 NICENESS = 5  # below the server and the browser: on a small CPU, what is on screen is drawn first
@@ -22,6 +25,8 @@ MAX_SOURCES = 16  # recent explorations kept for the attentive twins that reuse 
 _MODELS: "OrderedDict[tuple[str, str], object]" = OrderedDict()  # (path, digest) -> model
 _WARM: set = set()  # (path, digest) whose compiled functions are traced
 _SOURCES: "OrderedDict[str, object]" = OrderedDict()  # Explore key -> ModelOutcome
+_TRACED: set = set()  # (path, digest, method, attack) whose Explore ran once: nothing left to trace
+_THREADS: list = []  # the pool a Together request's columns run on, made on first use
 
 
 def initialise(parent: int) -> None:
@@ -41,13 +46,48 @@ def handle(request):
     """Run `request` on the warm model it names; an Explore with a transfer source first gets
     the twin's outcome (kept from the twin's own request, or computed now)."""
     import_keras_without_sklearn()  # every request runs on TensorFlow; the first one imports it
+    if isinstance(request, Together):
+        return explore_together(request.requests)
     model = None if request.model is None else model_for(request.model, warm=request.warm)
     if not isinstance(request, Explore):
         return request.run(model)
     source = None if request.source is None else _outcome_of(request.source)
     reply = request.run(model, source=source)
-    _keep_source(request.key(), reply)
+    _explored(request, reply)
     return reply
+
+
+def explore_together(requests) -> tuple:
+    """The outcomes of several Explore requests, side by side on threads when every one of them
+    has nothing left to trace, in turn otherwise. The models and the transfer sources are found
+    first, here, one at a time."""
+    prepared = [(request, model_for(request.model), None if request.source is None else _outcome_of(request.source))
+                for request in requests]
+    if len(prepared) > 1 and all(_traced(request) for request in requests):
+        if not _THREADS:
+            _THREADS.append(ThreadPoolExecutor(max_workers=len(prepared), thread_name_prefix="advattn-column"))
+        replies = list(_THREADS[0].map(lambda item: item[0].run(item[1], source=item[2]), prepared))
+    else:
+        replies = [request.run(model, source=source) for request, model, source in prepared]
+    for request, reply in zip(requests, replies):
+        _explored(request, reply)
+    return tuple(replies)
+
+
+def _trace_key(request: Explore) -> tuple:
+    return request.model.path, request.model.digest, request.method, repr(request.attack)
+
+
+def _traced(request: Explore) -> bool:
+    """Whether `request` runs no first call of anything on its model (nothing traced, no
+    sub-model built: those touch Keras's and TensorFlow's shared state)."""
+    return request.ood is None and _trace_key(request) in _TRACED
+
+
+def _explored(request: Explore, reply) -> None:
+    _keep_source(request.key(), reply)
+    if request.ood is None:
+        _TRACED.add(_trace_key(request))
 
 
 def import_keras_without_sklearn() -> None:
@@ -102,12 +142,19 @@ def remember(key: tuple[str, str], model) -> None:
     MAX_MODELS, the least recently used (their compiled functions go with them)."""
     for stale in [k for k in _MODELS if k[0] == key[0] and k != key]:
         del _MODELS[stale]
-        _WARM.discard(stale)
+        _forget(stale)
     _MODELS[key] = model
     _MODELS.move_to_end(key)
     while len(_MODELS) > MAX_MODELS:
         oldest, _ = _MODELS.popitem(last=False)
-        _WARM.discard(oldest)
+        _forget(oldest)
+
+
+def _forget(key: tuple[str, str]) -> None:
+    """Its traces went with the model: a reload traces them again."""
+    _WARM.discard(key)
+    for traced in [t for t in _TRACED if t[:2] == key]:
+        _TRACED.discard(traced)
 
 
 def loaded() -> list[tuple[str, str]]:

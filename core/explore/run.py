@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import weakref
 from collections import OrderedDict
 
@@ -81,21 +82,26 @@ def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, at
 # the last few images, so a new epsilon recomputes only the adversarial half.
 CLEAN_VIEWS_PER_MODEL = 8
 _clean_views: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_clean_views_lock = threading.Lock()
 
 
 def clean_view(model, batch: np.ndarray, method: str) -> tuple:
     """(probabilities, `method`'s map of the predicted class, attention map or None) of the one
     image in `batch` (1 x S x S x 3), computed once per (model, image, method)."""
     key = (hashlib.sha1(np.ascontiguousarray(batch, np.float32).tobytes()).hexdigest(), method)
-    views = _clean_views.setdefault(model, OrderedDict())
-    if key not in views:
+    with _clean_views_lock:  # the engine may explore two models at once, on two threads
+        views = _clean_views.setdefault(model, OrderedDict())
+        found = views.get(key)
+    if found is None:
         probabilities = predict(model, batch)[0]
         saliency = METHODS[method].fn(model, batch, [int(probabilities.argmax())])[0]
-        views[key] = (probabilities, saliency, attention_map(model, batch)[0] if has_attention(model) else None)
+        found = (probabilities, saliency, attention_map(model, batch)[0] if has_attention(model) else None)
+    with _clean_views_lock:
+        views[key] = found
+        views.move_to_end(key)
         while len(views) > CLEAN_VIEWS_PER_MODEL:
             views.popitem(last=False)
-    views.move_to_end(key)
-    return views[key]
+    return found
 
 
 def _localise(maps: np.ndarray, truth: dict | None) -> dict | None:

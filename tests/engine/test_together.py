@@ -1,0 +1,113 @@
+"""Columns of warm models run two at a time in the worker (requests.Together): how the stream
+cuts the pending columns, and that side by side gives what one after the other gives."""
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+
+from core.engine import ExplorationCache, Explore, ModelRef, Together, explorations, prefetch, worker
+from core.engine.stream import _units, explore_requests
+from core.explore import explorer_attack
+from core.models.zoo import all_specs
+from tests.engine.test_prefetch import Column
+from tests.engine.test_prewarm import RecordingEngine
+
+IMAGE = np.random.default_rng(5).random((96, 96, 3), dtype=np.float32)
+
+
+def _refs():
+    return [ModelRef.of(spec) for spec in all_specs("demo", "cxr")]  # vanilla, attentive, vanilla, attentive
+
+
+def _warm(engine, *refs):
+    engine._warm.update((ref.path, ref.digest) for ref in refs)
+
+
+def _ids(units):
+    return [[request.model.spec.model_id.split("demo-cxr-")[1] for request in unit] for unit in units]
+
+
+@pytest.fixture
+def pairs(monkeypatch):
+    monkeypatch.setattr("core.engine.stream.SIDE_BY_SIDE", 2)  # as on this 2-core CPU, whatever the runner has
+
+
+def test_warm_columns_go_in_pairs_and_a_cold_one_alone_after_its_warm_up(pairs):
+    engine, (r50, r50_attention, irv2, irv2_attention) = RecordingEngine(), _refs()
+    pending = explore_requests(_refs(), IMAGE, epsilon=0.01, attack=explorer_attack(2))
+    assert _ids(_units(engine, pending)) == [["resnet50-vanilla"], ["inception_resnet_v2-vanilla"],
+                                             ["resnet50-attention"], ["inception_resnet_v2-attention"]]
+    _warm(engine, r50, r50_attention, irv2_attention)  # irv2 is cold (its checkpoint was retrained, say)
+    assert _ids(_units(engine, pending)) == [["resnet50-vanilla"], ["inception_resnet_v2-vanilla"],
+                                             ["resnet50-attention", "inception_resnet_v2-attention"]]
+    _warm(engine, irv2)
+    assert _ids(_units(engine, pending)) == [["resnet50-vanilla", "inception_resnet_v2-vanilla"],
+                                             ["resnet50-attention", "inception_resnet_v2-attention"]]
+
+
+def test_a_column_never_runs_beside_its_own_transfer_source(pairs):
+    engine, (r50, r50_attention, _, _) = RecordingEngine(), _refs()
+    _warm(engine, r50, r50_attention)
+    pending = explore_requests([r50, r50_attention], IMAGE, epsilon=0.01, attack=explorer_attack(2), transfer=True)
+    assert pending[1].source is pending[0]
+    assert _ids(_units(engine, pending)) == [["resnet50-vanilla"], ["resnet50-attention"]]
+
+
+def test_a_pair_is_one_request_and_both_columns_are_delivered_and_cached(pairs, tmp_path):
+    engine, refs, cache = RecordingEngine(), _refs(), ExplorationCache(tmp_path)
+    _warm(engine, *refs)
+    delivered = []
+    stream = threading.Thread(target=lambda: delivered.extend(
+        explorations(refs, IMAGE, epsilon=0.01, attack=explorer_attack(2), engine=engine, cache=cache)))
+    stream.start()
+    while len(engine.queue) < 2 and stream.is_alive():
+        stream.join(0.05)
+    assert [type(request).__name__ for request, _ in engine.queue] == ["Together", "Together"]
+    for request, future in engine.queue:
+        future.set_result(tuple(Column(r.model.spec, {"ssim": 1.0, "psnr_db": 60.0}) for r in request.requests))
+    stream.join(30)
+    assert [o.spec.model_id for o in delivered] == [refs[i].spec.model_id for i in (0, 2, 1, 3)]  # vanilla first
+    assert len(cache.entries()) == 4
+
+
+def test_prefetching_sends_warm_models_in_pairs_too(pairs, tmp_path):
+    engine, refs, cache = RecordingEngine(), _refs()[:2], ExplorationCache(tmp_path)
+    _warm(engine, *refs)
+    assert prefetch(refs, IMAGE, epsilons=[0.01, 0.02], attack=explorer_attack(2), engine=engine, cache=cache) == 4
+    for index in range(2):
+        request, future = engine.queue[index]
+        assert isinstance(request, Together) and [r.epsilon for r in request.requests] == [0.01 * (index + 1)] * 2
+        future.set_result(tuple(Column(r.model.spec, {"ssim": 1.0}) for r in request.requests))
+        assert all(r.key() in cache for r in request.requests)
+    assert len(engine.queue) == 2
+
+
+def test_side_by_side_in_the_worker_equals_one_after_the_other(monkeypatch):
+    for name, empty in (("_MODELS", OrderedDict()), ("_WARM", set()), ("_TRACED", set()), ("_SOURCES", OrderedDict()),
+                        ("_THREADS", [])):
+        monkeypatch.setattr(worker, name, empty)
+    threads = []
+    run = Explore.run
+
+    def recording_run(self, model, source=None):
+        threads.append(threading.current_thread().name)
+        return run(self, model, source=source)
+
+    monkeypatch.setattr(Explore, "run", recording_run)
+    refs = _refs()[:2]
+    first = explore_requests(refs, IMAGE, epsilon=0.01, attack=explorer_attack(2))
+    worker.handle(Together(tuple(first)))  # a first call on each model traces: in turn, on this thread
+    assert threads == [threading.current_thread().name] * 2
+    threads.clear()
+    together = worker.handle(Together(tuple(explore_requests(refs, IMAGE, epsilon=0.02, attack=explorer_attack(2)))))
+    assert len(threads) == 2 and all(name.startswith("advattn-column") for name in threads)
+    alone = [worker.handle(request) for request in explore_requests(refs, IMAGE, epsilon=0.02,
+                                                                     attack=explorer_attack(2))]
+    for side_by_side, in_turn in zip(together, alone):
+        assert side_by_side.spec == in_turn.spec
+        np.testing.assert_allclose(side_by_side.adversarial, in_turn.adversarial, atol=1e-6)
+        np.testing.assert_allclose(side_by_side.adversarial_probabilities, in_turn.adversarial_probabilities,
+                                   atol=1e-5)
+        np.testing.assert_allclose(side_by_side.adversarial_cam, in_turn.adversarial_cam, atol=1e-5)
