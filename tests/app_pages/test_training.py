@@ -11,7 +11,7 @@ def test_the_training_epsilon_starts_at_the_tasks_own(tmp_path):
 
 
 def test_training_form_launches_a_job(tmp_path, monkeypatch):
-    from core.jobs import cancel_job, list_jobs, wait_for
+    from core.jobs import list_jobs
 
     app = open_app("app_pages/training.py", task="cxr")
     app.number_input(key="form_synthetic_train").set_value(16)
@@ -31,6 +31,7 @@ def test_training_form_launches_a_job(tmp_path, monkeypatch):
     again.selectbox(key="form_defence").set_value("pgd-at")
     again.sidebar.form_submit_button[0].click().run()
     assert any("already running" in t for t in texts(again.error))  # one job per model
+    _cancel(again, jobs[0].key)  # at once: a training job left running slows every other test down
     sent_configs = []  # the job runner is tested above: here only what the form sends
     monkeypatch.setattr("core.jobs.start_job", lambda kind, key, arguments, files=None, **_: sent_configs.append(
         (key, TrainConfig.from_dict(files["--config"]))))
@@ -44,11 +45,17 @@ def test_training_form_launches_a_job(tmp_path, monkeypatch):
     by_label = {n.label: n.value for n in again.sidebar.number_input}
     patience, epochs = by_label["Early-stopping patience (epochs without improvement)"], by_label["Max epochs"]
     assert patience <= epochs  # the demo defaults: patience 6 of at most 30 epochs
-    cancel_buttons = [b for b in again.button if b.key == f"cancel_{jobs[0].key}"]
-    if cancel_buttons:  # still running: Cancel reruns the whole page
+
+
+def _cancel(app, key: str) -> None:
+    """Cancel the job `key` from the page (its Cancel button reruns the whole page) and wait for it."""
+    from core.jobs import cancel_job, wait_for
+
+    cancel_buttons = [b for b in app.button if b.key == f"cancel_{key}"]
+    if cancel_buttons:  # still running
         cancel_buttons[0].click().run()
-        assert not any("already running" in t for t in texts(again.error))
-        assert not any(b.key == f"cancel_{jobs[0].key}" for b in again.button)
+        assert not any("already running" in t for t in texts(app.error))
+        assert not any(b.key == f"cancel_{key}" for b in app.button)
     else:
-        cancel_job(jobs[0].key)
-    assert wait_for(jobs[0].key, timeout_s=180).status in ("cancelled", "done", "failed")
+        cancel_job(key)
+    assert wait_for(key, timeout_s=180).status in ("cancelled", "done", "failed")
