@@ -48,8 +48,10 @@ def test_a_first_visitor_sees_the_bundled_opening_view_without_waiting_for_the_e
     assert len(verdicts(app)) == 4, "the bundled opening view is stale: run python -m app_pages.first_view"
     assert "ε = 0.005 (1.28/255)" in texts(app.subheader)[0]
     assert len(app.get("download_button")) == 2
-    assert {type(r).__name__ for r in asked} <= {"Prime", "Explore"}  # the engine only primed and prefetching
-    assert all(r.epsilon != 0.005 for r in asked if type(r).__name__ == "Explore")
+    # the engine only primed and prefetching (models warmed by earlier tests go in pairs)
+    assert {type(r).__name__ for r in asked} <= {"Prime", "Explore", "Together"}
+    explores = [e for r in asked for e in getattr(r, "requests", [r]) if type(e).__name__ == "Explore"]
+    assert all(e.epsilon != 0.005 for e in explores)
 
 
 def test_explorer_natural_mode_shows_the_same_grid_under_a_corruption():
