@@ -9,6 +9,7 @@ call is traced."""
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -26,7 +27,6 @@ _MODELS: "OrderedDict[tuple[str, str], object]" = OrderedDict()  # (path, digest
 _WARM: set = set()  # (path, digest) whose compiled functions are traced
 _SOURCES: "OrderedDict[str, object]" = OrderedDict()  # Explore key -> ModelOutcome
 _TRACED: set = set()  # (path, digest, method, attack) whose Explore ran once: nothing left to trace
-_THREADS: list = []  # the pool a Together request's columns run on, made on first use
 
 
 def initialise(parent: int) -> None:
@@ -64,14 +64,18 @@ def explore_together(requests) -> tuple:
     prepared = [(request, model_for(request.model), None if request.source is None else _outcome_of(request.source))
                 for request in requests]
     if len(prepared) > 1 and all(_traced(request) for request in requests):
-        if not _THREADS:
-            _THREADS.append(ThreadPoolExecutor(max_workers=len(prepared), thread_name_prefix="advattn-column"))
-        replies = list(_THREADS[0].map(lambda item: item[0].run(item[1], source=item[2]), prepared))
+        replies = list(_column_threads().map(lambda item: item[0].run(item[1], source=item[2]), prepared))
     else:
         replies = [request.run(model, source=source) for request, model, source in prepared]
     for request, reply in zip(requests, replies):
         _explored(request, reply)
     return tuple(replies)
+
+
+@functools.cache
+def _column_threads() -> ThreadPoolExecutor:
+    """The threads a Together request's columns run on (two: the stream pairs at most two)."""
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="advattn-column")
 
 
 def _trace_key(request: Explore) -> tuple:

@@ -85,8 +85,7 @@ def test_prefetching_sends_warm_models_in_pairs_too(pairs, tmp_path):
 
 
 def test_side_by_side_in_the_worker_equals_one_after_the_other(monkeypatch):
-    for name, empty in (("_MODELS", OrderedDict()), ("_WARM", set()), ("_TRACED", set()), ("_SOURCES", OrderedDict()),
-                        ("_THREADS", [])):
+    for name, empty in (("_MODELS", OrderedDict()), ("_WARM", set()), ("_TRACED", set()), ("_SOURCES", OrderedDict())):
         monkeypatch.setattr(worker, name, empty)
     threads = []
     run = Explore.run
