@@ -91,14 +91,13 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
         if done is not None:
             if done.exception() is not None:
                 return
-            replies = done.result() if len(unit) > 1 else (done.result(),)
-            for request, reply in zip(unit, replies):
+            for request, reply in zip(unit, _replies(unit, done.result())):
                 cache.put(request.key(), with_perceptibility(reply, request.image))
         if todo and _LATEST[0] == ours and engine.generation == generation:
             following = _units(engine, todo)[0]
             del todo[:len(following)]
             try:
-                submitted = engine.submit(Together(tuple(following)) if len(following) > 1 else following[0])
+                submitted = _submit(engine, following)
             except RuntimeError:  # the interpreter is exiting: concurrent.futures takes no more work
                 return
             submitted.add_done_callback(partial(next_one, unit=following))
@@ -163,6 +162,16 @@ def _units(engine: Engine, pending: list[Explore]) -> list[list[Explore]]:
     return units
 
 
+def _submit(engine: Engine, unit: list[Explore]) -> Future:
+    """The worker's reply to `unit`: its one Explore, or a Together of several."""
+    return engine.submit(Together(tuple(unit)) if len(unit) > 1 else unit[0])
+
+
+def _replies(unit: list[Explore], reply) -> tuple:
+    """The outcomes of `unit` in its order, from _submit's reply."""
+    return reply if len(unit) > 1 else (reply,)
+
+
 def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) -> Iterator[object]:
     """Submit every pending request's steps at once (the worker runs them in order), then
     follow them in that order."""
@@ -170,12 +179,9 @@ def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) 
         preload_in_background()  # what measuring the replies needs, imported while the worker works
     steps, restarts = [], engine.restarts
     for unit in _units(engine, pending):
-        if len(unit) > 1:
-            steps.append((unit, None, engine.submit(Together(tuple(unit)))))
-            continue
-        ref = unit[0].model
+        ref = unit[0].model  # a unit of several is warm already (_units)
         load = None if engine.is_warm(ref) else (engine.submit(Load(ref)), engine.submit(Warm(ref)))
-        steps.append((unit, load, engine.submit(unit[0])))
+        steps.append((unit, load, _submit(engine, unit)))
     restarted = engine.restarts != restarts  # found dead while submitting: every model warms again
     for unit, _, _ in steps:
         for request in unit:
@@ -193,8 +199,7 @@ def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) 
             load[1].result(STARTING_TIMEOUT_S)
         for request in unit:
             note(request.model.spec, Phase.ATTACKING)
-        replies = explored.result(STARTING_TIMEOUT_S)
-        for request, reply in zip(unit, replies if len(unit) > 1 else (replies,)):
+        for request, reply in zip(unit, _replies(unit, explored.result(STARTING_TIMEOUT_S))):
             outcome = with_perceptibility(reply, request.image)  # here, not in the worker
             cache.put(request.key(), outcome)
             yield outcome
