@@ -87,29 +87,38 @@ def column_tiles(image: np.ndarray, outcome, epsilon: float | None) -> list:
 
 
 class GridView:
-    """The comparison grid, drawn before any model is ready: one column per model (twins side by
-    side), one row per kind of tile, every tile the same size. Each column says what it waits
-    for, and fills as soon as its model's outcome arrives (`fill`)."""
+    """The comparison grid: one column per model (twins side by side), one row per kind of
+    tile, every tile the same size. It is laid out at the first thing it has to show (a
+    column's note or outcome), so until then the grid of the previous ε stays on screen, as
+    Streamlit leaves a rerun's old elements, instead of being blanked and redrawn: when warm
+    models answer within core.engine.stream.QUIET_S, the browser draws each column once. A column
+    says what it waits for (`note`) and fills as soon as its model's outcome arrives (`fill`)."""
 
     def __init__(self, specs, classes, *, image: np.ndarray, epsilon: float | None, method_title: str,
                  with_truth: bool):
         self.order = sorted(specs, key=column_key)
         self.classes, self.image, self.epsilon, self.method_title = classes, image, epsilon, method_title
+        self.with_truth = with_truth
+        self.status = None
+
+    def _laid_out(self) -> None:
+        if self.status is not None:
+            return
         self.status = {}
         for column, spec in zip(st.columns(len(self.order)), self.order):
             column.markdown(f"**{spec.title}**")
             self.status[spec] = column.empty()
         self.tiles = []
-        for title in tile_titles(epsilon, method_title):
+        for title in tile_titles(self.epsilon, self.method_title):
             st.caption(title)
             self.tiles.append(self._cells(2))
-        st.caption(f"Probabilities, clean (blue) and {'corrupted' if epsilon is None else 'adversarial'} (red)")
+        st.caption(f"Probabilities, clean (blue) and {'corrupted' if self.epsilon is None else 'adversarial'} (red)")
         self.bars = self._cells(1)
         self.numbers = self._cells(1)
         self.grounding = None
-        if with_truth:
-            st.caption(f"Does the {method_title} map look at the finding? (ground truth of the synthetic image: "
-                       "the map's peak inside the mask, and its share of the map's mass)")
+        if self.with_truth:
+            st.caption(f"Does the {self.method_title} map look at the finding? (ground truth of the synthetic "
+                       "image: the map's peak inside the mask, and its share of the map's mass)")
             self.grounding = self._cells(1)
 
     def _cells(self, slots: int) -> dict:
@@ -119,13 +128,16 @@ class GridView:
 
     def note(self, spec, phase: str) -> None:
         """What the column waits for (core.engine.Phase)."""
+        self._laid_out()
         self.status[spec].info(phase, icon=":material/hourglass_top:")
 
     def failed(self, spec, message: str) -> None:
+        self._laid_out()
         self.status[spec].warning(f"{spec.title} is skipped: {message}", icon=":material/report:")
 
     def fill(self, outcome) -> None:
         """Draw one model's column."""
+        self._laid_out()
         spec = outcome.spec
         with self.status[spec].container():
             verdict_ui(outcome, self.classes)

@@ -53,7 +53,7 @@ RENDERED = """
     const loaded = pictures.filter(i => i.complete && i.naturalWidth > 0).length;
     const bars = document.querySelectorAll('.probability-bars').length;
     const running = document.querySelector('[data-testid="stStatusWidget"]') !== null;
-    return [body.includes(arguments[0]), verdicts, loaded, bars, running];"""
+    return [body.includes(arguments[0]) && body.includes(arguments[1]), verdicts, loaded, bars, running];"""
 
 
 def _click_preset(driver, epsilon: float) -> float:
@@ -82,10 +82,15 @@ def _nudge_slider(driver, now: float) -> tuple[float, float]:
 
 def _drawn(driver, epsilon: float, start: float) -> float:
     """Seconds from `start` until the grid of `epsilon` is drawn (polling every 20 ms): its
-    subheader, four verdicts, every tile and each column's probability bars, the script run over."""
+    subheader and the grid's own caption of ε (the previous grid stays on screen until the new
+    one is laid out, app_pages.explorer_view.GridView), four verdicts, every tile and each
+    column's probability bars, the script run over (the status widget shows only after a delay)."""
+    from core.formatting import epsilon_255
+
     deadline = start + 120
     while time.perf_counter() < deadline:
-        named, verdicts, loaded, bars, running = driver.execute_script(RENDERED, f"ε = {epsilon:g} (")
+        named, verdicts, loaded, bars, running = driver.execute_script(
+            RENDERED, f"ε = {epsilon:g} (", f"full scale ±{epsilon_255(epsilon)})")
         if named and verdicts >= 4 and loaded >= THUMBNAILS + TILES and bars >= BARS and not running:
             return time.perf_counter() - start
         time.sleep(0.02)

@@ -2,6 +2,7 @@
 cuts the pending columns, and that side by side gives what one after the other gives."""
 
 import threading
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -110,3 +111,56 @@ def test_side_by_side_in_the_worker_equals_one_after_the_other(monkeypatch):
         np.testing.assert_allclose(side_by_side.adversarial_probabilities, in_turn.adversarial_probabilities,
                                    atol=1e-5)
         np.testing.assert_allclose(side_by_side.adversarial_cam, in_turn.adversarial_cam, atol=1e-5)
+
+
+def _stream_warm_pairs(engine, refs, cache, phases, delivered):
+    """explorations() of four warm models on a thread, recording notes and outcomes in order."""
+    _warm(engine, *refs)
+
+    def run():
+        for item in explorations(refs, IMAGE, epsilon=0.01, attack=explorer_attack(2), engine=engine, cache=cache,
+                                 on_phase=lambda spec, phase: phases.append((spec.model_id, phase))):
+            delivered.append(item.spec.model_id)
+
+    stream = threading.Thread(target=run)
+    stream.start()
+    while len(engine.queue) < 2 and stream.is_alive():
+        stream.join(0.05)
+    return stream
+
+
+def _settle_pair(engine, index):
+    request, future = engine.queue[index]
+    future.set_result(tuple(Column(r.model.spec, {"ssim": 1.0, "psnr_db": 60.0}) for r in request.requests))
+
+
+def test_warm_columns_that_answer_at_once_are_drawn_without_a_note_first(pairs, tmp_path, monkeypatch):
+    monkeypatch.setattr("core.engine.stream.QUIET_S", 60.0)  # every reply comes "at once"
+    engine, refs, phases, delivered = RecordingEngine(), _refs(), [], []
+    stream = _stream_warm_pairs(engine, refs, ExplorationCache(tmp_path), phases, delivered)
+    for index in range(2):
+        _settle_pair(engine, index)
+    stream.join(30)
+    assert len(delivered) == 4 and phases == []  # the page's grid is laid out by the first column itself
+
+
+def test_a_warm_column_that_keeps_the_page_waiting_says_so_and_the_rest_are_queued(pairs, tmp_path, monkeypatch):
+    from core.engine import Phase
+
+    monkeypatch.setattr("core.engine.stream.QUIET_S", 0.05)
+    engine, refs, phases, delivered = RecordingEngine(), _refs(), [], []
+    stream = _stream_warm_pairs(engine, refs, ExplorationCache(tmp_path), phases, delivered)
+    deadline = time.monotonic() + 30
+    while len(phases) < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    first, second = ([r.model.spec.model_id for r in engine.queue[i][0].requests] for i in range(2))
+    assert sorted(phases) == sorted([(m, Phase.QUEUED) for m in second] + [(m, Phase.ATTACKING) for m in first])
+    assert delivered == []
+    _settle_pair(engine, 0)
+    deadline = time.monotonic() + 30
+    while len(phases) < 6 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert phases[4:] == [(m, Phase.ATTACKING) for m in second]  # noted once the wait is its own
+    _settle_pair(engine, 1)
+    stream.join(30)
+    assert delivered == first + second
