@@ -152,6 +152,11 @@ class Explore:
                            truth=self.truth, measure_perceptibility=False)  # the app measures it (stream.py)
 
 
+# The most columns one Together holds: the worker's column threads (worker._column_threads)
+# and the stream's pairing (stream.SIDE_BY_SIDE) both follow it.
+MOST_TOGETHER = 2
+
+
 @dataclass(frozen=True, eq=False)
 class Together:
     """Several columns (Explore requests) of models the worker has warmed, run side by side on

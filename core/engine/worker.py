@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
-from core.engine.requests import Explore, Together
+from core.engine.requests import MOST_TOGETHER, Explore, Together
 
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
 NICENESS = 5  # below the server and the browser: on a small CPU, what is on screen is drawn first
@@ -74,8 +74,8 @@ def explore_together(requests) -> tuple:
 
 @functools.cache
 def _column_threads() -> ThreadPoolExecutor:
-    """The threads a Together request's columns run on (two: the stream pairs at most two)."""
-    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="advattn-column")
+    """The threads a Together request's columns run on, one per column it may hold."""
+    return ThreadPoolExecutor(max_workers=MOST_TOGETHER, thread_name_prefix="advattn-column")
 
 
 def _trace_key(request: Explore) -> tuple:
