@@ -61,8 +61,11 @@ def warm_first_page() -> None:
 def _prepare_first_page(gallery, task: str, size: int) -> None:
     """The first page's synthetic examples (0.5-0.9 s), then what Streamlit imports the first
     time a custom component is drawn (the explorer's comparison slider): pyarrow and its
-    component_arrow, 0.6-1.1 s measured inside a fresh server's first view."""
+    component_arrow, 0.6-1.1 s measured inside a fresh server's first view, and pandas, which
+    its check of every argument for a data frame imports (streamlit.dataframe_util), a further
+    1.1 s profiled in the first script run on a busy machine."""
     gallery(task, size)
+    import pandas  # noqa: F401
     import pyarrow  # noqa: F401
     from streamlit.components.v1 import component_arrow  # noqa: F401
 

@@ -46,3 +46,21 @@ def test_the_server_warms_only_what_the_explorer_shows_first(monkeypatch):
     import sys
 
     assert "streamlit.components.v1.component_arrow" in sys.modules  # what the first custom component imports
+
+
+def test_the_first_page_s_imports_are_paid_before_its_first_view():
+    """In a fresh process, as a server would be: what Streamlit imports the first time the
+    explorer draws its comparison slider is imported by the warm-up, not by the page."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from app_pages.models import _prepare_first_page\n"
+        "late = ('pandas', 'pyarrow', 'streamlit.components.v1.component_arrow')\n"
+        "before = [m for m in late if m in sys.modules]\n"
+        "_prepare_first_page(lambda task, size: None, 'derm', 96)\n"
+        "print(before, [m for m in late if m not in sys.modules])\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[] []"  # none imported before the warm-up, all of them after
