@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.e2e.browser import (ROOT, browser_available, child_commands, chromium, streamlit_server,
+from tests.e2e.browser import (ROOT, browser_available, child_commands, chromium, page_text, streamlit_server,
                                wait_for_text, wait_until_rendered)
 
 SCREENSHOTS = Path(os.environ.get("ADVATTN_SCREENSHOTS", ROOT / "runs" / "screenshots"))
@@ -33,7 +33,7 @@ def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, m
         assert _engine_started_with(url), "the engine process did not start with the server (app.py's lifespan)"
         driver.get(url + "/curves")
         wait_for_text(driver, ["is on the [0, 1] pixel scale"], timeout_s=240)
-        body = driver.find_element("tag name", "body").text
+        body = page_text(driver)
         assert "not a diagnostic device" in body and "Attack explorer" in body
         assert "\ncommon\n" not in body
         driver.get(url)
@@ -41,7 +41,7 @@ def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, m
         wait_for_text(driver, ["Downloads"], timeout_s=60)
         # 14 thumbnails (two rows of 7) + the grid: 5 rows x 4 models; each column's probability bars
         wait_until_rendered(driver, images=14 + 20, bars=4)
-        body = driver.find_element("tag name", "body").text
+        body = page_text(driver)
         assert _verdicts(body) == 4
         assert "not a diagnostic device" in body and "synthetic" in body
         assert slider_rendered(driver), "the comparison slider did not render offline"
@@ -104,6 +104,6 @@ def test_the_report_opens_offline_and_draws_every_figure(tmp_path):
             time.sleep(0.5)
         drawn = driver.execute_script("return document.querySelectorAll('.js-plotly-plot').length")
         fetched = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
-        assert "Robustness curves" in driver.find_element("tag name", "body").text
+        assert "Robustness curves" in page_text(driver)
     assert drawn == figures >= 3
     assert [url for url in fetched if not url.startswith(("file:", "data:", "blob:"))] == []
