@@ -58,16 +58,23 @@ def warm_first_page() -> None:
                          daemon=True, name="advattn-first-page").start()
 
 
+# What the explorer's first view would otherwise import itself, measured inside a fresh server's
+# first view or profiled in its first script run on a busy machine: pyarrow and its
+# component_arrow, which Streamlit imports the first time a custom component is drawn (the
+# comparison slider, 0.6-1.1 s), and pandas, for its check of every argument for a data frame
+# (streamlit.dataframe_util, 1.1 s); the explorer's drawing code, whose declare_component looks
+# its caller's module up through inspect (0.26 s), and the real examples' readers (0.07 s).
+FIRST_PAGE_IMPORTS = ("pandas", "pyarrow", "streamlit.components.v1.component_arrow", "app_pages.explorer_view",
+                      "core.data.real_examples")
+
+
 def _prepare_first_page(gallery, task: str, size: int) -> None:
-    """The first page's synthetic examples (0.5-0.9 s), then what Streamlit imports the first
-    time a custom component is drawn (the explorer's comparison slider): pyarrow and its
-    component_arrow, 0.6-1.1 s measured inside a fresh server's first view, and pandas, which
-    its check of every argument for a data frame imports (streamlit.dataframe_util), a further
-    1.1 s profiled in the first script run on a busy machine."""
+    """The first page's synthetic examples (0.5-0.9 s), then its imports (FIRST_PAGE_IMPORTS)."""
+    import importlib
+
     gallery(task, size)
-    import pandas  # noqa: F401
-    import pyarrow  # noqa: F401
-    from streamlit.components.v1 import component_arrow  # noqa: F401
+    for module in FIRST_PAGE_IMPORTS:
+        importlib.import_module(module)
 
 
 def ood_input(task: str, picked: dict) -> OodInput | None:

@@ -43,24 +43,22 @@ def test_the_server_warms_only_what_the_explorer_shows_first(monkeypatch):
         if thread.name == "advattn-first-page":
             thread.join(10)
     assert drawn == [("derm", 96)]  # the first page's synthetic examples, computed as the server starts
-    import sys
-
-    assert "streamlit.components.v1.component_arrow" in sys.modules  # what the first custom component imports
 
 
 def test_the_first_page_s_imports_are_paid_before_its_first_view():
-    """In a fresh process, as a server would be: what Streamlit imports the first time the
-    explorer draws its comparison slider is imported by the warm-up, not by the page."""
+    """In a fresh process, as a server would be: what the explorer's first view would import
+    (Streamlit's data-frame and component code, the explorer's drawing code) is imported by the
+    warm-up, not by the page."""
     import subprocess
     import sys
 
     script = (
         "import sys\n"
-        "from app_pages.models import _prepare_first_page\n"
-        "late = ('pandas', 'pyarrow', 'streamlit.components.v1.component_arrow')\n"
+        "from app_pages.models import FIRST_PAGE_IMPORTS as late, _prepare_first_page\n"
         "before = [m for m in late if m in sys.modules]\n"
         "_prepare_first_page(lambda task, size: None, 'derm', 96)\n"
         "print(before, [m for m in late if m not in sys.modules])\n")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[] []"  # none imported before the warm-up, all of them after
+    assert {"pandas", "pyarrow", "app_pages.explorer_view"} <= set(models.FIRST_PAGE_IMPORTS)
