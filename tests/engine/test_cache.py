@@ -100,3 +100,48 @@ def test_an_unreadable_bundled_view_is_skipped_and_kept(tmp_path):
     assert cache.get(key) is None and path.exists()
     with pytest.raises(ValueError, match="no bundled folder"):
         ExplorationCache(tmp_path / "other").bundle(key, {})
+
+
+def test_puts_list_the_folder_only_when_the_bound_may_be_passed(tmp_path, monkeypatch):
+    """A put adds its size to a running total: the folder (1,700 entries near the bound) is
+    listed on the first put, when the total passes the bound, and every RESCAN_EVERY puts."""
+    from core.engine import cache as caching
+
+    cache = ExplorationCache(tmp_path / "cache")
+    listings = []
+    original = cache.entries
+    monkeypatch.setattr(cache, "entries", lambda: listings.append(1) or original())
+    for index in range(2 * caching.RESCAN_EVERY + 10):
+        cache.put(f"explore:{index}", np.zeros(100, np.uint8))
+    assert len(listings) == 3  # the first put, then after 64 and 128 more
+    cache.max_bytes = 1  # smaller than any entry: the next put passes the bound and lists
+    cache.put("explore:last", np.zeros(100, np.uint8))
+    assert len(listings) == 4 and len(original()) == 0
+
+
+def test_what_another_process_wrote_is_counted_at_the_next_listing(tmp_path, monkeypatch):
+    from core.engine import cache as caching
+
+    monkeypatch.setattr(caching, "RESCAN_EVERY", 4)
+    ours, theirs = ExplorationCache(tmp_path / "cache"), ExplorationCache(tmp_path / "cache")
+    ours.put("explore:0", np.zeros(1000, np.uint8))  # the first put lists the folder
+    ours.max_bytes = int(6.5 * ours._path("explore:0").stat().st_size)  # room for six entries
+    for name in "abcdef":  # another server on the same folder: our running total does not see them
+        theirs.put(f"explore:{name}", np.zeros(1000, np.uint8))
+    for index in range(1, 4):  # our own total, four entries, stays under the bound: no listing
+        ours.put(f"explore:{index}", np.zeros(1000, np.uint8))
+    assert len(ours.entries()) == 10
+    ours.put("explore:4", np.zeros(1000, np.uint8))  # the fourth put since the listing lists again
+    kept = ours.entries()  # past the bound: cut to LOW_WATER of it, room for 5.85 entries
+    assert len(kept) == 5 and sum(path.stat().st_size for path in kept) <= caching.LOW_WATER * ours.max_bytes
+    assert kept[-1] == ours._path("explore:4")  # the least recently used went, the newest stayed
+
+
+def test_the_server_shares_one_cache_object_per_folder(tmp_path, monkeypatch):
+    from core.engine import default_cache
+
+    monkeypatch.setenv("ADVATTN_CACHE", str(tmp_path / "one"))
+    first = default_cache()
+    assert default_cache() is first  # one running size total for every request
+    monkeypatch.setenv("ADVATTN_CACHE", str(tmp_path / "two"))
+    assert default_cache() is not first and default_cache().root == tmp_path / "two"
