@@ -61,20 +61,26 @@ def warm_first_page() -> None:
 # What the explorer's first view would otherwise import itself, measured inside a fresh server's
 # first view or profiled in its first script run on a busy machine: pyarrow and its
 # component_arrow, which Streamlit imports the first time a custom component is drawn (the
-# comparison slider, 0.6-1.1 s), and pandas, for its check of every argument for a data frame
-# (streamlit.dataframe_util, 1.1 s); the explorer's drawing code, whose declare_component looks
-# its caller's module up through inspect (0.26 s), and the real examples' readers (0.07 s).
-FIRST_PAGE_IMPORTS = ("pandas", "pyarrow", "streamlit.components.v1.component_arrow", "app_pages.explorer_view",
-                      "core.data.real_examples")
+# comparison slider, 0.6-1.1 s), pandas, for its check of every argument for a data frame
+# (streamlit.dataframe_util, 1.1 s), and what the explorer's drawing code and real examples
+# import. Not app_pages.explorer_view itself: its declare_component registers the comparison
+# slider with the server only inside a script run (imported here, the slider's frame would be
+# served nothing).
+FIRST_PAGE_IMPORTS = ("pandas", "pyarrow", "streamlit.components.v1.component_arrow", "core.explore.export",
+                      "core.explain", "core.data.real_examples")
 
 
 def _prepare_first_page(gallery, task: str, size: int) -> None:
-    """The first page's synthetic examples (0.5-0.9 s), then its imports (FIRST_PAGE_IMPORTS)."""
+    """The first page's synthetic examples (0.5-0.9 s), then its imports (FIRST_PAGE_IMPORTS),
+    then inspect's table of every module's file, which declare_component's lookup of its
+    caller's module would otherwise build in the first view (0.16 s, 0.05 s once built)."""
     import importlib
+    import inspect
 
     gallery(task, size)
     for module in FIRST_PAGE_IMPORTS:
         importlib.import_module(module)
+    inspect.getmodule(inspect.currentframe())
 
 
 def ood_input(task: str, picked: dict) -> OodInput | None:
