@@ -148,3 +148,23 @@ def wait_until_rendered(driver, *, images: int, charts: int = 0, bars: int = 0, 
         time.sleep(POLL_S)
     raise TimeoutError(f"rendered {loaded} images, {drawn} chart layers and {barred} probability bars; expected "
                        f"{images}, {charts} and {bars}")
+
+
+def slider_rendered(driver, timeout_s: float = 60) -> bool:
+    """The vendored web component ran inside its iframe and both images loaded."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for frame in driver.find_elements("tag name", "iframe"):
+            driver.switch_to.frame(frame)
+            try:
+                ready = driver.execute_script(
+                    "const s = document.querySelector('img-comparison-slider');"
+                    "const imgs = Array.from(document.querySelectorAll('img-comparison-slider img'));"
+                    "return !!customElements.get('img-comparison-slider') && !!s && imgs.length >= 4 &&"
+                    " imgs.every(i => i.complete && i.naturalWidth > 0);")
+            finally:
+                driver.switch_to.default_content()
+            if ready:
+                return True
+        time.sleep(0.5)
+    return False

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from tests.e2e.browser import (ROOT, browser_available, child_commands, chromium, page_text, streamlit_server,
-                               wait_for_text, wait_until_rendered)
+from tests.e2e.browser import (ROOT, browser_available, child_commands, chromium, page_text, slider_rendered,
+                               streamlit_server, wait_for_text, wait_until_rendered)
 
 SCREENSHOTS = Path(os.environ.get("ADVATTN_SCREENSHOTS", ROOT / "runs" / "screenshots"))
 
@@ -61,28 +61,6 @@ def _engine_started_with(server, timeout_s: float = 30) -> bool:
         if any("multiprocessing" in command and "spawn_main" in command for command in child_commands(server.pid)):
             return True
         time.sleep(0.2)
-    return False
-
-
-def slider_rendered(driver, timeout_s: float = 60) -> bool:
-    """The vendored web component ran inside its iframe and both images loaded."""
-    import time
-
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for frame in driver.find_elements("tag name", "iframe"):
-            driver.switch_to.frame(frame)
-            try:
-                ready = driver.execute_script(
-                    "const s = document.querySelector('img-comparison-slider');"
-                    "const imgs = Array.from(document.querySelectorAll('img-comparison-slider img'));"
-                    "return !!customElements.get('img-comparison-slider') && !!s && imgs.length >= 4 &&"
-                    " imgs.every(i => i.complete && i.naturalWidth > 0);")
-            finally:
-                driver.switch_to.default_content()
-            if ready:
-                return True
-        time.sleep(0.5)
     return False
 
 
