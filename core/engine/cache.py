@@ -121,7 +121,8 @@ class ExplorationCache:
         return path
 
     def put(self, key: str, reply) -> None:
-        """Save `reply` under `key` (atomically), then evict past the size bound."""
+        """Save `reply` under `key` (atomically), then keep the folder within its bound: evict()
+        when the running total may have passed it (RESCAN_EVERY)."""
         path = self._path(key)
         with atomic_path(path) as temporary:
             with open(temporary, "wb") as handle:
