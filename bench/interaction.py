@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.browser import chromium, slider_rendered, streamlit_server  # noqa: E402
+from tests.e2e.browser import chromium, require_whole_page, streamlit_server  # noqa: E402
 
 THUMBNAILS, TILES, BARS = 14, 20, 4  # BARS: each column's probability bars
 PRESETS = (0.00125, 0.0025, 0.01)  # the derm grid less the opening value (0.005)
@@ -39,7 +39,7 @@ SLIDER_STEP = 0.00025  # the derm slider's step (app_pages.common.EPSILON_RANGES
 # instead costs a WebDriver round trip a look (7-17 ms of three processes' time on the two
 # cores the app needs), and Selenium's element.text 0.7-2 s.
 WATCH = """
-    const wanted = arguments[0];  // {name: [text or null, verdicts, pictures, bars, finished]}
+    const wanted = arguments[0];  // {name: [texts, verdicts, pictures, bars, finished]}
     window.__marks = {};
     const look = () => {
         const body = document.body ? document.body.innerText : '';
@@ -131,13 +131,6 @@ def _drawn(driver, start: float) -> float:
     return _stamps(driver, ["drawn"], start, timeout_s=120)[0]
 
 
-def _whole(driver) -> None:
-    """Refuse to time a broken page: the comparison slider below the grid must have rendered
-    (a page whose slider's frame stays empty is less for the browser to draw)."""
-    if not slider_rendered(driver):
-        raise RuntimeError("the comparison slider did not render: the page is broken, its figures would mislead")
-
-
 def _engine_time(epsilon: float) -> float:
     """The engine's own time for the four derm columns at `epsilon` (warm models, no cache)."""
     import numpy as np
@@ -181,7 +174,7 @@ def main() -> None:
     with chromium() as driver:
         started = _cold_start(driver)
         first_paint, first_verdict, all_four = next(started)
-        _whole(driver)
+        require_whole_page(driver)
         now, first_change = _nudge_slider(driver, 0.005)  # at once: the worker is still warming the models
         new = [_click_preset(driver, e) for e in PRESETS]  # prefetched once the first view is drawn
         seen = [_click_preset(driver, e) for e in PRESETS]

@@ -168,3 +168,10 @@ def slider_rendered(driver, timeout_s: float = 60) -> bool:
                 return True
         time.sleep(0.5)
     return False
+
+
+def require_whole_page(driver) -> None:
+    """For the benches: refuse to time a broken page. The comparison slider below the grid must
+    have rendered (a page whose slider's frame stays empty is less for the browser to draw)."""
+    if not slider_rendered(driver):
+        raise RuntimeError("the comparison slider did not render: the page is broken, its figures would mislead")
