@@ -27,6 +27,7 @@ from core.jobs import PROJECT_ROOT, Cancelled
 from core.models.spec import ModelSpec
 
 ACTOR_RETRIES = 3  # restarts of a dead actor, and retries of the shard it was running
+LOCAL_WORKER_NICENESS = 0  # a local pool's actors run at the user's priority (Ray's default: 15)
 
 
 def _worker_class():
@@ -68,8 +69,12 @@ class RayPool:
         if not ray.is_initialized():
             environment = {"env_vars": {"TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(PROJECT_ROOT)}}
             if address == "local":
+                # Ray starts its workers at niceness 15 (worker_niceness), to keep the driver
+                # responsive; here the driver only waits and the actors are the sweep, which at
+                # nice 15 all but stopped beside any other busy process on the machine.
                 ray.init(num_cpus=workers, include_dashboard=False, configure_logging=False,
-                         log_to_driver=False, runtime_env=environment)
+                         log_to_driver=False, runtime_env=environment,
+                         _system_config={"worker_niceness": LOCAL_WORKER_NICENESS})
             else:  # every node holds this repository and the checkpoints at the same path (README)
                 ray.init(address=address, log_to_driver=False, runtime_env=environment)
         gpus = ray.cluster_resources().get("GPU", 0)

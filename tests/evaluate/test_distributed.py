@@ -57,6 +57,12 @@ def test_two_ray_workers_give_the_single_process_result_bit_for_bit(pool, test_s
     assert all(shard_file(tmp_path, i).is_file() for i in range(3))
 
 
+def test_a_local_pools_actors_run_at_the_callers_priority(pool):
+    # Ray's default worker niceness (15) starved the sweep beside any busy process: 157 s in the
+    # suite for a sweep that takes 11 s alone
+    assert [os.getpriority(os.PRIO_PROCESS, pid) for pid in pool.pids()] == [os.getpriority(os.PRIO_PROCESS, 0)] * 2
+
+
 def test_a_rerun_recomputes_only_the_missing_shard(pool, test_set, single_process, tmp_path):
     images, labels = test_set
     attack = custom_pgd(steps=3)
