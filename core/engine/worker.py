@@ -21,6 +21,7 @@ from core.engine.requests import MOST_TOGETHER, Explore, Together
 
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
 NICENESS = 5  # below the server and the browser: on a small CPU, what is on screen is drawn first
+NICENESS_VARIABLE = "ADVATTN_ENGINE_NICENESS"  # overrides NICENESS (the test suite: 0, see tests/conftest.py)
 MAX_SOURCES = 16  # recent explorations kept for the attentive twins that reuse their perturbation
 
 _MODELS: "OrderedDict[tuple[str, str], object]" = OrderedDict()  # (path, digest) -> model
@@ -29,10 +30,24 @@ _SOURCES: "OrderedDict[str, object]" = OrderedDict()  # Explore key -> ModelOutc
 _TRACED: set = set()  # (path, digest, method, attack) whose Explore ran once: nothing left to trace
 
 
+def niceness() -> int:
+    """How far below its app process the engine runs: NICENESS, or ADVATTN_ENGINE_NICENESS."""
+    given = os.environ.get(NICENESS_VARIABLE)
+    if given is None:
+        return NICENESS
+    try:
+        value = int(given)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 19:
+        raise ValueError(f"{NICENESS_VARIABLE} must be a whole number from 0 to 19, got {given!r}")
+    return value
+
+
 def initialise(parent: int) -> None:
     """Run once when the process starts: end it when the app process that started it ends."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.nice(NICENESS)
+    os.nice(niceness())
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from core.engine import Engine, EngineError, ExplorationCache, ModelRef, Phase, Warm, explorations, prefetch
+from core.engine import worker
 from core.explore import explorer_attack, perceptibility
 from core.models.zoo import all_specs
 
@@ -174,6 +175,28 @@ def test_the_engine_ends_with_the_server_even_when_it_is_killed(tmp_path):
             return
         time.sleep(0.2)
     pytest.fail(f"the engine process {worker} outlived its server")
+
+
+@pytest.mark.parametrize("given, below", [(None, worker.NICENESS), ("0", 0), ("12", 12)])
+def test_the_engine_runs_below_its_app_by_the_niceness_asked_for(given, below):
+    env = {key: value for key, value in os.environ.items() if key != worker.NICENESS_VARIABLE}
+    if given is not None:
+        env[worker.NICENESS_VARIABLE] = given
+    server = subprocess.Popen([sys.executable, "-c", PARENT], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, env={**env, "PYTHONPATH": str(ROOT)})
+    try:
+        engine_pid = int(server.stdout.readline())
+        assert os.getpriority(os.PRIO_PROCESS, engine_pid) - os.getpriority(os.PRIO_PROCESS, server.pid) == below
+    finally:
+        server.kill()
+        server.wait(10)
+
+
+@pytest.mark.parametrize("given", ["-3", "20", "high"])
+def test_a_bad_engine_niceness_is_named_with_its_value(monkeypatch, given):
+    monkeypatch.setenv(worker.NICENESS_VARIABLE, given)
+    with pytest.raises(ValueError, match=f"ADVATTN_ENGINE_NICENESS must be a whole number from 0 to 19, got '{given}'"):
+        worker.niceness()
 
 
 def test_the_worker_never_runs_the_starting_processs_main_script(tmp_path, monkeypatch):
