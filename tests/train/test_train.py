@@ -201,6 +201,24 @@ def test_the_demo_zoo_trains_with_augmentation_and_the_card_says_so(tmp_path):
     assert card["config"]["augment"] is True and np.isfinite(card["history"]["loss"][0])
 
 
+def test_a_seed_draws_the_same_flips_every_time():
+    """So that a seed names one model: the flips were drawn in a parallel map, in whichever order
+    its threads reached the random op, and the same seed trained different models."""
+    import tensorflow as tf
+
+    from core.train.data import augmented
+
+    def flips():
+        keras.utils.set_random_seed(5)
+        image = np.arange(8, dtype=np.float32).reshape(1, 2, 2, 2)  # its 8 symmetries are 8 different arrays
+        batches = tf.data.Dataset.from_tensors((image, np.zeros((1, 2), np.float32))).repeat(300)
+        return np.stack([x.numpy()[0] for x, _ in augmented(batches, "derm", replace(SMALL, augment=True))])
+
+    first = flips()
+    assert len({x.tobytes() for x in first}) == 8  # all eight symmetries of the square are drawn
+    np.testing.assert_array_equal(flips(), first)
+
+
 def test_the_demo_zoo_narrows_to_one_task_and_one_backbone():
     from core.train.cli import demo_zoo_specs
 
