@@ -30,8 +30,8 @@ def test_bad_config_is_refused_with_the_value():
 
 
 def test_derm_sees_a_tenth_of_its_training_set_per_epoch():
-    config = TrainConfig(synthetic_train=320, synthetic_val=8, synthetic_test=8, batch_size=16)
-    assert load_splits(ModelSpec("derm", "resnet50", True), config).steps_per_epoch == 2  # 32 of 320
+    config = TrainConfig(synthetic_train=160, synthetic_val=8, synthetic_test=8, batch_size=8)
+    assert load_splits(ModelSpec("derm", "resnet50", True), config).steps_per_epoch == 2  # 16 of 160
     assert load_splits(SPEC, config).steps_per_epoch == 20
 
 
