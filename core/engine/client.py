@@ -40,8 +40,9 @@ class Engine:
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
+                below = worker.niceness()  # a bad ADVATTN_ENGINE_NICENESS is a message here, not a dead worker
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=worker.initialise, initargs=(os.getpid(),))
+                                                 initializer=worker.initialise, initargs=(os.getpid(), below))
                 with _plain_main():  # the first submit starts the worker process
                     self._pool.submit(int)
             return self._pool

@@ -44,10 +44,12 @@ def niceness() -> int:
     return value
 
 
-def initialise(parent: int) -> None:
-    """Run once when the process starts: end it when the app process that started it ends."""
+def initialise(parent: int, below: int = NICENESS) -> None:
+    """Run once when the process starts, `below` its app process in CPU priority (niceness(),
+    read and checked in the app process, where a bad value is a message): end it when the app
+    process that started it ends."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.nice(niceness())
+    os.nice(below)
 
     def watch() -> None:
         while os.getppid() == parent:
