@@ -44,7 +44,7 @@ def niceness() -> int:
     return value
 
 
-def initialise(parent: int, below: int = NICENESS) -> None:
+def initialise(parent: int, below: int) -> None:
     """Run once when the process starts, `below` its app process in CPU priority (niceness(),
     read and checked in the app process, where a bad value is a message): end it when the app
     process that started it ends."""
