@@ -19,8 +19,9 @@ THUMBNAILS_PER_ROW = 7
 @st.cache_resource(show_spinner="Reading the dataset index…")
 def _dataset(path: str, data_format: str, task: str):
     from core.data.datasets import open_dataset
+    from core.data.paths import data_root
 
-    return open_dataset(path, data_format, task)
+    return open_dataset(path, data_format, task, root=data_root())
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -104,6 +105,8 @@ def image_ui(task: str, size: int) -> dict | None:
         return None
     try:
         dataset = _dataset(str(confined(path)), data_format, task)
+        if dataset.skipped:
+            st.caption("Left out: " + ", ".join(f"{count} {reason}" for reason, count in dataset.skipped.items()))
         index = st.number_input(f"Image index (0-{len(dataset) - 1})", 0, len(dataset) - 1, 0, key="dataset_index")
         return {"image": dataset.image(int(index), size), "label": int(dataset.labels[index]),
                 "name": f"{dataset.name} #{index}", "metadata": {}, "raw": None, "synthetic": False}

@@ -23,12 +23,14 @@ import zlib
 
 import numpy as np
 
-from core.data.image import ImageLoadError, LoadedImage, check_size, grey_to_rgb, looks_like_dicom, min_max
+from core.data.image import (MAX_DECODED_BYTES, ImageLoadError, LoadedImage, check_size, grey_to_rgb,
+                             looks_like_dicom, min_max)
+from core.data.dicom_bounds import check_codestream, check_palette
 
 KEPT_TAGS = ("Modality", "BodyPartExamined", "StudyDescription", "SeriesDescription", "PhotometricInterpretation",
              "ViewPosition", "Manufacturer")
 DEFLATED = "1.2.840.10008.1.2.1.99"  # Deflated Explicit VR Little Endian
-MAX_INFLATED_BYTES = 256 * 2**20  # as core.data.io.MAX_FILE_BYTES: no single image needs more
+MAX_INFLATED_BYTES = MAX_DECODED_BYTES + 16 * 2**20  # one image's pixels and a generous header
 INFLATE_CHUNK = 16 * 2**20
 _RGB_LIKE = ("RGB", "YBR_FULL", "YBR_FULL_422", "YBR_RCT", "YBR_ICT", "YBR_PARTIAL_420")
 
@@ -51,9 +53,12 @@ def read_dicom(data: bytes, name: str, *, max_side: int) -> LoadedImage:
         raise ImageLoadError(f"{name} is a DICOM file without pixel data (a report or structured "
                              "document?); choose an image series file")
     rows, columns = _integer(dataset, "Rows", name), _integer(dataset, "Columns", name)
-    check_size(columns, rows, name)
+    samples = _integer(dataset, "SamplesPerPixel", name, default=1)
+    bits = _integer(dataset, "BitsAllocated", name, default=16)
+    check_size(columns, rows, name, bytes_per_pixel=max(samples, 1) * max(bits, 8) / 8)
     frames = _integer(dataset, "NumberOfFrames", name, default=1) or 1
     notes = [f"{name} has {frames} frames; showing the first"] if frames > 1 else []
+    check_codestream(dataset, name, rows, columns, frames)
     pixels = _decode(dataset, name, frames)
     step = max(1, math.ceil(max(rows, columns) / max_side))
     pixels = pixels[::step, ::step]  # strided read: nothing below runs at full size
@@ -78,21 +83,37 @@ def read_dicom(data: bytes, name: str, *, max_side: int) -> LoadedImage:
 
 
 def _read_dataset(data: bytes, name: str):
-    """pydicom's dataset of `data`. A deflated file (Deflated Explicit VR Little Endian) is
-    inflated here with a hard limit first: pydicom would inflate it whole, and a few MB can
-    inflate to gigabytes (a decompression bomb)."""
+    """pydicom's dataset of `data`. pydicom inflates a deflated file (Deflated Explicit VR
+    Little Endian) whole, and a few MB can inflate to gigabytes (a decompression bomb): the
+    transfer syntax is read here by pydicom's own meta reader, the one dcmread uses (so no
+    rewritten or missing group length can hide it), and a deflated body is inflated here with
+    a hard limit first."""
     import pydicom
+    from pydicom.filebase import DicomBytesIO
 
-    meta_end = _meta_end(data)
-    if meta_end is None or DEFLATED.encode() not in data[132:meta_end]:
+    meta, body_start = _file_meta(data)
+    if meta.get("TransferSyntaxUID") != DEFLATED:
         return pydicom.dcmread(io.BytesIO(data), force=True)
-    body = _inflate(memoryview(data)[meta_end:], name)
-    empty = zlib.compressobj(wbits=-zlib.MAX_WBITS)
-    meta = pydicom.dcmread(io.BytesIO(data[:meta_end] + empty.compress(b"") + empty.flush()), force=True).file_meta
-    dataset = pydicom.dcmread(io.BytesIO(body), force=True)
+    body = _inflate(memoryview(data)[body_start:], name)
+    if _file_meta(body)[0].get("TransferSyntaxUID") == DEFLATED:
+        raise ImageLoadError(f"{name} is deflated twice over (a deflated body that says it is deflated again): no "
+                             "real DICOM file is; refused as a possible decompression bomb")
+    dataset = pydicom.dcmread(DicomBytesIO(body), force=True)
     meta.TransferSyntaxUID = pydicom.uid.ExplicitVRLittleEndian  # what the body is once inflated
     dataset.file_meta = meta
     return dataset
+
+
+def _file_meta(data: bytes):
+    """The File Meta Information as dcmread reads it (its preamble, then group 0002 element by
+    element), and where the dataset after it starts."""
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filereader import _read_file_meta_info, read_preamble
+
+    buffer = DicomBytesIO(data)
+    read_preamble(buffer, force=True)
+    meta = _read_file_meta_info(buffer)
+    return meta, buffer.tell()
 
 
 def _inflate(stream, name: str) -> bytes:
@@ -108,14 +129,6 @@ def _inflate(stream, name: str) -> bytes:
         pending = inflater.unconsumed_tail
         if not pending:
             return b"".join([*parts, inflater.flush()])
-
-
-def _meta_end(data: bytes) -> int | None:
-    """Where a Part-10 file's meta group ends: 132 + its group-length element + the length it
-    gives; None without a preamble or a group-length element."""
-    if data[128:132] != b"DICM" or data[132:136] != b"\x02\x00\x00\x00" or data[136:138] != b"UL":
-        return None
-    return 144 + int.from_bytes(data[140:144], "little")
 
 
 def _integer(dataset, keyword: str, name: str, default=None) -> int:
@@ -165,6 +178,7 @@ def _grey(pixels, dataset, name: str, notes: list[str]) -> np.ndarray:
 def _palette(pixels, dataset, name: str) -> np.ndarray:
     from pydicom.pixels import apply_color_lut
 
+    check_palette(dataset, name)
     try:
         rgb = apply_color_lut(pixels, dataset)
     except Exception as error:  # noqa: BLE001

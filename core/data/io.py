@@ -2,9 +2,12 @@
 
 Accepts a path, `bytes`, or a binary file object holding PNG, JPEG (EXIF orientation
 honoured), TIFF, BMP, WebP, GIF (8- or 16-bit; grey, RGB, RGBA, palette, CMYK) or DICOM
-(core.data.dicom). Decoding is bounded: a file declaring more than MAX_PIXELS pixels is
-refused from its header, and a large image is reduced while it is decoded (JPEG DCT scaling,
-then an integer box reduction) to about `max_side` pixels before any float conversion.
+(core.data.dicom), recognised by their signatures (core.data.formats): any other format,
+whatever its name, is refused by name, so no decoder we did not choose ever runs. Decoding is
+bounded from the header, before anything is decoded: pixels (MAX_PIXELS), decoded bytes
+(MAX_DECODED_BYTES), a PNG's chunks, a JPEG's scans, an RLE bitmap's size; and a large image
+is reduced while it is decoded (JPEG DCT scaling, then an integer box reduction) to about
+`max_side` pixels before any float conversion.
 
 Every failure, whatever library it comes from, is an ImageLoadError (a ValueError) whose
 message says what to do. What was read but not fully used (one frame of several, a stretched
@@ -22,8 +25,9 @@ from typing import BinaryIO, Union
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from core.data.image import (MAX_PIXELS, ImageLoadError, ImageLoadWarning, LoadedImage, check_size,  # noqa: F401
-                             grey_to_rgb, looks_like_dicom, min_max)
+from core.data.formats import check_structure, pillow_bytes_per_pixel, sniff  # noqa: F401 - sniff is public here
+from core.data.image import (MAX_PIXELS, ImageBoundError, ImageLoadError, ImageLoadWarning, LoadedImage, check_size,  # noqa: F401
+                             grey_to_rgb, min_max, release_memory)
 
 MAX_FILE_BYTES = 256 * 2**20  # a 256 MiB file is far beyond any single medical image we take
 DECODE_SIDE = 1024  # decoded images are reduced to about this side: a few times the largest model input
@@ -52,21 +56,32 @@ def read_image(source: Source, *, max_side: int = DECODE_SIDE) -> LoadedImage:
     as the PNG it is (with a note)."""
     data, name = _read_bytes(source)
     try:
-        kind = sniff(data)
+        return _read(data, name, max_side)
+    finally:
+        del data
+        release_memory()  # a large or refused decode leaves the server's memory where it was
+
+
+def _read(data: bytes, name: str, max_side: int) -> LoadedImage:
+    try:
+        kind = sniff(data, name)
+        check_structure(data, kind, name)
         if kind == "dicom":
             from core.data.dicom import read_dicom
 
             loaded = read_dicom(data, name, max_side=max_side)
         elif kind == "tiff":  # Pillow first; tifffile for what Pillow lacks (float64, float RGB)
             try:
-                loaded = _read_pillow(data, name, max_side)
+                loaded = _read_pillow(data, name, max_side, kind)
             except ImageLoadError as pillow_error:
                 try:
                     loaded = _read_tiff(data, name, max_side)
+                except ImageBoundError:
+                    raise  # past a bound: say that, not what Pillow lacked
                 except ImageLoadError:
                     raise pillow_error from None
         else:
-            loaded = _read_pillow(data, name, max_side)
+            loaded = _read_pillow(data, name, max_side, kind)
         if name.lower().endswith((".dcm", ".dicom")) and kind != "dicom":
             loaded.notes.append(f"{name} is named like a DICOM file but is a {loaded.format} image; read as such")
     except ImageLoadError:
@@ -82,25 +97,6 @@ def read_image(source: Source, *, max_side: int = DECODE_SIDE) -> LoadedImage:
     _note_aspect(loaded)
     _note_constant(loaded)
     return loaded
-
-
-def sniff(data: bytes) -> str:
-    """"dicom", "tiff" or "pillow" (any other image Pillow may know), from the first bytes."""
-    if data[128:132] == b"DICM":
-        return "dicom"
-    if data[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):  # classic and BigTIFF
-        return "tiff"
-    if looks_like_dicom(data) and not _pillow_knows(data):
-        return "dicom"
-    return "pillow"
-
-
-def _pillow_knows(data: bytes) -> bool:
-    try:
-        with Image.open(io.BytesIO(data)):
-            return True
-    except Exception:  # noqa: BLE001 - anything Pillow cannot identify
-        return False
 
 
 def _note_constant(loaded: LoadedImage) -> None:
@@ -148,12 +144,13 @@ def _note_aspect(loaded: LoadedImage) -> None:
 
 # ----------------------------------------------------------------------------- Pillow
 
-def _read_pillow(data: bytes, name: str, max_side: int) -> LoadedImage:
+def _read_pillow(data: bytes, name: str, max_side: int, kind: str) -> LoadedImage:
+    """Pillow's reader of `kind` (a format the signature named) and no other."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                check_size(*image.size, name)
+            with Image.open(io.BytesIO(data), formats=[kind.upper()]) as image:
+                check_size(*image.size, name, bytes_per_pixel=pillow_bytes_per_pixel(image.mode))
                 notes = []
                 if _more_frames(image):  # counting them all would walk every page of a file
                     notes.append(f"{name} has more than one frame ({image.format}); showing the first")
@@ -200,7 +197,7 @@ def _read_tiff(data: bytes, name: str, max_side: int) -> LoadedImage:
             page = tiff.pages.first
             shape = page.shaped[-3:-1] if page.shaped[-1] in (1, 3, 4) and len(page.shape) == 3 else page.shape[:2]
             height, width = int(shape[0]), int(shape[1])
-            check_size(width, height, name)
+            check_size(width, height, name, bytes_per_pixel=page.nbytes / max(width * height, 1))
             notes = [f"{name} has more than one page (TIFF); showing the first"] if len(tiff.pages) > 1 else []
             pixels = page.asarray()
     except ImageLoadError:
@@ -218,7 +215,7 @@ def _array_to_rgb(pixels: np.ndarray, max_side: int, name: str) -> np.ndarray:
         pixels = np.moveaxis(pixels, 0, -1)  # planar configuration
     if pixels.ndim not in (2, 3) or (pixels.ndim == 3 and pixels.shape[-1] not in (1, 3, 4)):
         raise ImageLoadError(f"{name} holds an array of shape {pixels.shape}, not a grey or colour image")
-    factor = max(pixels.shape[:2]) // max_side
+    factor = min(max(pixels.shape[:2]) // max_side, min(pixels.shape[:2]))
     if factor >= 2:
         pixels = block_mean(pixels, factor)
     if pixels.ndim == 3:
@@ -239,7 +236,7 @@ def _reduce(image: Image.Image, max_side: int) -> Image.Image | np.ndarray:
     """Integer box reduction so the longer side is about `max_side` (no-op for small images).
     Modes Pillow cannot reduce (16-bit grey, palette, bilevel) are reduced in NumPy or
     converted first; either way before any float conversion of the full image."""
-    factor = max(image.size) // max_side
+    factor = min(max(image.size) // max_side, min(image.size))  # never below one row or column
     if factor < 2:
         return image
     if image.mode.startswith("I;16"):
@@ -269,9 +266,10 @@ def block_mean(array: np.ndarray, factor: int) -> np.ndarray:
     edge remainder is dropped first, so no padding darkens the last row or column)."""
     from skimage.measure import block_reduce
 
+    factor = max(1, min(factor, *array.shape[:2]))  # at least one block each way
     height, width = (array.shape[0] // factor) * factor, (array.shape[1] // factor) * factor
     block = (factor, factor) + (1,) * (array.ndim - 2)
-    return block_reduce(array[:height, :width], block, np.mean)
+    return block_reduce(array[:height, :width], block, np.mean, func_kwargs={"dtype": np.float32})
 
 
 def _to_rgb(image) -> np.ndarray:

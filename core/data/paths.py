@@ -9,6 +9,7 @@ confined: whoever runs them already has the machine.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -33,6 +34,8 @@ def confined(path: str | Path, *, root: Path | None = None) -> Path:
     text = str(path).strip()
     if not text:
         raise DataRootError("give the path of a dataset inside the data folder")
+    if "\x00" in text:
+        raise DataRootError("that path holds a NUL character, which no file name can; retype it rather than paste it")
     if len(text) > MAX_PATH or any(len(part) > MAX_NAME for part in Path(text).parts):
         raise DataRootError(f"that path is {len(text):,} characters long, longer than any file system allows "
                             f"({MAX_NAME} per folder name, {MAX_PATH} in all); check what was pasted")
@@ -47,3 +50,24 @@ def confined(path: str | Path, *, root: Path | None = None) -> Path:
                             f"inside it (move or link them there, or start the app with {DATA_ROOT_ENV} set "
                             "to the folder that holds them)")
     return resolved
+
+
+def regular_file(path: str | Path, *, what: str = "file") -> Path:
+    """`path` if it is a regular file (links followed). A FIFO, socket or device under a
+    file's name would block its reader for ever or never end: NotRegularFileError, in words."""
+    path = Path(path)
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise NotRegularFileError(f"{path.name} cannot be read ({error.strerror}); check the {what}") from None
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe (FIFO)" if stat.S_ISFIFO(mode) else "a folder" if stat.S_ISDIR(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a device")
+        raise NotRegularFileError(f"{path.name} is {kind}, not a {what}; replace it with the real file")
+    return path
+
+
+class NotRegularFileError(ValueError):
+    """A path names a FIFO, socket, device or folder where a file was expected."""

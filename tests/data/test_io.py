@@ -52,10 +52,10 @@ def test_path_bytes_and_file_object_agree(tmp_path):
 
 
 def test_16_bit_grey_keeps_its_precision():
-    grey = np.array([[0, 1000, 65535]], dtype=np.uint16)
+    grey = np.array([[0, 1000, 65535], [65535, 1, 30000]], dtype=np.uint16)
     ok, encoded = cv2.imencode(".png", grey)
     array = load_image(encoded.tobytes())
-    np.testing.assert_allclose(array[0, :, 0], grey[0] / 65535.0, rtol=1e-6)
+    np.testing.assert_allclose(array[..., 0], grey / 65535.0, rtol=1e-6)
     assert (array[..., 0] == array[..., 2]).all()
 
 
@@ -186,11 +186,19 @@ def test_multi_frame_gif_and_tiff_say_only_the_first_frame_is_used(fmt):
     _check(image)
 
 
-def test_a_very_elongated_image_is_loaded_with_a_stretch_warning():
-    strip = Image.new("L", (100_000, 1), 128)
-    with pytest.warns(ImageLoadWarning, match=r"100000 x 1 pixels \(100000:1\).*stretched"):
+def test_an_elongated_image_is_loaded_with_a_stretch_warning():
+    strip = Image.new("L", (600, 20), 128)
+    with pytest.warns(ImageLoadWarning, match=r"600 x 20 pixels \(30:1\).*stretched"):
         image = load_image(_encode(strip, "PNG"))
-    assert image.shape[0] == 1 and image.shape[1] < 2 * 1024
+    assert image.shape == (20, 600, 3)
+
+
+@pytest.mark.parametrize("size", [(100_000, 1), (1, 100_000), (2048, 1)])
+@pytest.mark.parametrize("mode", ["L", "I;16"])
+def test_a_strip_is_refused_in_words(size, mode):
+    strip = Image.new(mode, size, 128)
+    with pytest.raises(ImageLoadError, match=rf"{size[0]} x {size[1]} pixels: a strip"):
+        load_image(_encode(strip, "PNG"))
 
 
 def test_large_images_are_reduced_while_decoding():

@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import csv
 import os
+import zipfile
+import zlib
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from core.data.datasets.base import IMAGE_SUFFIXES, SPLITS, Dataset, DatasetError
+from core.data.paths import NotRegularFileError, confined, regular_file
 from core.tasks import get_task
 
 
 def _read_csv(path: Path, required: set[str]) -> list[dict]:
     try:
+        regular_file(path, what="CSV file")
         with open(path, newline="", encoding="utf-8-sig") as file:
             reader = csv.DictReader(file)
             columns = set(reader.fieldnames or [])
@@ -28,6 +32,8 @@ def _read_csv(path: Path, required: set[str]) -> list[dict]:
         raise DatasetError(f"{path} not found; point the loader at the dataset's root folder") from None
     except (csv.Error, UnicodeDecodeError) as error:
         raise DatasetError(f"{path.name} is not a readable CSV file ({error})") from None
+    except NotRegularFileError as error:
+        raise DatasetError(str(error)) from None
 
 
 def _index_images(root: Path) -> dict[str, Path]:
@@ -115,7 +121,7 @@ def load_chestxray14(root) -> Dataset:
     root = _require_dir(root)
     csv_path = next((root / n for n in CXR14_CSV_NAMES if (root / n).is_file()), root / CXR14_CSV_NAMES[0])
     test_list = root / "test_list.txt"
-    official_test = set(test_list.read_text().split()) if test_list.is_file() else None
+    official_test = set(test_list.read_text(errors="replace").split()) if test_list.is_file() else None
     entries = _read_csv(csv_path, {"Image Index", "Finding Labels", "Patient ID"})  # before any indexing
     images = {p.name: p for p in _index_images(root).values()}
     rows, official, skipped = [], [], Counter()
@@ -149,24 +155,54 @@ def load_medmnist(path, task: str | None = None) -> Dataset:
                                "'fundus' or 'cxr'")
     get_task(task)
     try:
-        archive = np.load(path, allow_pickle=False)
+        items, labels, splits = _read_medmnist(regular_file(path, what=".npz file"), task)
     except FileNotFoundError:
         raise DatasetError(f"no MedMNIST file at {path}") from None
-    except (ValueError, OSError) as error:
-        raise DatasetError(f"{path.name} is not a readable .npz file ({error})") from None
+    except NotRegularFileError as error:
+        raise DatasetError(str(error)) from None
+    except DatasetError:
+        raise
+    except (ValueError, OSError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
+        raise DatasetError(f"{path.name} is not a readable .npz file ({type(error).__name__}: {error}); "
+                           "download it again") from None
+    labels = np.asarray(labels, np.int64)
+    groups = np.arange(len(labels)).astype(object)  # MedMNIST ships no patient ids
+    return Dataset(task, f"MedMNIST ({path.name})", items, labels, groups, np.asarray(splits, object), {})
+
+
+MAX_NPZ_MEMBER_BYTES = 4 * 2**30  # one array of a MedMNIST file: ChestMNIST at 128 px is 1.8 GB
+
+
+def _read_medmnist(path: Path, task: str) -> tuple[list, list, list]:
+    """Images, labels and split names of a MedMNIST .npz; each array's size is checked from the
+    archive's directory before it is inflated (a small .npz can hold a huge array of zeros)."""
+    archive = np.load(path, allow_pickle=False)
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise DatasetError(f"{path.name} holds one NumPy array (a .npy file), not a MedMNIST archive of "
+                           "train/val/test images and labels; is it renamed?")
     items, labels, splits = [], [], []
     with archive:
         for split in SPLITS:
             if f"{split}_images" not in archive or f"{split}_labels" not in archive:
                 raise DatasetError(f"{path.name} lacks '{split}_images'/'{split}_labels'; "
                                    "is it a MedMNIST file?")
+            for key in (f"{split}_images", f"{split}_labels"):
+                size = archive.zip.getinfo(f"{key}.npy").file_size
+                if size > MAX_NPZ_MEMBER_BYTES:
+                    raise DatasetError(f"{path.name}: '{key}' inflates to {size / 2**30:.1f} GiB, over our limit of "
+                                       f"{MAX_NPZ_MEMBER_BYTES // 2**30} GiB per array")
             images, raw = archive[f"{split}_images"], np.asarray(archive[f"{split}_labels"])
+            if images.ndim not in (3, 4) or images.dtype.kind not in "uif" or (images.ndim == 4 and
+                                                                                images.shape[-1] not in (1, 3)):
+                raise DatasetError(f"{path.name}: '{split}_images' is an array of shape {images.shape} and type "
+                                   f"{images.dtype}, not N grey or RGB images")
+            split_labels = _medmnist_labels(raw, task, path.name)
+            if len(split_labels) != len(images):
+                raise DatasetError(f"{path.name}: {len(images)} {split} images but {len(split_labels)} labels")
             items.extend(list(images.astype(np.uint8)))
-            labels.extend(_medmnist_labels(raw, task, path.name))
+            labels.extend(split_labels)
             splits.extend([split] * len(images))
-    labels = np.asarray(labels, np.int64)
-    groups = np.arange(len(labels)).astype(object)  # MedMNIST ships no patient ids
-    return Dataset(task, f"MedMNIST ({path.name})", items, labels, groups, np.asarray(splits, object), {})
+    return items, labels, splits
 
 
 def _medmnist_labels(raw: np.ndarray, task: str, name: str) -> np.ndarray:
@@ -198,11 +234,48 @@ def load_folder(root, task: str) -> Dataset:
     return _finish(task, f"folder {root.name}", rows, Counter())
 
 
-def open_dataset(path: str, data_format: str, task: str):
+# The files each format opens besides its images (and MedMNIST's one .npz, the path itself).
+METADATA_FILES = {"ham10000": ("HAM10000_metadata.csv",), "kaggle_dr": ("trainLabels.csv",),
+                  "chestxray14": (*CXR14_CSV_NAMES, "test_list.txt"), "medmnist": (), "folder": ()}
+
+
+def open_dataset(path: str, data_format: str, task: str, *, root: Path | None = None):
     """The Dataset at `path` in `data_format` (ham10000, kaggle_dr, chestxray14, medmnist or
-    folder); ValueError names the formats."""
+    folder); ValueError names the formats. With `root` (the app's data folder), every file it
+    opens must lie inside it, links followed: a metadata file that leads outside is refused,
+    an image that does is left out and counted in `skipped`."""
     loaders = {"ham10000": load_ham10000, "kaggle_dr": load_kaggle_dr, "chestxray14": load_chestxray14,
                "medmnist": lambda p: load_medmnist(p, task), "folder": lambda p: load_folder(p, task)}
     if data_format not in loaders:
         raise ValueError(f"data_format must be one of {['synthetic', *loaders]}, got {data_format!r}")
-    return loaders[data_format](path)
+    if root is None:
+        return loaders[data_format](path)
+    folder = confined(path, root=root)
+    for name in METADATA_FILES[data_format]:
+        if os.path.lexists(folder / name):
+            confined(folder / name, root=root)
+    return _inside(loaders[data_format](folder), root)
+
+
+def _inside(dataset: Dataset, root: Path) -> Dataset:
+    """`dataset` without the image files that lead outside `root` (counted in skipped)."""
+    from dataclasses import replace
+
+    keep = []
+    for index, item in enumerate(dataset.items):
+        try:
+            if isinstance(item, str):
+                confined(item, root=root)
+            keep.append(index)
+        except ValueError:
+            continue
+    if len(keep) == len(dataset.items):
+        return dataset
+    if not keep:
+        raise DatasetError(f"{dataset.name}: every image leads outside the data folder; copy the images into it")
+    pick = np.asarray(keep)
+    skipped = {**dataset.skipped, "outside the data folder": len(dataset.items) - len(keep)}
+    return replace(dataset, items=[dataset.items[i] for i in keep], labels=dataset.labels[pick],
+                   groups=dataset.groups[pick],
+                   official_split=None if dataset.official_split is None else dataset.official_split[pick],
+                   skipped=skipped)
