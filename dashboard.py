@@ -12,6 +12,7 @@ def main() -> None:
     import streamlit as st
 
     from app_pages.common import sidebar_ui
+    from app_pages.guard import guarded
     from app_pages.models import start_warm_up
 
     st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
@@ -28,7 +29,7 @@ def main() -> None:
     st.sidebar.info(
         "Research and teaching tool, **not a diagnostic device**. The bundled demo images are "
         "**synthetic**: they look like their modality but are not medical data.", icon=":material/warning:")
-    navigation.run()
+    guarded(navigation.run)()  # no traceback ever reaches a page (app_pages.guard)
 
 
 if __name__ == "__main__":

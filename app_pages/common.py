@@ -7,6 +7,7 @@ checkpoint file version through st.cache_resource.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def current_selection() -> Selection:
 def warn_problems(problems: dict) -> None:
     """One warning per model that could not be loaded (the others carry on)."""
     for spec, problem in problems.items():
-        st.warning(f"{spec.title} is skipped: {problem}", icon=":material/report:")
+        st.warning(f"{spec.title} is skipped: {plain(problem)}", icon=":material/report:")
 
 
 def require_models(*, warn_broken: bool = True) -> tuple[Selection, list[ModelSpec]]:
@@ -180,11 +181,23 @@ def epsilon_ui(task: str, *, key: str = "epsilon") -> float:
     return float(value)
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&=\"'])")
+
+
+def plain(text) -> str:
+    """`text` that came from a file (a DICOM tag, a file name, a model card, an error naming
+    them) made safe to show through st.markdown, st.warning and their kin: every Markdown
+    character is escaped, so it is shown as the text it is. `![x](http://…)` would otherwise be
+    an image the browser fetches, and `:red[…]` a directive."""
+    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
 def show_error(error: Exception, *, what: str = "") -> None:
-    """A person-readable message instead of a traceback."""
+    """A person-readable message instead of a traceback (the message is shown as text: it may
+    name a file the user chose)."""
     prefix = f"{what}: " if what else ""
     if isinstance(error, ValueError):
-        st.error(f"{prefix}{error}")
+        st.error(prefix + plain(error))
     else:
-        st.error(f"{prefix}unexpected {type(error).__name__}: {error}. Please report this with "
+        st.error(f"{prefix}unexpected {type(error).__name__}: {plain(error)}. Please report this with "
                  "the steps that led to it.")

@@ -26,6 +26,7 @@ from app_pages.minimum_norm import minimum_norm_ui
 from app_pages.report import report_ui
 from app_pages.seeds import seed_study_ui
 from app_pages.which_way import which_way_ui
+from app_pages.guard import guarded
 
 DEFAULT_N = 200  # test images of the bundled curves
 PRESET_TITLES = {"strong": "Strong (AutoAttack protocol)", "paper": "The paper's PGD",
@@ -75,6 +76,7 @@ def _job_arguments(selection, preset, epsilons, n, specs) -> tuple[list[str], di
 
 
 @st.fragment(run_every=2.0)
+@guarded
 def job_ui(key: str) -> None:
     status = job_status(key)
     if status is None:

@@ -7,9 +7,10 @@ import streamlit as st
 from core.data.paths import confined
 from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
 from core.tasks import get_task
-from app_pages.common import (epsilon_label, epsilon_ui, require_models, show_error, step_rule_ui,
+from app_pages.common import (epsilon_label, epsilon_ui, plain, require_models, show_error, step_rule_ui,
                               synthetic_gallery, warn_problems)
 from app_pages.models import explorer_default, incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
+from app_pages.guard import guarded
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]
 SOURCES = ["Synthetic gallery", "Real photographs", "Upload", "Dataset sample"]
@@ -40,9 +41,9 @@ def _loaded_ui(loaded, task: str, size: int):
     from core.data.preprocess import prepare
 
     for note in loaded.notes:
-        st.warning(note, icon=":material/warning:")
+        st.warning(plain(note), icon=":material/warning:")
     width, height = loaded.original_size
-    st.caption(f"{loaded.name}: {width}×{height} px ({loaded.format}), resized to {size}×{size}"
+    st.caption(f"{plain(loaded.name)}: {width}×{height} px ({loaded.format}), resized to {size}×{size}"
                + (" and passed through the paper's chest x-ray filter" if get_task(task).cxr_filter else ""))
     return prepare(loaded.pixels, task, size), loaded.metadata, loaded.pixels
 
@@ -263,7 +264,7 @@ warn_problems(problems)
 if not refs:
     st.stop()
 for spec, note in incomplete_runs(selection, refs).items():
-    st.warning(f"{spec.title}: {note}", icon=":material/hourglass_empty:")
+    st.warning(f"{spec.title}: {plain(note)}", icon=":material/hourglass_empty:")
 missing_twins = [s for s in refs if s.twin() not in refs]
 if missing_twins:
     st.info("Shown without its twin (train it to compare): " + ", ".join(s.title for s in missing_twins),
@@ -271,7 +272,17 @@ if missing_twins:
 refs_key = tuple(sorted(f"{s.model_id}:{ref.digest}" for s, ref in refs.items()))
 
 
+def cache_problem_ui() -> None:
+    """Say so when the results just shown could not be kept (a full disk)."""
+    from core.engine import default_cache
+
+    problem = default_cache().problem
+    if problem:
+        st.caption(f":material/sd_card_alert: {problem[0].upper()}{problem[1:]}.")
+
+
 @st.fragment
+@guarded
 def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> None:
     """ε, the grid and what follows it. A fragment: moving ε reruns only this part of the page
     (not the image gallery, the settings or the sidebar), so an ε change costs the engine's
@@ -288,16 +299,17 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
     if natural:
         from core.corruptions import CORRUPTIONS
 
-        st.subheader(f"{picked['name']} · {CORRUPTIONS[attack.corruption].title} · severity {attack.severity}")
+        st.subheader(f"{plain(picked['name'])} · {CORRUPTIONS[attack.corruption].title} · severity {attack.severity}")
     else:
         step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
-        st.subheader(f"{picked['name']} · {epsilon_label(settings['epsilon'])} · {attack.steps} steps of {step}")
+        st.subheader(f"{plain(picked['name'])} · {epsilon_label(settings['epsilon'])} · {attack.steps} steps of {step}")
     cautions = st.empty()
     result = grid_run_ui(task, refs, picked, settings, method_title)
     if result is None or not result.outcomes:
         return
     with cautions.container():
         ood_ui(result)
+        cache_problem_ui()
     if not natural:  # the smallest flipping ε is the attack's question
         minimal_ui(refs, refs_key, picked, settings, result)
     with st.expander(f"Compare clean and {'corrupted' if natural else 'adversarial'}: drag the divider",

@@ -15,7 +15,7 @@ import streamlit.components.v1 as components
 from core.explain import METHODS, overlay
 from core.explore.export import amplified, archive, png, report
 from core.formatting import epsilon_255, in_255
-from app_pages.common import ASSETS
+from app_pages.common import ASSETS, plain
 
 _compare_slider = components.declare_component("compare_slider", path=str(ASSETS / "components" / "compare_slider"))
 
@@ -197,7 +197,8 @@ def ood_ui(result) -> None:
     if flagged:
         reasons = sorted({reason for ood in flagged.values() for reason in ood["reasons"]})
         st.warning("**This image is unlike what the models were trained on**, so their predictions here mean "
-                   "little: " + "; ".join(reasons) + f". (Models: {', '.join(flagged)}.)", icon=":material/help:")
+                   "little: " + plain("; ".join(reasons)) + f". (Models: {', '.join(flagged)}.)",
+                   icon=":material/help:")
 
 
 def minimal_epsilon_ui(found: dict, titles: dict, attention: dict, maximum: float) -> None:

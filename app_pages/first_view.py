@@ -58,7 +58,7 @@ def write_first_view(folder: Path) -> list[Path]:
         replies = {key: computed.get(key) for key in recorded}
         if any(reply is None for reply in replies.values()):
             raise RuntimeError("some of the opening view's columns were not computed")
-        for old in folder.glob("*.gz"):
+        for old in [*folder.glob("*.gz"), *folder.glob("*.npz")]:
             old.unlink()
         return [bundled.bundle(key, reply) for key, reply in replies.items()]
 

@@ -14,6 +14,7 @@ from core.tasks import TASKS
 from core.train import DEMO_ZOO_CONFIG, TrainConfig
 from core.figures import history_figure
 from app_pages.common import PROFILE_HELP, current_selection, show_error, user_root
+from app_pages.guard import guarded
 
 DATA_SOURCES = {"Synthetic demo data": "synthetic", "Dataset folder": "folder", "MedMNIST .npz file": "medmnist"}
 FOLDER_FORMATS = ["ham10000", "kaggle_dr", "chestxray14", "folder"]
@@ -153,6 +154,7 @@ def launch(spec: ModelSpec, config: TrainConfig) -> None:
 
 
 @st.fragment(run_every=2.0)
+@guarded
 def jobs_ui() -> None:
     jobs = [j for j in list_jobs() if j.kind == "train"]
     if not jobs:

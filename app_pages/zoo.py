@@ -11,7 +11,7 @@ from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
 from core.train import defence_summary
 from core.figures import history_figure
 from app_pages.charts import curve_columns
-from app_pages.common import current_selection, require_models, results_root
+from app_pages.common import current_selection, plain, require_models, results_root
 from app_pages.models import incomplete_note
 
 
@@ -75,7 +75,7 @@ def broken_ui(selection) -> None:
         if problem is None or spec.task != selection.task:
             continue
         with st.container(border=True):
-            st.error(f"{spec.title} ({path.name}) cannot be used: {problem}", icon=":material/report:")
+            st.error(f"{spec.title} ({plain(path.name)}) cannot be used: {plain(problem)}", icon=":material/report:")
             if selection.zoo == "user":
                 delete_ui(spec, selection.root)
 

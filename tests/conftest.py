@@ -8,6 +8,7 @@ os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
 # the suite it competes with the other test worker instead, and at 5 the explorer's tests took
 # twice as long beside a busy worker (91 s against 42 s): here it runs at the tests' priority.
 os.environ.setdefault("ADVATTN_ENGINE_NICENESS", "0")
+os.environ.setdefault("ADVATTN_PAGE_ERRORS", "raise")  # a failing page still fails its AppTest (app_pages.guard)
 
 import numpy as np
 import pytest

@@ -11,21 +11,25 @@ clear it, or run `python -m core.engine --clear-cache`.
 
 Behind it, read only, the bundled views (checkpoints/demo/views, or $ADVATTN_BUNDLED_VIEWS; an
 empty value turns them off): the explorer's opening view of the bundled zoo, computed by the
-same engine and saved under the same keys (gzip-compressed), so a first visitor sees it while
+same engine and saved under the same keys, so a first visitor sees it while
 TensorFlow is still importing. Keyed like every entry, a bundled view of a checkpoint that has
-since changed is simply never found. `python -m app_pages.first_view` writes them again."""
+since changed is simply never found. `python -m app_pages.first_view` writes them again.
+
+Every entry is a checked archive (core.engine.codec: arrays and JSON under a SHA-256, read
+without pickle): a damaged saved entry is removed and computed again, a damaged bundled view is
+skipped. A cache that cannot be written (a full disk) never loses a computed result: the reply
+is shown uncached, and `problem` says why for the page to show."""
 
 from __future__ import annotations
 
-import gzip
 import os
-import pickle
 import threading
 from pathlib import Path
 
 from core.atomic import atomic_path
+from core.engine.codec import DamagedEntry, decode, encode
 
-FORMAT = 1  # bump when what an outcome holds, or how it is computed, changes
+FORMAT = 2  # 2: checked .npz archives (1 was pickle); bump when what an outcome holds, or how it is computed, changes
 MAX_BYTES = 512 * 2**20  # about 1,500 explored columns at 96 px, 250 at 224 px
 # Puts between two listings of the folder: a put adds its own size to a running total and lists
 # the folder only when that total passes max_bytes or this many puts after the last listing,
@@ -53,41 +57,40 @@ def bundled_views_root() -> Path | None:
     return Path(folder) if folder else None
 
 
-UNREADABLE = (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError)
-
-
 class ExplorationCache:
-    """A bounded folder of pickled replies, one file per request key, over an optional
-    read-only folder of bundled replies (gzip-compressed, same names plus .gz)."""
+    """A bounded folder of checked replies (core.engine.codec), one file per request key, over
+    an optional read-only folder of bundled replies (same names)."""
 
     def __init__(self, root: str | Path, *, max_bytes: int = MAX_BYTES, bundled: str | Path | None = None) -> None:
         if max_bytes <= 0:
             raise ValueError(f"max_bytes must be positive, got {max_bytes}")
         self.root, self.max_bytes = Path(root), int(max_bytes)
         self.bundled = None if bundled is None else Path(bundled)
+        self.problem: str | None = None  # why the last put could not be saved (None once one is)
         self._lock = threading.Lock()  # the page and the prefetching threads put at once
         self._bytes: int | None = None  # the folder's size at the last listing, plus the puts since
         self._puts_since_listing = 0
 
     def _path(self, key: str) -> Path:
         kind, _, digest = key.partition(":")
-        return self.root / f"{kind}-{digest}-v{FORMAT}.pkl"
+        return self.root / f"{kind}-{digest}-v{FORMAT}.npz"
 
     def bundled_path(self, key: str) -> Path | None:
         """Where a bundled reply to `key` would be (None without a bundled folder)."""
-        return None if self.bundled is None else self.bundled / (self._path(key).name + ".gz")
+        return None if self.bundled is None else self.bundled / self._path(key).name
 
     def get(self, key: str):
-        """The reply saved under `key`, else the bundled one, else None (an unreadable saved
-        entry is removed; an unreadable bundled one is only skipped)."""
+        """The reply saved under `key`, else the bundled one, else None (a saved entry that
+        cannot be read or fails its checks is removed; a bundled one is only skipped)."""
         path = self._path(key)
-        try:
-            with open(path, "rb") as handle:
-                reply = pickle.load(handle)
-        except FileNotFoundError:
+        reply = _read(path)
+        if reply is _MISSING:
             return self._bundled(key)
-        except UNREADABLE:
-            path.unlink(missing_ok=True)
+        if reply is _DAMAGED:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:  # a folder under an entry's name, a read-only disk: skipped all the same
+                pass
             return self._bundled(key)
         try:
             os.utime(path)  # recently used
@@ -97,18 +100,13 @@ class ExplorationCache:
 
     def _bundled(self, key: str):
         path = self.bundled_path(key)
-        if path is None:
-            return None
-        try:
-            with gzip.open(path, "rb") as handle:
-                return pickle.load(handle)
-        except (*UNREADABLE, gzip.BadGzipFile):
-            return None
+        reply = _MISSING if path is None else _read(path)
+        return None if reply in (_MISSING, _DAMAGED) else reply
 
     def __contains__(self, key: str) -> bool:
         """Whether a reply is saved or bundled under `key` (without reading it)."""
         bundled = self.bundled_path(key)
-        return self._path(key).exists() or (bundled is not None and bundled.exists())
+        return self._path(key).is_file() or (bundled is not None and bundled.is_file())
 
     def bundle(self, key: str, reply) -> Path:
         """Write `reply` into the bundled folder under `key` (python -m app_pages.first_view)."""
@@ -116,18 +114,24 @@ class ExplorationCache:
         if path is None:
             raise ValueError("this cache has no bundled folder to write into")
         with atomic_path(path) as temporary:
-            with gzip.open(temporary, "wb", compresslevel=9) as handle:
-                pickle.dump(reply, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            temporary.write_bytes(encode(reply))
         return path
 
-    def put(self, key: str, reply) -> None:
+    def put(self, key: str, reply) -> bool:
         """Save `reply` under `key` (atomically), then keep the folder within its bound: evict()
-        when the running total may have passed it (RESCAN_EVERY)."""
+        when the running total may have passed it (RESCAN_EVERY). Returns False, with `problem`
+        saying why, when it cannot be written (a full or read-only disk): the caller still has
+        its reply."""
         path = self._path(key)
-        with atomic_path(path) as temporary:
-            with open(temporary, "wb") as handle:
-                pickle.dump(reply, handle, protocol=pickle.HIGHEST_PROTOCOL)
-            size = temporary.stat().st_size
+        try:
+            with atomic_path(path) as temporary:
+                temporary.write_bytes(encode(reply))
+                size = temporary.stat().st_size
+        except OSError as error:
+            self.problem = (f"the exploration cache at {self.root} cannot be written ({error.strerror or error}); "
+                            "results are shown but not kept: free some space or set ADVATTN_CACHE")
+            return False
+        self.problem = None
         with self._lock:
             self._puts_since_listing += 1
             if self._bytes is not None:
@@ -136,14 +140,16 @@ class ExplorationCache:
                        or self._puts_since_listing >= RESCAN_EVERY)
         if listing:
             self.evict()
+        return True
 
     def entries(self) -> list[Path]:
-        """The entries, least recently used first."""
+        """The entries (regular files only), least recently used first."""
         found = []
-        for path in self.root.glob("*.pkl"):
+        for path in self.root.glob(f"*-v{FORMAT}.npz"):
             try:
-                found.append((path.stat().st_mtime_ns, path))
-            except FileNotFoundError:
+                if path.is_file():
+                    found.append((path.stat().st_mtime_ns, path))
+            except OSError:
                 continue
         return [path for _, path in sorted(found)]
 
@@ -162,7 +168,10 @@ class ExplorationCache:
         for path in entries:
             if total <= goal:
                 break
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                continue
             total -= sizes.get(path, 0)
         with self._lock:
             self._bytes, self._puts_since_listing = total, 0
@@ -171,8 +180,28 @@ class ExplorationCache:
         """Remove every entry; returns how many there were."""
         entries = self.entries()
         for path in entries:
-            path.unlink(missing_ok=True)
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                continue
         return len(entries)
+
+
+_MISSING, _DAMAGED = object(), object()
+
+
+def _read(path: Path):
+    """The reply in `path`, _MISSING when there is none, _DAMAGED when it fails its checks."""
+    try:
+        if not path.is_file():
+            return _MISSING
+        if path.stat().st_size > MAX_BYTES:
+            return _DAMAGED
+        return decode(path.read_bytes())
+    except FileNotFoundError:
+        return _MISSING
+    except (OSError, DamagedEntry):
+        return _DAMAGED
 
 
 _DEFAULT_CACHES: dict[tuple, ExplorationCache] = {}

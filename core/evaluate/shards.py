@@ -10,6 +10,8 @@ skips the shards already on disk.
 from __future__ import annotations
 
 import json
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -53,7 +55,7 @@ def load_shard(path: Path) -> list[dict] | None:
             return [{"epsilon": float(e), "robust": data["robust"][k], "scores": data["scores"][k],
                      "fooled_by": fooled_by[k], "robust_this_epsilon": None if raw is None else raw[k]}
                     for k, e in enumerate(data["epsilons"])]
-    except (OSError, KeyError, ValueError):
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile, zlib.error):  # truncated or damaged
         return None
 
 

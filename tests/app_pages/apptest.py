@@ -1,5 +1,6 @@
 """The app under streamlit.testing.v1.AppTest, as the page tests open it, and what they read off it."""
 
+import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -26,7 +27,10 @@ def open_app(page=None, task="derm", zoo=None, state=None):
 
 
 def texts(elements):
-    return [e.value for e in elements]
+    """What each element says as a person reads it: Markdown's backslash escapes removed (text from
+    files and errors is escaped before it is shown: app_pages.common.plain)."""
+    return [re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", e.value) if isinstance(e.value, str) else e.value
+            for e in elements]
 
 
 def problems(app):

@@ -83,7 +83,7 @@ def test_bundled_views_are_read_after_the_saved_ones_and_never_changed(tmp_path)
     key = _request(ref).key()
     assert key not in cache and cache.get(key) is None
     written = cache.bundle(key, {"outcome": "bundled"})
-    assert written.parent == bundled and written.name.endswith(".pkl.gz")
+    assert written.parent == bundled and written.name.endswith("-v2.npz")
     assert key in cache and cache.get(key) == {"outcome": "bundled"}
     assert cache.entries() == []  # bundled views are not the user's entries: never evicted, never cleared
     cache.put(key, {"outcome": "saved"})

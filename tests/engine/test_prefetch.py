@@ -9,12 +9,14 @@ from core.engine import EngineError, ExplorationCache, ModelRef, explorations, p
 from core.engine.stream import explore_requests
 from core.explore import explorer_attack
 from core.models.zoo import all_specs
+from core.engine.codec import register
 from tests.engine.test_prewarm import RecordingEngine
 
 IMAGE = np.zeros((96, 96, 3), np.float32)
 SETTINGS = dict(attack=explorer_attack(2), label=None, seed=0, method="grad_cam")
 
 
+@register  # a fake reply the cache may save (core.engine.codec)
 @dataclass
 class Column:
     """A reply as the stream handles it (a spec; perceptibility measured already)."""
