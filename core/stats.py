@@ -19,6 +19,8 @@ each difference.
                                         the 2 x 2 interaction of two factors (attention x a
                                         defence) on the same images, with a class-stratified
                                         bootstrap interval
+    holm(p_values)                      Holm's adjustment of a family of tests
+    paired_wilcoxon(a, b)               Wilcoxon signed-rank test of paired measures
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import math
 
 import numpy as np
 from scipy import stats as scipy_stats
+
+SIGNIFICANCE = 0.05  # the level every test of the tool is read at (after Holm's adjustment within a family)
 
 
 def _z(level: float) -> float:
@@ -160,16 +164,19 @@ def class_accuracy(correct, labels, shares, *, level: float = 0.95) -> dict:
             "high": min(1.0, estimate + math.sqrt(high_sq)), "per_class": per_class}
 
 
+EXACT_LIMIT = 4_000_000  # sign patterns in each half of the exact stratified McNemar test (a few seconds)
+
+
 def weighted_paired_difference(robust_a, robust_b, labels, shares, *, level: float = 0.95,
-                               exact_limit: int = 200_000) -> dict:
+                               exact_limit: int = EXACT_LIMIT) -> dict:
     """mean(a) - mean(b) at class shares `shares`, on paired outcomes of a stratified sample.
 
     Difference sum_c w_c d_c of the per-class paired differences; interval by MOVER over the
     per-class Newcombe intervals (as class_accuracy). p-value: the stratified McNemar test,
     T = sum_c (w_c / n_c)(a_only_c - b_only_c), each discordant pair's sign +-1 with
-    probability 1/2 under no difference: exact over the sign patterns while there are at most
-    `exact_limit` of them (it equals the exact McNemar test when w_c is proportional to n_c),
-    else its normal approximation. Returns difference, low, high, p_value, p_method, n, a_only,
+    probability 1/2 under no difference: exact (by meet in the middle, _stratified_mcnemar) while
+    each half of the strata has at most `exact_limit` sign patterns (it equals the exact McNemar
+    test when w_c is proportional to n_c), else its normal approximation, named in p_method. Returns difference, low, high, p_value, p_method, n, a_only,
     b_only and per_class (the per-class paired_difference).
     """
     a = np.asarray(robust_a, bool).ravel()
@@ -199,21 +206,79 @@ def weighted_paired_difference(robust_a, robust_b, labels, shares, *, level: flo
 
 
 def _stratified_mcnemar(steps, flips, exact_limit: int) -> tuple[float, str]:
-    """Two-sided p of T = sum_c step_c (a_c - b_c) under random signs of the discordant pairs."""
+    """Two-sided p of T = sum_c step_c (a_c - b_c) under random signs of the discordant pairs.
+
+    Exact: the strata are split into two halves whose null distributions are each built by
+    convolution (equal values merged), and P(|T_1 + T_2| >= |t|) is summed over the first half
+    with the second half's sorted cumulative masses (meet in the middle): the work grows with
+    the square root of the number of sign patterns, so 10^12 patterns cost two tables of about
+    10^6. Past `exact_limit` patterns in either half: the normal approximation, and p_method says
+    so ("normal approximation")."""
     observed = sum(step * (a - b) for step, (a, b) in zip(steps, flips))
     sizes = [a + b for a, b in flips]
     if sum(sizes) == 0:
         return 1.0, "exact"
-    if math.prod(m + 1 for m in sizes) <= exact_limit:
-        values, probabilities = np.zeros(1), np.ones(1)
-        for step, m in zip(steps, sizes):
-            k = np.arange(m + 1)
-            values = (values[:, None] + step * (2 * k - m)[None, :]).ravel()
-            probabilities = (probabilities[:, None] * scipy_stats.binom.pmf(k, m, 0.5)[None, :]).ravel()
-        tail = probabilities[np.abs(values) >= abs(observed) - 1e-12].sum()
-        return float(min(1.0, tail)), "exact"
-    spread = math.sqrt(sum(step * step * m for step, m in zip(steps, sizes)))
-    return float(2 * scipy_stats.norm.sf(abs(observed) / spread)), "normal"
+    strata = sorted(zip(steps, sizes), key=lambda stratum: -stratum[1])
+    halves: list[list] = [[], []]
+    patterns = [1, 1]
+    for stratum in strata:  # the larger strata first, each to the half with fewer patterns so far
+        side = 0 if patterns[0] <= patterns[1] else 1
+        halves[side].append(stratum)
+        patterns[side] *= stratum[1] + 1
+    if max(patterns) > exact_limit:
+        spread = math.sqrt(sum(step * step * m for step, m in zip(steps, sizes)))
+        return float(2 * scipy_stats.norm.sf(abs(observed) / spread)), "normal approximation"
+    (first, first_p), (second, second_p) = (_sign_distribution(half) for half in halves)
+    order = np.argsort(second)
+    second, cumulative = second[order], np.concatenate([[0.0], np.cumsum(second_p[order])])
+    threshold = abs(observed) * (1 - 1e-12) - 1e-12  # ties of floating-point sums count as reached
+    if threshold <= 0:
+        return 1.0, "exact"
+    upper = cumulative[-1] - cumulative[np.searchsorted(second, threshold - first, side="left")]
+    lower = cumulative[np.searchsorted(second, -threshold - first, side="right")]
+    return float(min(1.0, (first_p * (upper + lower)).sum())), "exact"
+
+
+def _sign_distribution(strata) -> tuple[np.ndarray, np.ndarray]:
+    """Values and probabilities of sum_c step_c (2 K_c - m_c), K_c ~ Binomial(m_c, 1/2), by
+    convolution over `strata` [(step, m)], equal values (to 1e-12) merged."""
+    values, probabilities = np.zeros(1), np.ones(1)
+    for step, m in strata:
+        k = np.arange(m + 1)
+        values = (values[:, None] + step * (2 * k - m)[None, :]).ravel()
+        probabilities = (probabilities[:, None] * scipy_stats.binom.pmf(k, m, 0.5)[None, :]).ravel()
+        values, inverse = np.unique(np.round(values, 12), return_inverse=True)
+        probabilities = np.bincount(inverse.ravel(), weights=probabilities)
+    return values, probabilities
+
+
+def paired_wilcoxon(a, b) -> dict:
+    """Wilcoxon signed-rank test (scipy.stats.wilcoxon) of two paired measures on the same items;
+    pairs with equal values carry no sign and are left out (p = 1 when none differ). Returns
+    p_value, pairs (that differ), a_larger, b_larger."""
+    a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
+    if a.shape != b.shape:
+        raise ValueError(f"paired measures need the same items, got {a.size} and {b.size}")
+    differ = a != b
+    p = float(scipy_stats.wilcoxon(a[differ], b[differ]).pvalue) if differ.any() else 1.0
+    return {"p_value": p, "pairs": int(differ.sum()), "a_larger": int((a > b).sum()), "b_larger": int((b > a).sum())}
+
+
+def holm(p_values) -> list[float]:
+    """Holm's step-down adjustment (Holm 1979) of a family of p-values, in their order: the
+    k-th smallest is multiplied by (m - k + 1), then made monotone and capped at 1. A difference
+    is called significant only when its adjusted p is below SIGNIFICANCE. (statsmodels'
+    multipletests(method="holm") computes the same; it is not a dependency here.)"""
+    p = np.asarray(p_values, np.float64).ravel()
+    if p.size == 0:
+        return []
+    if np.isnan(p).any() or (p < 0).any() or (p > 1).any():
+        raise ValueError(f"p-values must be in [0, 1], got {list(p)}")
+    order = np.argsort(p, kind="stable")
+    adjusted = np.minimum(1.0, np.maximum.accumulate(p[order] * (p.size - np.arange(p.size))))
+    result = np.empty_like(adjusted)
+    result[order] = adjusted
+    return [float(x) for x in result]
 
 
 def _shares(shares) -> np.ndarray:

@@ -77,17 +77,16 @@ def median_interval(stars, *, level: float = 0.95, resamples: int = 2000, seed: 
 
 
 def star_twin_test(attentive, vanilla) -> dict:
-    """Paired Wilcoxon signed-rank test of eps* on the same images (scipy.stats.wilcoxon; pairs
-    with equal eps*, e.g. both misclassified as they are, carry no sign and are left out)."""
-    from scipy import stats
+    """Paired Wilcoxon signed-rank test of eps* on the same images (core.stats.paired_wilcoxon;
+    pairs with equal eps*, e.g. both misclassified as they are, carry no sign and are left out)."""
+    from core.stats import paired_wilcoxon
 
     a, v = capped(attentive), capped(vanilla)
     if a.shape != v.shape:
         raise ValueError(f"the twins' eps* must be on the same images, got {a.shape} and {v.shape}")
-    differ = a != v
-    p = float(stats.wilcoxon(a[differ], v[differ]).pvalue) if differ.sum() >= 1 else 1.0
-    return {"p_value": p, "pairs": int(differ.sum()), "attentive_larger": int((a > v).sum()),
-            "vanilla_larger": int((v > a).sum()), "median_difference": float(np.median(a - v))}
+    test = paired_wilcoxon(a, v)
+    return {"p_value": test["p_value"], "pairs": test["pairs"], "attentive_larger": test["a_larger"],
+            "vanilla_larger": test["b_larger"], "median_difference": float(np.median(a - v))}
 
 
 def star_sentence(test: dict, attentive: dict, vanilla: dict) -> str:

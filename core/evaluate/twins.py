@@ -14,10 +14,8 @@ from __future__ import annotations
 from core.evaluate.encoding import text_to_flags, text_to_labels
 from core.formatting import epsilon_text, points
 from core.metrics import weights_for
-from core.stats import interaction, paired_difference, weighted_paired_difference
+from core.stats import SIGNIFICANCE, holm, interaction, paired_difference, weighted_paired_difference
 from core.tasks import get_task
-
-SIGNIFICANCE = 0.05
 
 
 def _paired(results: list[dict]) -> tuple:
@@ -35,15 +33,40 @@ def _paired(results: list[dict]) -> tuple:
 
 
 def _rows(first: dict, second: dict, sentence) -> list[dict]:
+    """One row per epsilon. The tests under attack are one family (the curve): each row carries
+    its Holm-adjusted p over them (p_holm, family_size), and its sentence calls a difference
+    significant only on that; the clean row (epsilon 0) is a family of its own."""
     labels, shares = _paired([first, second])
-    rows = []
+    tests = []
     for a, b in zip(first["curve"], second["curve"]):
         flags = text_to_flags(a["robust"]), text_to_flags(b["robust"])
         test = (weighted_paired_difference(*flags, labels, shares) if labels is not None
                 else paired_difference(*flags))
         test.pop("per_class", None)
-        rows.append({"epsilon": a["epsilon"], **test, "sentence": sentence(a["epsilon"], test)})
-    return rows
+        tests.append({"epsilon": a["epsilon"], **test})
+    attacked = [t for t in tests if t["epsilon"] > 0]
+    for test, adjusted in zip(attacked, holm([t["p_value"] for t in attacked])):
+        test.update(p_holm=adjusted, family_size=len(attacked))
+    for test in tests:
+        test.setdefault("p_holm", test["p_value"])
+        test.setdefault("family_size", 1)
+        test["sentence"] = sentence(test["epsilon"], test)
+    return tests
+
+
+def _p_text(test: dict, test_name: str) -> str:
+    """e.g. "stratified McNemar p = 0.012, 0.048 after Holm's adjustment over the curve's 4 ε"."""
+    text = f"{test_name} p = {test['p_value']:.2g}"
+    if test.get("p_method", "exact") != "exact":
+        text += f" ({test['p_method']})"
+    if test.get("family_size", 1) > 1:
+        text += f", {test['p_holm']:.2g} after Holm's adjustment over the curve's {test['family_size']} ε"
+    return text
+
+
+def _allowed(test: dict) -> str:
+    """What a difference that was not detected still allows."""
+    return f"no difference detected; the data allow from {points(test['low'])} to {points(test['high'])} points"
 
 
 def twin_test(attentive: dict, vanilla: dict) -> list[dict]:
@@ -83,12 +106,13 @@ def comparison_sentence(epsilon: float, test: dict, names: tuple[str, str]) -> s
     direction = "more" if test["difference"] >= 0 else "less"
     test_name = "stratified McNemar" if "p_method" in test else "McNemar"
     head = (f"{where} {names[0]} is {size:.1f} points {direction} {what} than {names[1]} (95 % CI "
-            f"{points(test['low'])} to {points(test['high'])}, {test_name} p = {test['p_value']:.2g})")
+            f"{points(test['low'])} to {points(test['high'])}, {_p_text(test, test_name)})")
     why = _disagreement(test)
     if why:
         return f"{head}: borderline on these {test['n']} images: {why}."
-    verdict = "a significant difference" if test["p_value"] < SIGNIFICANCE else "no significant difference"
-    return f"{head}: {verdict} on these {test['n']} images."
+    if test.get("p_holm", test["p_value"]) >= SIGNIFICANCE:
+        return f"{head}: {_allowed(test)} on these {test['n']} images."
+    return f"{head}: a significant difference on these {test['n']} images."
 
 
 def _disagreement(test: dict) -> str | None:
@@ -97,11 +121,13 @@ def _disagreement(test: dict) -> str | None:
     different questions: at the real mix a large class with no discordant image widens the
     interval of the weighted difference, while the stratified test rejects "no difference in any
     class" from the others; with few discordant pairs the exact test is the conservative one."""
-    significant, excludes_zero = test["p_value"] < SIGNIFICANCE, test["low"] > 0 or test["high"] < 0
+    significant = test.get("p_holm", test["p_value"]) < SIGNIFICANCE
+    excludes_zero = test["low"] > 0 or test["high"] < 0
     if significant == excludes_zero:
         return None
-    return ("the interval excludes 0, but the exact McNemar test, conservative with few discordant pairs, "
-            "does not reach p < 0.05" if excludes_zero else "p < 0.05, but the interval includes 0")
+    adjusted = " after Holm's adjustment" if test.get("family_size", 1) > 1 else ""
+    return (f"the interval excludes 0, but the McNemar test does not reach p < 0.05{adjusted}" if excludes_zero
+            else f"p < 0.05{adjusted}, but the interval includes 0")
 
 
 def interaction_sentence(epsilon: float, test: dict, defence: str) -> str:
@@ -112,7 +138,8 @@ def interaction_sentence(epsilon: float, test: dict, defence: str) -> str:
             f"{points(test['attention_effect'])} without it: interaction {points(test['difference'])} points "
             f"(95 % CI {points(test['low'])} to {points(test['high'])}, n = {test['n']})")
     if test["low"] <= 0 <= test["high"]:
-        return f"{head}: the two effects add up (no interaction detectable on these images)."
+        return (f"{head}: no interaction detected; the data allow from {points(test['low'])} to "
+                f"{points(test['high'])} points.")
     more = "more" if test["difference"] > 0 else "less"
     return f"{head}: attention adds {more} on top of {defence} than alone."
 
@@ -125,12 +152,12 @@ def twin_sentence(epsilon: float, test: dict) -> str:
     test_name = "stratified McNemar" if "p_method" in test else "McNemar"
     mix = " at the real class mix" if "p_method" in test else ""
     head = (f"{where} soft attention changes {what} by {points(test['difference'])} points{mix} "
-            f"(95 % CI {points(test['low'])} to {points(test['high'])}, {test_name} p = {test['p_value']:.2g})")
+            f"(95 % CI {points(test['low'])} to {points(test['high'])}, {_p_text(test, test_name)})")
     why = _disagreement(test)
     if why:
         return f"{head}: borderline on these {test['n']} images: {why}."
-    if test["p_value"] >= SIGNIFICANCE:
-        return f"{head}: no significant difference on these {test['n']} images."
+    if test.get("p_holm", test["p_value"]) >= SIGNIFICANCE:
+        return f"{head}: {_allowed(test)} on these {test['n']} images."
     direction = "more" if test["difference"] > 0 else "less"
     noun = "accurate" if epsilon == 0 else "robust"
     return f"{head}: the attentive model is significantly {direction} {noun} on these {test['n']} images."
@@ -146,7 +173,8 @@ def protocol_disagreements(strong: list[dict], paper: list[dict], family: str) -
         if s["epsilon"] != p["epsilon"] or s["epsilon"] == 0:
             continue
         sign_differs = (s["difference"] > 0) != (p["difference"] > 0) and s["difference"] != 0 != p["difference"]
-        if not (sign_differs or (s["p_value"] < SIGNIFICANCE) != (p["p_value"] < SIGNIFICANCE)):
+        significant = lambda row: row.get("p_holm", row["p_value"]) < SIGNIFICANCE  # noqa: E731
+        if not (sign_differs or significant(s) != significant(p)):
             continue
         numbers = lambda row: (row["difference"], row["low"], row["high"], row["p_value"])  # noqa: E731
         if groups and numbers(groups[-1][2]) == numbers(s) and numbers(groups[-1][3]) == numbers(p):

@@ -24,6 +24,7 @@ import numpy as np
 
 from core.formatting import epsilon_text
 from core.models.spec import ModelSpec
+from core.stats import SIGNIFICANCE
 
 # name: (title, +1 when larger means harder to fool, -1 when smaller does, 0 when neither)
 MEASURES = {
@@ -75,8 +76,8 @@ def mechanism_profile(model, images, labels, *, epsilon: float, seed: int = 0, s
 
 def mechanism_twin_tests(attentive: dict, vanilla: dict) -> dict:
     """{measure: {attentive, vanilla (medians), p_value, attentive_larger, pairs, sentence}} for
-    each measure both profiles have, on the same images (paired Wilcoxon signed-rank, scipy)."""
-    from scipy import stats
+    each measure both profiles have, on the same images (core.stats.paired_wilcoxon)."""
+    from core.stats import paired_wilcoxon
 
     tests = {}
     for name, (title, harder) in MEASURES.items():
@@ -85,15 +86,11 @@ def mechanism_twin_tests(attentive: dict, vanilla: dict) -> dict:
         a, v = np.asarray(attentive["measures"][name]), np.asarray(vanilla["measures"][name])
         if a.shape != v.shape:
             raise ValueError(f"the twins' {title} are not on the same images ({a.shape} and {v.shape})")
-        differ = a != v
-        p = float(stats.wilcoxon(a[differ], v[differ]).pvalue) if differ.sum() >= 1 else 1.0
-        test = {"attentive": float(np.median(a)), "vanilla": float(np.median(v)), "p_value": p,
-                "pairs": int(differ.sum()), "attentive_larger": int((a > v).sum()), "n": int(len(a))}
+        paired = paired_wilcoxon(a, v)
+        test = {"attentive": float(np.median(a)), "vanilla": float(np.median(v)), "p_value": paired["p_value"],
+                "pairs": paired["pairs"], "attentive_larger": paired["a_larger"], "n": int(len(a))}
         tests[name] = {**test, "sentence": _sentence(title, harder, test)}
     return tests
-
-
-SIGNIFICANCE = 0.05
 
 
 def direction(larger_is_attentive: bool, p_value: float, harder: int = 1) -> int:

@@ -80,3 +80,25 @@ def test_the_shared_training_epsilon_is_the_one_all_defended_models_were_trained
 
     assert shared_training_epsilon([0.02, 0.02, None]) == 0.02  # an unreadable card does not count
     assert shared_training_epsilon([0.02, 0.005]) is None and shared_training_epsilon([]) is None
+
+
+def test_the_curve_is_one_family_and_holm_decides_significance():
+    """Four ε of one twin pair: the ε whose raw McNemar p is 0.021 is significant alone, not after
+    Holm's adjustment over the curve (4 x 0.021 > 0.05): its sentence says so and claims nothing."""
+    from core.evaluate.twins import twin_test
+
+    def pairs(a_only, b_only, n=200):
+        both, rest = [True] * 100, [False] * (100 - a_only - b_only)
+        return both + [True] * a_only + [False] * b_only + rest, both + [False] * a_only + [True] * b_only + rest
+
+    grid = [(0.0, (0, 0)), (0.005, (2, 2)), (0.01, (9, 1)), (0.02, (3, 2)), (0.04, (1, 1))]
+    attentive = {"data": "d", "n": 200, "epsilons": [e for e, _ in grid], "attack": "a",
+                 "curve": [{"epsilon": e, "robust": flags_to_text(pairs(*f)[0])} for e, f in grid]}
+    vanilla = {**attentive, "curve": [{"epsilon": e, "robust": flags_to_text(pairs(*f)[1])} for e, f in grid]}
+    rows = twin_test(attentive, vanilla)
+    hit = rows[2]
+    assert hit["p_value"] == pytest.approx(0.0215, abs=1e-3) and hit["family_size"] == 4
+    assert hit["p_holm"] == pytest.approx(4 * hit["p_value"])
+    assert "after Holm's adjustment over the curve's 4 ε" in hit["sentence"]
+    assert "significantly" not in hit["sentence"] and "the interval excludes 0" in hit["sentence"]
+    assert rows[0]["family_size"] == 1 and rows[0]["p_holm"] == rows[0]["p_value"]

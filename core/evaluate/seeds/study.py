@@ -9,7 +9,8 @@ import math
 import numpy as np
 
 from core.evaluate.minimum_norm import median_interval, stars_of, star_twin_test
-from core.evaluate.twins import SIGNIFICANCE, twin_test
+from core.evaluate.twins import twin_test
+from core.stats import SIGNIFICANCE
 from core.formatting import epsilon_text, in_255, points
 from core.models.backbones import FAMILIES, FAMILY_TITLES
 from core.models.spec import ModelSpec
