@@ -8,7 +8,7 @@ import os
 import pandas as pd
 import streamlit as st
 
-from core.checks import CHECKS_VERSION
+from core.evaluate.checks import CHECKS_VERSION
 from core.data.synthetic import split_description
 from core.evaluate import (PRESETS, custom_pgd, load_results, protocol_disagreements, shared_training_epsilon,
                            twin_test)

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from core.evaluate import combined_curve, load_minimum_norm, minimum_norm_key, stars_of
-from core.evaluate.encoding import text_to_labels
+from core.encoding import text_to_labels
 from core.evaluate.minimum_norm import FMN_STEPS
 from core.formatting import in_255
 from core.jobs import start_job

@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.checks import robustness_checks  # noqa: E402
+from core.evaluate.checks import robustness_checks  # noqa: E402
 from core.evaluate import CHECK_IMAGES, PRESETS, evaluation_data, robustness_curve  # noqa: E402
 from core.models.zoo import all_specs, load_model  # noqa: E402
 from core.tasks import TASKS  # noqa: E402

@@ -62,7 +62,7 @@ def sensitivity_specificity(scores, labels, threshold: float) -> dict:
 def under_attack(result: dict, threshold: float) -> list[dict]:
     """Sensitivity and specificity at `threshold` at each epsilon of a saved curve of a binary
     task (core.evaluate results keep each image's positive-class score under attack)."""
-    from core.evaluate.encoding import text_to_labels
+    from core.encoding import text_to_labels
 
     if "labels" not in result or not all("scores" in row for row in result["curve"]):
         raise ValueError("this result keeps no per-image scores and labels (a binary task's curve saved by "
@@ -75,7 +75,7 @@ def under_attack(result: dict, threshold: float) -> list[dict]:
 def under_corruption(result: dict, threshold: float) -> dict:
     """{corruption: sensitivity and specificity at `threshold` per severity} of a saved binary
     corruption run (core.evaluate.corruption keeps each image's positive-class score)."""
-    from core.evaluate.encoding import text_to_labels
+    from core.encoding import text_to_labels
 
     curves = result.get("corruptions", {})
     if "labels" not in result or not all("scores" in row for rows in curves.values() for row in rows):

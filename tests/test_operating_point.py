@@ -4,7 +4,7 @@ clean and under attack, on constructed scores."""
 import numpy as np
 import pytest
 
-from core.evaluate.encoding import labels_to_text
+from core.encoding import labels_to_text
 from core.operating_point import (card_threshold, harm_sentence, sensitivity_specificity, under_attack, under_corruption,
                                   youden_threshold)
 

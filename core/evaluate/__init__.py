@@ -21,7 +21,6 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "corruption": ["corruption_curve", "corruption_twin_test", "corruptions_key", "evaluate_corruptions",
                    "latest_corruptions", "load_corruptions"],
     "curve": ["attack_sweep", "curve_rows", "robustness_curve"],
-    "encoding": ["text_to_flags"],
     "data": ["evaluation_data", "training_config"],
     "defences": ["defence_comparisons", "shared_training_epsilon"],
     "minimum_norm": ["combined_curve", "evaluate_minimum_norm", "load_minimum_norm", "median_interval",
@@ -41,6 +40,6 @@ __all__ = [
     "latest_corruptions", "load_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
     "paired_test", "protocol_disagreements", "results_key", "results_path", "robustness_curve", "save_minimum_norm", "save_results",
     "shared_training_epsilon",
-    "newest_whole_grid", "saved_results", "star_curve", "star_twin_test", "stars_of", "text_to_flags", "training_config",
+    "newest_whole_grid", "saved_results", "star_curve", "star_twin_test", "stars_of", "training_config",
     "twin_sentence", "twin_test",
 ]

@@ -1,6 +1,6 @@
-"""python -m core.evaluate (see core.evaluate.cli)."""
+"""python -m core.evaluate (see core.cli.evaluate)."""
 
-from core.evaluate.cli import main
+from core.cli.evaluate import main
 from core.jobs import run_cli
 
 raise SystemExit(run_cli(main))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.evaluate.encoding import text_to_labels
+from core.encoding import text_to_labels
 from core.formatting import epsilon_text
 from core.models.spec import ModelSpec
 from core.stats import proportion_ci

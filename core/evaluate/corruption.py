@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from core.evaluate.encoding import flags_to_text, labels_to_text, text_to_flags, text_to_labels
+from core.encoding import flags_to_text, labels_to_text, text_to_flags, text_to_labels
 from core.metrics import WEIGHTINGS, accuracy_summary, weights_for
 from core.models.spec import ModelSpec
 from core.tasks import Task

@@ -16,7 +16,7 @@ import numpy as np
 
 from core.attacks import predict_logits, true_class_margin, worst_case
 from core.attacks.predict import softmax
-from core.evaluate.encoding import flags_to_text, labels_to_text
+from core.encoding import flags_to_text, labels_to_text
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.shards import load_shard, merge, save_shard, shard_bounds, shard_file
 from core.formatting import in_255

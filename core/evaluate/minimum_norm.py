@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 import numpy as np
 
 from core.atomic import write_json
-from core.evaluate.encoding import labels_to_text, text_to_flags, text_to_labels
+from core.encoding import labels_to_text, text_to_flags, text_to_labels
 from core.formatting import in_255
 from core.metrics import WEIGHTINGS, accuracy_summary
 from core.models.spec import ModelSpec

@@ -8,9 +8,9 @@ from functools import partial
 
 import numpy as np
 
-from core.checks import CHECKS_VERSION, robustness_checks, verdict
+from core.evaluate.checks import CHECKS_VERSION, robustness_checks, verdict
 from core.evaluate.curve import curve_rows, sweep_shards
-from core.evaluate.encoding import labels_to_text
+from core.encoding import labels_to_text
 from core.metrics import WEIGHTINGS
 from core.evaluate.presets import PRESETS, Preset
 from core.evaluate.results import load_results, results_key, save_results, shards_folder
@@ -24,7 +24,7 @@ CHECK_IMAGES = 64  # the checks re-run attacks several times: on the first 64 im
 # reported number is a converged one (an adaptive evaluation: Tramer et al. 2020); the result says so.
 MAX_ESCALATION = 4
 ESCALATED_PRESET = "strong"  # the protocol whose numbers the product stands behind
-DOUBLING_CHECK = "Doubling the iterations"  # the start of the doubling check's name (core.checks)
+DOUBLING_CHECK = "Doubling the iterations"  # the start of the doubling check's name (core.evaluate.checks)
 
 
 def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,

@@ -11,7 +11,7 @@ Newcombe intervals and the stratified exact McNemar test (core.stats.weighted_pa
 
 from __future__ import annotations
 
-from core.evaluate.encoding import text_to_flags, text_to_labels
+from core.encoding import text_to_flags, text_to_labels
 from core.formatting import epsilon_text, points
 from core.metrics import weights_for
 from core.stats import SIGNIFICANCE, holm, interaction, paired_difference, weighted_paired_difference

@@ -7,7 +7,7 @@ def _script() -> None:
     import numpy as np
 
     from app_pages.comparisons import defences_ui, tradeoff_ui
-    from core.evaluate.encoding import flags_to_text, labels_to_text
+    from core.encoding import flags_to_text, labels_to_text
     from core.models.spec import ModelSpec
 
     index = np.arange(100)

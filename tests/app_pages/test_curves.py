@@ -53,7 +53,7 @@ def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
     from core.atomic import write_json
     from core.data import synthetic
     from core.evaluate import PRESETS, load_results, results_key, results_path
-    from core.evaluate.encoding import labels_to_text, text_to_flags
+    from core.encoding import labels_to_text, text_to_flags
     from core.models.spec import all_specs
     from core.models.zoo import CHECKPOINT_ROOT
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from core.evaluate import interaction_test, paired_test
-from core.evaluate.encoding import flags_to_text, labels_to_text
+from core.encoding import flags_to_text, labels_to_text
 
 LABELS = np.array([0, 1] * 50)
 

@@ -5,7 +5,7 @@ import pytest
 
 from core.evaluate.confusion import confusion_under_attack
 from core.evaluate.curve import curve_rows
-from core.evaluate.encoding import labels_to_text
+from core.encoding import labels_to_text
 from core.models.spec import ModelSpec
 from core.tasks import get_task
 

@@ -37,7 +37,7 @@ def test_the_curve_starts_at_the_clean_accuracy_and_carries_its_intervals(cxr_sa
 
 def test_twins_are_compared_on_the_same_corrupted_images_and_saved_apart(tmp_path, cxr_sample):
     from core.data.synthetic import split_description
-    from core.evaluate.cli import main
+    from core.cli.evaluate import main
 
     images, labels = cxr_sample
     assert main(["--task", "cxr", "--model", "demo-cxr-resnet50-vanilla", "--n", "12", "--corruptions", "jpeg",

@@ -29,7 +29,7 @@ def test_a_killed_evaluation_resumes_to_the_same_per_image_results(tmp_path):
     train(spec, TrainConfig(max_epochs=1, synthetic_train=32, synthetic_val=16, synthetic_test=16, batch_size=16),
           root=tmp_path / "straight")
     shutil.copytree(tmp_path / "straight", tmp_path / "killed")
-    from core.evaluate.cli import main
+    from core.cli.evaluate import main
 
     assert main(_command(tmp_path / "straight")[3:]) == 0  # the same command, run here: no new process
     process = subprocess.Popen(_command(tmp_path / "killed"), cwd=REPO, stdout=subprocess.DEVNULL,

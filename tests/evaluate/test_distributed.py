@@ -93,7 +93,7 @@ def test_a_worker_killed_mid_sweep_is_replaced_and_nothing_is_lost(pool, test_se
 def test_the_cli_runs_on_ray_with_progress(tmp_path, pool):
     import json
 
-    from core.evaluate.cli import main
+    from core.cli.evaluate import main
 
     pool.shutdown()  # its actors hold both CPU slots; the CLI starts its own
     progress = tmp_path / "progress.json"

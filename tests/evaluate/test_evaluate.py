@@ -4,7 +4,8 @@ import pytest
 
 from core.data import synthetic
 from core.evaluate import (PRESETS, Preset, custom_pgd, evaluate_model, load_results, robustness_curve,
-                           saved_results, text_to_flags, twin_sentence)
+                           saved_results, twin_sentence)
+from core.encoding import text_to_flags
 from core.models.zoo import ModelSpec, available, load_model
 from core.stats import paired_difference
 from core.tasks import get_task
@@ -115,7 +116,7 @@ def test_an_unconverged_strong_run_is_run_again_with_more_iterations(trained_pai
     """The doubling check (tested on its own in tests/test_checks.py) is made to warn on the 1x
     run and to pass on the 2x one: the curve is run again at 2x, saved under the requested
     protocol's key with the escalation stated, and a saved unconverged result is escalated next."""
-    from core.checks import Check
+    from core.evaluate.checks import Check
     from core.evaluate import model as evaluation
     from core.evaluate.model import escalation_start
 
@@ -170,7 +171,7 @@ def test_twin_sentence_says_when_the_interval_and_the_exact_test_disagree(a_only
 
 
 def test_evaluate_cli_prints_intervals_and_the_twin_sentence(trained_pair, tmp_path, capsys):
-    from core.evaluate.cli import main
+    from core.cli.evaluate import main
 
     spec, root = trained_pair
     code = main(["--task", "cxr", "--model", spec.twin().model_id, "--model", spec.model_id, "--n", "8",
@@ -259,7 +260,7 @@ def test_a_keyed_result_of_an_attentive_model_carries_its_twins_paired_test(tmp_
 
 
 def test_the_cli_finds_defended_models_and_seed_replicas_by_id(tmp_path, monkeypatch, capsys):
-    from core.evaluate.cli import main, selected_specs
+    from core.cli.evaluate import main, selected_specs
     from core.models.spec import ModelSpec
 
     ids = ["demo-cxr-resnet50-attention-pgdat-seed1", "demo-cxr-resnet50-vanilla"]

@@ -8,7 +8,7 @@ import pytest
 
 from core.evaluate import (combined_curve, evaluate_minimum_norm, median_interval, saved_results, star_curve,
                            star_twin_test, stars_of)
-from core.evaluate.encoding import flags_to_text, labels_to_text
+from core.encoding import flags_to_text, labels_to_text
 from core.models.spec import ModelSpec
 from core.tasks import get_task
 
@@ -63,7 +63,7 @@ def test_the_combined_curve_is_robust_only_where_both_say_so():
 
 def test_evaluated_saved_compared_with_the_twin_and_kept_apart_from_the_grid_results(tmp_path):
     from core.data import synthetic
-    from core.evaluate.cli import main
+    from core.cli.evaluate import main
 
     images, labels = synthetic.split("cxr", "test", 8, size=96)
     assert main(["--task", "cxr", "--model", "demo-cxr-resnet50-vanilla", "--n", "8", "--fmn", "--fmn-steps", "5",

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from core.evaluate.encoding import flags_to_text, labels_to_text
+from core.encoding import flags_to_text, labels_to_text
 from core.evaluate.seeds import mean_interval, replica_specs, seed_study
 from core.models.spec import ModelSpec
 
@@ -130,7 +130,7 @@ def test_the_study_cli_evaluates_nothing_already_saved_and_lists_the_replicas_to
     trained (seed 0: a card beside a placeholder file; seed 1: its card only, as a fresh clone
     has it, the replicas' weights not being bundled), their results saved as the evaluations
     would save them; the Inception-ResNet replicas are listed with the command that trains them."""
-    from core.evaluate.cli import main
+    from core.cli.evaluate import main
     from core.evaluate.data import evaluation_data
     from core.evaluate.minimum_norm import minimum_norm_result, save_minimum_norm
     from core.evaluate.presets import PRESETS

@@ -102,7 +102,7 @@ def test_twin_tests_are_scipys_wilcoxon_with_the_direction_said():
 def test_the_cli_profiles_the_twins_and_tests_them(tmp_path, capsys):
     import json
 
-    from core.evaluate.cli import main
+    from core.cli.evaluate import main
 
     code = main(["--task", "cxr", "--model", "demo-cxr-resnet50-vanilla", "--model", "demo-cxr-resnet50-attention",
                  "--n", "6", "--mechanism", "--results-root", str(tmp_path)])

@@ -91,7 +91,7 @@ def robustness_checks(model, images, labels, *, epsilons, attack=None, twin=None
     """The seven checks on `model` (and its vanilla `twin`, for transfer) under the preset
     `attack` (default: strong); `curve`, when given, picks the epsilon and supplies the
     per-image results at it (its first len(images) images must be `images`)."""
-    from core.evaluate.encoding import text_to_flags
+    from core.encoding import text_to_flags
     from core.evaluate.presets import PRESETS
 
     attack = attack or PRESETS["strong"]

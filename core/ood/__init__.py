@@ -17,7 +17,6 @@ The DICOM header and the colour of the image are checked against the task too (`
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,34 +152,3 @@ def assess(model, stats: FeatureGaussians | None, task: str, prepared: np.ndarra
                        f"the {stats.percentile:g}th percentile of held-out training-like images): it does not look "
                        "like what the model was trained on")
     return Assessment(score, stats.threshold, reasons)
-
-
-def fit_demo_zoo(root=None) -> list[Path]:
-    """Statistics for the bundled demo models, from their synthetic training and validation splits."""
-    from core.data import synthetic
-    from core.models.zoo import all_specs, checkpoint_path, load_model
-    from core.train.config import DEMO_ZOO_CONFIG
-
-    written = []
-    for spec in all_specs("demo"):
-        images, labels = synthetic.split(spec.task, "train", DEMO_ZOO_CONFIG.synthetic_train, size=spec.input_size)
-        held_out, _ = synthetic.split(spec.task, "val", DEMO_ZOO_CONFIG.synthetic_val, size=spec.input_size)
-        stats = fit(load_model(spec, root=root), images, labels, held_out)
-        written.append(save(stats, checkpoint_path(spec, root=root)))
-        print(f"{spec.model_id}: threshold {stats.threshold:.2f} ({stats.means.shape[1]} features)", flush=True)
-    return written
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m core.ood", description=__doc__.splitlines()[0])
-    parser.add_argument("--demo-zoo", action="store_true", help="the 12 bundled demo models")
-    parser.add_argument("--root", help="checkpoint folder (default: the repository's checkpoints/)")
-    args = parser.parse_args(argv)
-    if not args.demo_zoo:
-        parser.error("give --demo-zoo (models you train get their statistics at the end of training)")
-    fit_demo_zoo(args.root)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

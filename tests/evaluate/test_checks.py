@@ -2,7 +2,7 @@
 
 import keras
 
-from core.checks import Check, reference_epsilon, robustness_checks, verdict
+from core.evaluate.checks import Check, reference_epsilon, robustness_checks, verdict
 from core.evaluate import PRESETS, custom_pgd, robustness_curve
 from tests.tiny import overconfident
 
@@ -68,7 +68,7 @@ def test_verdict_counts_only_checks_that_ran_and_could_fail():
 def test_every_check_can_fail_on_a_constructed_case():
     """Each check, given results that must fail it, fails (issue: a check that cannot fail
     cannot do its job)."""
-    from core import checks as c
+    from core.evaluate import checks as c
 
     one = 1 / 64 + 1e-9
     assert c._large_epsilon_check(0.3).status == "fail"
@@ -87,7 +87,7 @@ def test_every_check_can_fail_on_a_constructed_case():
 def test_transfer_check_fails_a_model_whose_own_gradients_are_masked(tiny):
     """A copy of the detector behind a zero-gradient layer: white-box attacks see no gradient,
     while examples crafted on the unmasked detector (its "twin") fool it."""
-    from core.checks import _Runner, _transfer_check
+    from core.evaluate.checks import _Runner, _transfer_check
     from core.attacks import PGD
 
     model, images, labels, _ = tiny
@@ -108,7 +108,7 @@ def _gradient_blocked(model):
 
 
 def test_the_gap_check_fails_a_weak_protocol(tiny):
-    from core.checks import _gap_check, _Runner
+    from core.evaluate.checks import _gap_check, _Runner
 
     model, images, labels, _ = tiny
     weak = custom_pgd(steps=1, rel_stepsize=0.01)
@@ -133,7 +133,7 @@ def test_saturated_cross_entropy_is_diagnosed_and_the_strong_protocol_passes(tin
 
 
 def test_saturation_check_reads_the_raw_accuracy_per_epsilon():
-    from core.checks import _saturation_check
+    from core.evaluate.checks import _saturation_check
 
     rows = [{"epsilon": e, "accuracy_this_epsilon": a, "n": 100}
             for e, a in ((0, 1.0), (0.01, 0.2), (0.02, 0.0), (0.32, 0.59))]

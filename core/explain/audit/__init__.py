@@ -10,17 +10,12 @@ method from it.
 
 from __future__ import annotations
 
-import argparse
 import json
-import time
-from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
 
-from core.atomic import write_json
 from core.explain.registry import Method
-from core.tasks import TASKS
 
 AUDIT_IMAGES = 8  # test images per model
 GROUNDING_IMAGES = 48  # synthetic test images whose ground truth the localisation audit scores
@@ -66,34 +61,6 @@ def load_audit(spec, *, root=None) -> dict | None:
         return None
 
 
-def run(spec, *, root=None, n: int = AUDIT_IMAGES) -> dict:
-    """Audit every method of the registry on `spec`'s checkpoint and save the result."""
-    from core.evaluate import evaluation_data
-    from core.explain import METHODS
-    from core.models.zoo import load_model
-
-    started = time.monotonic()
-    model = load_model(spec, root=root)
-    images, labels, description = evaluation_data(spec, n=n)
-    epsilon = spec.task_info.middle_epsilon
-    result = {"model_id": spec.model_id, "data": description, "n": int(len(labels)),
-              "methods": audit_model(model, images, labels, methods=METHODS, epsilon=epsilon),
-              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    from core.data import synthetic
-
-    if description.startswith("synthetic"):  # the demo's ground truth exists:
-        from core.explain.grounding import grounding_rates  # does each map point at the finding?
-
-        images, labels, truth = synthetic.split(spec.task, "test", GROUNDING_IMAGES, size=spec.input_size,
-                                                with_truth=True)
-        result["localisation"] = grounding_rates(model, images, labels, truth, methods=METHODS,
-                                                 epsilons=spec.task_info.epsilons)
-        result["localisation_images"] = GROUNDING_IMAGES
-    result["seconds"] = round(time.monotonic() - started, 1)
-    write_json(audit_path(spec, root=root), result)
-    return result
-
-
 def audit_counts(audits: list[dict]) -> dict[str, dict[str, int]]:
     """{method: {"sane", "faithful", "models"}}: on how many of the saved `audits` each method
     passed the sanity check and beat a random order in deletion/insertion."""
@@ -118,27 +85,3 @@ def audit_rows(audits: dict[str, dict]) -> list[dict]:
                                    f"({r['faithfulness']['insertion_random']:.3f})",
              "energy in top 20 %": r["energy_in_top20"]["mean"]}
             for title, audit in audits.items() for m, r in audit["methods"].items()]
-
-
-def main(argv=None) -> int:
-    from core.models.backbones import PROFILES
-    from core.models.zoo import available
-
-    parser = argparse.ArgumentParser(prog="python -m core.explain.audit", description=__doc__.splitlines()[0])
-    parser.add_argument("--task", required=True, choices=list(TASKS))
-    parser.add_argument("--profile", choices=list(PROFILES), default="demo")
-    parser.add_argument("--root", help="checkpoint folder (default: the repository's checkpoints/)")
-    parser.add_argument("--n", type=int, default=AUDIT_IMAGES)
-    args = parser.parse_args(argv)
-    for spec in (s for s in available(args.profile, root=args.root) if s.task == args.task):
-        result = run(spec, root=args.root, n=args.n)
-        badges = ", ".join(f"{name} {m['sanity']['status']}/{m['faithfulness']['status']}"
-                           for name, m in result["methods"].items())
-        print(f"{spec.model_id} ({result['seconds']:.0f} s): {badges}", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    from core.jobs import run_cli
-
-    raise SystemExit(run_cli(main))
