@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import streamlit as st
@@ -148,19 +149,15 @@ def synthetic_gallery(task: str, size: int):
     return synthetic.gallery(task, per_class=2, size=size, with_truth=True)
 
 
-def epsilon_label(epsilon: float) -> str:
-    """ε on both scales, e.g. "ε = 0.01 (2.55/255)" (core.formatting, as everywhere)."""
-    return epsilon_text(epsilon)
-
-
-EPSILON_RANGES = {"derm": (0.02, 0.00025, "%.5f"), "fundus": (0.32, 0.0005, "%.4f"), "cxr": (0.32, 0.0005, "%.4f")}
 
 
 def epsilon_ui(task: str, *, key: str = "epsilon") -> float:
     """The paper's grid as presets (pills, they wrap) and a slider over a range that fits the
     task's grid; moving the slider off a preset clears the preset. Both scales are shown."""
-    grid = [e for e in get_task(task).epsilons if e > 0]
-    upper, step, number_format = EPSILON_RANGES.get(task, (max(grid), 0.0005, "%.4f"))
+    info = get_task(task)
+    grid = [e for e in info.epsilons if e > 0]
+    upper, step = info.slider_max, info.slider_step
+    number_format = f"%.{max(4, -Decimal(str(step)).as_tuple().exponent)}f"  # as many decimals as the step
     preset_key, slider_key = f"{key}_preset_{task}", f"{key}_value_{task}"
     if slider_key not in st.session_state:
         st.session_state[preset_key] = grid[len(grid) // 2]
@@ -177,7 +174,7 @@ def epsilon_ui(task: str, *, key: str = "epsilon") -> float:
     st.pills("The paper's ε grid", grid, format_func=lambda e: f"{e:g}", key=preset_key, on_change=preset_chosen)
     value = st.slider("ε (L∞ radius, [0, 1] pixel scale)", 0.0, upper, step=step, format=number_format,
                       key=slider_key, on_change=slider_moved)
-    st.caption(epsilon_label(value))
+    st.caption(epsilon_text(value))
     return float(value)
 
 

@@ -6,8 +6,9 @@ import streamlit as st
 
 from core.data.paths import confined
 from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
+from core.formatting import epsilon_text
 from core.tasks import get_task
-from app_pages.common import (epsilon_label, epsilon_ui, plain, require_models, show_error, step_rule_ui,
+from app_pages.common import (epsilon_ui, plain, require_models, show_error, step_rule_ui,
                               synthetic_gallery, warn_problems)
 from app_pages.models import explorer_default, incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
 from app_pages.guard import guarded
@@ -302,7 +303,7 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
         st.subheader(f"{plain(picked['name'])} · {CORRUPTIONS[attack.corruption].title} · severity {attack.severity}")
     else:
         step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
-        st.subheader(f"{plain(picked['name'])} · {epsilon_label(settings['epsilon'])} · {attack.steps} steps of {step}")
+        st.subheader(f"{plain(picked['name'])} · {epsilon_text(settings['epsilon'])} · {attack.steps} steps of {step}")
     cautions = st.empty()
     result = grid_run_ui(task, refs, picked, settings, method_title)
     if result is None or not result.outcomes:

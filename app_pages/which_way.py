@@ -103,7 +103,7 @@ def _confusion_ui(results: dict, epsilons) -> None:
         return
     st.plotly_chart(confusion_figure(confusion), width="stretch", key="confusion")
     task = get_task(spec.task)
-    first = [task.class_index("mel")] if "mel" in task.classes else []
+    first = [task.class_index(task.critical_class)] if task.critical_class else []
     order = first + [i for i in range(task.num_classes) if i not in first]
     for index in order:
         st.markdown("- " + confusion["became"][index]["sentence"])

@@ -1,4 +1,4 @@
-"""Attack speed, as ratios measured in one run (DESIGN.md section 6).
+"""Attack speed, as ratios measured in one run.
 
     .venv/bin/python bench/attack_speed.py [--profile demo|paper] [--task derm] [--batch 1]
 

@@ -30,7 +30,7 @@ from tests.e2e.browser import chromium, require_whole_page, streamlit_server  # 
 
 THUMBNAILS, TILES, BARS = 14, 20, 4  # BARS: each column's probability bars
 PRESETS = (0.00125, 0.0025, 0.01)  # the derm grid less the opening value (0.005)
-SLIDER_STEP = 0.00025  # the derm slider's step (app_pages.common.EPSILON_RANGES)
+SLIDER_STEP = 0.00025  # the derm slider's step (core.tasks: slider_step)
 
 
 # Each figure is taken inside the page: a check every 20 ms (1-2 ms of the renderer's time:

@@ -30,6 +30,13 @@ class Task:
     # (balanced accuracy 0.50) and kept it learning at 0.0025 (0.60, AUC 0.70): its undefended
     # models are fooled at a median of 0.13-0.38/255.
     defence_epsilon: float = 0.02
+    # The explorer's ε slider: its largest value and its step (the grid's values stay presets).
+    # derm's grid stops at 0.01, so its slider goes to 0.02 in steps of 1/16 of 1/255.
+    slider_max: float = 0.32
+    slider_step: float = 0.0005
+    # The class a reader of the results looks for first (listed first where classes are listed):
+    # the one whose miss costs most. None: the task's order.
+    critical_class: str | None = None
 
     @property
     def num_classes(self) -> int:
@@ -91,6 +98,9 @@ TASKS: dict[str, Task] = {
         # HAM10000 (Tschandl et al. 2018, Sci. Data 5:180161), 10,015 images: nv 66.9 %
         class_counts=(327, 514, 1099, 115, 1113, 6705, 142),
         defence_epsilon=0.005,
+        slider_max=0.02,
+        slider_step=0.00025,
+        critical_class="mel",
     ),
     "fundus": Task(
         name="fundus",
@@ -104,6 +114,7 @@ TASKS: dict[str, Task] = {
         # Kaggle DR training labels by level 0-4: 25,810 / 2,443 / 5,292 / 873 / 708 (19.6 % referable)
         class_counts=(25_810 + 2_443, 5_292 + 873 + 708),
         defence_epsilon=0.0025,
+        critical_class="referable_dr",
     ),
     "cxr": Task(
         name="cxr",
@@ -117,6 +128,7 @@ TASKS: dict[str, Task] = {
         # ChestX-ray14 (Wang et al. 2017): 5,302 of 112,120 films mention pneumothorax (4.7 %)
         class_counts=(112_120 - 5_302, 5_302),
         cxr_filter=True,
+        critical_class="pneumothorax",
     ),
 }
 

@@ -144,7 +144,7 @@ def check_labels(model, labels, count: int) -> np.ndarray:
     classes = model.output_shape[-1]
     if labels.size and (labels.min() < 0 or labels.max() >= classes):
         raise ValueError(f"labels must be in [0, {classes - 1}], got {labels.min()}..{labels.max()}")
-    return labels.astype(np.int64)  # foolbox + NumPy 2 need int64 (DESIGN.md section 7)
+    return labels.astype(np.int64)  # foolbox + NumPy 2 need int64
 
 
 def check_target(model, target, labels: np.ndarray, loss: str) -> np.ndarray | None:

@@ -19,7 +19,7 @@ from core.lazy import lazy_exports
 __getattr__, __dir__ = lazy_exports(__name__, {
     "confusion": ["confusion_under_attack"],
     "corruption": ["corruption_curve", "corruption_twin_test", "corruptions_key", "evaluate_corruptions",
-                   "latest_corruptions", "load_corruptions"],
+                   "latest_corruptions"],
     "curve": ["attack_sweep", "curve_rows", "robustness_curve"],
     "data": ["evaluation_data", "training_config"],
     "defences": ["defence_comparisons", "shared_training_epsilon"],
@@ -37,7 +37,7 @@ __all__ = [
     "corruption_curve",
     "corruption_twin_test", "corruptions_key", "curve_rows", "custom_pgd", "defence_comparisons", "evaluate_corruptions",
     "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
-    "latest_corruptions", "load_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
+    "latest_corruptions", "load_minimum_norm", "load_results", "median_interval", "minimum_norm_key", "minimum_norm_result",
     "paired_test", "protocol_disagreements", "results_key", "results_path", "robustness_curve", "save_minimum_norm", "save_results",
     "shared_training_epsilon",
     "newest_whole_grid", "saved_results", "star_curve", "star_twin_test", "stars_of", "training_config",

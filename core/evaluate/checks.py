@@ -32,7 +32,6 @@ from core.formatting import epsilon_text, percent
 LARGE_EPSILON = 0.5
 NEAR_ZERO = 0.02  # "~0": at most 2 % of the images survive
 GAP_POINTS = 0.05  # the paper's attack overstates robustness when it leaves 5+ points more (and 2+ images)
-STATUSES = ("pass", "warn", "fail", "skip", "info")
 CHECKS_VERSION = 2  # saved with every result: version 1's doubling check could not fail and its
 # Square check compared a whole-curve count with a one-in-64 tolerance
 

@@ -106,14 +106,6 @@ def evaluate_corruptions(spec: ModelSpec, images, labels, *, data: str, names=No
     return result
 
 
-def load_corruptions(spec: ModelSpec, key: str, *, root=None, results_root=None) -> dict | None:
-    """The saved corruption result of `spec` with `key` (under `results_root`, then beside the
-    checkpoint), or None."""
-    from core.evaluate.results import load_keyed
-
-    return load_keyed(spec, key, root=root, results_root=results_root)
-
-
 def latest_corruptions(spec: ModelSpec, *, data: str, n: int, roots) -> dict | None:
     """The newest saved corruption run of `spec` on these images (`data`, `n`) under any of
     `roots` (whichever corruptions it covers), or None."""

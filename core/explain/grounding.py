@@ -92,7 +92,7 @@ def grounding_twin_test(attentive: dict, vanilla: dict, *, method: str, part: st
     """Attentive minus vanilla pointing-game rate per epsilon, paired on the same audit images
     (Newcombe's interval, exact McNemar), with one sentence each; [] when either lacks it."""
     from core.formatting import epsilon_text, points
-    from core.stats import paired_difference
+    from core.stats import SIGNIFICANCE, holm, paired_difference
 
     a = attentive.get("localisation", {}).get(method, {}).get(part, [])
     b = vanilla.get("localisation", {}).get(method, {}).get(part, [])
@@ -101,11 +101,15 @@ def grounding_twin_test(attentive: dict, vanilla: dict, *, method: str, part: st
         if x["epsilon"] != y["epsilon"] or len(x["hits"]) != len(y["hits"]) or not x["hits"]:
             continue
         test = paired_difference([h == "1" for h in x["hits"]], [h == "1" for h in y["hits"]])
-        where = "clean" if x["epsilon"] == 0 else f"at {epsilon_text(x['epsilon'])}"
-        verdict = "a significant difference" if test["p_value"] < 0.05 else "no significant difference"
-        sentence = (f"{where.capitalize()}, the attentive model's map points at {PART_TITLES[part]} "
-                    f"{points(test['difference'])} points more often than its vanilla twin's (95 % CI "
-                    f"{points(test['low'])} to {points(test['high'])}, McNemar p = {test['p_value']:.2g}): {verdict} "
-                    f"on these {test['n']} images.")
-        rows.append({"epsilon": x["epsilon"], **test, "sentence": sentence})
+        rows.append({"epsilon": x["epsilon"], **test})
+    for row, adjusted in zip(rows, holm([row["p_value"] for row in rows])):  # the ε of one method: one family
+        where = "clean" if row["epsilon"] == 0 else f"at {epsilon_text(row['epsilon'])}"
+        verdict = ("a significant difference" if adjusted < SIGNIFICANCE else
+                   f"no difference detected; the data allow from {points(row['low'])} to {points(row['high'])} points")
+        row["p_holm"] = adjusted
+        row["sentence"] = (f"{where.capitalize()}, the attentive model's map points at {PART_TITLES[part]} "
+                           f"{points(row['difference'])} points more often than its vanilla twin's (95 % CI "
+                           f"{points(row['low'])} to {points(row['high'])}, McNemar p = {row['p_value']:.2g}, "
+                           f"{adjusted:.2g} after Holm's adjustment over the {len(rows)} ε): {verdict} "
+                           f"on these {row['n']} images.")
     return rows

@@ -2,7 +2,7 @@
 
 Every model takes N x S x S x 3 float32 RGB in [0, 1] (preprocessing is a layer inside),
 ends in a Dense layer named "logits" followed by a separate softmax named
-"probabilities" (attacks use the logits, DESIGN.md section 7), and contains no Lambda layer,
+"probabilities" (attacks use the logits: foolbox and ART take them), and contains no Lambda layer,
 so it saves and loads with safe_mode=True.
 """
 

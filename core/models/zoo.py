@@ -1,4 +1,4 @@
-"""The model zoo: specs, building, and checkpoints on disk (DESIGN.md section 5).
+"""The model zoo: specs, building, and checkpoints on disk.
 
 A checkpoint is two files side by side:
 
@@ -118,15 +118,6 @@ def _deflate(archive: Path, *, card: dict | None = None) -> None:
             if card is not None:
                 target.writestr(EMBEDDED_CARD, json.dumps(card, indent=2, sort_keys=True, default=str),
                                 compress_type=zipfile.ZIP_DEFLATED)
-
-
-def compress_checkpoint(path: str | Path) -> int:
-    """Deflate a checkpoint saved uncompressed (before save_checkpoint compressed), in place and
-    atomically; the model and its card are unchanged. Returns the bytes saved."""
-    path = Path(path)
-    before = path.stat().st_size
-    _deflate(path)
-    return before - path.stat().st_size
 
 
 def read_card(checkpoint: str | Path) -> dict:

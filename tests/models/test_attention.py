@@ -1,4 +1,4 @@
-"""The soft-attention block (Datta et al. 2021) as DESIGN.md section 2 specifies."""
+"""The soft-attention block (Datta et al. 2021) as the paper's section 3 specifies."""
 
 import keras
 import numpy as np
