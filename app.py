@@ -5,7 +5,7 @@ Run with:  .venv/bin/streamlit run app.py
 
 Streamlit's st.App (its public ASGI entry) gives the server a lifespan: the engine process is
 started and the first page's four models are loaded and compiled while the server comes up and
-the browser connects, not after the first page view (README, Responsiveness).
+the browser connects, not after the first page view (docs/architecture.md, The engine process).
 """
 
 from contextlib import asynccontextmanager

@@ -103,7 +103,7 @@ def image_ui(task: str, size: int) -> dict | None:
     data_format = st.selectbox("Format", ["ham10000", "kaggle_dr", "chestxray14", "medmnist", "folder"],
                                key="dataset_format")
     if not path:
-        st.info("Give the path of a dataset inside the data folder (README, Data).")
+        st.info("Give the path of a dataset inside the data folder (docs/data.md).")
         return None
     try:
         dataset = _dataset(str(confined(path)), data_format, task)

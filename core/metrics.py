@@ -1,4 +1,4 @@
-"""Accuracy three ways, as every number the tool shows is reported (README, How robustness is measured).
+"""Accuracy three ways, as every number the tool shows is reported (docs/methods.md).
 
 The demo's test samples are class-stratified (every class gets enough images for an
 interval); the paper reports unweighted accuracy at the real class mix. So each accuracy is

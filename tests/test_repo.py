@@ -58,8 +58,22 @@ def test_the_server_listens_on_this_machine_only():
 
 
 def test_the_product_points_at_no_file_outside_the_repository():
-    for path in [ROOT / "README.md", *(ROOT / "app_pages").rglob("*.py"), ROOT / "app.py", ROOT / "dashboard.py"]:
+    for path in [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "app_pages").rglob("*.py"),
+                 ROOT / "app.py", ROOT / "dashboard.py"]:
         assert "../shared" not in path.read_text(), path
+
+
+def test_the_readme_is_a_front_door_and_its_links_lead_somewhere():
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 200, "the README is a front door: the rest belongs in docs/"
+    links = re.findall(r"\]\(((?:docs|assets)/[^)#]*)\)", readme)
+    assert {"docs/data.md", "docs/methods.md", "docs/architecture.md", "docs/differences.md",
+            "docs/findings/derm.md", "assets/explorer.png"} <= set(links)
+    for link in links:
+        assert (ROOT / link).exists(), link
+    for doc in (ROOT / "docs").rglob("*.md"):
+        for link in re.findall(r"\]\(([^)#:]+)\)", doc.read_text()):
+            assert (doc.parent / link).exists(), f"{doc.name} links to {link}, which is not there"
 
 
 def test_vendored_web_component_carries_its_licence():

@@ -102,5 +102,39 @@ def test_the_report_says_what_the_seed_study_the_escalation_and_the_mechanism_fo
         model.mechanism = {"measures": {"margin_clean": [margin] * 4}, "surfaces": []}
     attentive.mechanism["twin_test"] = {"margin_clean": {"attentive": 2.0, "vanilla": 1.0, "p_value": 0.01,
                                                          "sentence": "larger margin"}}
-    parts = "".join(mechanism_section(evidence))
+    from core.report.parts import to_html
+
+    parts = "".join(to_html(block) for block in mechanism_section(evidence))
     assert "Which measure follows robustness?" in parts and "logit margin, clean points the way robustness" in parts
+
+
+def test_the_committed_findings_are_what_the_saved_results_give(tmp_path):
+    """docs/findings/ is generated, never typed: regenerating it from the bundled results gives
+    the committed files, byte for byte (run `python -m core.report --findings` after a change)."""
+    from core.report import FINDINGS, write_findings
+
+    written = write_findings(tmp_path)
+    assert [p.name for p in written] == ["derm.md", "fundus.md", "cxr.md"]
+    for path in written:
+        committed = FINDINGS / path.name
+        assert committed.read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), (
+            f"docs/findings/{path.name} is stale: run .venv/bin/python -m core.report --findings")
+
+
+def test_a_section_holds_the_same_numbers_in_html_and_markdown():
+    """One section, two renderers: every number in the Markdown findings' twin sentences is in
+    the HTML report's, because both write out the same blocks."""
+    import html
+    import re
+
+    from core.report.parts import to_html, to_markdown
+    from core.report.sections import twins_section
+
+    def numbers(text):
+        return re.findall(r"[−+-]?\d+(?:\.\d+)?", text)
+
+    blocks = twins_section(gather("cxr"))
+    assert len(blocks) > 10
+    for block in blocks:
+        shown = html.unescape(re.sub(r"<[^>]+>", "", to_html(block)))  # the text a reader sees
+        assert numbers(to_markdown(block)) and numbers(to_markdown(block)) == numbers(shown)

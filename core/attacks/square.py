@@ -1,5 +1,6 @@
 """Square Attack (Andriushchenko et al. 2020), L-inf, untargeted: a random search that only
-queries the model's predictions, so gradient masking cannot hide a model from it.
+queries the model's predictions, so gradient masking does not blind it (with a small query
+budget it is a check on the gradient attacks, not a guarantee).
 
     init:  x_best = clip(x + eps * vertical stripes of random sign)
     each query: pick a random square of side s = round(sqrt(p * H * W)) per image and a

@@ -75,7 +75,7 @@ class RayPool:
                 ray.init(num_cpus=workers, include_dashboard=False, configure_logging=False,
                          log_to_driver=False, runtime_env=environment,
                          _system_config={"worker_niceness": LOCAL_WORKER_NICENESS})
-            else:  # every node holds this repository and the checkpoints at the same path (README)
+            else:  # every node holds this repository and the checkpoints at the same path (docs/architecture.md)
                 ray.init(address=address, log_to_driver=False, runtime_env=environment)
         gpus = ray.cluster_resources().get("GPU", 0)
         options = {"num_gpus": 1, "num_cpus": 1} if gpus >= 1 else {"num_cpus": 1}

@@ -95,6 +95,6 @@ PRESETS: dict[str, Preset] = {
         Square(queries=300),  # a CPU-sized budget; the authors use 5000
     ), "AutoAttack's protocol: an image is robust only if it survives every attack; each attack runs "
        "on the survivors of the ones before; Square only queries predictions, so gradient masking "
-       "cannot hide from it."),
+       "does not blind it (at 300 queries a check, not a guarantee)."),
 }
 DEFAULT_PRESET = "strong"

@@ -2,7 +2,7 @@
 
 A backbone takes the preprocessed input tensor and returns the feature map that feeds
 the head. Everything is built in the caller's graph (no nested sub-model), so Grad-CAM
-finds the feature layer by name (README, Where we differ from the paper).
+finds the feature layer by name (docs/differences.md).
 
 Keras is imported inside the builders: listing specs and checkpoints (the app's first paint)
 never waits for TensorFlow.

@@ -5,10 +5,13 @@ curves, which way each model is fooled, the saliency audit, and the protocol, se
 versions and a hash of the configuration.
 
     python -m core.report --task cxr --out report.html
+    python -m core.report --findings                 docs/findings/<task>.md for every task, from the bundled results
 
     gather(task, ...)              -> Evidence      what is saved for the task's models
     render_html(evidence)          -> str           the report
+    render_markdown(evidence)      -> str           the findings: the same sections' numbers as Markdown
     write_report(task, out, ...)   -> paths         both files
+    write_findings(folder)         -> paths         one Markdown file per task
 """
 
 from __future__ import annotations
@@ -17,9 +20,12 @@ from pathlib import Path
 
 from core.report.gather import Evidence, gather, provenance
 from core.report.pdf import print_pdf
-from core.report.render import render_html
+from core.report.render import render_html, render_markdown
 
-__all__ = ["Evidence", "gather", "print_pdf", "provenance", "render_html", "write_report"]
+__all__ = ["Evidence", "gather", "print_pdf", "provenance", "render_html", "render_markdown", "write_findings",
+           "write_report"]
+
+FINDINGS = Path(__file__).resolve().parents[2] / "docs" / "findings"
 
 
 def write_report(task: str, out, *, pdf: bool = True, **where) -> dict:
@@ -35,3 +41,15 @@ def write_report(task: str, out, *, pdf: bool = True, **where) -> dict:
     write_text(out, render_html(evidence))
     return {"html": out, "pdf": print_pdf(out) if pdf else None,
             "configuration_sha256": evidence.configuration_sha256}
+
+
+def write_findings(folder=FINDINGS, *, tasks=None) -> list[Path]:
+    """docs/findings/<task>.md for each task (default all), from the bundled demo zoo's saved
+    results on its 200 test images: what the README's map of docs/ points to (docs/findings)."""
+    from core.atomic import write_text
+    from core.tasks import TASKS
+
+    written = []
+    for task in tasks or TASKS:
+        written.append(write_text(Path(folder) / f"{task}.md", render_markdown(gather(task))))
+    return written

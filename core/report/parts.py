@@ -1,12 +1,63 @@
-"""The report's building blocks: a figure, a table, a paragraph, as escaped HTML."""
+"""The report's building blocks, in a few plain types (a heading, a sentence, a table, a list, a
+figure), and how each is written as HTML (the report) and as Markdown (the findings in docs/).
+A section is a list of blocks: the numbers are computed once, in the section, and each renderer
+only writes them out, so the two cannot disagree."""
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 FIGURE_CONFIG = {"displaylogo": False, "responsive": True}
+
+
+@dataclass(frozen=True)
+class Heading:
+    text: str
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    tone: str = ""  # "" (a finding), "note" (how it was measured) or "warn" (a caution)
+
+
+@dataclass(frozen=True)
+class Items:
+    entries: tuple[tuple[str, str], ...]  # (label, text): "[pass] Gradient masking", "..."
+
+
+@dataclass(frozen=True, eq=False)
+class Table:
+    frame: pd.DataFrame
+    float_format: str = "{:.3f}"
+
+
+@dataclass(frozen=True, eq=False)
+class Figure:
+    figure: object  # a plotly figure
+    caption: str = field(default="")
+
+
+# ------------------------------------------------------------------------------ HTML
+
+def to_html(block) -> str:
+    """One block as escaped HTML."""
+    if isinstance(block, Heading):
+        return f"<h3>{html.escape(block.text)}</h3>"
+    if isinstance(block, Sentence):
+        return paragraph(block.text, block.tone)
+    if isinstance(block, Items):
+        return "<ul>" + "".join(f"<li><b>{html.escape(label)}</b>: {html.escape(text)}</li>"
+                                for label, text in block.entries) + "</ul>"
+    if isinstance(block, Table):
+        return table_html(block.frame, block.float_format)
+    if isinstance(block, Figure):
+        return figure_html(block.figure)
+    raise TypeError(f"not a report block: {block!r}")
 
 
 def figure_html(figure) -> str:
@@ -17,11 +68,52 @@ def figure_html(figure) -> str:
 
 def table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
     """A table with its text escaped; a missing value (None or NaN) shows as a dash."""
-    frame = frame.astype(object).where(frame.notna(), None).map(lambda v: "–" if v is None else v)
-    return frame.to_html(index=False, escape=True, border=0, na_rep="–",
-                         float_format=lambda v: float_format.format(v))
+    return _cells(frame, float_format).to_html(index=False, escape=True, border=0)
 
 
 def paragraph(text: str, css: str = "") -> str:
     """`text`, escaped, as a paragraph of CSS class `css`."""
     return f'<p class="{css}">{html.escape(text)}</p>' if css else f"<p>{html.escape(text)}</p>"
+
+
+def _cells(frame: pd.DataFrame, float_format: str) -> pd.DataFrame:
+    """Every cell as the text a reader sees: floats formatted, a missing value a dash."""
+    def cell(value):
+        if value is None or (isinstance(value, (float, np.floating)) and value != value):
+            return "–"
+        if isinstance(value, (float, np.floating)):
+            small = value != 0 and abs(value) < 0.01  # ε of the derm grid (0.00125): its digits, not 0.001
+            return f"{float(value):.3g}" if small else float_format.format(float(value))
+        return str(value)
+
+    return frame.astype(object).map(cell)
+
+
+# ------------------------------------------------------------------------------ Markdown
+
+def to_markdown(block) -> str:
+    """One block as Markdown that reads well on a code host. A figure is named by its caption
+    (the HTML report draws it): the findings keep every number, in tables and sentences."""
+    if isinstance(block, Heading):
+        return f"### {_md(block.text)}"
+    if isinstance(block, Sentence):
+        text = _md(block.text)
+        return {"note": f"*{text}*", "warn": f"> **Note.** {text}"}.get(block.tone, text)
+    if isinstance(block, Items):
+        return "\n".join(f"- **{_md(label)}**: {_md(text)}" for label, text in block.entries)
+    if isinstance(block, Table):
+        cells = _cells(block.frame, block.float_format)
+        header = "| " + " | ".join(_md(str(c)) for c in cells.columns) + " |"
+        rule = "|" + "---|" * len(cells.columns)
+        rows = ["| " + " | ".join(_md(v) for v in row) + " |" for row in cells.itertuples(index=False)]
+        return "\n".join([header, rule, *rows])
+    if isinstance(block, Figure):
+        return f"*Figure{': ' + _md(block.caption) if block.caption else ''} (drawn in the HTML report).*"
+    raise TypeError(f"not a report block: {block!r}")
+
+
+def _md(text: str) -> str:
+    """Text with the characters Markdown would act on escaped, on one line."""
+    for character in "\\`*_[]|<>#":
+        text = text.replace(character, "\\" + character)
+    return " ".join(text.split())

@@ -1,10 +1,9 @@
-"""The report's sections, in order: each a function of the evidence returning HTML parts (an
-empty list when nothing was saved for it). The numbers come from core's own functions, the
-same the pages call, so the report and the app cannot disagree."""
+"""The report's sections, in order: each a function of the evidence returning blocks
+(core.report.parts: headings, sentences, tables, lists, figures; an empty list when nothing was
+saved for it), written out as HTML (the report) or Markdown (the findings). The numbers come from
+core's own functions, the same the pages call, so the report and the app cannot disagree."""
 
 from __future__ import annotations
-
-import html
 
 import pandas as pd
 
@@ -12,7 +11,7 @@ from core.formatting import epsilon_text, in_255
 from core.models.backbones import FAMILY_TITLES
 from core.report.gather import Evidence
 from core.tasks import middle_epsilon
-from core.report.parts import figure_html as _figure, paragraph as _p, table_html as _table
+from core.report.parts import Figure, Heading, Items, Sentence as _p, Table as _table
 
 
 def _middle(evidence: Evidence) -> float:
@@ -23,7 +22,7 @@ def _by_spec(evidence: Evidence, what: str) -> dict:
     return {m.spec: getattr(m, what) for m in evidence.models if getattr(m, what)}
 
 
-def models_section(evidence: Evidence) -> list[str]:
+def models_section(evidence: Evidence) -> list:
     rows = []
     for m in evidence.models:
         metrics, config = m.card.get("metrics", {}), m.card.get("config", {})
@@ -42,21 +41,21 @@ def models_section(evidence: Evidence) -> list[str]:
                "validation split (Youden's J).", "note")]
 
 
-def curves_section(evidence: Evidence) -> list[str]:
+def curves_section(evidence: Evidence) -> list:
     from core.evaluate import PRESETS
     from core.figures import curves_figure, curves_table
 
     strong, paper = _by_spec(evidence, "strong"), _by_spec(evidence, "paper")
-    parts = [_figure(curves_figure(strong, paper, value="accuracy"))]
+    parts = [Figure(curves_figure(strong, paper, value="accuracy"), "accuracy against ε, each model")]
     if any("auc" in r["curve"][0] for r in strong.values()):
-        parts.append(_figure(curves_figure(strong, paper, value="auc")))
+        parts.append(Figure(curves_figure(strong, paper, value="auc"), "AUC against ε, each model"))
     parts += [_p(f"Strong protocol: {PRESETS['strong'].description} Faint dashed: the paper's PGD on the same images. "
                  "Shaded: 95 % interval. ε on the [0, 1] pixel scale.", "note"),
               _table(curves_table(strong).drop(columns="images", errors="ignore"))]
     return parts
 
 
-def twins_section(evidence: Evidence) -> list[str]:
+def twins_section(evidence: Evidence) -> list:
     from core.evaluate import protocol_disagreements, twin_test
 
     strong, paper = _by_spec(evidence, "strong"), _by_spec(evidence, "paper")
@@ -66,7 +65,7 @@ def twins_section(evidence: Evidence) -> list[str]:
         if vanilla is None:
             continue
         rows = twin_test(attentive, vanilla)
-        parts.append(f"<h3>{html.escape(spec.title)} minus {html.escape(spec.twin().title)}</h3>")
+        parts.append(Heading(f"{spec.title} minus {spec.twin().title}"))
         parts += [_p(r["sentence"]) for r in rows]
         if spec in paper and spec.twin() in paper:
             parts += [_p(s, "warn") for s in protocol_disagreements(rows, twin_test(paper[spec], paper[spec.twin()]),
@@ -84,7 +83,7 @@ def _trained_at(evidence: Evidence) -> float:
     return trained if trained in evidence.epsilons else _middle(evidence)
 
 
-def tradeoff_section(evidence: Evidence) -> list[str]:
+def tradeoff_section(evidence: Evidence) -> list:
     from core.evaluate import defence_comparisons
     from core.figures import tradeoff_figure
 
@@ -92,31 +91,28 @@ def tradeoff_section(evidence: Evidence) -> list[str]:
     if not strong:
         return []
     epsilon = _trained_at(evidence)
-    parts = [_figure(tradeoff_figure(strong, epsilon)),
+    parts = [Figure(tradeoff_figure(strong, epsilon), "clean against robust accuracy"),
              _p(f"Clean accuracy against robust accuracy at {epsilon_text(epsilon)}, both with 95 % intervals.",
                 "note")]
     for backbone, rows in defence_comparisons(strong, epsilon).items():
-        parts.append(f"<h3>Attention against adversarial training: {html.escape(FAMILY_TITLES[backbone])}</h3>")
+        parts.append(Heading(f"Attention against adversarial training: {FAMILY_TITLES[backbone]}"))
         parts += [_p(row["sentence"]) for row in rows]
     return parts
 
 
-def checks_section(evidence: Evidence) -> list[str]:
+def checks_section(evidence: Evidence) -> list:
     parts = []
     for spec, result in _by_spec(evidence, "strong").items():
         if "checks" not in result:
             continue
-        parts.append(f"<h3>{html.escape(spec.title)}: {html.escape(result['verdict'])}</h3>")
+        parts.append(Heading(f"{spec.title}: {result['verdict']}"))
         if "escalation" in result:
             parts.append(_p(result["escalation"]["sentence"] + " " + "; ".join(result["escalation"]["reasons"]) + "."))
-        parts.append("<ul>")
-        parts += [f"<li><b>[{html.escape(c['status'])}] {html.escape(c['name'])}</b>: {html.escape(c['detail'])}</li>"
-                  for c in result["checks"]]
-        parts.append("</ul>")
+        parts.append(Items(tuple((f"[{c['status']}] {c['name']}", c["detail"]) for c in result["checks"])))
     return parts
 
 
-def minimum_norm_section(evidence: Evidence) -> list[str]:
+def minimum_norm_section(evidence: Evidence) -> list:
     found = _by_spec(evidence, "minimum_norm")
     if not found:
         return []
@@ -126,7 +122,7 @@ def minimum_norm_section(evidence: Evidence) -> list[str]:
     return [_table(frame)] + [_p(r["twin_test"]["sentence"]) for r in found.values() if "twin_test" in r]
 
 
-def corruptions_section(evidence: Evidence) -> list[str]:
+def corruptions_section(evidence: Evidence) -> list:
     from core.corruptions.registry import CORRUPTIONS
     from core.figures import corruption_figure
 
@@ -138,12 +134,12 @@ def corruptions_section(evidence: Evidence) -> list[str]:
              "95 % CI": f"{t['low'] * 100:+.1f} to {t['high'] * 100:+.1f}", "McNemar p": t["p_value"]}
             for s, r in found.items() for name, tests in r.get("twin_test", {}).items()
             for t in tests if t["severity"] == 3]
-    return [_figure(corruption_figure(found)),
+    return [Figure(corruption_figure(found), "accuracy against severity, per corruption"),
             _p("Accuracy re-weighted to the real class mix at severities 0 (clean) to 5, with 95 % intervals; every "
                "model sees the same corrupted images.", "note")] + ([_table(pd.DataFrame(rows))] if rows else [])
 
 
-def which_way_section(evidence: Evidence) -> list[str]:
+def which_way_section(evidence: Evidence) -> list:
     from core.evaluate import confusion_under_attack
     from core.figures import confusion_figure, operating_point_figure
     from core.operating_point import card_threshold, harm_sentence, under_attack
@@ -160,7 +156,7 @@ def which_way_section(evidence: Evidence) -> list[str]:
             except ValueError as error:
                 parts.append(_p(f"{spec.title}: {error}", "note"))
         if rows:
-            parts.append(_figure(operating_point_figure(rows)))
+            parts.append(Figure(operating_point_figure(rows), "sensitivity and specificity against ε"))
             for spec, spec_rows in rows.items():
                 at = next((r for r in spec_rows if abs(r["epsilon"] - epsilon) < 1e-12), None)
                 if at is not None:
@@ -174,48 +170,50 @@ def which_way_section(evidence: Evidence) -> list[str]:
         except ValueError as error:
             parts.append(_p(f"{spec.title}: {error}", "note"))
             continue
-        parts.append(_figure(confusion_figure(confusion, f"{spec.title} at {epsilon_text(epsilon)}")))
+        parts.append(Figure(confusion_figure(confusion, f"{spec.title} at {epsilon_text(epsilon)}"),
+                            f"{spec.title}: what each class becomes at {epsilon_text(epsilon)}"))
         parts += [_p(b["sentence"]) for b in confusion["became"]]
     return parts
 
 
-def mechanism_section(evidence: Evidence) -> list[str]:
+def mechanism_section(evidence: Evidence) -> list:
     from core.figures import mechanism_figure, surface_figure
     from core.mechanism import MEASURES
 
     found = _by_spec(evidence, "mechanism")
     if not found:
         return []
-    parts = [_figure(mechanism_figure(found, MEASURES)), _figure(surface_figure(found, 0))]
+    parts = [Figure(mechanism_figure(found, MEASURES), "each measure per model"),
+             Figure(surface_figure(found, 0), "the loss surface around one image")]
     for spec, result in found.items():
         parts += [_p(f"{spec.title} vs its twin: {t['sentence']}") for t in result.get("twin_test", {}).values()]
     return parts + _agreement(evidence, found)
 
 
-def _agreement(evidence: Evidence, mechanism: dict) -> list[str]:
+def _agreement(evidence: Evidence, mechanism: dict) -> list:
     """Which measure follows robustness (core.mechanism.agreement) on this task's twin pairs."""
     from core.mechanism import separating_measures, twin_pairs
 
     pairs = twin_pairs(evidence.task, mechanism, _by_spec(evidence, "minimum_norm"))
     if not pairs:
         return []
-    return ["<h3>Which measure follows robustness?</h3>"] + [_p(r["sentence"]) for r in separating_measures(pairs)]
+    return [Heading("Which measure follows robustness?")] + [_p(r["sentence"]) for r in separating_measures(pairs)]
 
 
-def seeds_section(evidence: Evidence) -> list[str]:
+def seeds_section(evidence: Evidence) -> list:
     """The seed study: each seed's twin difference and the mean over seeds with its t-interval."""
     from core.figures import seed_figure
 
     study = evidence.seed_study
     if not study or not study["families"]:
         return []
-    return ([_figure(seed_figure(study))] + [_p(f"{f['title']}: {f['sentence']}") for f in study["families"]]
+    return ([Figure(seed_figure(study), "each seed's twin difference and the mean over seeds")] + [_p(f"{f['title']}: {f['sentence']}") for f in study["families"]]
             + [_p(f"{study['n']} test images; seeds {', '.join(map(str, study['seeds']))}; per seed the twins' paired "
                   "difference at the real class mix (stratified McNemar), across seeds the mean with a Student-t "
                   "interval on k − 1 degrees of freedom.", "note")])
 
 
-def audit_section(evidence: Evidence) -> list[str]:
+def audit_section(evidence: Evidence) -> list:
     from core.explain.audit import audit_rows
 
     audits = {m.spec.title: m.audit for m in evidence.models if m.audit}
@@ -226,7 +224,7 @@ def audit_section(evidence: Evidence) -> list[str]:
                "insertion against a random order; energy of the perturbation in the map's top 20 %.", "note")]
 
 
-def protocol_section(evidence: Evidence) -> list[str]:
+def protocol_section(evidence: Evidence) -> list:
     from core.evaluate import Preset
     from core.tasks import get_task
 

@@ -24,7 +24,7 @@ def distribution_strategy(kind: str = "auto"):
     if kind == "multi-worker" or (kind == "auto" and cluster):
         if not cluster:
             raise ValueError("distribute='multi-worker' needs TF_CONFIG with the cluster and this worker's task "
-                             "(README, Training on several machines)")
+                             "(docs/architecture.md, Scaling out)")
         return tf.distribute.MultiWorkerMirroredStrategy()
     gpus = tf.config.list_logical_devices("GPU")
     if kind == "mirrored":

@@ -182,7 +182,7 @@ def test_evaluate_cli_prints_intervals_and_the_twin_sentence(trained_pair, tmp_p
     assert "ε = 0.02 (5.1/255)" in out
 
 
-# The paper's difficulty (README, Data): clean accuracy re-weighted to the real class mix in
+# The paper's difficulty (docs/data.md): clean accuracy re-weighted to the real class mix in
 # the paper's band on derm and fundus (none above 0.95), the AUC in CheXNet's neighbourhood on cxr.
 # A model is in the band when its 95 % interval meets it: on 60 images per class the re-weighted
 # accuracy moved by 3 points between two fresh samples (two-thirds of its weight is the naevi's

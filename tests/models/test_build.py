@@ -58,7 +58,7 @@ def test_paper_models_build(spec):
 
 
 def test_paper_native_profile_runs_inception_resnet_at_299_px():
-    """Keras's native IRv2 input: block8_9's map is 8 x 8 instead of 5 x 5 (README, where we differ)."""
+    """Keras's native IRv2 input: block8_9's map is 8 x 8 instead of 5 x 5 (docs/differences.md)."""
     spec = ModelSpec("cxr", "inception_resnet_v2", True, "paper-native")
     assert spec.input_size == 299 and spec.model_id == "paper-native-cxr-inception_resnet_v2-attention"
     assert ModelSpec("cxr", "resnet50", True, "paper-native").input_size == 224

@@ -1,4 +1,4 @@
-"""Synthetic demo images that behave like the paper's three tasks (README, Data).
+"""Synthetic demo images that behave like the paper's three tasks (docs/data.md).
 
 Each task draws its class at the real dataset's class mix (or balanced, for stratified test
 samples), then a presentation within the class from subtle to florid, with the look-alikes,

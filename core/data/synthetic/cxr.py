@@ -1,7 +1,7 @@
 """Synthetic frontal chest radiographs (ChestX-ray14 stand-in): lungs, ribs, clavicles,
 heart, spine and lung markings; pneumothorax from a thin apical rim to a large collapse.
 
-What a reader meets (see the README's Data section for the sources):
+What a reader meets (see docs/data.md for the sources):
 - the finding: a visceral pleural line with no lung markings beyond it and a more lucent
   rim, here the lung shrunk towards its hilum by the drawn severity, so the rim is apical and
   lateral; severity is the share of the hemithorax that collapsed (about 0.85 x severity).

@@ -82,7 +82,7 @@ LOOKALIKE = {
 # How typical the presentations of each class are: Beta(a, b) of the severity. Most naevi are
 # textbook (a dermatologist calls them at a glance); melanoma shows the ABCD criteria to widely
 # varying degrees; the rarer classes sit in between. Calibrated with MIMICS so that the demo
-# models land in the paper's clean-accuracy band (README, Data).
+# models land in the paper's clean-accuracy band (docs/data.md).
 TYPICALITY = {"nv": (16.0, 1.0), "mel": (4.0, 1.0), "bkl": (6.0, 1.0), "bcc": (8.0, 1.0), "akiec": (8.0, 1.0),
               "df": (8.0, 1.0), "vasc": (8.0, 1.0)}
 # What only histopathology can tell, the task's irreducible error: a share of melanomas present
