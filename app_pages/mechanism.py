@@ -11,7 +11,7 @@ import streamlit as st
 from core.figures import mechanism_figure, surface_figure
 from core.formatting import epsilon_text
 from core.jobs import start_job
-from core.mechanism import MEASURES, mechanism_key
+from core.mechanism import MEASURES, latest_mechanism_key
 from core.models.backbones import FAMILY_TITLES
 from core.tasks import middle_epsilon
 from app_pages.common import evaluation_arguments, missing_run_ui, results_root
@@ -57,7 +57,8 @@ def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> No
     if not any(e > 0 for e in epsilons):
         return
     epsilon = middle_epsilon(epsilons)
-    key = mechanism_key(data, n, epsilon, 0)
+    roots = [r for r in (results_root(selection), selection.root) if r is not None]
+    key = latest_mechanism_key(specs, data=data, n=n, epsilon=epsilon, roots=roots)
     found = {spec: r for spec in specs
              if (r := load_keyed(spec, key, root=selection.root, results_root=results_root(selection)))}
     missing = [s for s in specs if s not in found]

@@ -17,11 +17,11 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "agreement": ["gather_pairs", "pair_directions", "separating_measures", "twin_pairs"],
     "clever": ["clever_u"],
     "gradients": ["curvature", "gradient_norms", "loss_and_gradient"],
-    "profile": ["MEASURES", "attention_entropy", "evaluate_mechanism", "mechanism_key", "mechanism_profile",
+    "profile": ["MEASURES", "attention_entropy", "evaluate_mechanism", "latest_mechanism_key", "mechanism_key", "mechanism_profile",
                 "mechanism_twin_tests"],
     "surface": ["loss_surface"],
 })
 
 __all__ = ["MEASURES", "attention_entropy", "clever_u", "curvature", "evaluate_mechanism", "gather_pairs",
            "gradient_norms", "pair_directions", "separating_measures", "twin_pairs",
-           "loss_and_gradient", "loss_surface", "mechanism_key", "mechanism_profile", "mechanism_twin_tests"]
+           "latest_mechanism_key", "loss_and_gradient", "loss_surface", "mechanism_key", "mechanism_profile", "mechanism_twin_tests"]

@@ -119,6 +119,30 @@ def mechanism_key(data: str, n: int, epsilon: float, seed: int) -> str:
     return "mechanism-" + hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 
+def latest_mechanism_key(specs, *, data: str, n: int, epsilon: float, roots) -> str:
+    """The key of the newest mechanism run of any of `specs` on these images (`data`, `n`) at
+    `epsilon`, whatever seed it was run with (python -m core.evaluate --mechanism --seed S), so
+    that the page and the report find what the command line saved; the seed-0 key when none is
+    saved. One key for all: the twins are shown from the same run's seed."""
+    from core.evaluate.results import results_folder
+    from core.models.zoo import checkpoint_path
+
+    newest: dict[str, str] = {}
+    for spec in specs:
+        for root in roots:
+            folder = results_folder(spec, root=root)
+            for path in folder.glob(f"{checkpoint_path(spec, root=root).stem}-mechanism-*.json"):
+                try:
+                    result = json.loads(path.read_text())
+                    seed = int(result.get("seed", 0))
+                except (OSError, ValueError, TypeError):
+                    continue
+                key = mechanism_key(data, n, epsilon, seed)
+                if path.stem.endswith(key) and result.get("data") == data and result.get("n") == n:
+                    newest[key] = max(newest.get(key, ""), str(result.get("created_at", "")))
+    return max(newest, key=newest.get) if newest else mechanism_key(data, n, epsilon, 0)
+
+
 def evaluate_mechanism(spec: ModelSpec, images, labels, *, data: str, epsilon: float | None = None, seed: int = 0,
                        root=None, results_root=None) -> dict:
     """The profile of `spec`'s checkpoint, saved beside its results; an attentive model whose

@@ -69,7 +69,7 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
     from core.evaluate.minimum_norm import FMN_STEPS
     from core.evaluate.results import load_keyed
     from core.explain.audit import load_audit
-    from core.mechanism import mechanism_key
+    from core.mechanism import latest_mechanism_key
     from core.models.zoo import available, checkpoint_path, read_card
     from core.tasks import get_task, middle_epsilon
 
@@ -82,7 +82,8 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
         raise ValueError(f"no trained {task} models ({profile} profile) to report on: train them first "
                          f"(python -m core.train --demo-zoo --task {task})")
     roots = [r for r in (results_root, root) if r is not None] or [None]
-    mechanism = mechanism_key(data, n, middle_epsilon(grid), 0) if any(e > 0 for e in grid) else None
+    mechanism = (latest_mechanism_key(specs, data=data, n=n, epsilon=middle_epsilon(grid), roots=roots)
+                 if any(e > 0 for e in grid) else None)
     evidence = Evidence(task, profile, data, n, grid, PRESETS["strong"].to_dict(),
                         created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), versions=versions())
     for spec in specs:

@@ -118,3 +118,28 @@ def test_the_cli_profiles_the_twins_and_tests_them(tmp_path, capsys):
 
     attentive = ModelSpec("cxr", "resnet50", True)  # a mechanism profile is not a grid curve
     assert saved_results(attentive, results_root=tmp_path, root=tmp_path / "none") == []
+
+
+def test_a_mechanism_run_under_another_seed_is_found_by_the_page_and_the_report(tmp_path):
+    """The command line saves a run under --seed; the page and the report used to look only under
+    seed 0, so a run with --seed 1 was invisible to both."""
+    from core.data.synthetic import split_description
+    from core.evaluate.results import save_keyed
+    from core.mechanism import latest_mechanism_key, mechanism_key
+    from core.models.zoo import all_specs
+    from core.report import gather
+    from core.tasks import get_task
+
+    data, n, epsilon = split_description("cxr"), 200, get_task("cxr").middle_epsilon
+    specs = [s for s in all_specs("demo", "cxr") if s.defence == "none"]
+    assert latest_mechanism_key(specs, data=data, n=n, epsilon=epsilon, roots=[tmp_path]) == mechanism_key(
+        data, n, epsilon, 0)  # nothing saved: where a seed-0 run would be
+    key = mechanism_key(data, n, epsilon, 1)
+    for spec in specs[:2]:
+        save_keyed(spec, key, {"data": data, "n": n, "seed": 1, "epsilon": epsilon, "created_at": "2026-12-06T20:00:00",
+                               "measures": {"margin_clean": [1.0, 2.0]}, "surfaces": []}, results_root=tmp_path)
+    assert latest_mechanism_key(specs, data=data, n=n, epsilon=epsilon, roots=[tmp_path, None]) == key
+    from core.models.zoo import CHECKPOINT_ROOT
+
+    found = {m.spec for m in gather("cxr", root=CHECKPOINT_ROOT, results_root=tmp_path).models if m.mechanism}
+    assert found == set(specs[:2])
