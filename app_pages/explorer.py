@@ -219,7 +219,7 @@ def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: st
 
     settings = {k: v for k, v in settings.items() if k != "mode"}
     grid = GridView(list(refs), task.classes, image=picked["image"], epsilon=settings["epsilon"],
-                    method_title=method_title, with_truth=bool(picked.get("truth")))
+                    method_title=method_title, with_truth=bool(picked.get("truth")), label=picked["label"])
     epsilon = float(settings["epsilon"] or 0.0)  # the natural mode has none: its corruption is the change
     result = Exploration(picked["image"], picked["label"], epsilon, settings["attack"],
                          settings["seed"], settings["transfer"], settings["method"])
@@ -304,6 +304,9 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
     else:
         step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
         st.subheader(f"{plain(picked['name'])} · {epsilon_text(settings['epsilon'])} · {attack.steps} steps of {step}")
+    if picked["label"] is None:
+        st.caption("The true class is unknown: each verdict says whether the model's own clean prediction held "
+                   "or flipped. Choose the true class to read them as held, fooled, already wrong or corrected.")
     cautions = st.empty()
     result = grid_run_ui(task, refs, picked, settings, method_title)
     if result is None or not result.outcomes:

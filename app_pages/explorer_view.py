@@ -30,15 +30,26 @@ def grid_order(outcomes: dict) -> list:
     return sorted(outcomes.values(), key=lambda o: column_key(o.spec))
 
 
-def verdict_ui(outcome, classes) -> None:
-    """Held or flipped, clean -> adversarial class with its confidence."""
+# How each verdict (core.explore.outcome.verdict) is shown: its word, the box and the icon.
+VERDICT_STYLES = {
+    "held": ("Held", "success", ":material/shield:"),
+    "fooled": ("Fooled", "error", ":material/bolt:"),
+    "already wrong": ("Already wrong", "warning", ":material/do_not_disturb_on:"),
+    "corrected": ("Corrected", "info", ":material/undo:"),
+    "unchanged": ("Held", "success", ":material/shield:"),
+    "flipped": ("Flipped", "error", ":material/bolt:"),
+}
+
+
+def verdict_ui(outcome, classes, label: int | None = None) -> None:
+    """What happened, clean -> adversarial class with its confidence: held, fooled, already
+    wrong or corrected relative to the true `label`; held or flipped when it is unknown."""
     clean, adversarial = outcome.clean_class, outcome.adversarial_class
     before = f"{classes[clean]} {outcome.clean_probabilities[clean]:.0%}"
     after = f"{classes[adversarial]} {outcome.adversarial_probabilities[adversarial]:.0%}"
-    if outcome.flipped:
-        st.error(f"**Flipped** · {before} → {after}", icon=":material/bolt:")
-    else:
-        st.success(f"**Held** · {before} → {after}", icon=":material/shield:")
+    word, box, icon = VERDICT_STYLES[outcome.verdict(label)]
+    truth = f" (true: {classes[label]})" if label is not None and clean != label else ""
+    getattr(st, box)(f"**{word}** · {before} → {after}{truth}", icon=icon)
 
 
 CLEAN_COLOUR, CHANGED_COLOUR = "#4c78a8", "#e45756"
@@ -95,8 +106,9 @@ class GridView:
     says what it waits for (`note`) and fills as soon as its model's outcome arrives (`fill`)."""
 
     def __init__(self, specs, classes, *, image: np.ndarray, epsilon: float | None, method_title: str,
-                 with_truth: bool):
+                 with_truth: bool, label: int | None = None):
         self.order = sorted(specs, key=column_key)
+        self.label = label  # the true class, when known: the verdicts are relative to it
         self.classes, self.image, self.epsilon, self.method_title = classes, image, epsilon, method_title
         self.with_truth = with_truth
         self.status = None
@@ -140,7 +152,7 @@ class GridView:
         self._laid_out()
         spec = outcome.spec
         with self.status[spec].container():
-            verdict_ui(outcome, self.classes)
+            verdict_ui(outcome, self.classes, self.label)
         blank = np.full(self.image.shape, 0.94, np.float32)
         tiles = column_tiles(self.image, outcome, self.epsilon)
         for cells, tile in zip(self.tiles, tiles):

@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.e2e.browser import (chromium, require_whole_page, streamlit_server, wait_for_text,  # noqa: E402
-                               wait_until_rendered)
+                               wait_until_rendered, VERDICT_TEXTS)
 
 THUMBNAILS, TILES, BARS = 14, 20, 4  # BARS: each column's probability bars
 
@@ -31,13 +31,13 @@ def main() -> None:
             wait_for_text(driver, ["ε (L∞ radius"], timeout_s=120)
             wait_until_rendered(driver, images=THUMBNAILS, finished=False)
             first_paint = time.perf_counter() - start
-            wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
+            wait_for_text(driver, VERDICT_TEXTS, timeout_s=240)
             wait_until_rendered(driver, images=THUMBNAILS + TILES, bars=BARS)
             usable = time.perf_counter() - start
             require_whole_page(driver)
             driver.refresh()
             warm_start = time.perf_counter()
-            wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
+            wait_for_text(driver, VERDICT_TEXTS, timeout_s=240)
             wait_until_rendered(driver, images=THUMBNAILS + TILES, bars=BARS)
             warm = time.perf_counter() - warm_start
     print(f"server answering          {server_up:6.1f} s")

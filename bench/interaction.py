@@ -43,7 +43,7 @@ WATCH = """
     window.__marks = {};
     const look = () => {
         const body = document.body ? document.body.innerText : '';
-        const verdicts = (body.match(/Held ·|Flipped ·/g) || []).length;
+        const verdicts = (body.match(/(Held|Fooled|Already wrong|Corrected|Flipped) ·/g) || []).length;
         const pictures = Array.from(document.querySelectorAll('[data-testid="stImage"] img'));
         const loaded = pictures.filter(i => i.complete && i.naturalWidth > 0).length;
         const bars = document.querySelectorAll('.probability-bars').length;

@@ -10,6 +10,31 @@ from core.formatting import epsilon_255, in_255
 from core.models.spec import ModelSpec
 
 
+# What happened to one model's answer, relative to the true class where it is known: an answer
+# that was wrong before the attack and stays wrong is not robustness ("held" would say it was),
+# and one that turns right is not the attack's success.
+VERDICTS = {
+    "held": "right on the clean image and still right",
+    "fooled": "right on the clean image, wrong after the change",
+    "already wrong": "wrong on the clean image already; the change moved it or not",
+    "corrected": "wrong on the clean image, right after the change",
+}
+# Where the true class is unknown, relative to the model's own clean prediction.
+UNKNOWN_TRUTH_VERDICTS = {
+    "unchanged": "the prediction stayed (the true class is unknown)",
+    "flipped": "the prediction changed (the true class is unknown)",
+}
+
+
+def verdict(clean_class: int, changed_class: int, label: int | None) -> str:
+    """One of VERDICTS when the true `label` is known, else one of UNKNOWN_TRUTH_VERDICTS."""
+    if label is None:
+        return "flipped" if clean_class != changed_class else "unchanged"
+    if clean_class == label:
+        return "held" if changed_class == label else "fooled"
+    return "corrected" if changed_class == label else "already wrong"
+
+
 @dataclass
 class ModelOutcome:
     """One model's view of one attacked image."""
@@ -51,8 +76,13 @@ class ModelOutcome:
     def l2(self) -> float:
         return float(np.sqrt((self.perturbation.astype(np.float64) ** 2).sum()))
 
-    def report(self) -> dict:
-        """JSON-ready summary: everything the grid shows, in numbers (no images)."""
+    def verdict(self, label: int | None) -> str:
+        """What happened to this model's answer (core.explore.outcome.verdict)."""
+        return verdict(self.clean_class, self.adversarial_class, label)
+
+    def report(self, label: int | None = None) -> dict:
+        """JSON-ready summary: everything the grid shows, in numbers (no images), with the
+        verdict relative to the true `label` when it is known."""
         classes = self.spec.task_info.classes
         report = {
             "model": self.spec.model_id, "title": self.spec.title,
@@ -60,7 +90,7 @@ class ModelOutcome:
             "adversarial": {c: float(p) for c, p in zip(classes, self.adversarial_probabilities)},
             "clean_prediction": classes[self.clean_class],
             "adversarial_prediction": classes[self.adversarial_class],
-            "flipped": self.flipped, "linf": self.linf, "linf_255": epsilon_255(self.linf), "l2": self.l2,
+            "verdict": self.verdict(label), "flipped": self.flipped, "linf": self.linf, "linf_255": epsilon_255(self.linf), "l2": self.l2,
             "perceptibility": self.perceptibility, "saliency_shift": self.cam_shift,
             "transferred_from": self.transferred_from, "out_of_distribution": self.ood,
             "localisation": self.localisation,
@@ -96,4 +126,4 @@ class Exploration:
                         "random_start": attack.random_start}
         return {**settings, "seed": self.seed,
                 "transfer": self.transfer, "saliency_method": self.method, "true_label": self.label,
-                "models": [o.report() for o in self.outcomes.values()]}
+                "models": [o.report(self.label) for o in self.outcomes.values()]}

@@ -26,6 +26,9 @@ def open_app(page=None, task="derm", zoo=None, state=None):
     return app
 
 
+VERDICT_WORDS = tuple(f"**{word}**" for word in ("Held", "Fooled", "Already wrong", "Corrected", "Flipped"))
+
+
 def texts(elements):
     """What each element says as a person reads it: Markdown's backslash escapes removed (text from
     files and errors is escaped before it is shown: app_pages.common.plain)."""
@@ -34,12 +37,13 @@ def texts(elements):
 
 
 def problems(app):
-    """Error messages, less the explorer's red "Flipped" verdicts."""
-    return [t for t in texts(app.error) if not t.startswith("**Flipped**")]
+    """Error messages, less the explorer's red verdicts ("Fooled", "Flipped")."""
+    return [t for t in texts(app.error) if not t.startswith(("**Flipped**", "**Fooled**"))]
 
 
 def verdicts(app):
-    return [t for t in texts(app.success) + texts(app.error) if t.startswith(("**Held**", "**Flipped**"))]
+    return [t for t in texts(app.success) + texts(app.error) + texts(app.warning) + texts(app.info)
+            if t.startswith(VERDICT_WORDS)]
 
 
 def grid_rows(app):

@@ -52,3 +52,27 @@ def test_probability_bars_draw_each_class_clean_and_changed_with_its_figure():
                       ("0.0", CHANGED_COLOUR)]  # per class: clean above, changed below, to scale
     assert "&lt;melanoma&gt;" in drawn and "<melanoma>" not in drawn  # a class name is text, never markup
     assert [f for f in re.findall(r">(\d+%)<", drawn)] == ["25%", "100%", "75%", "0%"]
+
+
+def _verdict_script(label):
+    import numpy as np
+
+    from app_pages.explorer_view import verdict_ui
+    from core.explore.outcome import ModelOutcome
+    from core.models.spec import ModelSpec
+
+    image = np.zeros((8, 8, 3), np.float32)
+    outcome = ModelOutcome(ModelSpec("cxr", "resnet50", False), np.array([0.8, 0.2]), np.array([0.6, 0.4]), image,
+                           image, np.zeros((8, 8)), np.zeros((8, 8)), {}, None)
+    verdict_ui(outcome, ["no_pneumothorax", "pneumothorax"], label)
+
+
+def test_a_model_wrong_on_the_clean_image_is_not_said_to_have_held():
+    """The akiec example the tester met: "Held · df 47 % → df 78 %" on a model already wrong."""
+    wrong = AppTest.from_function(_verdict_script, args=(1,)).run()
+    assert [w.value for w in wrong.warning] == ["**Already wrong** · no_pneumothorax 80% → no_pneumothorax 60% "
+                                                "(true: pneumothorax)"]
+    right = AppTest.from_function(_verdict_script, args=(0,)).run()
+    assert [s.value for s in right.success] == ["**Held** · no_pneumothorax 80% → no_pneumothorax 60%"]
+    unknown = AppTest.from_function(_verdict_script, args=(None,)).run()
+    assert [s.value for s in unknown.success] == ["**Held** · no_pneumothorax 80% → no_pneumothorax 60%"]

@@ -108,6 +108,10 @@ def chromium(width: int = 1600, height: int = 2600):
 POLL_S = 0.05  # how often the helpers below look at the page: one look costs 20-40 ms
 
 
+# The explorer's verdict words (core.explore.outcome.verdict, as the grid shows them).
+VERDICT_TEXTS = ["Held ·", "Fooled ·", "Already wrong ·", "Corrected ·", "Flipped ·"]
+
+
 def page_text(driver) -> str:
     """The page's rendered text (the body's innerText), read inside the page. Selenium's own
     `element.text` walks the DOM through WebDriver's visible-text atom: 0.7-2 s a call on the

@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from tests.e2e.browser import (ROOT, browser_available, child_commands, chromium, page_text, slider_rendered,
-                               streamlit_server, wait_for_text, wait_until_rendered)
+                               streamlit_server, wait_for_text, wait_until_rendered, VERDICT_TEXTS)
 
 SCREENSHOTS = Path(os.environ.get("ADVATTN_SCREENSHOTS", ROOT / "runs" / "screenshots"))
 
@@ -19,7 +19,7 @@ if not browser_available():
 
 
 def _verdicts(body: str) -> int:
-    return body.count("Held ·") + body.count("Flipped ·")
+    return sum(body.count(text) for text in VERDICT_TEXTS)
 
 
 def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, monkeypatch):
@@ -37,7 +37,7 @@ def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, m
         assert "not a diagnostic device" in body and "Attack explorer" in body
         assert "\ncommon\n" not in body
         driver.get(url)
-        wait_for_text(driver, ["Held ·", "Flipped ·"], timeout_s=240)
+        wait_for_text(driver, VERDICT_TEXTS, timeout_s=240)
         wait_for_text(driver, ["Downloads"], timeout_s=60)
         # 14 thumbnails (two rows of 7) + the grid: 5 rows x 4 models; each column's probability bars
         wait_until_rendered(driver, images=14 + 20, bars=4)

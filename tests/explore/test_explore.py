@@ -157,3 +157,27 @@ def test_perceptibility_of_a_perturbation():
     noisy = np.clip(image + 0.01, 0, 1)
     result = perceptibility(image, noisy)
     assert 0.9 < result["ssim"] < 1.0 and 38 < result["psnr_db"] < 45  # 20 log10(1 / ~0.01)
+
+
+@pytest.mark.parametrize("clean, changed, label, word", [
+    (1, 1, 1, "held"), (1, 0, 1, "fooled"), (0, 0, 1, "already wrong"), (2, 0, 1, "already wrong"),
+    (0, 1, 1, "corrected"), (1, 1, None, "unchanged"), (1, 0, None, "flipped"),
+])
+def test_the_verdict_is_relative_to_the_true_class_where_it_is_known(clean, changed, label, word):
+    from core.explore.outcome import UNKNOWN_TRUTH_VERDICTS, VERDICTS, verdict
+
+    assert verdict(clean, changed, label) == word
+    assert word in (VERDICTS if label is not None else UNKNOWN_TRUTH_VERDICTS)
+
+
+def test_the_export_carries_the_same_verdict_as_the_grid():
+    from core.attack_settings import PGD
+    from core.explore.outcome import Exploration, ModelOutcome
+    from core.models.spec import ModelSpec
+
+    image = np.zeros((8, 8, 3), np.float32)
+    outcome = ModelOutcome(ModelSpec("cxr", "resnet50", False), np.array([0.8, 0.2]), np.array([0.3, 0.7]), image,
+                           image, np.zeros((8, 8)), np.zeros((8, 8)), {}, None)
+    for label, word in ((0, "fooled"), (1, "corrected"), (None, "flipped")):
+        report = Exploration(image, label, 0.01, PGD(steps=2), 0, False, outcomes={"m": outcome}).report()
+        assert [m["verdict"] for m in report["models"]] == [word]
