@@ -14,7 +14,7 @@ from core.evaluate import (PRESETS, custom_pgd, load_results, protocol_disagreem
                            twin_test)
 from core.models.zoo import defence_epsilon
 from core.jobs import JobError, cancel_job, job_status, start_job
-from core.tasks import get_task
+from core.tasks import get_task, middle_epsilon
 from app_pages.common import (CHECK_ICONS, evaluation_arguments, require_models, results_root, show_error,
                           step_rule_ui)
 from core.figures import curves_figure, curves_table
@@ -49,8 +49,10 @@ def protocol_ui(task: str):
     else:
         preset = PRESETS[name]
         st.caption(preset.description + " Attacks: " + preset.title_for(get_task(task).num_classes) + ".")
-    compare = name != "paper" and st.toggle("Show the paper's protocol on the same chart", True,
-                                            key="curve_compare")
+    compare = name != "paper" and st.toggle("Show the paper's protocol on the same chart", False,
+                                            key="curve_compare",
+                                            help="The paper's 40-step PGD on the same images, faint and dotted: how "
+                                                 "much a weaker attack overstates robustness.")
     with st.expander("Images and ε grid", expanded=False):
         text = st.text_input("ε grid ([0, 1] scale, comma-separated)", ", ".join(f"{e:g}" for e in grid),
                              key=f"grid_{task}")
@@ -64,6 +66,38 @@ def protocol_ui(task: str):
         st.error("Every ε must be in [0, 1].")
         st.stop()
     return epsilons, n, preset, compare
+
+
+def models_ui(specs: list) -> list:
+    """The chart's models: by default the task's four undefended models (the paper's question:
+    each attentive model against its vanilla twin); the adversarially trained twins one toggle
+    away, any model by hand."""
+    undefended = [s for s in specs if s.defence == "none" and s.seed == 0]
+    defended = [s for s in specs if s not in undefended]
+    more = bool(defended) and st.toggle("Add the adversarially trained twins", False, key="curve_defended",
+                                        help="The same backbones trained on attacked images (PGD-AT): the "
+                                             "standard defence, for comparison.")
+    default = undefended + (defended if more else []) or specs
+    return st.multiselect("Models", specs, default=default, format_func=lambda s: s.title,
+                          key=f"curve_models_{more}",
+                          help="Each attentive model is compared with its vanilla twin; choose any of the task's models.")
+
+
+def twin_sentences_ui(results: dict, epsilons) -> None:
+    """Under the chart: each shown twin pair's paired test at the grid's middle ε, in one sentence."""
+    from core.evaluate import twin_test
+
+    middle = middle_epsilon(epsilons)
+    for spec, attentive in results.items():
+        vanilla = results.get(spec.twin()) if spec.attention else None
+        if vanilla is None:
+            continue
+        try:
+            row = next((r for r in twin_test(attentive, vanilla) if abs(r["epsilon"] - middle) < 1e-12), None)
+        except ValueError:
+            continue
+        if row is not None:
+            st.markdown(f"**{spec.title}** vs its twin: {row['sentence']}")
 
 
 def _job_arguments(selection, preset, epsilons, n, specs) -> tuple[list[str], dict]:
@@ -160,7 +194,7 @@ def checks_ui(results: dict) -> None:
 
 st.title("Robustness curves")
 selection, specs = require_models()
-chosen = st.multiselect("Models", specs, default=specs, format_func=lambda s: s.title, key="curve_models")
+chosen = models_ui(specs)
 epsilons, n, preset, compare = protocol_ui(selection.task)
 data = split_description(selection.task)  # as core.evaluate.evaluation_data names it
 
@@ -202,10 +236,11 @@ if results:
                  "accuracy estimated from a class-stratified test sample; shaded: its 95 % interval (MOVER over "
                  "the per-class Wilson intervals). The table adds the balanced accuracy and each class's recall."
                  if weighted else "Shaded: 95 % Wilson interval.")
-    st.caption(f"{weighting} Solid: ResNet-50 family, dotted: InceptionResNetV2 family; "
-               "red: with soft attention; faint dashed: the paper's protocol. An image fooled at a smaller ε "
+    st.caption(f"{weighting} One colour per twin pair; solid: vanilla, dashed: with soft attention; faint "
+               "dotted: the paper's protocol. An image fooled at a smaller ε "
                "counts as fooled at every larger ε (its adversarial example lies inside the larger ball too); "
                "clean-misclassified images count as failures.")
+    twin_sentences_ui(results, epsilons)
     if get_task(selection.task).is_binary:
         st.plotly_chart(curves_figure(results, paper, value="auc"), width="stretch", key="auc_curves")
         st.caption("AUC of the positive-class probability under attack, with a seeded bootstrap interval.")

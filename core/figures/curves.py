@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.style import BANDS, COLOURS, PERCENT_AXIS, SYMBOLS, dash_for
+from core.figures.style import ATTENTION_DASH, COLOURS, PERCENT_AXIS, SYMBOLS, pair_colour, short_title
 from core.formatting import epsilon_255
 
 
@@ -15,21 +15,22 @@ def _clean_accuracy(result: dict, value: str) -> float | None:
 
 
 def curves_figure(results: dict, paper: dict | None = None, *, value: str = "accuracy") -> go.Figure:
-    """Accuracy (or AUC) vs epsilon per model with its interval as a band; clean values in the
-    legend (no labels on the plot to overlap); `paper`'s curves faint and dashed beside."""
+    """Accuracy (or AUC) vs epsilon per model with its interval as a band; each twin pair one
+    colour, the attentive twin dashed (style.PAIR_COLOURS, ATTENTION_DASH); clean values in the
+    short legend (no labels on the plot to overlap); `paper`'s curves faint and dotted beside."""
     figure = go.Figure()
     for spec, result in results.items():
         rows = [r for r in result["curve"] if value in r]
         if not rows:
             continue
         x = [r["epsilon"] for r in rows]
-        colour, dash = COLOURS[spec.attention], dash_for(spec)
+        colour, dash = pair_colour(spec), ATTENTION_DASH[spec.attention]
         low, high = f"{value}_low", f"{value}_high"
         figure.add_trace(go.Scatter(x=x + x[::-1], y=[r[high] for r in rows] + [r[low] for r in rows][::-1],
-                                    mode="lines", fill="toself", fillcolor=BANDS[spec.attention], line=dict(width=0),
+                                    mode="lines", fill="toself", fillcolor=pair_colour(spec, 0.12), line=dict(width=0),
                                     hoverinfo="skip", showlegend=False))
         clean = _clean_accuracy(result, value)
-        name = f"{spec.title} (clean {clean:.2f})" if clean is not None else spec.title
+        name = f"{short_title(spec)} (clean {clean:.2f})" if clean is not None else short_title(spec)
         figure.add_trace(go.Scatter(x=x, y=[r[value] for r in rows], mode="lines+markers", name=name,
                                     line=dict(color=colour, dash=dash),
                                     customdata=[[epsilon_255(e), r[low], r[high]] for e, r in zip(x, rows)],
@@ -38,8 +39,8 @@ def curves_figure(results: dict, paper: dict | None = None, *, value: str = "acc
         if paper and spec in paper:
             prows = [r for r in paper[spec]["curve"] if value in r]
             figure.add_trace(go.Scatter(x=[r["epsilon"] for r in prows], y=[r[value] for r in prows],
-                                        mode="lines", name=f"{spec.title}, paper's PGD", opacity=0.55,
-                                        line=dict(color=colour, dash="dash", width=1.5)))
+                                        mode="lines", name=f"{short_title(spec)}, paper's PGD", opacity=0.55,
+                                        line=dict(color=colour, dash="dot", width=1.5)))
     title = "robust accuracy" if value == "accuracy" else "AUC under attack"
     figure.update_layout(xaxis_title="ε (L∞, [0, 1] pixel scale)", yaxis=dict(title=title, **PERCENT_AXIS),
                          height=440, margin=dict(l=10, r=10, t=20, b=10),

@@ -1,10 +1,41 @@
 """The figures' shared look: one colour per variant (vanilla blue, attentive red), one marker
-per training defence, percentages on [0, 1]."""
+per training defence, percentages on [0, 1]. The robustness curves instead give each twin pair
+one colour and tell its two models apart by line style (PAIR_COLOURS, ATTENTION_DASH), so that
+the paper's question reads at a glance and without relying on colour alone."""
 
 COLOURS = {False: "#4c78a8", True: "#e45756"}  # attention off / on
 BANDS = {False: "rgba(76,120,168,0.15)", True: "rgba(228,87,86,0.15)"}  # their 95 % interval bands
 PERCENT_AXIS = dict(range=[0, 1.02], tickformat=".0%", dtick=0.2)
 SYMBOLS = {"none": "circle", "pgd-at": "square", "trades": "diamond"}
+
+
+# One colour per twin pair (backbone x defence), from Okabe & Ito's palette for colour-vision deficiencies.
+PAIR_COLOURS = {("resnet50", "none"): "#0072B2", ("inception_resnet_v2", "none"): "#E69F00",
+                ("resnet50", "pgd-at"): "#009E73", ("inception_resnet_v2", "pgd-at"): "#CC79A7",
+                ("resnet50", "trades"): "#56B4E9", ("inception_resnet_v2", "trades"): "#D55E00"}
+ATTENTION_DASH = {False: "solid", True: "dash"}  # vanilla solid, attentive dashed; the paper's protocol dotted
+
+
+def pair_colour(spec, alpha: float | None = None) -> str:
+    """The colour of `spec`'s twin pair, as rgba with `alpha` when given (a band)."""
+    colour = PAIR_COLOURS.get((spec.backbone, spec.defence), "#555555")
+    if alpha is None:
+        return colour
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def short_title(spec) -> str:
+    """A legend's name: "ResNet-50 + attention", "InceptionResNetV2 · PGD-AT", "... · seed 1"."""
+    from core.models.backbones import FAMILY_TITLES
+    from core.models.spec import DEFENCES
+
+    parts = [FAMILY_TITLES[spec.backbone] + (" + attention" if spec.attention else "")]
+    if spec.defence != "none":
+        parts.append(DEFENCES[spec.defence][1])
+    if spec.seed:
+        parts.append(f"seed {spec.seed}")
+    return " · ".join(parts)
 
 
 def dash_for(spec) -> str:

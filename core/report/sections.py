@@ -42,15 +42,25 @@ def models_section(evidence: Evidence) -> list:
 
 
 def curves_section(evidence: Evidence) -> list:
+    """As the curves page opens: the undefended models under the strong protocol, each twin pair
+    one colour; the adversarially trained twins and the paper's protocol in charts of their own."""
     from core.evaluate import PRESETS
     from core.figures import curves_figure, curves_table
 
     strong, paper = _by_spec(evidence, "strong"), _by_spec(evidence, "paper")
-    parts = [Figure(curves_figure(strong, paper, value="accuracy"), "accuracy against ε, each model")]
+    undefended = {s: r for s, r in strong.items() if s.defence == "none"}
+    parts = [Figure(curves_figure(undefended or strong, value="accuracy"), "accuracy against ε, the undefended models")]
     if any("auc" in r["curve"][0] for r in strong.values()):
-        parts.append(Figure(curves_figure(strong, paper, value="auc"), "AUC against ε, each model"))
-    parts += [_p(f"Strong protocol: {PRESETS['strong'].description} Faint dashed: the paper's PGD on the same images. "
-                 "Shaded: 95 % interval. ε on the [0, 1] pixel scale.", "note"),
+        parts.append(Figure(curves_figure(undefended or strong, value="auc"), "AUC against ε, the undefended models"))
+    if len(undefended) < len(strong):
+        parts.append(Figure(curves_figure(strong, value="accuracy"), "accuracy against ε, with the adversarially "
+                                                                      "trained twins"))
+    if paper:
+        parts.append(Figure(curves_figure(undefended or strong, paper, value="accuracy"),
+                            "the strong protocol against the paper's PGD on the same images"))
+    parts += [_p(f"Strong protocol: {PRESETS['strong'].description} One colour per twin pair; solid: vanilla, dashed: "
+                 "with soft attention; faint dotted: the paper's PGD on the same images. Shaded: 95 % interval. ε on "
+                 "the [0, 1] pixel scale.", "note"),
               _table(curves_table(strong).drop(columns="images", errors="ignore"))]
     return parts
 

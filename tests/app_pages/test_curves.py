@@ -79,9 +79,18 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     points = [t for t in tradeoff["data"] if t.get("mode") == "markers"]
     assert len(points) == 4 and all(t["error_x"]["array"] and t["error_y"]["array"] for t in points)
     figure = __import__("json").loads(charts[0].proto.spec)
+    assert not [t for t in figure["data"] if "paper's PGD" in t.get("name", "")]  # one click away, not by default
+    assert sum("vs its twin: At ε = 0.04" in m for m in texts(app.markdown)) == 2  # each pair's test under the chart
+    app.toggle(key="curve_compare").set_value(True).run()
+    figure = __import__("json").loads(app.get("plotly_chart")[0].proto.spec)
     bands = [t for t in figure["data"] if t.get("fill") == "toself"]
     paper = [t for t in figure["data"] if "paper's PGD" in t.get("name", "")]
     assert len(bands) == 4 and len(paper) == 4  # a 95 % band per model; the paper's protocol beside
+    pairs = {}
+    for trace in figure["data"]:
+        if trace.get("mode") == "lines+markers":
+            pairs.setdefault(trace["line"]["color"], set()).add(trace["line"]["dash"])
+    assert len(pairs) == 2 and all(dashes == {"solid", "dash"} for dashes in pairs.values())  # twins: one colour
     assert all(t["mode"] == "lines" for t in bands)  # an area, no stray dots at its edges
     assert all("clean" in t["name"] for t in figure["data"] if t.get("mode") == "lines+markers")
     assert figure["layout"]["legend"]["y"] < 0  # below the plot: the x-axis title stays readable
@@ -99,6 +108,18 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     assert len([t for t in which_way["data"] if t.get("mode") == "lines+markers"]) == 8  # 4 models x 2 panels
     harms = [m for m in texts(app.markdown) if "hidden in" in m]
     assert len(harms) == 4 and all("invented in" in m and " of 100 positive images" in m for m in harms)
+
+
+def test_the_curves_page_opens_on_the_four_undefended_models():
+    app = open_app("app_pages/curves.py", task="cxr")
+    assert not problems(app), problems(app)
+    shown = app.multiselect(key="curve_models_False").value
+    assert len(shown) == 4 and all(s.defence == "none" for s in shown)
+    legend = [t["name"] for t in __import__("json").loads(app.get("plotly_chart")[0].proto.spec)["data"]
+              if t.get("mode") == "lines+markers"]
+    assert len(legend) == 4 and all(len(name) < 45 for name in legend)  # short enough to read
+    app.toggle(key="curve_defended").set_value(True).run()
+    assert len(app.multiselect(key="curve_models_True").value) == 8
 
 
 def test_curves_page_shows_which_class_each_class_becomes_under_attack(tmp_path):
