@@ -1,6 +1,7 @@
 """Write the bundled first view: the explorer's opening view of the bundled zoo, as a first
-visitor sees it, saved into checkpoints/demo/views so the server shows it while TensorFlow is
-still importing (core.engine.cache).
+visitor sees it, and the same image at every other preset ε of its task (a first visitor's
+likeliest first clicks), saved into checkpoints/demo/views so the server shows them while
+TensorFlow is still importing (core.engine.cache).
 
     .venv/bin/python -m app_pages.first_view
 
@@ -49,11 +50,17 @@ def write_first_view(folder: Path) -> list[Path]:
         original = _record_keys(recorded)
         try:
             app = AppTest.from_file(str(APP), default_timeout=900).run()
+            opening = next(iter(recorded), None)
+            for epsilon in preset_epsilons(app):  # each preset clicked in turn, as a first visitor would
+                app.session_state[f"epsilon_preset_{app.session_state['task']}"] = epsilon
+                app.session_state[f"epsilon_value_{app.session_state['task']}"] = epsilon
+                app.run()
         finally:
             engine_api.explorations = original
             engine().shutdown()
-        if app.exception or not recorded:
+        if app.exception or opening is None:
             raise RuntimeError(f"the explorer did not draw its opening view: {app.exception or 'no request'}")
+        recorded[:] = list(dict.fromkeys(recorded))  # each column once
         computed, bundled = ExplorationCache(cache_root()), ExplorationCache(cache_root(), bundled=folder)
         replies = {key: computed.get(key) for key in recorded}
         if any(reply is None for reply in replies.values()):
@@ -61,6 +68,15 @@ def write_first_view(folder: Path) -> list[Path]:
         for old in [*folder.glob("*.gz"), *folder.glob("*.npz")]:
             old.unlink()
         return [bundled.bundle(key, reply) for key, reply in replies.items()]
+
+
+def preset_epsilons(app) -> list[float]:
+    """The opening task's preset ε other than the one the explorer opens on."""
+    from core.tasks import get_task
+
+    task = app.session_state["task"]
+    opened = app.session_state[f"epsilon_value_{task}"]
+    return [e for e in get_task(task).epsilons if e > 0 and e != opened]
 
 
 def main() -> int:

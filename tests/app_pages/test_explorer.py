@@ -53,6 +53,11 @@ def test_a_first_visitor_sees_the_bundled_opening_view_without_waiting_for_the_e
     assert {type(r).__name__ for r in asked} <= {"Prime", "Explore", "Together"}
     explores = [e for r in asked for e in getattr(r, "requests", [r]) if type(e).__name__ == "Explore"]
     assert all(e.epsilon != 0.005 for e in explores)
+    for epsilon in (0.00125, 0.0025, 0.01):  # every other preset of the opening image is bundled too
+        app.session_state["epsilon_preset_derm"] = app.session_state["epsilon_value_derm"] = epsilon
+        app.run()
+        assert len(verdicts(app)) == 4 and f"ε = {epsilon:g} (" in texts(app.subheader)[0], (
+            f"the bundled view at ε {epsilon:g} is missing or stale: run python -m app_pages.first_view")
 
 
 def test_explorer_natural_mode_shows_the_same_grid_under_a_corruption():
