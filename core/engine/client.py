@@ -1,13 +1,20 @@
 """The app's side of the engine: one worker process per server, shared by every session.
 
-Requests are serialised: one worker process runs them one at a time, in the order they were
-submitted (ProcessPoolExecutor with max_workers=1 and the spawn start method, so the worker
-starts clean, without the app's Streamlit state). If the worker dies (killed, out of
-memory), the pool is broken: the next request starts a fresh worker, whose models warm again."""
+Requests are serialised: one worker process runs them one at a time (ProcessPoolExecutor with
+max_workers=1 and the spawn start method, so the worker starts clean, without the app's
+Streamlit state). What a person asked for goes first: requests wait here, in a queue of two
+priorities, and the worker is handed one at a time, so background work (warming models nobody
+has asked for yet, prefetching presets and neighbouring ε) yields to a page's request at every
+request boundary: a page waits for the one request already running at most. Within a priority,
+the order of submission. If the worker dies (killed, out of memory), the pool is broken: the
+requests still waiting fail with it, and the next request starts a fresh worker, whose models
+warm again."""
 
 from __future__ import annotations
 
 import atexit
+import heapq
+import itertools
 import multiprocessing
 import os
 import sys
@@ -20,6 +27,8 @@ from concurrent.futures.process import BrokenProcessPool
 from core.engine import worker
 
 STARTING_TIMEOUT_S = 600.0  # the longest a reply may take (a cold start included)
+DIED = ("the engine process stopped (killed or out of memory); it restarts with the next request and the models "
+        "warm again")
 
 
 class EngineError(RuntimeError):
@@ -36,6 +45,9 @@ class Engine:
         self._primed = False  # the current worker was asked to import the engine
         self.restarts = 0  # times a dead worker was replaced
         self.generation = 0  # counts the workers ended (replaced or shut down): a prefetch chain stops at its end
+        self._waiting: list = []  # heap of (background, order, request, Future): what the worker runs next
+        self._order = itertools.count()
+        self._running: Future | None = None  # the one request handed to the worker
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -47,44 +59,84 @@ class Engine:
                     self._pool.submit(int)
             return self._pool
 
-    def _replace(self, broken: ProcessPoolExecutor) -> None:
-        """Drop a broken pool (once, however many requests saw it break)."""
+    def _replace(self, broken: ProcessPoolExecutor) -> list:
+        """Drop a broken pool (once, however many requests saw it break); returns the requests
+        that were waiting for it, which fail with it (their caller resubmits what it still needs)."""
         with self._lock:
-            if self._pool is broken:
-                self._pool, self._warm, self._primed = None, set(), False
-                self.restarts += 1
-                self.generation += 1
-                broken.shutdown(wait=False, cancel_futures=True)
+            if self._pool is not broken:
+                return []
+            self._pool, self._warm, self._primed = None, set(), False
+            self.restarts += 1
+            self.generation += 1
+            waiting, self._waiting = self._waiting, []
+        broken.shutdown(wait=False, cancel_futures=True)
+        return waiting
 
-    def submit(self, request) -> Future:
-        """Queue `request`; its Future raises EngineError if the worker dies meanwhile."""
-        pool = self._executor()
-        try:
-            inner = pool.submit(worker.handle, request)
-        except (BrokenProcessPool, RuntimeError):  # broken, or shut down by another thread: a new one
-            self._replace(pool)
-            pool = self._executor()
-            inner = pool.submit(worker.handle, request)
+    def submit(self, request, *, background: bool = False) -> Future:
+        """Queue `request`; its Future raises EngineError if the worker dies meanwhile. A
+        `background` request (a prefetch, a warm-up nobody asked for) runs only when no other
+        request waits."""
         outer: Future = Future()
-
-        def settle(done: Future) -> None:
-            try:
-                reply = done.result()
-            except BrokenProcessPool:
-                self._replace(pool)
-                outer.set_exception(EngineError(
-                    "the engine process stopped (killed or out of memory); it restarts with the next request "
-                    "and the models warm again"))
-            except BaseException as error:  # noqa: BLE001 - the request's own error, for the caller
-                outer.set_exception(error)
-            else:
-                with self._lock:
-                    if request.warm and self._pool is pool:
-                        self._warm.add((request.model.path, request.model.digest))
-                outer.set_result(reply)
-
-        inner.add_done_callback(settle)
+        with self._lock:
+            heapq.heappush(self._waiting, (bool(background), next(self._order), request, outer))
+        self._dispatch()
         return outer
+
+    def waiting(self) -> int:
+        """How many requests wait for the worker (not counting the one it runs)."""
+        with self._lock:
+            return len(self._waiting)
+
+    def _dispatch(self) -> None:
+        """Hand the worker the first waiting request, unless it runs one already."""
+        with self._lock:
+            if self._running is not None or not self._waiting:
+                return
+            _, _, request, outer = heapq.heappop(self._waiting)
+            self._running = outer
+        try:
+            pool = self._executor()
+            try:
+                inner = pool.submit(worker.handle, request)
+            except (BrokenProcessPool, RuntimeError):  # broken, or shut down by another thread: a new one
+                self._fail(self._replace(pool))
+                pool = self._executor()
+                inner = pool.submit(worker.handle, request)
+        except BaseException as error:  # noqa: BLE001 - the interpreter exiting: the request fails, the queue moves on
+            self._finish(outer, error=error)
+            return
+        inner.add_done_callback(lambda done: self._settle(pool, request, outer, done))
+
+    def _settle(self, pool: ProcessPoolExecutor, request, outer: Future, done: Future) -> None:
+        try:
+            reply = done.result()
+        except BrokenProcessPool:
+            self._fail(self._replace(pool))
+            self._finish(outer, error=EngineError(DIED))
+        except BaseException as error:  # noqa: BLE001 - the request's own error, for the caller
+            self._finish(outer, error=error)
+        else:
+            with self._lock:
+                if request.warm and self._pool is pool:
+                    self._warm.add((request.model.path, request.model.digest))
+            self._finish(outer, reply=reply)
+
+    def _finish(self, outer: Future, *, reply=None, error: BaseException | None = None) -> None:
+        """Free the worker for the next request, then settle `outer` (whose callbacks may queue more)."""
+        with self._lock:
+            if self._running is outer:
+                self._running = None
+        self._dispatch()
+        if error is not None:
+            outer.set_exception(error)
+        else:
+            outer.set_result(reply)
+
+    @staticmethod
+    def _fail(waiting: list, message: str | None = None) -> None:
+        for _, _, _, outer in waiting:
+            if not outer.done():
+                outer.set_exception(EngineError(message or DIED))
 
     def prime(self) -> None:
         """Start the worker and have it import TensorFlow and the engine (once per worker)."""
@@ -111,7 +163,7 @@ class Engine:
             while pending:
                 ref = pending.pop(0)
                 if not self.is_warm(ref):
-                    self.submit(Warm(ref)).add_done_callback(warm_next)
+                    self.submit(Warm(ref), background=True).add_done_callback(warm_next)
                     return
 
         warm_next()
@@ -134,6 +186,8 @@ class Engine:
         with self._lock:
             pool, self._pool, self._warm, self._primed = self._pool, None, set(), False
             self.generation += 1
+            waiting, self._waiting = self._waiting, []
+        self._fail(waiting, "the engine was shut down with the server")
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 

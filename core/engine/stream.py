@@ -97,7 +97,7 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
             following = _units(engine, todo)[0]
             del todo[:len(following)]
             try:
-                submitted = _submit(engine, following)
+                submitted = _submit(engine, following, background=True)
             except RuntimeError:  # the interpreter is exiting: concurrent.futures takes no more work
                 return
             submitted.add_done_callback(partial(next_one, unit=following))
@@ -162,9 +162,10 @@ def _units(engine: Engine, pending: list[Explore]) -> list[list[Explore]]:
     return units
 
 
-def _submit(engine: Engine, unit: list[Explore]) -> Future:
-    """The worker's reply to `unit`: its one Explore, or a Together of several."""
-    return engine.submit(Together(tuple(unit)) if len(unit) > 1 else unit[0])
+def _submit(engine: Engine, unit: list[Explore], *, background: bool = False) -> Future:
+    """The worker's reply to `unit`: its one Explore, or a Together of several (a prefetch's in
+    the background: a page's request goes before it)."""
+    return engine.submit(Together(tuple(unit)) if len(unit) > 1 else unit[0], background=background)
 
 
 def _replies(unit: list[Explore], reply) -> tuple:

@@ -35,7 +35,7 @@ def test_a_first_visitor_sees_the_bundled_opening_view_without_waiting_for_the_e
 
     asked = []
 
-    def refuse(self, request):
+    def refuse(self, request, *, background=False):
         asked.append(request)
         refused = Future()
         refused.set_exception(EngineError("the test's engine answers nothing"))

@@ -125,7 +125,8 @@ from streamlit.testing.v1 import AppTest
 app = AppTest.from_file({app!r}, default_timeout=300)
 app.session_state["task"] = "cxr"
 app.run()
-verdicts = [e.value for e in list(app.success) + list(app.error) if e.value.startswith(("**Held**", "**Flipped**"))]
+words = ("**Held**", "**Fooled**", "**Already wrong**", "**Corrected**", "**Flipped**")
+verdicts = [e.value for e in [*app.success, *app.error, *app.warning, *app.info] if e.value.startswith(words)]
 exceptions = [str(e.value) for e in app.exception]
 for page in ("app_pages/gallery.py", "app_pages/curves.py", "app_pages/zoo.py", "app_pages/training.py"):
     app.switch_page(page)

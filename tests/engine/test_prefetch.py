@@ -80,10 +80,10 @@ def test_a_shut_down_engine_ends_the_chain_without_starting_another_worker(tmp_p
 
 def test_an_exiting_interpreter_ends_the_chain_quietly(tmp_path, caplog):
     class Exiting(RecordingEngine):
-        def submit(self, request):
+        def submit(self, request, *, background=False):
             if self.queue:
                 raise RuntimeError("cannot schedule new futures after interpreter shutdown")
-            return super().submit(request)
+            return super().submit(request, background=background)
 
     engine, cache, refs = Exiting(), ExplorationCache(tmp_path), _refs()
     prefetch(refs, IMAGE, epsilons=[0.01, 0.02], engine=engine, cache=cache, **SETTINGS)

@@ -15,7 +15,7 @@ class RecordingEngine(Engine):
         super().__init__()
         self.queue: list[tuple[object, Future]] = []
 
-    def submit(self, request) -> Future:
+    def submit(self, request, *, background: bool = False) -> Future:
         future: Future = Future()
         self.queue.append((request, future))
         return future
