@@ -16,7 +16,7 @@ import streamlit as st
 
 @asynccontextmanager
 async def lifespan(_app):
-    from app_pages.models import warm_first_page
+    from app_pages.engine_client import warm_first_page
 
     warm_first_page()
     yield

@@ -13,7 +13,7 @@ def main() -> None:
 
     from app_pages.common import sidebar_ui
     from app_pages.guard import guarded
-    from app_pages.models import start_warm_up
+    from app_pages.engine_client import start_warm_up
 
     st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
     pages = [

@@ -143,7 +143,7 @@ def require_models(*, warn_broken: bool = True) -> tuple[Selection, list[ModelSp
 @st.cache_data(show_spinner=False)
 def synthetic_gallery(task: str, size: int):
     """The explorer's synthetic examples (two per class, with their ground truth); computed
-    once per server, the first task's as the server starts (app_pages.models.warm_first_page)."""
+    once per server, the first task's as the server starts (app_pages.engine_client.warm_first_page)."""
     from core.data import synthetic
 
     return synthetic.gallery(task, per_class=2, size=size, with_truth=True)

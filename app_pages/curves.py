@@ -18,12 +18,12 @@ from core.tasks import get_task, middle_epsilon
 from app_pages.common import (CHECK_ICONS, evaluation_arguments, require_models, results_root, show_error,
                           step_rule_ui)
 from core.figures import curves_figure, curves_table
-from app_pages.charts import SCALE_NOTE, curve_columns
+from app_pages.table_formats import SCALE_NOTE, curve_columns
 from app_pages.comparisons import defences_ui, tradeoff_ui
 from app_pages.corruption_curves import corruptions_ui
 from app_pages.mechanism import mechanism_ui
 from app_pages.minimum_norm import minimum_norm_ui
-from app_pages.report import report_ui
+from app_pages.report_section import report_ui
 from app_pages.seeds import seed_study_ui
 from app_pages.which_way import which_way_ui
 from app_pages.guard import guarded

@@ -10,7 +10,7 @@ from core.formatting import epsilon_text
 from core.tasks import get_task
 from app_pages.common import (epsilon_ui, plain, require_models, show_error, step_rule_ui,
                               synthetic_gallery, warn_problems)
-from app_pages.models import explorer_default, incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
+from app_pages.engine_client import explorer_default, incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
 from app_pages.guard import guarded
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]

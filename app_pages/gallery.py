@@ -13,7 +13,7 @@ from core.models.backbones import FAMILY_TITLES
 from core.models.spec import DEFENCES
 from core.tasks import get_task
 from app_pages.common import require_models, show_error, warn_problems
-from app_pages.models import audit_table, method_badges, model_refs, run_on_engine
+from app_pages.engine_client import audit_table, method_badges, model_refs, run_on_engine
 
 
 @st.cache_data(show_spinner="Attacking the samples at every ε…", max_entries=16)

@@ -10,9 +10,9 @@ from core.formatting import epsilon_255
 from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
 from core.train import defence_summary
 from core.figures import history_figure
-from app_pages.charts import curve_columns
+from app_pages.table_formats import curve_columns
 from app_pages.common import current_selection, plain, require_models, results_root
-from app_pages.models import incomplete_note
+from app_pages.engine_client import incomplete_note
 
 
 def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=None) -> None:

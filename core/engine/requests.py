@@ -70,7 +70,7 @@ class Prime:
     def run(self, model) -> None:
         import core.attacks.pgd  # noqa: F401 - the imports are the point
         import core.explain.gradcam  # noqa: F401
-        import core.explore.run  # noqa: F401
+        import core.explore.exploration  # noqa: F401
         import core.explore.warmup  # noqa: F401
         import core.models.build  # noqa: F401
 

@@ -17,7 +17,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "minimal": ["minimal_epsilon"],
     "settings": ["DEFAULT_TOLERANCE", "explorer_attack", "explorer_rel_stepsize"],
     "outcome": ["Exploration", "ModelOutcome"],
-    "run": ["explore", "explore_one"],
+    "exploration": ["explore", "explore_one"],
     "visibility": ["perceptibility", "with_perceptibility"],
     "warmup": ["warm_up"],
 })

@@ -21,7 +21,7 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "config": ["DEMO_ZOO_CONFIG", "PAPER_EPOCH_FRACTION", "TrainConfig", "defence_summary"],
     "data": ["OOD_HELD_OUT", "OOD_TRAIN", "Splits", "load_splits"],
     "distribute": ["DISTRIBUTE", "distribution_strategy", "is_chief"],
-    "run": ["train"],
+    "training": ["train"],
     "tracker": ["resume_path"],
 })
 

@@ -11,7 +11,7 @@ from core.models.backbones import PROFILES
 from core.models.spec import ModelSpec, all_specs
 from core.tasks import TASKS
 from core.train.config import DEMO_ZOO_CONFIG, TrainConfig
-from core.train.run import train
+from core.train.training import train
 
 
 def add_config_arguments(parser: argparse.ArgumentParser, defaults: TrainConfig) -> None:

@@ -109,7 +109,7 @@ def test_replicas_are_named_for_their_seed_and_never_replace_the_bundled_model()
 
 def test_training_refuses_a_replica_whose_name_and_config_disagree(tmp_path):
     from core.train import TrainConfig
-    from core.train.run import train
+    from core.train.training import train
 
     with pytest.raises(ValueError, match="named for seed 1 but the training config says 0"):
         train(ModelSpec("derm", "resnet50", True, seed=1), TrainConfig(), root=tmp_path)

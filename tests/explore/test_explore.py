@@ -38,7 +38,7 @@ def test_a_new_epsilon_recomputes_only_the_adversarial_half(pair, monkeypatch):
     """The clean probabilities and maps are computed once per (model, image, method) and are
     what a fresh computation gives; the adversarial half follows the new epsilon."""
     from core.explain import METHODS, attention_map
-    from core.explore import run
+    from core.explore import exploration as run
 
     image = np.random.default_rng(2).random((96, 96, 3), dtype=np.float32)
     first = explore(pair, image, epsilon=0.01, attack=explorer_attack(3))

@@ -146,7 +146,7 @@ def test_a_model_named_for_another_defence_is_refused(tmp_path):
 
 
 def test_a_defence_on_the_paper_profile_without_a_gpu_is_refused_with_its_cost(tmp_path, monkeypatch):
-    from core.train.run import check_defence_affordable
+    from core.train.training import check_defence_affordable
 
     spec = ModelSpec("cxr", "resnet50", True, "paper", defence="pgd-at")
     monkeypatch.setattr(tf.config, "list_logical_devices", lambda kind=None: [])  # this machine: no GPU

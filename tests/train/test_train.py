@@ -161,7 +161,7 @@ def test_a_config_travels_as_json_and_bad_ones_are_named(tmp_path):
 def test_weighted_validation_weights_each_image_by_its_class(tmp_path):
     import tensorflow as tf
 
-    from core.train.run import weighted
+    from core.train.training import weighted
 
     y = tf.one_hot([0, 1, 1, 0], 2)
     batch = next(iter(weighted(tf.data.Dataset.from_tensor_slices((tf.zeros((4, 2, 2, 3)), y)).batch(4),

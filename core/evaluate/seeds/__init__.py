@@ -12,7 +12,7 @@ that interval is wide (t = 4.30): it says honestly how little three seeds can se
     replicas.py   which models a study needs and which are trained (replica_specs, trained_replicas)
     study.py      per family: each seed's twin tests, then the mean over seeds (seed_study,
                   mean_interval, study_epsilon, study_sentence)
-    run.py        evaluate what is missing and save the study (evaluate_seed_study,
+    evaluation.py evaluate what is missing and save the study (evaluate_seed_study,
                   latest_seed_study, study_key)
 
 Per replica the study reads two saved results on the same test images: the minimum-norm run
@@ -27,7 +27,7 @@ median over both twins favours neither.
 
 from core.evaluate.seeds.replicas import (STUDY_SEEDS, replica_cards, replica_specs, train_command, trained_replicas,
                                           training_status)
-from core.evaluate.seeds.run import evaluate_seed_study, latest_seed_study, study_key
+from core.evaluate.seeds.evaluation import evaluate_seed_study, latest_seed_study, study_key
 from core.evaluate.seeds.study import mean_interval, seed_study, study_epsilon, study_sentence
 
 __all__ = ["STUDY_SEEDS", "evaluate_seed_study", "latest_seed_study", "mean_interval", "replica_cards", "replica_specs",

@@ -1,7 +1,7 @@
 """What the server warms as it starts: only the models the explorer shows first."""
 
-from app_pages import models
-from app_pages.models import explorer_default
+from app_pages import engine_client as models
+from app_pages.engine_client import explorer_default
 from core.models.spec import ModelSpec
 
 
@@ -54,7 +54,7 @@ def test_the_first_page_s_imports_are_paid_before_its_first_view():
 
     script = (
         "import sys\n"
-        "from app_pages.models import FIRST_PAGE_IMPORTS as late, _prepare_first_page\n"
+        "from app_pages.engine_client import FIRST_PAGE_IMPORTS as late, _prepare_first_page\n"
         "before = [m for m in late if m in sys.modules]\n"
         "_prepare_first_page(lambda task, size: None, 'derm', 96)\n"
         "print(before, [m for m in late if m not in sys.modules], 'app_pages.explorer_view' in sys.modules)\n")
