@@ -6,6 +6,7 @@ import streamlit as st
 
 from core.data.paths import confined
 from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
+from core.attack_settings import is_natural
 from core.formatting import epsilon_text
 from core.tasks import get_task
 from app_pages.common import (epsilon_ui, plain, require_models, show_error, step_rule_ui,
@@ -136,7 +137,8 @@ def natural_ui(task: str):
 
 def settings_ui(task: str, badges: dict) -> dict:
     """The perturbation (a core.attacks.PGD, or a Natural corruption) with the view's settings;
-    returns explore() keyword arguments and the mode (ε is chosen beside the grid: view_ui)."""
+    returns explore() keyword arguments, the perturbation telling the mode (core.attack_settings.is_natural;
+    ε is chosen beside the grid: view_ui)."""
     from core.attack_settings import PGD
     from core.formatting import LOSS_TITLES
     from core.explain import METHODS
@@ -148,7 +150,7 @@ def settings_ui(task: str, badges: dict) -> dict:
         method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
                               key="explorer_method")
         seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
-        return dict(mode=mode, epsilon=None, attack=attack, method=method, transfer=False, seed=seed)
+        return dict(epsilon=None, attack=attack, method=method, transfer=False, seed=seed)
     steps = st.slider("PGD steps", 1, 100, 10, key="steps",
                       help="The paper used foolbox's 40; 10 keeps the page live on a CPU.")
     rel_stepsize = step_rule_ui(steps, key="paper_stepsize")
@@ -165,7 +167,7 @@ def settings_ui(task: str, badges: dict) -> dict:
                          key="transfer")
     seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
     attack = PGD(steps=steps, rel_stepsize=rel_stepsize, loss=loss, restarts=restarts)
-    return dict(mode=mode, epsilon=None, attack=attack, method=method, transfer=transfer, seed=seed)
+    return dict(epsilon=None, attack=attack, method=method, transfer=transfer, seed=seed)
 
 
 @st.cache_data(show_spinner="Searching the smallest flipping ε on every model…", max_entries=64)
@@ -217,10 +219,10 @@ def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: st
     from core.explore import Exploration
     from app_pages.explorer_view import GridView
 
-    settings = {k: v for k, v in settings.items() if k != "mode"}
-    grid = GridView(list(refs), task.classes, image=picked["image"], epsilon=settings["epsilon"],
+    natural = is_natural(settings["attack"])
+    epsilon = 0.0 if natural else float(settings["epsilon"])  # a corruption has none: the request's key holds 0
+    grid = GridView(list(refs), task.classes, image=picked["image"], epsilon=epsilon, natural=natural,
                     method_title=method_title, with_truth=bool(picked.get("truth")), label=picked["label"])
-    epsilon = float(settings["epsilon"] or 0.0)  # the natural mode has none: its corruption is the change
     result = Exploration(picked["image"], picked["label"], epsilon, settings["attack"],
                          settings["seed"], settings["transfer"], settings["method"])
     inputs = dict(label=picked["label"], truth=picked.get("truth"), ood=ood_input(picked["task"], picked))
@@ -232,7 +234,7 @@ def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: st
             else:
                 grid.fill(item)
                 result.outcomes[item.spec.model_id] = item
-        if settings["epsilon"] is not None and len(result.outcomes) == len(refs):  # the grid's other ε, for later
+        if not natural and len(result.outcomes) == len(refs):  # the grid's other ε, for later
             others = [e for e in task.epsilons if e > 0 and e != epsilon]
             prefetch(list(refs.values()), picked["image"], epsilons=others, **inputs,
                      **{k: v for k, v in settings.items() if k != "epsilon"})
@@ -291,7 +293,7 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
     from core.explain import METHODS
     from app_pages.explorer_view import compare_slider_ui, downloads_ui, ood_ui
 
-    natural = settings["mode"] == "natural"
+    natural = is_natural(settings["attack"])
     if not natural:
         with st.columns([3, 2])[0]:
             settings = {**settings, "epsilon": epsilon_ui(task.name)}

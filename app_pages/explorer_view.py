@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import streamlit.components.v1 as components
 
+from core.attack_settings import is_natural
 from core.explain import METHODS, overlay
 from core.explore.export import amplified, archive, png, report
 from core.formatting import epsilon_255, in_255
@@ -74,9 +75,9 @@ def probability_bars(classes, clean, changed) -> str:
     return f'<div class="probability-bars">{rows}</div>'
 
 
-def tile_titles(epsilon: float | None, method_title: str) -> list[str]:
-    """The grid's rows of tiles, top to bottom; epsilon None: the natural mode (a corruption)."""
-    if epsilon is None:
+def tile_titles(method_title: str, *, epsilon: float, natural: bool = False) -> list[str]:
+    """The grid's rows of tiles, top to bottom; `natural`: a corruption's (ε does not apply)."""
+    if natural:
         return [f"Clean · {method_title}", f"Corrupted · {method_title}", "Attention map · clean",
                 "Attention map · corrupted", "Change, amplified to its largest (mid-grey: unchanged)"]
     return [f"Clean · {method_title}", f"Adversarial · {method_title}", "Attention map · clean",
@@ -84,14 +85,14 @@ def tile_titles(epsilon: float | None, method_title: str) -> list[str]:
             f"Perturbation × {0.5 / max(epsilon, 1e-12):.0f} (mid-grey: unchanged; full scale ±{epsilon_255(epsilon)})"]
 
 
-def column_tiles(image: np.ndarray, outcome, epsilon: float | None) -> list:
+def column_tiles(image: np.ndarray, outcome, *, epsilon: float, natural: bool = False) -> list:
     """One model's tiles in tile_titles order: S x S x 3 images, None where a vanilla model has
     no attention map (the perturbation amplified to the full scale of `epsilon`; a corruption's
-    change, with epsilon None, to its own largest)."""
+    change, `natural`, to its own largest)."""
     def attention(picture, heatmap):
         return None if heatmap is None else overlay(picture, heatmap)
 
-    scale = epsilon if epsilon is not None else max(outcome.linf, 1e-6)
+    scale = max(outcome.linf, 1e-6) if natural else epsilon
     return [overlay(image, outcome.clean_cam), overlay(outcome.adversarial, outcome.adversarial_cam),
             attention(image, outcome.clean_attention), attention(outcome.adversarial, outcome.adversarial_attention),
             amplified(outcome.perturbation, scale)]
@@ -105,10 +106,11 @@ class GridView:
     models answer within core.engine.stream.QUIET_S, the browser draws each column once. A column
     says what it waits for (`note`) and fills as soon as its model's outcome arrives (`fill`)."""
 
-    def __init__(self, specs, classes, *, image: np.ndarray, epsilon: float | None, method_title: str,
-                 with_truth: bool, label: int | None = None):
+    def __init__(self, specs, classes, *, image: np.ndarray, epsilon: float, method_title: str,
+                 with_truth: bool, label: int | None = None, natural: bool = False):
         self.order = sorted(specs, key=column_key)
         self.label = label  # the true class, when known: the verdicts are relative to it
+        self.natural = natural  # a corruption, not an attack (core.attack_settings.is_natural)
         self.classes, self.image, self.epsilon, self.method_title = classes, image, epsilon, method_title
         self.with_truth = with_truth
         self.status = None
@@ -121,10 +123,10 @@ class GridView:
             column.markdown(f"**{spec.title}**")
             self.status[spec] = column.empty()
         self.tiles = []
-        for title in tile_titles(self.epsilon, self.method_title):
+        for title in tile_titles(self.method_title, epsilon=self.epsilon, natural=self.natural):
             st.caption(title)
             self.tiles.append(self._cells(2))
-        st.caption(f"Probabilities, clean (blue) and {'corrupted' if self.epsilon is None else 'adversarial'} (red)")
+        st.caption(f"Probabilities, clean (blue) and {'corrupted' if self.natural else 'adversarial'} (red)")
         self.bars = self._cells(1)
         self.numbers = self._cells(1)
         self.grounding = None
@@ -154,7 +156,7 @@ class GridView:
         with self.status[spec].container():
             verdict_ui(outcome, self.classes, self.label)
         blank = np.full(self.image.shape, 0.94, np.float32)
-        tiles = column_tiles(self.image, outcome, self.epsilon)
+        tiles = column_tiles(self.image, outcome, epsilon=self.epsilon, natural=self.natural)
         for cells, tile in zip(self.tiles, tiles):
             cells[spec][0].image(blank if tile is None else tile, width="stretch")
             if tile is None:
@@ -240,7 +242,7 @@ def compare_slider_ui(result, method_title: str) -> None:
                                   format_func=lambda m: result.outcomes[m].spec.title,
                                   default=ordered[-1].spec.model_id) or ordered[-1].spec.model_id
     outcome = result.outcomes[chosen]
-    changed = "corrupted" if getattr(result.attack, "kind", None) == "natural" else "adversarial"
+    changed = "corrupted" if is_natural(result.attack) else "adversarial"
     # the images at the models' own size: the component scales them up without smoothing (CSS
     # image-rendering: pixelated), so every pixel stays visible and nothing larger is encoded
     pairs = [

@@ -91,6 +91,12 @@ class Square:
         return replace(self, queries=self.queries * factor)
 
 
+def is_natural(perturbation) -> bool:
+    """Whether `perturbation` is a natural corruption rather than an attack: the one way the
+    explorer, its export and its views tell the two modes apart (ε does not apply to it)."""
+    return isinstance(perturbation, Natural)
+
+
 @dataclass(frozen=True)
 class Natural:
     """Not an attack: a natural corruption (core.corruptions) at a severity, the same for every

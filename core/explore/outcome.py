@@ -117,7 +117,9 @@ class Exploration:
 
     def report(self) -> dict:
         attack = self.attack
-        if getattr(attack, "kind", None) == "natural":  # a corruption: no epsilon, no steps
+        from core.attack_settings import is_natural
+
+        if is_natural(attack):  # a corruption: no epsilon, no steps
             settings = {"perturbation": "natural corruption", "corruption": attack.corruption,
                         "severity": attack.severity}
         else:

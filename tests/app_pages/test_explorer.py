@@ -101,9 +101,9 @@ def test_grid_tiles_are_all_of_one_size_in_twin_order():
     result = explore(models, image, epsilon=0.01, attack=explorer_attack(2))
     assert [(o.spec.backbone, o.spec.attention) for o in grid_order(result.outcomes)] == [
         ("resnet50", False), ("resnet50", True), ("inception_resnet_v2", False), ("inception_resnet_v2", True)]
-    columns = [column_tiles(result.image, o, result.epsilon) for o in grid_order(result.outcomes)]
+    columns = [column_tiles(result.image, o, epsilon=result.epsilon) for o in grid_order(result.outcomes)]
     rows = [(title, [column[row] for column in columns])  # as GridView lays them out
-            for row, title in enumerate(tile_titles(result.epsilon, "Grad-CAM"))]
+            for row, title in enumerate(tile_titles("Grad-CAM", epsilon=result.epsilon))]
     shapes = {tile.shape for _, tiles in rows for tile in tiles if tile is not None}
     assert len(rows) == 5 and all(len(tiles) == 4 for _, tiles in rows) and shapes == {(96, 96, 3)}
     assert [tile is None for tile in rows[2][1]] == [True, False, True, False]  # vanilla: no attention
