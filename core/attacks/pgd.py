@@ -1,12 +1,13 @@
-"""L-inf projected gradient descent (Madry et al. 2017; the paper's attack, section 3.4).
+"""Projected gradient descent (Madry et al. 2017; the paper's attack, section 3.4), in the
+L-inf ball (the paper's) or the L2 ball (core.attacks.norms).
 
-    x_0     = clip_[0,1](x + U(-eps, eps))              random start (or x itself)
+    x_0     = clip_[0,1](x + U(ball of radius eps))      random start (or x itself)
     x_{t+1} = project(x_t + a * normalize(grad L(x_t)))
     a = rel_stepsize * eps, L one of core.attacks.base.LOSSES on the model's LOGITS.
 
-engine="native" runs the loop as one tf.function (a tf.while_loop), traced once per model
-and loss; engine="foolbox" runs foolbox's own LinfPGD on the same logits (the paper's
-library, the reference). Both start from the same point for the same seed, so they agree.
+engine="native" runs the loop as one tf.function (a tf.while_loop), traced once per model,
+loss and norm; engine="foolbox" runs foolbox's own LinfPGD or L2PGD on the same logits (the
+paper's library, the reference). Both start from the same point for the same seed, so they agree.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from core.attacks import compiled
-from core.attacks.base import (batches, check_count, check_engine, check_epsilon, check_images, check_labels,
-                               check_loss, check_target, enforce_ball, feasible_box, loss_function, normalize, LOSSES,
-                               uniform_start)
+from functools import partial
+
+from core.attacks import compiled, norms
+from core.attacks.base import (batches, check_count, check_engine, check_images, check_labels, check_loss,
+                               check_target, loss_function, LOSSES)
 from core.attacks.restarts import best_of_restarts
 from core.paper import PAPER_REL_STEPSIZE, PAPER_STEPS
 
@@ -25,7 +27,7 @@ ENGINES = ("native", "foolbox")
 FOOLBOX_LOSSES = ("ce", "softmax-ce")  # what foolbox computes: CE of the logits, or of the softmax output
 
 
-def _build_loop(logits_model, image_spec, loss_name):
+def _build_loop(logits_model, image_spec, loss_name, norm="linf"):
     loss = loss_function(loss_name)
     scalar = tf.TensorSpec((), tf.float32)
 
@@ -33,14 +35,12 @@ def _build_loop(logits_model, image_spec, loss_name):
     @tf.function(input_signature=[image_spec, tf.TensorSpec((None,), tf.int64), image_spec, scalar, scalar,
                                   tf.TensorSpec((), tf.int32)], autograph=False)
     def attack(x0, y, start, epsilon, stepsize, steps):
-        low, high = feasible_box(x0, epsilon)
-
         def step(i, x):
             with tf.GradientTape() as tape:
                 tape.watch(x)
                 total = tf.reduce_sum(loss(logits_model(x, training=False), y))
             gradients = tape.gradient(total, x)
-            return i + 1, tf.clip_by_value(x + stepsize * normalize(gradients), low, high)  # project
+            return i + 1, norms.project(x + stepsize * norms.normalize(gradients, norm), x0, epsilon, norm)
 
         _, x = tf.while_loop(lambda i, x: i < steps, step, (tf.constant(0), start))
         return x
@@ -50,21 +50,23 @@ def _build_loop(logits_model, image_spec, loss_name):
 
 def pgd(model, images, labels, *, epsilon: float, steps: int = PAPER_STEPS, rel_stepsize: float = PAPER_REL_STEPSIZE,
         random_start: bool = True, restarts: int = 1, seed: int | None = None, engine: str = "native",
-        loss: str = "ce", target=None) -> np.ndarray:
-    """L-inf PGD on the logits, untargeted (away from `labels`) or, with `target` (a class, or
-    one per image), targeted: towards the target class; returns adversarial images.
+        loss: str = "ce", target=None, norm: str = "linf") -> np.ndarray:
+    """PGD on the logits in the `norm` ball ("linf", the paper's, or "l2"), untargeted (away
+    from `labels`) or, with `target` (a class, or one per image), targeted: towards the target
+    class; returns adversarial images.
 
     loss: "ce" (the paper's cross-entropy), "margin" (Carlini-Wagner logit margin, for
     over-confident models whose cross-entropy gradient underflows to 0), "dlr" (3+ classes)
     or "softmax-ce" (the softmax output taken as logits: the paper's likely artefact).
-    Every returned image lies within `epsilon` of its input in L-inf and inside [0, 1].
+    Every returned image lies within `epsilon` of its input in `norm` and inside [0, 1].
     With `restarts` > 1 each example keeps its worst case (core.attacks.restarts); targeted,
     the first restart that reaches its target, else the one nearest to it. Targeted runs on
     the native engine with loss "ce" or "margin".
     On two classes, targeted at the other class is the untargeted attack: both losses are
     increasing functions of z_other - z_true, so their gradients have the same sign.
     """
-    epsilon = check_epsilon(epsilon)
+    norm = norms.check_norm(norm)
+    epsilon = norms.check_radius(epsilon, norm)
     steps, restarts = check_count("steps", steps), check_count("restarts", restarts)
     if not rel_stepsize > 0:
         raise ValueError(f"rel_stepsize must be positive, got {rel_stepsize}")
@@ -81,14 +83,15 @@ def pgd(model, images, labels, *, epsilon: float, steps: int = PAPER_STEPS, rel_
     loop_loss = loss if target is None else f"targeted-{loss}"
 
     def run(x0, y, restart_seed):
-        start = uniform_start(x0, epsilon, restart_seed) if random_start else x0
+        start = norms.random_start(x0, epsilon, restart_seed, norm) if random_start else x0
         if engine == "foolbox":
-            return _run_foolbox(model, x0, y, start, epsilon, steps, stepsize, loss=loss)
-        loop = compiled.loop(model, "pgd", loop_loss, _build_loop)
+            return _run_foolbox(model, x0, y, start, epsilon, steps, stepsize, loss=loss, norm=norm)
+        name = "pgd" if norm == "linf" else f"pgd-{norm}"  # one compiled loop per model, loss and norm
+        loop = compiled.loop(model, name, loop_loss, partial(_build_loop, norm=norm))
         out = [loop(tf.constant(a), tf.constant(b), tf.constant(s), tf.constant(epsilon, tf.float32),
                     tf.constant(stepsize, tf.float32), tf.constant(steps, tf.int32)).numpy()
                for a, b, s in zip(batches(x0), batches(y), batches(start))]
-        return enforce_ball(np.concatenate(out), x0, epsilon)
+        return norms.enforce(np.concatenate(out), x0, epsilon, norm)
 
     if target is not None:  # the loop climbs towards y = the target
         return best_of_restarts(model, images, target, run, restarts=restarts, seed=seed, loss=loop_loss,
@@ -97,23 +100,25 @@ def pgd(model, images, labels, *, epsilon: float, steps: int = PAPER_STEPS, rel_
 
 
 def _run_foolbox(model, images, labels, start, epsilon, steps, stepsize, *, loss="ce",
-                 compiled_forward=False) -> np.ndarray:
-    """foolbox's own LinfPGD loop. On the logits (loss "ce"), or on the model's softmax
-    output ("softmax-ce": foolbox handed the Keras model itself, as the paper most likely
-    did). `compiled_forward` wraps the logits in a tf.function (foolbox still
+                 compiled_forward=False, norm="linf") -> np.ndarray:
+    """foolbox's own LinfPGD (or L2PGD) loop. On the logits (loss "ce"), or on the model's
+    softmax output ("softmax-ce": foolbox handed the Keras model itself, as the paper most
+    likely did). `compiled_forward` wraps the logits in a tf.function (foolbox still
     differentiates step by step in eager mode)."""
     import eagerpy as ep
     import foolbox as fb
 
-    class LinfPGDFrom(fb.attacks.LinfPGD):
-        """foolbox's LinfPGD, started where the native engine starts (same seed)."""
+    base = fb.attacks.LinfPGD if norm == "linf" else fb.attacks.L2PGD
+
+    class PGDFrom(base):
+        """foolbox's PGD, started where the native engine starts (same seed)."""
 
         start = None
 
         def get_random_start(self, x0, epsilon):
             return ep.astensor(tf.constant(self.start))
 
-    attack = LinfPGDFrom(abs_stepsize=stepsize, steps=steps, random_start=True)
+    attack = PGDFrom(abs_stepsize=stepsize, steps=steps, random_start=True)
     if loss == "softmax-ce":
         forward = model
     else:
@@ -124,4 +129,4 @@ def _run_foolbox(model, images, labels, start, epsilon, steps, stepsize, *, loss
         attack.start = s
         _, clipped, _ = attack(fmodel, tf.constant(x0), tf.constant(y, tf.int64), epsilons=[epsilon])
         out.append(clipped[0].numpy())
-    return enforce_ball(np.concatenate(out), images, epsilon)
+    return norms.enforce(np.concatenate(out), images, epsilon, norm)

@@ -1,0 +1,64 @@
+"""The L2 threat model (issue 44): PGD in the L2 ball against foolbox's L2PGD, on the same
+tiny models as the L-inf tests; every example inside its ball and [0, 1]; bad settings named."""
+
+import numpy as np
+import pytest
+
+from core.attacks import accuracy, pgd
+from core.attacks.norms import distance, enforce, random_start
+from core.models.zoo import ModelSpec, build_model
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.5, 2.0, 8.0])
+def test_l2_adversarials_stay_in_their_ball_and_the_box(tiny, epsilon):
+    model, images, labels, _ = tiny
+    adversarial = pgd(model, images, labels, epsilon=epsilon, steps=5, seed=0, norm="l2")
+    assert adversarial.shape == images.shape and adversarial.dtype == np.float32
+    assert (distance(adversarial, images, "l2") <= epsilon).all()
+    assert adversarial.min() >= 0 and adversarial.max() <= 1
+
+
+def test_l2_pgd_fools_more_as_the_radius_grows(tiny):
+    model, images, labels, _ = tiny
+    accuracies = [accuracy(model, pgd(model, images, labels, epsilon=e, steps=20, seed=0, norm="l2"), labels)
+                  for e in (0.0, 1.0, 4.0, 16.0)]
+    assert accuracies == sorted(accuracies, reverse=True) and accuracies[-1] <= 0.1 < accuracies[0]
+
+
+def test_native_l2_pgd_matches_foolbox_l2pgd_from_the_same_start():
+    """foolbox's L2PGD, run for real, from the native engine's start: the same steps (the
+    gradient over its L2 norm, projection onto the ball, then the box), so the same images up
+    to float32 rounding, and the same success."""
+    model = build_model(ModelSpec("cxr", "resnet50", True))
+    images = np.random.default_rng(0).random((3, 96, 96, 3), dtype=np.float32)
+    labels = np.array([0, 1, 1])
+    for start in (False, True):
+        options = dict(epsilon=1.5, steps=4, rel_stepsize=0.3, seed=2, random_start=start, norm="l2")
+        native = pgd(model, images, labels, **options)
+        reference = pgd(model, images, labels, engine="foolbox", **options)
+        assert np.abs(native - reference).max() < 1e-3
+        assert (np.argmax(model.predict(native, verbose=0), 1) == np.argmax(model.predict(reference, verbose=0), 1)).all()
+        assert distance(native, images, "l2").max() > 1.0  # it really moved
+
+
+def test_the_l2_start_is_uniform_in_the_ball_and_enforce_is_exact():
+    rng = np.random.default_rng(1)
+    images = rng.random((200, 8, 8, 3)).astype(np.float32) * 0.5 + 0.25  # far from the box's walls
+    start = random_start(images, 0.7, 3, "l2")
+    radii = distance(start, images, "l2")
+    assert radii.max() <= 0.7 + 1e-5 and np.median(radii) > 0.6  # in 192 dimensions nearly all mass is near the sphere
+    pushed = images + rng.normal(size=images.shape).astype(np.float32)
+    kept = enforce(pushed, images, 0.7, "l2")
+    assert (distance(kept, images, "l2") <= 0.7).all() and kept.min() >= 0 and kept.max() <= 1
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(norm="l1"), r"norm must be one of \['linf', 'l2'\], got 'l1'"),
+    (dict(norm="l2", epsilon=-1.0), "an L2 epsilon is a radius, >= 0; got -1.0"),
+    (dict(norm="linf", epsilon=1.5), r"epsilon must be in \[0, 1\] \(pixel scale\), got 1.5"),
+])
+def test_bad_norms_and_radii_are_refused_by_name(tiny, kwargs, message):
+    model, images, labels, _ = tiny
+    settings = {"epsilon": 0.5, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        pgd(model, images[:2], labels[:2], steps=1, **settings)
