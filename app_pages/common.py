@@ -18,6 +18,7 @@ from core.models.backbones import PROFILES
 from core.models.zoo import CHECKPOINT_ROOT, ModelSpec, available
 from core.formatting import epsilon_text
 from core.tasks import TASKS, get_task
+from app_pages.words import HELP
 
 
 
@@ -54,17 +55,27 @@ class Selection:
 def sidebar_ui() -> Selection:
     """Task and zoo pickers shared by every page (drawn once, in app.py)."""
     with st.sidebar:
-        task = st.selectbox("Task", list(TASKS), format_func=lambda name: TASKS[name].title, key="task")
-        zoo = ZOOS[st.radio("Models", list(ZOOS), key="zoo", horizontal=True)]
+        task = st.selectbox("Task", list(TASKS), format_func=lambda name: TASKS[name].title, key="task",
+            help=HELP["task"])
+        zoo = ZOOS[st.radio("Models", list(ZOOS), key="zoo", horizontal=True, help=HELP["zoo"])]
         profile = "demo"
         if zoo == "user":
             profile = st.radio("Profile", list(PROFILES), key="profile", horizontal=True,
                                help=PROFILE_HELP)
         info = get_task(task)
         st.caption(f"{info.dataset} · classes: {', '.join(info.classes)} · labels: {info.labelling}")
+        glossary_ui()
     selection = Selection(task, zoo, profile)
     st.session_state["selection"] = selection
     return selection
+
+
+def glossary_ui() -> None:
+    """The field's words, each explained once in plain language, reachable from every page."""
+    from app_pages.words import GLOSSARY
+
+    with st.expander("Glossary: the words on these pages", icon=":material/menu_book:"):
+        st.markdown("\n".join(f"- **{term}**: {meaning}" for term, meaning in GLOSSARY.items()))
 
 
 def results_root(selection: Selection) -> Path | None:
@@ -171,9 +182,10 @@ def epsilon_ui(task: str, *, key: str = "epsilon") -> float:
         if st.session_state[slider_key] != st.session_state.get(preset_key):
             st.session_state[preset_key] = None
 
-    st.pills("The paper's ε grid", grid, format_func=lambda e: f"{e:g}", key=preset_key, on_change=preset_chosen)
+    st.pills("The paper's ε grid", grid, format_func=lambda e: f"{e:g}", key=preset_key, on_change=preset_chosen,
+        help=HELP["presets"])
     value = st.slider("ε (L∞ radius, [0, 1] pixel scale)", 0.0, upper, step=step, format=number_format,
-                      key=slider_key, on_change=slider_moved)
+                      key=slider_key, on_change=slider_moved, help=HELP["epsilon"])
     st.caption(epsilon_text(value))
     return float(value)
 

@@ -8,6 +8,7 @@ import streamlit as st
 from core.evaluate import defence_comparisons
 from core.models.backbones import FAMILY_TITLES
 from core.figures import tradeoff_figure
+from app_pages.words import HELP
 
 
 def tradeoff_ui(results: dict, epsilons, *, default: float | None = None) -> float | None:
@@ -20,7 +21,7 @@ def tradeoff_ui(results: dict, epsilons, *, default: float | None = None) -> flo
         return None
     value = default if default in attacked else attacked[len(attacked) // 2]
     epsilon = st.select_slider("ε for the trade-off and the comparisons below", attacked, value=value,
-                               format_func=lambda e: f"{e:g}", key="tradeoff_epsilon")
+                               format_func=lambda e: f"{e:g}", key="tradeoff_epsilon", help=HELP["read_at"])
     st.plotly_chart(tradeoff_figure(results, epsilon), width="stretch", key="tradeoff")
     st.caption("Each model at its clean accuracy (x) and its robust accuracy at this ε (y), both with 95 % "
                "intervals. Red: soft attention; circle: standard training, square: PGD-AT, diamond: TRADES. "

@@ -27,6 +27,7 @@ from app_pages.report_section import report_ui
 from app_pages.seeds import seed_study_ui
 from app_pages.which_way import which_way_ui
 from app_pages.guard import guarded
+from app_pages.words import HELP
 
 DEFAULT_N = 200  # test images of the bundled curves
 PRESET_TITLES = {"strong": "Strong (AutoAttack protocol)", "paper": "The paper's PGD",
@@ -38,13 +39,14 @@ def protocol_ui(task: str):
     """Protocol, grid and image count; returns (epsilons, n, preset, compare with the paper's)."""
     grid = list(get_task(task).epsilons)
     name = st.segmented_control("Evaluation protocol", list(PRESET_TITLES), format_func=PRESET_TITLES.get,
-                                default="strong", key="curve_preset") or "strong"
+                                default="strong", key="curve_preset", help=HELP["protocol"]) or "strong"
     if name == "custom":
         with st.container(border=True):
-            steps = int(st.number_input("PGD steps", 1, 1000, 40, key="curve_steps"))
+            steps = int(st.number_input("PGD steps", 1, 1000, 40, key="curve_steps", help=HELP["pgd_steps"]))
             rel_stepsize = step_rule_ui(steps, key="curve_step_rule")
-            restarts = int(st.number_input("Restarts", 1, 20, 1, key="curve_restarts"))
-            loss = LOSS_CHOICES[st.radio("Loss", list(LOSS_CHOICES), horizontal=True, key="curve_loss")]
+            restarts = int(st.number_input("Restarts", 1, 20, 1, key="curve_restarts", help=HELP["restarts"]))
+            loss = LOSS_CHOICES[st.radio("Loss", list(LOSS_CHOICES), horizontal=True, key="curve_loss",
+                help=HELP["loss"])]
         preset = custom_pgd(steps=steps, rel_stepsize=rel_stepsize, restarts=restarts, loss=loss)
     else:
         preset = PRESETS[name]
@@ -55,8 +57,9 @@ def protocol_ui(task: str):
                                                  "much a weaker attack overstates robustness.")
     with st.expander("Images and ε grid", expanded=False):
         text = st.text_input("ε grid ([0, 1] scale, comma-separated)", ", ".join(f"{e:g}" for e in grid),
-                             key=f"grid_{task}")
-        n = int(st.number_input("Test images", 10, 100_000, DEFAULT_N, step=50, key="curve_n"))
+                             key=f"grid_{task}", help=HELP["grid"])
+        n = int(st.number_input("Test images", 10, 100_000, DEFAULT_N, step=50, key="curve_n",
+            help=HELP["test_images"]))
     try:
         epsilons = sorted({float(value) for value in text.split(",") if value.strip()})
     except ValueError:

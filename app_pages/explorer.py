@@ -13,6 +13,7 @@ from app_pages.common import (epsilon_ui, plain, require_models, show_error, ste
                               synthetic_gallery, warn_problems)
 from app_pages.engine_client import explorer_default, incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
 from app_pages.guard import guarded
+from app_pages.words import HELP
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]
 SOURCES = ["Synthetic gallery", "Real photographs", "Upload", "Dataset sample"]
@@ -34,7 +35,8 @@ def _real_image(key: str):
 
 def _true_label_ui(task: str, key: str) -> int | None:
     classes = get_task(task).classes
-    choice = st.selectbox("True class", ["unknown: attack each model's prediction", *classes], key=key)
+    choice = st.selectbox("True class", ["unknown: attack each model's prediction", *classes], key=key,
+        help=HELP["true_class"])
     return None if choice not in classes else classes.index(choice)
 
 
@@ -53,7 +55,7 @@ def _loaded_ui(loaded, task: str, size: int):
 def image_ui(task: str, size: int) -> dict | None:
     """Pick an image. Returns {image, label, name, metadata, raw, synthetic} or None."""
     available = [s for s in SOURCES if s != "Real photographs" or real_examples(task)]
-    source = st.radio("Image", available, horizontal=True, key="image_source")
+    source = st.radio("Image", available, horizontal=True, key="image_source", help=HELP["image_source"])
     classes = get_task(task).classes
     if source == "Synthetic gallery":
         images, labels, truth = synthetic_gallery(task, size)
@@ -62,7 +64,8 @@ def image_ui(task: str, size: int) -> dict | None:
             for column, i in zip(st.columns(THUMBNAILS_PER_ROW), range(start, min(start + THUMBNAILS_PER_ROW,
                                                                                   len(images)))):
                 column.image(images[i], caption=names[i], width="stretch")
-        index = st.selectbox("Example", range(len(images)), format_func=lambda i: names[i], key=f"example_{task}")
+        index = st.selectbox("Example", range(len(images)), format_func=lambda i: names[i], key=f"example_{task}",
+            help=HELP["example"])
         st.caption("Synthetic image, labelled by construction (not medical data).")
         mimic = -1 if truth is None else int(truth["looks_like"][index])
         if mimic >= 0:
@@ -75,7 +78,7 @@ def image_ui(task: str, size: int) -> dict | None:
     if source == "Real photographs":
         examples = real_examples(task)
         key = st.radio("Photograph", [e.key for e in examples], key=f"real_{task}",
-                       format_func=lambda k: next(e.title for e in examples if e.key == k))
+                       format_func=lambda k: next(e.title for e in examples if e.key == k), help=HELP["photograph"])
         example = next(e for e in examples if e.key == key)
         try:
             image, metadata, raw = _loaded_ui(_real_image(key), task, size)
@@ -89,7 +92,8 @@ def image_ui(task: str, size: int) -> dict | None:
     if source == "Upload":
         from core.data.io import read_image
 
-        uploaded = st.file_uploader("PNG, JPEG, TIFF, BMP, WebP, GIF or DICOM", type=UPLOAD_TYPES, key="upload")
+        uploaded = st.file_uploader("PNG, JPEG, TIFF, BMP, WebP, GIF or DICOM", type=UPLOAD_TYPES, key="upload",
+            help=HELP["upload"])
         if uploaded is None:
             st.info("Upload an image to attack it.")
             return None
@@ -100,9 +104,10 @@ def image_ui(task: str, size: int) -> dict | None:
             return None
         return {"image": image, "label": _true_label_ui(task, "upload_label"), "name": uploaded.name,
                 "metadata": metadata, "raw": raw, "synthetic": False}
-    path = st.text_input("Dataset folder or MedMNIST .npz (inside the data folder)", key="dataset_path")
+    path = st.text_input("Dataset folder or MedMNIST .npz (inside the data folder)", key="dataset_path",
+        help=HELP["dataset_path"])
     data_format = st.selectbox("Format", ["ham10000", "kaggle_dr", "chestxray14", "medmnist", "folder"],
-                               key="dataset_format")
+                               key="dataset_format", help=HELP["dataset_format"])
     if not path:
         st.info("Give the path of a dataset inside the data folder (docs/data.md).")
         return None
@@ -110,7 +115,8 @@ def image_ui(task: str, size: int) -> dict | None:
         dataset = _dataset(str(confined(path)), data_format, task)
         if dataset.skipped:
             st.caption("Left out: " + ", ".join(f"{count} {reason}" for reason, count in dataset.skipped.items()))
-        index = st.number_input(f"Image index (0-{len(dataset) - 1})", 0, len(dataset) - 1, 0, key="dataset_index")
+        index = st.number_input(f"Image index (0-{len(dataset) - 1})", 0, len(dataset) - 1, 0, key="dataset_index",
+            help=HELP["dataset_index"])
         return {"image": dataset.image(int(index), size), "label": int(dataset.labels[index]),
                 "name": f"{dataset.name} #{index}", "metadata": {}, "raw": None, "synthetic": False}
     except (ValueError, OSError) as error:  # OSError: a path the file system refuses
@@ -144,12 +150,12 @@ def settings_ui(task: str, badges: dict) -> dict:
     from core.explain import METHODS
 
     mode = st.segmented_control("Perturbation", list(MODES), format_func=MODES.get, default="attack",
-                                key="explorer_mode") or "attack"
+                                key="explorer_mode", help=HELP["perturbation"]) or "attack"
     if mode == "natural":
         attack = natural_ui(task)
         method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
-                              key="explorer_method")
-        seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
+                              key="explorer_method", help=HELP["saliency"])
+        seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help=HELP["seed"]))
         return dict(epsilon=None, attack=attack, method=method, transfer=False, seed=seed)
     steps = st.slider("PGD steps", 1, 100, 10, key="steps",
                       help="The paper used foolbox's 40; 10 keeps the page live on a CPU.")
@@ -157,15 +163,15 @@ def settings_ui(task: str, badges: dict) -> dict:
     loss = st.selectbox("Loss", ["ce", "margin"], format_func=LOSS_TITLES.get, key="explorer_loss",
                         help="Cross-entropy (the paper's) stalls on over-confident models whose softmax "
                              "saturates; the Carlini-Wagner logit margin does not.")
-    restarts = st.slider("Random restarts (worst case kept)", 1, 5, 1, key="restarts")
+    restarts = st.slider("Random restarts (worst case kept)", 1, 5, 1, key="restarts", help=HELP["restarts"])
     method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
                           key="explorer_method", help="What the heatmaps show (the heatmap gallery audits each "
                                                       "method: sanity check, deletion/insertion).")
     if badges.get(method):
         st.caption(badges[method])
     transfer = st.toggle("Transfer: attack the attentive models with their vanilla twin's perturbation",
-                         key="transfer")
-    seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed"))
+                         key="transfer", help=HELP["transfer"])
+    seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help=HELP["seed"]))
     attack = PGD(steps=steps, rel_stepsize=rel_stepsize, loss=loss, restarts=restarts)
     return dict(epsilon=None, attack=attack, method=method, transfer=transfer, seed=seed)
 
@@ -208,7 +214,7 @@ def models_ui(task_name: str, specs: list) -> list:
         return specs
     default = explorer_default(specs)
     chosen = st.multiselect("Models to compare (up to four)", specs, default=default, max_selections=4,
-                            format_func=lambda s: s.title, key=f"explorer_models_{task_name}")
+                            format_func=lambda s: s.title, key=f"explorer_models_{task_name}", help=HELP["models"])
     return chosen or default
 
 

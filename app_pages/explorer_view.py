@@ -17,6 +17,7 @@ from core.explain import METHODS, overlay
 from core.explore.export import amplified, archive, png, report
 from core.formatting import epsilon_255, in_255
 from app_pages.common import ASSETS, plain
+from app_pages.words import HELP
 
 _compare_slider = components.declare_component("compare_slider", path=str(ASSETS / "components" / "compare_slider"))
 
@@ -240,7 +241,8 @@ def compare_slider_ui(result, method_title: str) -> None:
     ordered = grid_order(result.outcomes)
     chosen = st.segmented_control("Model", [o.spec.model_id for o in ordered], key="slider_model",
                                   format_func=lambda m: result.outcomes[m].spec.title,
-                                  default=ordered[-1].spec.model_id) or ordered[-1].spec.model_id
+                                  default=ordered[-1].spec.model_id,
+                                      help=HELP["slider_model"]) or ordered[-1].spec.model_id
     outcome = result.outcomes[chosen]
     changed = "corrupted" if is_natural(result.attack) else "adversarial"
     # the images at the models' own size: the component scales them up without smoothing (CSS

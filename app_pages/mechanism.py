@@ -15,6 +15,7 @@ from core.mechanism import MEASURES, latest_mechanism_key
 from core.models.backbones import FAMILY_TITLES
 from core.tasks import middle_epsilon
 from app_pages.common import evaluation_arguments, missing_run_ui, results_root
+from app_pages.words import HELP
 
 
 def _twin_table(found: dict) -> pd.DataFrame | None:
@@ -89,7 +90,7 @@ def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> No
                 st.caption(f"**{spec.title}** vs its twin: {test['sentence']}")
     _agreement_ui(selection, found, data=data, n=n)
     image = st.select_slider("Loss surface around test image", list(range(len(next(iter(found.values()))["surfaces"]))),
-                             key="mechanism_image")
+                             key="mechanism_image", help=HELP["surface_image"])
     st.plotly_chart(surface_figure(found, image), width="stretch", key="mechanism_surface")
     st.caption("The cross-entropy along the adversarial direction (the sign of the loss gradient, solid) and a "
                "random sign direction (faint), from −ε to +ε around the image: a loss that climbs steeply along the "

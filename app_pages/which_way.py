@@ -15,6 +15,7 @@ from core.formatting import epsilon_text
 from core.operating_point import card_threshold, harm_sentence, under_attack, under_corruption
 from core.tasks import get_task
 from app_pages.common import results_root
+from app_pages.words import HELP
 
 MIDDLE_SEVERITY = 3
 
@@ -43,7 +44,8 @@ def _attack_ui(results: dict, thresholds: dict, epsilons) -> None:
     st.plotly_chart(operating_point_figure(rows), width="stretch", key="which_way_attack")
     attacked = [e for e in epsilons if e > 0]
     epsilon = st.select_slider("ε for the sentences", attacked, value=attacked[len(attacked) // 2],
-                               format_func=lambda e: f"{e:g}", key="which_way_epsilon") if attacked else None
+                               format_func=lambda e: f"{e:g}", key="which_way_epsilon",
+                                   help=HELP["read_at"]) if attacked else None
     for spec, spec_rows in rows.items():
         at = next((r for r in spec_rows if epsilon is not None and abs(r["epsilon"] - epsilon) < 1e-12), None)
         if at is not None and spec_rows[0]["epsilon"] == 0:
@@ -70,7 +72,7 @@ def _corruption_ui(selection, specs, thresholds: dict, *, data: str, n: int) -> 
         return
     names = sorted({name for by_name in rows.values() for name in by_name})
     name = st.selectbox("Corruption", names, format_func=lambda k: CORRUPTIONS[k].title if k in CORRUPTIONS else k,
-                        key="which_way_corruption")
+                        key="which_way_corruption", help=HELP["corruption"])
     st.plotly_chart(operating_point_figure({s: r[name] for s, r in rows.items() if name in r}, x="severity"),
                     width="stretch", key="which_way_corruption_chart")
     table = []
@@ -93,9 +95,10 @@ def _confusion_ui(results: dict, epsilons) -> None:
     if not attacked or not results:
         return
     left, right = st.columns(2)
-    spec = left.selectbox("Model", list(results), format_func=lambda s: s.title, key="confusion_model")
+    spec = left.selectbox("Model", list(results), format_func=lambda s: s.title, key="confusion_model",
+        help=HELP["confusion_model"])
     epsilon = right.select_slider("ε", attacked, value=attacked[len(attacked) // 2], format_func=lambda e: f"{e:g}",
-                                  key="confusion_epsilon")
+                                  key="confusion_epsilon", help=HELP["read_at"])
     try:
         confusion = confusion_under_attack(results[spec], epsilon)
     except ValueError as error:
