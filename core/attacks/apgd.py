@@ -1,8 +1,9 @@
 """Auto-PGD (Croce & Hein 2020, "Reliable evaluation of adversarial robustness with an
-ensemble of diverse parameter-free attacks", Algorithm 1), L-inf, untargeted.
+ensemble of diverse parameter-free attacks", Algorithm 1), untargeted, in the L-inf ball (the
+paper's) or the L2 ball (core.attacks.norms: the step along the gradient over its L2 norm).
 
-    eta_0 = 2 eps;  x_1 = P(x_0 + eta_0 sign(grad f(x_0)))
-    z_{k+1} = P(x_k + eta_k sign(grad f(x_k)))
+    eta_0 = 2 eps;  x_1 = P(x_0 + eta_0 normalize(grad f(x_0)))
+    z_{k+1} = P(x_k + eta_k normalize(grad f(x_k)))
     x_{k+1} = P(x_k + alpha (z_{k+1} - x_k) + (1 - alpha)(x_k - x_{k-1})),  alpha = 0.75
     at checkpoints w_j = ceil(p_j N), p_0 = 0, p_1 = 0.22, p_{j+1} = p_j + max(p_j - p_{j-1} - 0.03, 0.06):
       halve eta and restart from the best point if the loss rose in fewer than rho = 75 %
@@ -10,20 +11,22 @@ ensemble of diverse parameter-free attacks", Algorithm 1), L-inf, untargeted.
       loss changed since the last checkpoint (condition 2).
     Returned: a misclassified iterate if one was met, else the best (highest-loss) point.
 
-engine="native" runs the whole loop as one tf.function per model and loss (the schedule and
-step sizes are per example, as in the authors' code); engine="art" runs ART's
-AutoProjectedGradientDescent on the same logits, the reference.
+engine="native" runs the whole loop as one tf.function per model, loss and norm (the schedule
+and step sizes are per example, as in the authors' code); engine="art" runs ART's
+AutoProjectedGradientDescent on the same logits (norm=inf or 2), the reference.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import tensorflow as tf
 
-from core.attacks import compiled
+from core.attacks import compiled, norms
 from core.attacks.art_bridge import art_classifier, numpy_seed
-from core.attacks.base import (BATCH_SIZE, LOSSES, batches, check_count, check_engine, check_epsilon, check_images,
-                               check_labels, check_loss, enforce_ball, feasible_box, normalize)
+from core.attacks.base import (BATCH_SIZE, LOSSES, batches, check_count, check_engine, check_images, check_labels,
+                               check_loss)
 from core.attacks.restarts import best_of_restarts
 
 ENGINES = ("native", "art")
@@ -39,7 +42,7 @@ def checkpoint_windows(steps: int) -> tuple[int, int, int]:
     return max(int(0.22 * steps), 1), max(int(0.06 * steps), 1), max(int(0.03 * steps), 1)
 
 
-def _build_loop(logits_model, image_spec, loss_name):
+def _build_loop(logits_model, image_spec, loss_name, norm="linf"):
     loss = LOSSES[loss_name]
     count = tf.TensorSpec((), tf.int32)
 
@@ -59,14 +62,16 @@ def _build_loop(logits_model, image_spec, loss_name):
 
         value, grad, fooled = evaluate(start, y)
         history = tf.TensorArray(tf.float32, size=steps + 1).write(0, value)
-        low, high = feasible_box(x0, epsilon)
         n = tf.shape(x0)[0]
+
+        def project(x):
+            return norms.project(x, x0, epsilon, norm)
 
         def body(i, x, x_prev, grad, value_prev, eta, x_best, value_best, grad_best, x_fooled, fooled,
                  raised, since, window, best_at_check, reduced_at_check, history):
             alpha = tf.where(i > 0, MOMENTUM, 1.0)
-            z = tf.clip_by_value(x + per_image(eta) * normalize(grad), low, high)
-            x_new = tf.clip_by_value(alpha * z + (2 - 2 * alpha) * x - (1 - alpha) * x_prev, low, high)  # momentum
+            z = project(x + per_image(eta) * norms.normalize(grad, norm))
+            x_new = project(alpha * z + (2 - 2 * alpha) * x - (1 - alpha) * x_prev)  # momentum
             value, grad_new, fooled_now = evaluate(x_new, y)
             x_fooled = tf.where(per_image(fooled_now & ~fooled), x_new, x_fooled)
             fooled = fooled | fooled_now
@@ -104,18 +109,23 @@ def _build_loop(logits_model, image_spec, loss_name):
     return attack
 
 
-def apgd_start(images: np.ndarray, epsilon: float, seed) -> np.ndarray:
-    """The authors' random start: x + eps * t / max|t|, t ~ U[-1, 1]^d, clipped to [0, 1]."""
-    t = np.random.default_rng(seed).uniform(-1, 1, images.shape).astype(np.float32)
-    peak = np.abs(t).reshape(len(t), -1).max(axis=1).reshape(-1, 1, 1, 1)
-    return np.clip(images + epsilon * t / np.maximum(peak, 1e-12), 0.0, 1.0).astype(np.float32)
+def apgd_start(images: np.ndarray, epsilon: float, seed, norm: str = "linf") -> np.ndarray:
+    """The authors' random start, clipped to [0, 1]: L-inf x + eps * t / max|t|, t ~ U[-1, 1]^d;
+    L2 x + eps * t / |t|_2, t ~ N(0, 1)^d (on the sphere)."""
+    rng = np.random.default_rng(seed)
+    t = (rng.uniform(-1, 1, images.shape) if norm == "linf" else rng.standard_normal(images.shape)).astype(np.float32)
+    flat = t.reshape(len(t), -1)
+    size = np.abs(flat).max(axis=1) if norm == "linf" else np.sqrt((flat.astype(np.float64) ** 2).sum(axis=1))
+    shaped = np.maximum(size, 1e-12).reshape((-1,) + (1,) * (images.ndim - 1)).astype(np.float32)
+    return np.clip(images + epsilon * t / shaped, 0.0, 1.0).astype(np.float32)
 
 
 def apgd_with_history(model, images, labels, *, epsilon: float, steps: int = 100, loss: str = "ce",
-                      seed=None) -> tuple[np.ndarray, np.ndarray]:
+                      seed=None, norm: str = "linf") -> tuple[np.ndarray, np.ndarray]:
     """One native APGD run: (adversarial images, best loss after each iteration, (steps + 1) x N)."""
-    loop = compiled.loop(model, "apgd", loss, _build_loop)
-    start = apgd_start(images, epsilon, seed)
+    name = "apgd" if norm == "linf" else f"apgd-{norm}"  # one compiled loop per model, loss and norm
+    loop = compiled.loop(model, name, loss, partial(_build_loop, norm=norm))
+    start = apgd_start(images, epsilon, seed, norm)
     windows = [tf.constant(w, tf.int32) for w in checkpoint_windows(steps)]
     outs, histories = [], []
     for x0, y, s in zip(batches(images), batches(labels), batches(start)):
@@ -123,31 +133,33 @@ def apgd_with_history(model, images, labels, *, epsilon: float, steps: int = 100
                                        tf.constant(epsilon, tf.float32), tf.constant(steps, tf.int32), *windows)
         outs.append(adversarial.numpy())
         histories.append(history.numpy())
-    return enforce_ball(np.concatenate(outs), images, epsilon), np.concatenate(histories, axis=1)
+    return norms.enforce(np.concatenate(outs), images, epsilon, norm), np.concatenate(histories, axis=1)
 
 
-def _run_art(model, images, labels, epsilon, steps, loss, seed) -> np.ndarray:
+def _run_art(model, images, labels, epsilon, steps, loss, seed, norm="linf") -> np.ndarray:
     from art.attacks.evasion import AutoProjectedGradientDescent
 
     attack = AutoProjectedGradientDescent(
-        art_classifier(model, "margin" if loss == "margin" else "ce"), norm=np.inf, eps=epsilon,
+        art_classifier(model, "margin" if loss == "margin" else "ce"), norm=np.inf if norm == "linf" else 2,
+        eps=epsilon,
         eps_step=2 * epsilon,  # ART's eta starts at eps_step; the paper's at 2 eps
         max_iter=steps, targeted=False, nb_random_init=1, batch_size=BATCH_SIZE,
         loss_type=ART_LOSS_TYPES[loss], verbose=False)
     with numpy_seed(seed):
-        return enforce_ball(attack.generate(images, y=labels), images, epsilon)
+        return norms.enforce(attack.generate(images, y=labels), images, epsilon, norm)
 
 
 def apgd(model, images, labels, *, epsilon: float, steps: int = 100, loss: str = "ce", restarts: int = 1,
-         seed: int | None = None, engine: str = "native") -> np.ndarray:
-    """Untargeted L-inf APGD on the logits; returns adversarial images within `epsilon` of
-    `images` in L-inf and inside [0, 1].
+         seed: int | None = None, engine: str = "native", norm: str = "linf") -> np.ndarray:
+    """Untargeted APGD on the logits in the `norm` ball ("linf" or "l2"); returns adversarial
+    images within `epsilon` of `images` in that norm and inside [0, 1].
 
     loss: "ce" (cross-entropy), "margin" (Carlini-Wagner logit margin) or "dlr" (difference
     of logits ratio; 3+ classes only). restarts: new random starts for the examples no
     earlier restart fooled, each keeping its worst case.
     """
-    epsilon = check_epsilon(epsilon)
+    norm = norms.check_norm(norm)
+    epsilon = norms.check_radius(epsilon, norm)
     steps, restarts = check_count("steps", steps), check_count("restarts", restarts)
     check_engine(engine, ENGINES)
     check_loss(model, loss, APGD_LOSSES)
@@ -158,7 +170,8 @@ def apgd(model, images, labels, *, epsilon: float, steps: int = 100, loss: str =
 
     def run(x0, y, restart_seed):
         if engine == "art":
-            return _run_art(model, x0, y, epsilon, steps, loss, restart_seed)
-        return apgd_with_history(model, x0, y, epsilon=epsilon, steps=steps, loss=loss, seed=restart_seed)[0]
+            return _run_art(model, x0, y, epsilon, steps, loss, restart_seed, norm)
+        return apgd_with_history(model, x0, y, epsilon=epsilon, steps=steps, loss=loss, seed=restart_seed,
+                                 norm=norm)[0]
 
     return best_of_restarts(model, images, labels, run, restarts=restarts, seed=seed, loss=loss)

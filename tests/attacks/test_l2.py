@@ -62,3 +62,23 @@ def test_bad_norms_and_radii_are_refused_by_name(tiny, kwargs, message):
     settings = {"epsilon": 0.5, **kwargs}
     with pytest.raises(ValueError, match=message):
         pgd(model, images[:2], labels[:2], steps=1, **settings)
+
+
+from tests.attacks.test_apgd import demo_model_and_images  # noqa: E402,F401 - the bundled fundus model, 64 images
+
+
+@pytest.mark.parametrize("epsilon", [0.25, 0.5])
+def test_native_l2_apgd_agrees_with_art_on_a_bundled_demo_model(demo_model_and_images, epsilon):  # noqa: F811
+    """ART's AutoProjectedGradientDescent(norm=2) on the same logits: robust accuracy within 2 of
+    64 images, every example inside its L2 ball."""
+    from core.attacks import apgd
+
+    model, images, labels = demo_model_and_images
+    native_images = apgd(model, images, labels, epsilon=epsilon, steps=10, seed=0, norm="l2")
+    native = accuracy(model, native_images, labels)
+    reference = accuracy(model, apgd(model, images, labels, epsilon=epsilon, steps=10, seed=0, engine="art",
+                                     norm="l2"), labels)
+    print(f"L2 eps {epsilon}: native {native:.3f}, ART {reference:.3f}")
+    assert abs(native - reference) * 64 <= 2
+    assert native < accuracy(model, images, labels)  # the comparison is not vacuous
+    assert (distance(native_images, images, "l2") <= epsilon).all()
