@@ -52,7 +52,7 @@ def _agreement_ui(selection, found: dict, *, data: str, n: int) -> None:
 
 def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> None:
     """The section: saved profiles at the grid's middle ε, or the button that computes them."""
-    from core.evaluate.results import load_keyed
+    from core.store import load as load_keyed
 
     st.subheader("Why is one twin harder to fool? Margins, gradients, curvature, Lipschitz")
     if not any(e > 0 for e in epsilons):

@@ -13,7 +13,6 @@ outcomes are paired image by image.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from datetime import datetime, timezone
@@ -51,8 +50,10 @@ def corruption_curve(model, images, labels, *, name: str, task: Task, seed: int 
 
 
 def corruptions_key(data: str, n: int, names, seed: int) -> str:
-    blob = json.dumps({"data": data, "n": n, "corruptions": sorted(names), "seed": seed}, sort_keys=True)
-    return "corruptions-" + hashlib.sha1(blob.encode()).hexdigest()[:12]
+    """The key of a corruption run (core.store.run_key, prefix "corruptions")."""
+    from core.store import run_key
+
+    return run_key("corruptions", {"data": data, "n": n, "corruptions": sorted(names), "seed": seed})
 
 
 def corruption_twin_test(attentive: dict, vanilla: dict) -> dict:
@@ -83,7 +84,7 @@ def evaluate_corruptions(spec: ModelSpec, images, labels, *, data: str, names=No
     checkpoint's results; an attentive model whose twin was evaluated the same way gets the
     paired test per corruption and severity."""
     from core.corruptions import corruptions_for
-    from core.evaluate.results import save_keyed
+    from core.store import save as save_keyed
     from core.models.zoo import load_model
 
     started = time.monotonic()
@@ -109,7 +110,7 @@ def evaluate_corruptions(spec: ModelSpec, images, labels, *, data: str, names=No
 def latest_corruptions(spec: ModelSpec, *, data: str, n: int, roots) -> dict | None:
     """The newest saved corruption run of `spec` on these images (`data`, `n`) under any of
     `roots` (whichever corruptions it covers), or None."""
-    from core.evaluate.results import results_folder
+    from core.store import results_folder
     from core.models.zoo import checkpoint_path
 
     found = []

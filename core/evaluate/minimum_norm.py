@@ -18,14 +18,11 @@ An image FMN could not break is given eps* = 1 in the statistics (no L-inf radiu
 
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from datetime import datetime, timezone
 
 import numpy as np
 
-from core.atomic import write_json
 from core.encoding import labels_to_text, text_to_flags, text_to_labels
 from core.formatting import in_255
 from core.metrics import WEIGHTINGS, accuracy_summary
@@ -120,8 +117,10 @@ def combined_curve(grid_result: dict, stars, labels, task: Task) -> list[dict]:
 
 
 def minimum_norm_key(data: str, n: int, steps: int) -> str:
-    blob = json.dumps({"data": data, "n": n, "attack": "fmn-linf", "steps": steps}, sort_keys=True)
-    return "fmn-" + hashlib.sha1(blob.encode()).hexdigest()[:12]
+    """The key of a minimum-norm run (core.store.run_key, prefix "fmn")."""
+    from core.store import run_key
+
+    return run_key("fmn", {"data": data, "n": n, "attack": "fmn-linf", "steps": steps})
 
 
 def evaluate_minimum_norm(spec: ModelSpec, images, labels, *, data: str, steps: int = FMN_STEPS, root=None,
@@ -146,17 +145,15 @@ def evaluate_minimum_norm(spec: ModelSpec, images, labels, *, data: str, steps: 
         if progress is not None:
             progress(min(start + BATCH_SIZE, len(labels)), len(labels))
     stars = np.concatenate(stars) if stars else np.zeros(0)
-    result = minimum_norm_result(spec, stars, labels, data=data, steps=steps, root=root, results_root=results_root)
+    result = minimum_norm_result(spec, stars, labels, data=data, steps=steps)
     result["seconds"] = round(time.monotonic() - started, 1)
-    result["path"] = str(save_minimum_norm(spec, result, root=results_root or root))
+    result["path"] = str(save_minimum_norm(spec, result, root=root, results_root=results_root))
     return result
 
 
-def minimum_norm_result(spec: ModelSpec, stars, labels, *, data: str, steps: int, root=None,
-                        results_root=None) -> dict:
+def minimum_norm_result(spec: ModelSpec, stars, labels, *, data: str, steps: int) -> dict:
     """What is saved of a minimum-norm run: eps* per image (None where not broken), the dense
-    curve, the median with its interval; for an attentive model whose twin was run the same
-    way, the paired test."""
+    curve, the median with its interval (the twins' paired test is added when it is saved)."""
     stars, labels = np.asarray(stars, np.float64), np.asarray(labels, np.int64)
     task = spec.task_info
     result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)),
@@ -165,22 +162,21 @@ def minimum_norm_result(spec: ModelSpec, stars, labels, *, data: str, steps: int
               "not_broken": int((~np.isfinite(stars)).sum()), "median": median_interval(stars),
               "curve": star_curve(stars, labels, task, dense_epsilons(task.epsilons)),
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    if spec.attention:
-        twin = load_minimum_norm(spec.twin(), minimum_norm_key(data, len(labels), steps), root=root,
-                                 results_root=results_root)
-        if twin is not None:
-            test = star_twin_test(stars, stars_of(twin))
-            result["twin_test"] = {**test, "sentence": star_sentence(test, result["median"], twin["median"])}
     return result
 
 
-def save_minimum_norm(spec: ModelSpec, result: dict, *, root=None):
-    """Write `result` atomically; returns its path."""
-    from core.evaluate.results import results_path
+def star_comparison(attentive: dict, vanilla: dict) -> dict:
+    """The twin test of two saved minimum-norm runs of the same images, with its sentence."""
+    test = star_twin_test(stars_of(attentive), stars_of(vanilla))
+    return {**test, "sentence": star_sentence(test, attentive["median"], vanilla["median"])}
 
-    path = results_path(spec, minimum_norm_key(result["data"], result["n"], result["steps"]), root=root)
-    write_json(path, {k: v for k, v in result.items() if k != "path"})
-    return path
+
+def save_minimum_norm(spec: ModelSpec, result: dict, *, root=None, results_root=None):
+    """Write `result` atomically, with the twins' paired test (core.store.save); returns its path."""
+    from core.store import save
+
+    key = minimum_norm_key(result["data"], result["n"], result["steps"])
+    return save(spec, key, result, compare=star_comparison, root=root, results_root=results_root)
 
 
 def stars_of(result: dict) -> np.ndarray:
@@ -191,6 +187,6 @@ def stars_of(result: dict) -> np.ndarray:
 def load_minimum_norm(spec: ModelSpec, key: str, *, root=None, results_root=None) -> dict | None:
     """The saved minimum-norm result of `spec` with `key` (under `results_root`, then beside
     the checkpoint), or None."""
-    from core.evaluate.results import load_keyed
+    from core.store import load as load_keyed
 
     return load_keyed(spec, key, root=root, results_root=results_root)

@@ -13,7 +13,7 @@ from core.evaluate.curve import curve_rows, sweep_shards
 from core.encoding import labels_to_text
 from core.metrics import WEIGHTINGS
 from core.evaluate.presets import PRESETS, Preset
-from core.evaluate.results import load_results, results_key, save_results, shards_folder
+from core.evaluate.results import results_key, save_results, shards_folder
 from core.evaluate.twins import twin_test
 from core.models.spec import ModelSpec
 from core.models.zoo import CheckpointError, load_model
@@ -71,15 +71,8 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
     if checks:
         result.update(checks=[c.to_dict() for c in checks], checks_images=min(CHECK_IMAGES, len(labels)),
                       verdict=verdict(checks), checks_version=CHECKS_VERSION)
-    twin_result = load_results(spec.twin(), data=data, n=len(labels), epsilons=epsilons, attack=attack, root=root,
-                               results_root=results_root)
-    if spec.attention and twin_result is not None:
-        result["twin_test"] = twin_test(result, twin_result)
     result["seconds"] = round(time.monotonic() - started, 1)
-    result["path"] = str(save_results(spec, result, root=results_root or root))
-    if not spec.attention and twin_result is not None:  # the attentive twin's saved test compared the old curve
-        twin_result["twin_test"] = twin_test(twin_result, result)
-        save_results(spec.twin(), twin_result, root=results_root or root)
+    result["path"] = str(save_results(spec, result, root=root, results_root=results_root, compare=twin_test))
     return result
 
 

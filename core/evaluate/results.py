@@ -1,4 +1,5 @@
-"""Saved results: JSON (everything, per-image flags included) and CSV (the curve) per model.
+"""Saved curves: JSON (everything, per-image flags included) and CSV (the curve) per model,
+through core.store (the one key function, load and save of every kind of run).
 
     <folder>/results/<backbone>_<variant>-<key>.json / .csv
 
@@ -10,15 +11,15 @@ the numbers: data, image count, epsilon grid and the evaluation protocol.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 from pathlib import Path
 
-from core.atomic import write_json, write_text
+from core.atomic import write_text
 from core.evaluate.presets import Preset
 from core.models.spec import ModelSpec
 from core.models.zoo import checkpoint_path
+from core.store import load as load_keyed, results_folder, results_path, roots_of as _roots, run_key, save
 
 CSV_FIELDS = ["epsilon", "epsilon_255", "accuracy", "accuracy_low", "accuracy_high", "robust_count", "n",
               "accuracy_this_epsilon", "auc", "auc_low", "auc_high"]
@@ -28,19 +29,8 @@ NOT_CURVES = ("fmn", "corruptions", "mechanism")  # key prefixes of saved result
 
 
 def results_key(data: str, n: int, epsilons, attack: Preset) -> str:
-    """Short hash of everything that decides a curve."""
-    blob = json.dumps({"data": data, "n": n, "epsilons": [float(e) for e in epsilons],
-                       "attack": attack.to_dict()}, sort_keys=True)
-    return hashlib.sha1(blob.encode()).hexdigest()[:12]
-
-
-def results_folder(spec: ModelSpec, *, root=None) -> Path:
-    """`<root>/<profile>/<task>/results`."""
-    return checkpoint_path(spec, root=root).parent / "results"
-
-
-def results_path(spec: ModelSpec, key: str, *, root=None) -> Path:
-    return results_folder(spec, root=root) / f"{checkpoint_path(spec, root=root).stem}-{key}.json"
+    """The key of a curve (core.store.run_key, no prefix): everything that decides it."""
+    return run_key("", {"data": data, "n": n, "epsilons": [float(e) for e in epsilons], "attack": attack.to_dict()})
 
 
 def shards_folder(spec: ModelSpec, key: str, *, root=None) -> Path:
@@ -48,45 +38,11 @@ def shards_folder(spec: ModelSpec, key: str, *, root=None) -> Path:
     return results_folder(spec, root=root) / "shards" / f"{checkpoint_path(spec, root=root).stem}-{key}"
 
 
-def _roots(root, results_root) -> list:
-    return [r for r in (results_root, root) if r is not None]
-
-
 def load_results(spec: ModelSpec, *, data: str, n: int, epsilons, attack: Preset, root=None,
                  results_root=None) -> dict | None:
     """Saved results for exactly these settings (under `results_root`, then beside the
     checkpoint), or None."""
     return load_keyed(spec, results_key(data, n, epsilons, attack), root=root, results_root=results_root)
-
-
-def load_keyed(spec: ModelSpec, key: str, *, root=None, results_root=None) -> dict | None:
-    """The saved JSON `<stem>-<key>.json` of `spec` (under `results_root`, then beside the
-    checkpoint; the repository's checkpoints when neither is given), or None: grid curves,
-    minimum-norm runs and corruption runs alike."""
-    for folder_root in _roots(root, results_root) or [None]:
-        try:
-            return json.loads(results_path(spec, key, root=folder_root).read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-    return None
-
-
-def save_keyed(spec: ModelSpec, key: str, result: dict, *, compare=None, started: float | None = None, root=None,
-               results_root=None) -> Path:
-    """Save `result` as `spec`'s `<stem>-<key>.json` (under `results_root`, else beside the
-    checkpoint) with its run time since `started` (time.monotonic()); an attentive model whose
-    vanilla twin has a result with the same key gets `compare(result, twin)` as its twin_test."""
-    import time
-
-    if compare is not None and spec.attention:
-        twin = load_keyed(spec.twin(), key, root=root, results_root=results_root)
-        if twin is not None:
-            result["twin_test"] = compare(result, twin)
-    if started is not None:
-        result["seconds"] = round(time.monotonic() - started, 1)
-    path = results_path(spec, key, root=results_root or root)
-    write_json(path, result)
-    return path
 
 
 def saved_results(spec: ModelSpec, *, root=None, results_root=None) -> list[dict]:
@@ -121,10 +77,13 @@ def curve_csv(rows: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def save_results(spec: ModelSpec, result: dict, *, root=None) -> Path:
-    """Write `result` (JSON) and its curve (CSV) atomically; returns the JSON path."""
+def save_results(spec: ModelSpec, result: dict, *, root=None, results_root=None, compare=None) -> Path:
+    """Write `result` (core.store.save: JSON, the twin test with `compare`) and its curve (CSV)
+    atomically; returns the JSON path."""
     key = results_key(result["data"], result["n"], result["epsilons"], Preset.from_dict(result["attack"]))
-    path = results_path(spec, key, root=root)
-    write_json(path, result)
+    path = save(spec, key, result, compare=compare, root=root, results_root=results_root)
     write_text(path.with_suffix(".csv"), curve_csv(result["curve"]))
+    twin = results_path(spec.twin(), key, root=results_root or root)
+    if compare is not None and not spec.attention and twin.is_file():  # the attentive twin's test, written again
+        write_text(twin.with_suffix(".csv"), curve_csv(json.loads(twin.read_text())["curve"]))
     return path

@@ -89,7 +89,7 @@ def gather_pairs(tasks, *, n: int = 200, profile: str = "demo", root=None, resul
     mechanism profiles (at the task's middle ε) on the first `n` test images."""
     from core.data.synthetic import split_description
     from core.evaluate.minimum_norm import FMN_STEPS, minimum_norm_key
-    from core.evaluate.results import load_keyed
+    from core.store import load as load_keyed
     from core.mechanism.profile import mechanism_key
     from core.models.spec import all_specs
     from core.tasks import get_task

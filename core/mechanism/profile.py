@@ -15,7 +15,6 @@ Measures (MEASURES: title, the direction that means harder to fool):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from datetime import datetime, timezone
@@ -115,8 +114,10 @@ def _sentence(title: str, harder: int, test: dict) -> str:
 
 
 def mechanism_key(data: str, n: int, epsilon: float, seed: int) -> str:
-    blob = json.dumps({"data": data, "n": n, "epsilon": float(epsilon), "seed": seed}, sort_keys=True)
-    return "mechanism-" + hashlib.sha1(blob.encode()).hexdigest()[:12]
+    """The key of a mechanism run (core.store.run_key, prefix "mechanism")."""
+    from core.store import run_key
+
+    return run_key("mechanism", {"data": data, "n": n, "epsilon": float(epsilon), "seed": seed})
 
 
 def latest_mechanism_key(specs, *, data: str, n: int, epsilon: float, roots) -> str:
@@ -124,7 +125,7 @@ def latest_mechanism_key(specs, *, data: str, n: int, epsilon: float, roots) -> 
     `epsilon`, whatever seed it was run with (python -m core.evaluate --mechanism --seed S), so
     that the page and the report find what the command line saved; the seed-0 key when none is
     saved. One key for all: the twins are shown from the same run's seed."""
-    from core.evaluate.results import results_folder
+    from core.store import results_folder
     from core.models.zoo import checkpoint_path
 
     newest: dict[str, str] = {}
@@ -147,7 +148,7 @@ def evaluate_mechanism(spec: ModelSpec, images, labels, *, data: str, epsilon: f
                        root=None, results_root=None) -> dict:
     """The profile of `spec`'s checkpoint, saved beside its results; an attentive model whose
     twin was profiled the same way gets the twin tests."""
-    from core.evaluate.results import save_keyed
+    from core.store import save as save_keyed
     from core.models.zoo import load_model
 
     started = time.monotonic()

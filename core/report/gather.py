@@ -67,7 +67,7 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
     from core.engine.requests import file_digest
     from core.evaluate import PRESETS, latest_corruptions, load_minimum_norm, load_results, minimum_norm_key
     from core.evaluate.minimum_norm import FMN_STEPS
-    from core.evaluate.results import load_keyed
+    from core.store import load as load_keyed
     from core.explain.audit import load_audit
     from core.mechanism import latest_mechanism_key
     from core.models.zoo import available, checkpoint_path, read_card

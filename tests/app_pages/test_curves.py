@@ -181,8 +181,8 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
         write_json(results_path(ModelSpec("cxr", "resnet50", attention), key, root=tmp_path / "models"), profile)
         spec, labels = ModelSpec("cxr", "resnet50", attention), synthetic.split("cxr", "test", 200, size=32)[1]
         stars = rng.uniform(0.001, 0.01, 200) * (2 if attention else 1)  # attention helps over the whole curve
-        save_minimum_norm(spec, minimum_norm_result(spec, stars, labels, data=split_description("cxr"), steps=100,
-                                                    results_root=tmp_path / "models"), root=tmp_path / "models")
+        save_minimum_norm(spec, minimum_norm_result(spec, stars, labels, data=split_description("cxr"), steps=100),
+                          root=tmp_path / "models")
     app = open_app("app_pages/curves.py", task="cxr")
     assert not problems(app), problems(app)
     assert any("logit margin, clean" in c and "harder to fool by this measure" in c for c in texts(app.caption))
@@ -237,8 +237,7 @@ def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_pa
         grid = load_results(spec, data=split_description("cxr"), n=200, epsilons=spec.task_info.epsilons,
                             attack=PRESETS["strong"], root=CHECKPOINT_ROOT)
         stars = rng.uniform(0, 0.04, grid["n"]) * (1.5 if spec.attention else 1.0)
-        result = minimum_norm_result(spec, stars, labels, data=grid["data"], steps=100,
-                                     results_root=tmp_path / "models")
+        result = minimum_norm_result(spec, stars, labels, data=grid["data"], steps=100)
         save_minimum_norm(spec, result, root=tmp_path / "models")
     _bundled_curves_with_labels(tmp_path)
     _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "defended")  # only the runs made up here
@@ -299,7 +298,7 @@ def test_curves_page_says_whether_attentions_effect_outlives_the_training_seed(t
     --seed-study saves it) gives the forest plot, one sentence per family and the replicas'
     table; without one the page says how to train and evaluate the replicas."""
     from core.atomic import write_json
-    from core.evaluate.results import results_folder
+    from core.store import results_folder
     from core.evaluate.seeds import seed_study
     from core.models.spec import ModelSpec
     from tests.evaluate.test_seeds import EPSILON, _replicas

@@ -245,7 +245,7 @@ def test_a_plateau_of_the_same_disagreement_is_one_sentence():
 def test_a_keyed_result_of_an_attentive_model_carries_its_twins_paired_test(tmp_path):
     import time
 
-    from core.evaluate.results import load_keyed, save_keyed
+    from core.store import load as load_keyed, save as save_keyed
     from core.models.spec import ModelSpec
 
     vanilla, attentive = ModelSpec("cxr", "resnet50", False), ModelSpec("cxr", "resnet50", True)

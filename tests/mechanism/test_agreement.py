@@ -65,7 +65,7 @@ def test_the_cli_reads_every_saved_pair_and_prints_which_measure_separates(tmp_p
     from core.atomic import write_json
     from core.data.synthetic import split_description
     from core.evaluate.minimum_norm import minimum_norm_result, save_minimum_norm
-    from core.evaluate.results import results_path
+    from core.store import results_path
     from core.mechanism.__main__ import main
     from core.mechanism.profile import mechanism_key, mechanism_twin_tests
     from core.models.spec import ModelSpec
@@ -78,7 +78,7 @@ def test_the_cli_reads_every_saved_pair_and_prints_which_measure_separates(tmp_p
     for attention in (False, True):  # attention doubles eps* and the margin: it helps, and the margin says so
         spec = ModelSpec("cxr", "resnet50", attention)
         stars = rng.uniform(0.001, 0.01, 20) * (2 if attention else 1)
-        save_minimum_norm(spec, minimum_norm_result(spec, stars, labels, data=data, steps=100, results_root=tmp_path),
+        save_minimum_norm(spec, minimum_norm_result(spec, stars, labels, data=data, steps=100),
                           root=tmp_path)
         profiles[attention] = {"measures": {"margin_clean": list(rng.uniform(1, 2, 20) * (3 if attention else 1))}}
     profiles[True]["twin_test"] = mechanism_twin_tests(profiles[True], profiles[False])

@@ -124,7 +124,7 @@ def test_a_mechanism_run_under_another_seed_is_found_by_the_page_and_the_report(
     """The command line saves a run under --seed; the page and the report used to look only under
     seed 0, so a run with --seed 1 was invisible to both."""
     from core.data.synthetic import split_description
-    from core.evaluate.results import save_keyed
+    from core.store import save as save_keyed
     from core.mechanism import latest_mechanism_key, mechanism_key
     from core.models.zoo import all_specs
     from core.report import gather

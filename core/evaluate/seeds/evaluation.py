@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 import numpy as np
@@ -19,9 +18,10 @@ from core.models.spec import ModelSpec
 def study_key(data: str, n: int, protocol: str, fmn_key: str, seeds) -> str:
     """`seeds-<hash>`: the key of a saved study (same images, protocols and seeds; a newer study
     of the same settings replaces it)."""
-    blob = json.dumps({"data": data, "n": n, "protocol": protocol, "fmn": fmn_key,
-                       "seeds": sorted(int(s) for s in seeds)}, sort_keys=True)
-    return "seeds-" + hashlib.sha1(blob.encode()).hexdigest()[:12]
+    from core.store import run_key
+
+    return run_key("seeds", {"data": data, "n": n, "protocol": protocol, "fmn": fmn_key,
+                             "seeds": sorted(int(s) for s in seeds)})
 
 
 
@@ -42,7 +42,8 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
     from core.evaluate.minimum_norm import FMN_STEPS, evaluate_minimum_norm, load_minimum_norm, minimum_norm_key
     from core.evaluate.model import evaluate_model
     from core.evaluate.presets import PRESETS
-    from core.evaluate.results import load_results, results_folder
+    from core.evaluate.results import load_results
+    from core.store import results_folder
     from core.models.zoo import checkpoint_path
 
     steps, attack, keyed = fmn_steps or FMN_STEPS, PRESETS["strong"], dict(root=root, results_root=results_root)
@@ -132,7 +133,7 @@ def _replica_summary(spec: ModelSpec, record: dict, epsilon: float) -> dict:
 
 def latest_seed_study(task: str, *, profile: str = "demo", root=None, results_root=None) -> dict | None:
     """The newest saved seed study of `task` (under results_root, then beside the checkpoints)."""
-    from core.evaluate.results import results_folder
+    from core.store import results_folder
 
     spec = ModelSpec(task, FAMILIES[0], False, profile)
     studies = []
