@@ -1,0 +1,48 @@
+"""RunKind: what every kind of saved run is, so that the store, the command line and the
+pages treat them alike."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class RunKind:
+    """One kind of run: its settings type, its key, how it runs a model, how it compares twins,
+    how it summarises a result in one line."""
+
+    name: str  # the command line's subcommand: "grid", "fmn", ...
+    title: str  # what a person reads
+    prefix: str  # its saved files' key prefix (core.store.run_key; "" for the grid curve, as it always was)
+    settings: type  # a frozen dataclass with material(): the dict its key hashes
+    run: Callable  # run(spec, settings, *, images, labels, root=None, results_root=None) -> the saved result
+    compare: Callable | None  # compare(attentive result, vanilla result) -> the twin test (None: no twin test)
+    summarise: Callable  # summarise(result) -> one line
+
+    def key(self, settings) -> str:
+        """The saved file's key for `settings` (core.store.run_key)."""
+        from core.store import run_key
+
+        if not isinstance(settings, self.settings):
+            raise TypeError(f"the {self.name} run takes {self.settings.__name__}, got {type(settings).__name__}")
+        return run_key(self.prefix, settings.material())
+
+    def load(self, spec, settings, *, root=None, results_root=None) -> dict | None:
+        """The saved result of `spec` under `settings`, or None."""
+        from core.store import load
+
+        return load(spec, self.key(settings), root=root, results_root=results_root)
+
+    def settings_from(self, values: dict):
+        """`settings` from a plain dict (a JSON file, the command line's flags); ValueError naming
+        an unknown field."""
+        fields = set(self.settings.__dataclass_fields__)
+        unknown = sorted(set(values) - fields)
+        if unknown:
+            raise ValueError(f"the {self.name} run has no setting {unknown[0]!r}; it takes {sorted(fields)}")
+        return self.settings(**values)
+
+    @staticmethod
+    def settings_dict(settings) -> dict:
+        return asdict(settings)

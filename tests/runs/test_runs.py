@@ -1,0 +1,59 @@
+"""The registry of run kinds (issue 41): every kind with its settings type, key, run, twin
+comparison and summary; keys the same as the files already saved; each kind run on a bundled
+model through the store, the twin test landing in the attentive result whichever twin runs
+second."""
+
+import pytest
+
+from core.data.synthetic import split_description
+from core.models.spec import ModelSpec
+from core.runs import RUN_KINDS
+from core.store import load
+
+ATTENTIVE, VANILLA = ModelSpec("cxr", "resnet50", True), ModelSpec("cxr", "resnet50", False)
+DATA = split_description("cxr")
+
+
+def _settings():
+    from core.runs.corruptions import CorruptionSettings
+    from core.runs.fmn import FmnSettings
+    from core.runs.grid import GridSettings
+    from core.runs.mechanism import MechanismSettings
+
+    return {"grid": GridSettings(DATA, 8, (0.0, 0.02), preset="paper"), "fmn": FmnSettings(DATA, 8, steps=10),
+            "corruptions": CorruptionSettings(DATA, 8, ("gaussian_noise",)),
+            "mechanism": MechanismSettings(DATA, 8, 0.02)}
+
+
+def test_the_registry_holds_every_kind_and_each_keys_as_before():
+    from core.evaluate import PRESETS, corruptions_key, minimum_norm_key, results_key
+    from core.evaluate.seeds.evaluation import study_key
+    from core.mechanism import mechanism_key
+    from core.runs.seeds import SeedSettings
+
+    assert list(RUN_KINDS) == ["grid", "fmn", "corruptions", "mechanism", "seeds"]
+    settings = _settings()
+    assert RUN_KINDS["grid"].key(settings["grid"]) == results_key(DATA, 8, [0.0, 0.02], PRESETS["paper"])
+    assert RUN_KINDS["fmn"].key(settings["fmn"]) == minimum_norm_key(DATA, 8, 10)
+    assert RUN_KINDS["corruptions"].key(settings["corruptions"]) == corruptions_key(DATA, 8, ["gaussian_noise"], 0)
+    assert RUN_KINDS["mechanism"].key(settings["mechanism"]) == mechanism_key(DATA, 8, 0.02, 0)
+    seeds = SeedSettings(DATA, 200, "strong", "fmn-x", (2, 0, 1))
+    assert RUN_KINDS["seeds"].key(seeds) == study_key(DATA, 200, "strong", "fmn-x", [0, 1, 2])
+    with pytest.raises(TypeError, match="the fmn run takes FmnSettings, got GridSettings"):
+        RUN_KINDS["fmn"].key(settings["grid"])
+    with pytest.raises(ValueError, match="the fmn run has no setting 'stepz'"):
+        RUN_KINDS["fmn"].settings_from({"data": DATA, "n": 8, "stepz": 3})
+
+
+@pytest.mark.parametrize("name", ["grid", "fmn", "corruptions", "mechanism"])
+def test_each_kind_runs_a_model_through_the_store_and_compares_the_twins(tmp_path, name):
+    from core.data import synthetic
+
+    kind, settings = RUN_KINDS[name], _settings()[name]
+    images, labels = synthetic.split("cxr", "test", 8, size=96)
+    for spec in (ATTENTIVE, VANILLA):  # the attentive twin first: its test is written when the vanilla one lands
+        kind.run(spec, settings, images=images, labels=labels, results_root=tmp_path)
+    attentive = kind.load(ATTENTIVE, settings, results_root=tmp_path)
+    assert attentive is not None and "twin_test" in attentive
+    assert "twin_test" not in kind.load(VANILLA, settings, results_root=tmp_path)
+    assert kind.summarise(attentive) and load(ATTENTIVE, kind.key(settings), results_root=tmp_path) == attentive
