@@ -1,17 +1,19 @@
-"""python -m core.evaluate: robustness curves from the command line.
+"""python -m core.evaluate: every kind of run from the command line, one subcommand each
+(core.runs.RUN_KINDS; core.cli.subcommands writes them into the flags below).
 
-    python -m core.evaluate --task derm                      the 4 demo models, strong protocol
-    python -m core.evaluate --task derm --preset paper       the paper's protocol
-    python -m core.evaluate --task derm --fmn                each image's smallest adversarial epsilon
-    python -m core.evaluate --task cxr --corruptions         accuracy under every natural corruption
-    python -m core.evaluate --task cxr --mechanism           margins, gradients, curvature, CLEVER, loss surfaces
-    python -m core.evaluate --task derm --seed-study 0 1 2   attention's effect across training seeds
+    python -m core.evaluate grid --task derm                 the 4 demo models, strong protocol
+    python -m core.evaluate grid --task derm --preset paper  the paper's protocol
+    python -m core.evaluate fmn --task derm                  each image's smallest adversarial epsilon
+    python -m core.evaluate corruptions --task cxr           accuracy under every natural corruption
+    python -m core.evaluate mechanism --task cxr             margins, gradients, curvature, CLEVER, loss surfaces
+    python -m core.evaluate seeds 0 1 2 --task derm          attention's effect across training seeds
     python -m core.evaluate --task cxr --profile paper --data /data/cxr14 --data-format chestxray14
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -191,7 +193,15 @@ def selected_specs(profile: str, task: str, model_ids=None, *, root=None) -> lis
 
 
 def main(argv=None) -> int:
+    from core.cli.subcommands import is_subcommand, to_flags
+
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if is_subcommand(argv):  # python -m core.evaluate fmn --task derm ...: the kind's flags (core.cli.subcommands)
+        try:
+            argv = to_flags(argv)
+        except ValueError as error:
+            parser.error(str(error))
     args = parser.parse_args(argv)
     if args.seed_study:
         from core.evaluate.seeds import evaluate_seed_study

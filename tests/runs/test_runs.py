@@ -57,3 +57,39 @@ def test_each_kind_runs_a_model_through_the_store_and_compares_the_twins(tmp_pat
     assert attentive is not None and "twin_test" in attentive
     assert "twin_test" not in kind.load(VANILLA, settings, results_root=tmp_path)
     assert kind.summarise(attentive) and load(ATTENTIVE, kind.key(settings), results_root=tmp_path) == attentive
+
+
+@pytest.mark.parametrize("argv, flags", [
+    (["grid", "--task", "derm", "--n", "200"], ["--task", "derm", "--n", "200"]),
+    (["fmn", "--task", "derm", "--steps", "50"], ["--task", "derm", "--fmn-steps", "50", "--fmn"]),
+    (["corruptions", "--task", "cxr"], ["--task", "cxr", "--corruptions"]),
+    (["mechanism", "--task", "cxr", "--epsilon", "0.04", "--seed", "1"],
+     ["--task", "cxr", "--mechanism-epsilon", "0.04", "--seed", "1", "--mechanism"]),
+    (["seeds", "0", "1", "2", "--task", "derm"], ["--task", "derm", "--seed-study", "0", "1", "2"]),
+])
+def test_a_subcommand_is_its_kinds_flags(argv, flags):
+    from core.cli.subcommands import to_flags
+
+    assert to_flags(argv) == flags
+
+
+def test_a_settings_file_gives_the_kinds_settings_and_a_wrong_one_is_named(tmp_path):
+    from core.cli.subcommands import to_flags
+
+    good, bad = tmp_path / "fmn.json", tmp_path / "bad.json"
+    good.write_text('{"n": 64, "steps": 20}')
+    bad.write_text('{"n": 64, "stepz": 20}')
+    assert to_flags(["fmn", "--task", "cxr", "--settings", str(good)]) == [
+        "--task", "cxr", "--n", "64", "--fmn-steps", "20", "--fmn"]
+    with pytest.raises(ValueError, match="the fmn run has no setting 'stepz'"):
+        to_flags(["fmn", "--task", "cxr", "--settings", str(bad)])
+
+
+def test_the_fmn_subcommand_runs_and_saves_through_the_store(tmp_path, capsys):
+    from core.cli.evaluate import main
+    from core.runs.fmn import FmnSettings
+
+    assert main(["fmn", "--task", "cxr", "--n", "8", "--steps", "5", "--results-root", str(tmp_path),
+                 "--model", "demo-cxr-resnet50-vanilla", "--model", "demo-cxr-resnet50-attention"]) == 0
+    saved = RUN_KINDS["fmn"].load(ATTENTIVE, FmnSettings(DATA, 8, steps=5), results_root=tmp_path)
+    assert saved is not None and "twin_test" in saved
