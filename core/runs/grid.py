@@ -13,6 +13,7 @@ class GridSettings:
     n: int  # how many test images
     epsilons: tuple[float, ...]  # the ε grid, [0, 1] pixel scale
     preset: str = "strong"  # a protocol of core.evaluate.PRESETS
+    checks: bool = True  # run the checks beside the curve (they do not change it: not part of the key)
 
     def material(self) -> dict:
         from core.evaluate import PRESETS
@@ -25,7 +26,8 @@ def _run(spec, settings: GridSettings, *, images, labels, root=None, results_roo
     from core.evaluate import PRESETS, evaluate_model
 
     return evaluate_model(spec, images, labels, data=settings.data, epsilons=sorted(settings.epsilons),
-                          attack=PRESETS[settings.preset], root=root, results_root=results_root)
+                          attack=PRESETS[settings.preset], with_checks=settings.checks, root=root,
+                          results_root=results_root)
 
 
 def _compare(attentive: dict, vanilla: dict) -> list:

@@ -20,7 +20,8 @@ def _settings():
     from core.runs.grid import GridSettings
     from core.runs.mechanism import MechanismSettings
 
-    return {"grid": GridSettings(DATA, 8, (0.0, 0.02), preset="paper"), "fmn": FmnSettings(DATA, 8, steps=10),
+    return {"grid": GridSettings(DATA, 8, (0.0, 0.02), preset="paper", checks=False),
+            "fmn": FmnSettings(DATA, 8, steps=10),
             "corruptions": CorruptionSettings(DATA, 8, ("gaussian_noise",)),
             "mechanism": MechanismSettings(DATA, 8, 0.02)}
 
