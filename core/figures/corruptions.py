@@ -5,7 +5,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.style import BANDS, COLOURS, dash_for
+from core.figures.style import ATTENTION_DASH, pair_colour, short_title
 
 PANELS_PER_ROW = 4
 
@@ -27,11 +27,11 @@ def corruption_figure(results: dict) -> go.Figure:
             x = [r["severity"] for r in curve]
             figure.add_trace(go.Scatter(x=x + x[::-1], y=[r["accuracy_high"] for r in curve]
                                         + [r["accuracy_low"] for r in curve][::-1], fill="toself", mode="lines",
-                                        fillcolor=BANDS[spec.attention], line=dict(width=0), hoverinfo="skip",
+                                        fillcolor=pair_colour(spec, 0.12), line=dict(width=0), hoverinfo="skip",
                                         showlegend=False), row=row, col=col)
-            figure.add_trace(go.Scatter(x=x, y=[r["accuracy"] for r in curve], mode="lines+markers", name=spec.title,
+            figure.add_trace(go.Scatter(x=x, y=[r["accuracy"] for r in curve], mode="lines+markers", name=short_title(spec),
                                         legendgroup=spec.model_id, showlegend=index == 0,
-                                        line=dict(color=COLOURS[spec.attention], dash=dash_for(spec))),
+                                        line=dict(color=pair_colour(spec), dash=ATTENTION_DASH[spec.attention])),
                              row=row, col=col)
     figure.update_yaxes(range=[0, 1.02], tickformat=".0%")
     figure.update_xaxes(dtick=1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.style import BANDS, COLOURS, PERCENT_AXIS, dash_for
+from core.figures.style import ATTENTION_DASH, PERCENT_AXIS, pair_colour, short_title
 
 MEASURES = (("sensitivity", "Sensitivity: the finding hidden as it falls"),
             ("specificity", "Specificity: the finding invented as it falls"))
@@ -22,11 +22,11 @@ def operating_point_figure(rows_by_spec: dict, *, x: str = "epsilon") -> go.Figu
             xs = [r[x] for r in rows]
             figure.add_trace(go.Scatter(x=xs + xs[::-1], y=[r[f"{measure}_high"] for r in rows]
                                         + [r[f"{measure}_low"] for r in rows][::-1], fill="toself", mode="lines",
-                                        fillcolor=BANDS[spec.attention], line=dict(width=0), hoverinfo="skip",
+                                        fillcolor=pair_colour(spec, 0.12), line=dict(width=0), hoverinfo="skip",
                                         showlegend=False), row=1, col=col)
-            figure.add_trace(go.Scatter(x=xs, y=[r[measure] for r in rows], mode="lines+markers", name=spec.title,
+            figure.add_trace(go.Scatter(x=xs, y=[r[measure] for r in rows], mode="lines+markers", name=short_title(spec),
                                         legendgroup=spec.model_id, showlegend=col == 1,
-                                        line=dict(color=COLOURS[spec.attention], dash=dash_for(spec)),
+                                        line=dict(color=pair_colour(spec), dash=ATTENTION_DASH[spec.attention]),
                                         hovertemplate=f"{spec.title}<br>{x} %{{x:g}}<br>{measure} %{{y:.3f}}"
                                                       "<extra></extra>"), row=1, col=col)
     figure.update_yaxes(**PERCENT_AXIS)
