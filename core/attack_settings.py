@@ -9,15 +9,41 @@ al.'s "more iterations").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from core.paper import PAPER_REL_STEPSIZE, PAPER_STEPS
 
 P_INIT = 0.8  # Square's initial share of changed pixels: the authors' default for L-inf
+DEFAULT_NORM = "linf"  # the paper's threat model (core.attacks.norms)
 
 
-@dataclass(frozen=True)
-class PGD:
+class _NormShownWhenNotDefault:
+    """The threat model named in a setting's repr and dict only where it is not the paper's
+    L-inf: every key saved before settings had a norm (the explorer's cache and bundled views,
+    the results' file names) stays what it was."""
+
+    def __repr__(self) -> str:
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                 if f.name != "norm" or self.norm != DEFAULT_NORM]
+        return f"{type(self).__name__}({', '.join(shown)})"
+
+
+def settings_dict(setting) -> dict:
+    """A setting as the dict its key is built from: {"kind", fields...}, the norm only where it
+    is not L-inf."""
+    values = asdict(setting)
+    if values.get("norm") == DEFAULT_NORM:
+        del values["norm"]
+    return {"kind": setting.kind, **values}
+
+
+def _check_norm(norm: str) -> None:
+    if norm not in ("linf", "l2"):
+        raise ValueError(f"norm must be one of ['linf', 'l2'], got {norm!r}")
+
+
+@dataclass(frozen=True, repr=False)
+class PGD(_NormShownWhenNotDefault):
     """L-inf PGD (core.attacks.pgd): `steps` steps of rel_stepsize x epsilon."""
 
     steps: int = PAPER_STEPS  # foolbox's default, the paper's
@@ -26,13 +52,18 @@ class PGD:
     loss: str = "ce"
     restarts: int = 1
     engine: str = "native"
+    norm: str = DEFAULT_NORM  # "linf" (the paper's) or "l2" (core.attacks.norms)
 
     kind = "pgd"
+
+    def __post_init__(self):
+        _check_norm(self.norm)
 
     @property
     def title(self) -> str:
         start = "" if self.random_start else ", no random start"
-        return f"PGD-{self.loss} ({self.steps} steps of {self.rel_stepsize:.3g} ε{start})"
+        norm = "" if self.norm == DEFAULT_NORM else f" {self.norm.upper()}"
+        return f"PGD{norm}-{self.loss} ({self.steps} steps of {self.rel_stepsize:.3g} ε{start})"
 
     def scaled(self, factor: int) -> "PGD":
         return replace(self, steps=self.steps * factor)
@@ -54,20 +85,25 @@ class FGSM:
         return self  # one step by definition
 
 
-@dataclass(frozen=True)
-class APGD:
+@dataclass(frozen=True, repr=False)
+class APGD(_NormShownWhenNotDefault):
     """Auto-PGD (core.attacks.apgd; Croce & Hein 2020)."""
 
     steps: int = 100  # Croce & Hein's N_iter
     loss: str = "ce"
     restarts: int = 1
     engine: str = "native"
+    norm: str = DEFAULT_NORM  # "linf" (the paper's) or "l2" (core.attacks.norms)
 
     kind = "apgd"
 
+    def __post_init__(self):
+        _check_norm(self.norm)
+
     @property
     def title(self) -> str:
-        return f"APGD-{self.loss} ({self.steps} steps)"
+        norm = "" if self.norm == DEFAULT_NORM else f" {self.norm.upper()}"
+        return f"APGD{norm}-{self.loss} ({self.steps} steps)"
 
     def scaled(self, factor: int) -> "APGD":
         return replace(self, steps=self.steps * factor)

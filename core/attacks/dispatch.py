@@ -20,12 +20,12 @@ def run_attack(attack, model, images, labels, *, epsilon: float, seed=None) -> n
     if isinstance(attack, PGD):
         return pgd(model, images, labels, epsilon=epsilon, steps=attack.steps, rel_stepsize=attack.rel_stepsize,
                    random_start=attack.random_start, restarts=attack.restarts, seed=seed, engine=attack.engine,
-                   loss=attack.loss)
+                   loss=attack.loss, norm=attack.norm)
     if isinstance(attack, FGSM):
         return fgsm(model, images, labels, epsilon=epsilon, loss=attack.loss)
     if isinstance(attack, APGD):
         return apgd(model, images, labels, epsilon=epsilon, steps=attack.steps, loss=attack.loss,
-                    restarts=attack.restarts, seed=seed, engine=attack.engine)
+                    restarts=attack.restarts, seed=seed, engine=attack.engine, norm=attack.norm)
     if isinstance(attack, Square):
         return square(model, images, labels, epsilon=epsilon, queries=attack.queries, p_init=attack.p_init,
                       seed=seed, engine=attack.engine)

@@ -11,9 +11,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 
-from core.attack_settings import APGD, FGSM, PGD, Square
+from core.attack_settings import APGD, FGSM, PGD, Square, settings_dict
 from core.paper import PAPER_REL_STEPSIZE
 
 MEMBER_TYPES = {"pgd": PGD, "apgd": APGD, "square": Square, "fgsm": FGSM}
@@ -52,7 +52,7 @@ class Preset:
 
     def to_dict(self) -> dict:
         """What decides the numbers (the description does not)."""
-        return {"name": self.name, "attacks": [{"kind": a.kind, **asdict(a)} for a in self.attacks],
+        return {"name": self.name, "attacks": [settings_dict(a) for a in self.attacks],
                 "attack_every_epsilon": self.attack_every_epsilon, "seed": self.seed}
 
     @classmethod

@@ -82,3 +82,26 @@ def test_native_l2_apgd_agrees_with_art_on_a_bundled_demo_model(demo_model_and_i
     assert abs(native - reference) * 64 <= 2
     assert native < accuracy(model, images, labels)  # the comparison is not vacuous
     assert (distance(native_images, images, "l2") <= epsilon).all()
+
+
+def test_the_settings_carry_their_norm_and_every_saved_key_stays_as_it_was():
+    """A setting names its norm only where it is not the paper's L-inf, so the explorer's cache,
+    the bundled views and the results' file names saved before keep being found."""
+    from core.attack_settings import APGD, PGD, settings_dict
+
+    assert "norm" not in repr(PGD(steps=10)) and "norm" not in settings_dict(APGD())
+    assert repr(PGD(steps=10)) == ("PGD(steps=10, rel_stepsize=0.03333333333333333, random_start=True, loss='ce', "
+                                   "restarts=1, engine='native')")
+    assert settings_dict(PGD(norm="l2"))["norm"] == "l2" and PGD(norm="l2") != PGD()
+    assert APGD(norm="l2").title == "APGD L2-ce (100 steps)"
+    with pytest.raises(ValueError, match=r"norm must be one of \['linf', 'l2'\], got 'l1'"):
+        PGD(norm="l1")
+
+
+def test_a_setting_with_the_l2_norm_runs_the_l2_attack(tiny):
+    from core.attack_settings import PGD
+    from core.attacks import run_attack as run
+
+    model, images, labels, _ = tiny
+    adversarial = run(PGD(steps=5, norm="l2"), model, images[:8], labels[:8], epsilon=2.0, seed=0)
+    assert (distance(adversarial, images[:8], "l2") <= 2.0).all() and distance(adversarial, images[:8], "linf").max() > 0.1
