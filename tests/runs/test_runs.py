@@ -23,7 +23,7 @@ def _settings():
     return {"grid": GridSettings(DATA, 8, (0.0, 0.02), preset="paper", checks=False),
             "fmn": FmnSettings(DATA, 8, steps=10),
             "corruptions": CorruptionSettings(DATA, 8, ("gaussian_noise",)),
-            "mechanism": MechanismSettings(DATA, 8, 0.02)}
+            "mechanism": MechanismSettings(DATA, 4, 0.02)}  # CLEVER and the surfaces cost most: four images
 
 
 def test_the_registry_holds_every_kind_and_each_keys_as_before():
@@ -37,7 +37,7 @@ def test_the_registry_holds_every_kind_and_each_keys_as_before():
     assert RUN_KINDS["grid"].key(settings["grid"]) == results_key(DATA, 8, [0.0, 0.02], PRESETS["paper"])
     assert RUN_KINDS["fmn"].key(settings["fmn"]) == minimum_norm_key(DATA, 8, 10)
     assert RUN_KINDS["corruptions"].key(settings["corruptions"]) == corruptions_key(DATA, 8, ["gaussian_noise"], 0)
-    assert RUN_KINDS["mechanism"].key(settings["mechanism"]) == mechanism_key(DATA, 8, 0.02, 0)
+    assert RUN_KINDS["mechanism"].key(settings["mechanism"]) == mechanism_key(DATA, 4, 0.02, 0)
     seeds = SeedSettings(DATA, 200, "strong", "fmn-x", (2, 0, 1))
     assert RUN_KINDS["seeds"].key(seeds) == study_key(DATA, 200, "strong", "fmn-x", [0, 1, 2])
     with pytest.raises(TypeError, match="the fmn run takes FmnSettings, got GridSettings"):
@@ -51,7 +51,7 @@ def test_each_kind_runs_a_model_through_the_store_and_compares_the_twins(tmp_pat
     from core.data import synthetic
 
     kind, settings = RUN_KINDS[name], _settings()[name]
-    images, labels = synthetic.split("cxr", "test", 8, size=96)
+    images, labels = synthetic.split("cxr", "test", settings.n, size=96)
     for spec in (ATTENTIVE, VANILLA):  # the attentive twin first: its test is written when the vanilla one lands
         kind.run(spec, settings, images=images, labels=labels, results_root=tmp_path)
     attentive = kind.load(ATTENTIVE, settings, results_root=tmp_path)
