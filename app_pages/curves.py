@@ -86,19 +86,28 @@ def models_ui(specs: list) -> list:
                           help="Each attentive model is compared with its vanilla twin; choose any of the task's models.")
 
 
-def twin_sentences_ui(results: dict, epsilons) -> None:
-    """Under the chart: each shown twin pair's paired test at the grid's middle ε, in one sentence."""
-    from core.evaluate import twin_test
-
-    middle = middle_epsilon(epsilons)
+def twin_tests(results: dict) -> dict:
+    """{attentive spec: its twin test rows (core.evaluate.twin_test), or the ValueError saying
+    why the twins cannot be paired} for every shown pair: computed once for the page (the exact
+    stratified test can take seconds on derm), read by the sentences and the table."""
+    tests = {}
     for spec, attentive in results.items():
         vanilla = results.get(spec.twin()) if spec.attention else None
-        if vanilla is None:
+        if vanilla is not None:
+            try:
+                tests[spec] = twin_test(attentive, vanilla)
+            except ValueError as error:
+                tests[spec] = error
+    return tests
+
+
+def twin_sentences_ui(tests: dict, epsilons) -> None:
+    """Under the chart: each shown twin pair's paired test at the grid's middle ε, in one sentence."""
+    middle = middle_epsilon(epsilons)
+    for spec, rows in tests.items():
+        if isinstance(rows, ValueError):
             continue
-        try:
-            row = next((r for r in twin_test(attentive, vanilla) if abs(r["epsilon"] - middle) < 1e-12), None)
-        except ValueError:
-            continue
+        row = next((r for r in rows if abs(r["epsilon"] - middle) < 1e-12), None)
         if row is not None:
             st.markdown(f"**{spec.title}** vs its twin: {row['sentence']}")
 
@@ -138,16 +147,15 @@ def job_ui(key: str) -> None:
         st.rerun(scope="app")
 
 
-def twins_ui(results: dict, paper: dict | None = None) -> None:
-    """Attentive minus vanilla on the same images, per epsilon, for each family; where the
-    paper's protocol (`paper`, the same images) reaches another conclusion, one sentence says so."""
+def twins_ui(tests: dict, paper: dict | None = None) -> None:
+    """Attentive minus vanilla on the same images, per epsilon, for each family (`tests`:
+    twin_tests); where the paper's protocol (`paper`, the same images) reaches another
+    conclusion, one sentence says so."""
     st.subheader("Does soft attention make the model harder to fool?")
     shown = False
-    for spec, attentive in results.items():
-        vanilla = results.get(spec.twin()) if spec.attention else None
-        if vanilla is None:
-            continue
-        rows = twin_test(attentive, vanilla)
+    for spec, rows in tests.items():
+        if isinstance(rows, ValueError):
+            raise rows
         shown = True
         st.markdown(f"**{spec.title}** minus **{spec.twin().title}**")
         frame = pd.DataFrame([{"ε": r["epsilon"], "difference (points)": r["difference"] * 100,
@@ -243,7 +251,8 @@ if results:
                "dotted: the paper's protocol. An image fooled at a smaller ε "
                "counts as fooled at every larger ε (its adversarial example lies inside the larger ball too); "
                "clean-misclassified images count as failures.")
-    twin_sentences_ui(results, epsilons)
+    tests = twin_tests(results)
+    twin_sentences_ui(tests, epsilons)
     if get_task(selection.task).is_binary:
         st.plotly_chart(curves_figure(results, paper, value="auc"), width="stretch", key="auc_curves")
         st.caption("AUC of the positive-class probability under attack, with a seeded bootstrap interval.")
@@ -251,7 +260,7 @@ if results:
     st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
     st.download_button("Download the table (CSV)", frame.to_csv(index=False), file_name="robustness.csv",
                        mime="text/csv", key="curves_csv")
-    twins_ui(results, paper)
+    twins_ui(tests, paper)
     trained_at = shared_training_epsilon(defence_epsilon(spec, root=selection.root) for spec in results
                                          if spec.defence != "none")
     compared_at = tradeoff_ui(results, epsilons, default=trained_at)

@@ -50,7 +50,6 @@ def write_first_view(folder: Path) -> list[Path]:
         original = _record_keys(recorded)
         try:
             app = AppTest.from_file(str(APP), default_timeout=900).run()
-            opening = next(iter(recorded), None)
             for epsilon in preset_epsilons(app):  # each preset clicked in turn, as a first visitor would
                 app.session_state[f"epsilon_preset_{app.session_state['task']}"] = epsilon
                 app.session_state[f"epsilon_value_{app.session_state['task']}"] = epsilon
@@ -58,7 +57,7 @@ def write_first_view(folder: Path) -> list[Path]:
         finally:
             engine_api.explorations = original
             engine().shutdown()
-        if app.exception or opening is None:
+        if app.exception or not recorded:
             raise RuntimeError(f"the explorer did not draw its opening view: {app.exception or 'no request'}")
         recorded[:] = list(dict.fromkeys(recorded))  # each column once
         computed, bundled = ExplorationCache(cache_root()), ExplorationCache(cache_root(), bundled=folder)

@@ -37,9 +37,13 @@ def settings_dict(setting) -> dict:
     return {"kind": setting.kind, **values}
 
 
-def _check_norm(norm: str) -> None:
-    if norm not in ("linf", "l2"):
-        raise ValueError(f"norm must be one of ['linf', 'l2'], got {norm!r}")
+NORMS = ("linf", "l2")  # the threat models (core.attacks.norms holds their helpers)
+
+
+def check_norm(norm: str) -> str:
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {list(NORMS)}, got {norm!r}")
+    return norm
 
 
 @dataclass(frozen=True, repr=False)
@@ -57,7 +61,7 @@ class PGD(_NormShownWhenNotDefault):
     kind = "pgd"
 
     def __post_init__(self):
-        _check_norm(self.norm)
+        check_norm(self.norm)
 
     @property
     def title(self) -> str:
@@ -98,7 +102,7 @@ class APGD(_NormShownWhenNotDefault):
     kind = "apgd"
 
     def __post_init__(self):
-        _check_norm(self.norm)
+        check_norm(self.norm)
 
     @property
     def title(self) -> str:

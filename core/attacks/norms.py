@@ -16,24 +16,18 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from core.attacks.base import enforce_ball, feasible_box, uniform_start
-
-NORMS = ("linf", "l2")
-
-
-def check_norm(norm: str) -> str:
-    if norm not in NORMS:
-        raise ValueError(f"norm must be one of {list(NORMS)}, got {norm!r}")
-    return norm
+from core.attack_settings import NORMS, check_norm  # noqa: F401 - re-exported: the threat models, named once
+from core.attacks.base import check_epsilon, enforce_ball, feasible_box, uniform_start
 
 
 def check_radius(epsilon, norm: str) -> float:
-    """ε as a float: [0, 1] for L-inf (the pixel scale), >= 0 for L2 (a radius)."""
+    """ε as a float: [0, 1] for L-inf (the pixel scale, core.attacks.base.check_epsilon), >= 0
+    for L2 (a radius)."""
+    if norm == "linf":
+        return check_epsilon(epsilon)
     if not isinstance(epsilon, (int, float, np.floating, np.integer)) or math.isnan(epsilon):
         raise ValueError(f"epsilon must be a number, got {epsilon!r}")
-    if norm == "linf" and not 0 <= epsilon <= 1:
-        raise ValueError(f"epsilon must be in [0, 1] (pixel scale), got {epsilon}")
-    if norm == "l2" and not epsilon >= 0:
+    if not epsilon >= 0:
         raise ValueError(f"an L2 epsilon is a radius, >= 0; got {epsilon}")
     return float(epsilon)
 

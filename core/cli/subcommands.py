@@ -19,39 +19,30 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-# Per kind: the evaluation flag that selects it, and its settings' fields as that command line names them.
-MODES = {
-    "grid": (None, {"n": "--n", "epsilons": "--epsilons", "preset": "--preset"}),
-    "fmn": ("--fmn", {"n": "--n", "steps": "--fmn-steps"}),
-    "corruptions": ("--corruptions", {"n": "--n", "corruptions": "--corruptions", "seed": "--seed"}),
-    "mechanism": ("--mechanism", {"n": "--n", "epsilon": "--mechanism-epsilon", "seed": "--seed"}),
-    "seeds": ("--seed-study", {"n": "--n", "seeds": "--seed-study"}),
-}
-RENAMED = {"fmn": {"--steps": "--fmn-steps"}, "mechanism": {"--epsilon": "--mechanism-epsilon"}}
-
-
 def is_subcommand(argv) -> bool:
-    return bool(argv) and argv[0] in MODES
+    from core.runs import RUN_KINDS
+
+    return bool(argv) and argv[0] in RUN_KINDS
 
 
 def to_flags(argv: list[str]) -> list[str]:
-    """The evaluation's flags for `KIND [args...]`; ValueError naming a setting the kind does not have."""
+    """The evaluation's flags for `KIND [args...]` (each kind's mode_flag, field_flags and
+    renamed: core.runs.kind.RunKind); ValueError naming a setting the kind does not have."""
     from core.runs import RUN_KINDS
 
-    kind, rest = argv[0], list(argv[1:])
-    assert kind in RUN_KINDS, kind  # MODES and the registry name the same kinds
-    flag, fields = MODES[kind]
+    kind, rest = RUN_KINDS[argv[0]], list(argv[1:])
+    flag, fields = kind.mode_flag, kind.field_flags
     if "--settings" in rest:
         at = rest.index("--settings")
         if at + 1 >= len(rest):
             raise ValueError("--settings needs the path of a JSON file")
-        rest[at:at + 2] = _settings_flags(kind, Path(rest[at + 1]), fields)
-    rest = [RENAMED.get(kind, {}).get(arg, arg) for arg in rest]
-    if kind == "seeds":  # seeds 0 1 2 --task derm: the leading numbers are the seeds
+        rest[at:at + 2] = _settings_flags(kind.name, Path(rest[at + 1]), fields)
+    rest = [kind.renamed.get(arg, arg) for arg in rest]
+    if kind.name == "seeds":  # seeds 0 1 2 --task derm: the leading numbers are the seeds
         seeds = []
         while rest and rest[0].isdigit():
             seeds.append(rest.pop(0))
-        return [*rest, "--seed-study", *seeds] if seeds else rest
+        return [*rest, flag, *seeds] if seeds else rest
     if flag is None or flag in rest:
         return rest
     return [*rest, flag]

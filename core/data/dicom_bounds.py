@@ -97,7 +97,7 @@ def check_palette(dataset, name: str) -> None:
         entries = int(descriptor[0]) or 65_536  # PS3.3 C.7.6.3.1.5: 0 means 2^16
         words = _words(bytes(segmented), int(descriptor[2]), dataset)
         try:
-            _SegmentCount(words, 8 if int(descriptor[2]) == 8 else 16, entries).count(0, None, None)
+            _SegmentCount(words, 8 if int(descriptor[2]) == 8 else 16, entries).count(0, None)
         except _TooLong as error:
             raise ImageLoadError(f"{name}: its segmented {colour.lower()} palette expands to {error} entries, but its "
                                  f"descriptor declares {entries:,}; refused (a possible decompression bomb)") from None
@@ -125,7 +125,7 @@ class _SegmentCount:
         self.data, self.bits, self.entries = data, bits, entries
         self.total, self.visits, self.budget = 0, 0, 4 * entries + 64
 
-    def count(self, offset: int, segments: int | None, _last) -> None:
+    def count(self, offset: int, segments: int | None) -> None:
         data, read = self.data, 0
         while offset + 1 < len(data):
             opcode, length = data[offset], data[offset + 1]
@@ -148,7 +148,7 @@ class _SegmentCount:
                 else:
                     target = (data[offset + 1] << 16 | data[offset]) if offset + 1 < len(data) else 0
                     offset += 2
-                self.count(target, length, None)
+                self.count(target, length)
             else:
                 return  # an unknown opcode: pydicom refuses it with its own message
             if self.total > self.entries:

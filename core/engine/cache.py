@@ -87,10 +87,7 @@ class ExplorationCache:
         if reply is _MISSING:
             return self._bundled(key)
         if reply is _DAMAGED:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:  # a folder under an entry's name, a read-only disk: skipped all the same
-                pass
+            _remove(path)
             return self._bundled(key)
         try:
             os.utime(path)  # recently used
@@ -168,11 +165,8 @@ class ExplorationCache:
         for path in entries:
             if total <= goal:
                 break
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:
-                continue
-            total -= sizes.get(path, 0)
+            if _remove(path):
+                total -= sizes.get(path, 0)
         with self._lock:
             self._bytes, self._puts_since_listing = total, 0
 
@@ -180,14 +174,21 @@ class ExplorationCache:
         """Remove every entry; returns how many there were."""
         entries = self.entries()
         for path in entries:
-            try:
-                path.unlink(missing_ok=True)
-            except OSError:
-                continue
+            _remove(path)
         return len(entries)
 
 
 _MISSING, _DAMAGED = object(), object()
+
+
+def _remove(path: Path) -> bool:
+    """Delete an entry; False where the disk refuses (a folder under an entry's name, a
+    read-only disk): it is skipped all the same."""
+    try:
+        path.unlink(missing_ok=True)
+        return True
+    except OSError:
+        return False
 
 
 def _read(path: Path):

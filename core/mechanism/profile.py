@@ -15,7 +15,6 @@ Measures (MEASURES: title, the direction that means harder to fool):
 
 from __future__ import annotations
 
-import json
 import time
 from datetime import datetime, timezone
 
@@ -125,21 +124,17 @@ def latest_mechanism_key(specs, *, data: str, n: int, epsilon: float, roots) -> 
     `epsilon`, whatever seed it was run with (python -m core.evaluate --mechanism --seed S), so
     that the page and the report find what the command line saved; the seed-0 key when none is
     saved. One key for all: the twins are shown from the same run's seed."""
-    from core.store import results_folder
-    from core.models.zoo import checkpoint_path
+    from core.store import saved
 
     newest: dict[str, str] = {}
     for spec in specs:
         for root in roots:
-            folder = results_folder(spec, root=root)
-            for path in folder.glob(f"{checkpoint_path(spec, root=root).stem}-mechanism-*.json"):
+            for key, result in saved(spec, "mechanism", root=root):
                 try:
-                    result = json.loads(path.read_text())
                     seed = int(result.get("seed", 0))
-                except (OSError, ValueError, TypeError):
+                except (TypeError, ValueError):
                     continue
-                key = mechanism_key(data, n, epsilon, seed)
-                if path.stem.endswith(key) and result.get("data") == data and result.get("n") == n:
+                if key == mechanism_key(data, n, epsilon, seed) and result.get("data") == data and result.get("n") == n:
                     newest[key] = max(newest.get(key, ""), str(result.get("created_at", "")))
     return max(newest, key=newest.get) if newest else mechanism_key(data, n, epsilon, 0)
 

@@ -35,4 +35,5 @@ def _summarise(result: dict) -> str:
     return f"{len(result['corruptions'])} corruptions on {result['n']} images"
 
 
-KIND = RunKind("corruptions", "natural corruptions", "corruptions", CorruptionSettings, _run, _compare, _summarise)
+KIND = RunKind("corruptions", "natural corruptions", "corruptions", CorruptionSettings, _run, _compare, _summarise,
+               mode_flag="--corruptions", field_flags={"n": "--n", "corruptions": "--corruptions", "seed": "--seed"})

@@ -38,4 +38,5 @@ def _summarise(result: dict) -> str:
             f"{result['not_broken']} of {result['n']} not broken")
 
 
-KIND = RunKind("fmn", "smallest adversarial ε", "fmn", FmnSettings, _run, _compare, _summarise)
+KIND = RunKind("fmn", "smallest adversarial ε", "fmn", FmnSettings, _run, _compare, _summarise, mode_flag="--fmn",
+               field_flags={"n": "--n", "steps": "--fmn-steps"}, renamed={"--steps": "--fmn-steps"})

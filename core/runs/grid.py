@@ -42,4 +42,5 @@ def _summarise(result: dict) -> str:
     return ", ".join(f"{epsilon_text(r['epsilon'])}: {r['accuracy']:.3f}" for r in result["curve"])
 
 
-KIND = RunKind("grid", "robustness curve", "", GridSettings, _run, _compare, _summarise)
+KIND = RunKind("grid", "robustness curve", "", GridSettings, _run, _compare, _summarise,
+               field_flags={"n": "--n", "epsilons": "--epsilons", "preset": "--preset"})

@@ -3,7 +3,7 @@ pages treat them alike."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Callable
 
 
@@ -19,6 +19,12 @@ class RunKind:
     run: Callable  # run(spec, settings, *, images, labels, root=None, results_root=None) -> the saved result
     compare: Callable | None  # compare(attentive result, vanilla result) -> the twin test (None: no twin test)
     summarise: Callable  # summarise(result) -> one line
+    # The evaluation command line's flag that selects this kind (None: the grid, its default),
+    # each settings field's flag there, and the subcommand's own flags it renames
+    # (python -m core.evaluate KIND ...: core.cli.subcommands).
+    mode_flag: str | None = None
+    field_flags: dict = field(default_factory=dict)
+    renamed: dict = field(default_factory=dict)
 
     def key(self, settings) -> str:
         """The saved file's key for `settings` (core.store.run_key)."""

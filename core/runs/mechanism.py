@@ -35,4 +35,6 @@ def _summarise(result: dict) -> str:
     return f"{len(result['measures'])} measures on {result['n']} images"
 
 
-KIND = RunKind("mechanism", "mechanism profile", "mechanism", MechanismSettings, _run, _compare, _summarise)
+KIND = RunKind("mechanism", "mechanism profile", "mechanism", MechanismSettings, _run, _compare, _summarise,
+               mode_flag="--mechanism", field_flags={"n": "--n", "epsilon": "--mechanism-epsilon", "seed": "--seed"},
+               renamed={"--epsilon": "--mechanism-epsilon"})
