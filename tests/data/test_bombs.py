@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from core.data.io import ImageLoadError, read_image
+from tests.data.dicom_fixtures import new_dataset
 from tests.data.test_hostile import _deflated_dicom
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,21 +31,7 @@ def _refused(data: bytes, match: str, name: str | None = None) -> None:
 # ----------------------------------------------------------------------- DICOM codestreams
 
 def _dicom(pixel_data: bytes, syntax, *, rows=64, columns=64, photometric="MONOCHROME2", extra=None) -> bytes:
-    from pydicom.dataset import Dataset, FileMetaDataset
-    from pydicom.uid import SecondaryCaptureImageStorage, generate_uid
-
-    meta = FileMetaDataset()
-    meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
-    meta.MediaStorageSOPInstanceUID = generate_uid()
-    meta.TransferSyntaxUID = syntax
-    dataset = Dataset()
-    dataset.file_meta = meta
-    dataset.SOPClassUID, dataset.SOPInstanceUID = meta.MediaStorageSOPClassUID, meta.MediaStorageSOPInstanceUID
-    dataset.Modality = "OT"
-    dataset.Rows, dataset.Columns = rows, columns
-    dataset.SamplesPerPixel, dataset.PhotometricInterpretation = 1, photometric
-    dataset.BitsAllocated = dataset.BitsStored = 8
-    dataset.HighBit, dataset.PixelRepresentation = 7, 0
+    dataset = new_dataset(rows, columns, syntax=syntax, photometric=photometric, bits=8)
     for keyword, (vr, value) in (extra or {}).items():
         dataset.add_new(keyword, vr, value)
     dataset.PixelData = pixel_data
