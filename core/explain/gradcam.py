@@ -25,6 +25,7 @@ def feature_gradients(model, score: str = "logit"):
         @tf.function(input_signature=[spec, tf.TensorSpec((None,), tf.int32)])
         def gradients(images, classes):
             with tf.GradientTape() as tape:
+                tape.watch(images)  # records the graph even where no layer has a trainable weight (a frozen model)
                 maps, logits = sub(images, training=False)
                 scores = tf.nn.softmax(logits) if score == "softmax" else logits
                 chosen = tf.gather(scores, classes, axis=1, batch_dims=1)

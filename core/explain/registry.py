@@ -50,3 +50,22 @@ METHODS: dict[str, Method] = {
                                "Selvaraju et al. 2017; Datta et al. 2021's notebook",
                                "What the paper's reference code computes; flat on confident models."),
 }
+
+
+FALLBACK_METHOD = "integrated_gradients"  # for a model with no feature map to explain (an imported SavedModel)
+
+
+def usable_method(model, method: str) -> tuple[str, str | None]:
+    """(`method`, None) when `model` can be explained by it; otherwise the pixel-level method
+    shown instead and a sentence saying why (a feature-map method on a model whose feature
+    map cannot be reached)."""
+    if not METHODS[method].uses_feature_layer:
+        return method, None
+    from core.models.build import feature_layer_name
+
+    try:
+        feature_layer_name(model)
+    except ValueError as error:
+        return FALLBACK_METHOD, f"{METHODS[method].title} is not available for this model ({error}); " \
+                                f"showing {METHODS[FALLBACK_METHOD].title}."
+    return method, None

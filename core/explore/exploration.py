@@ -11,6 +11,7 @@ import numpy as np
 
 from core.attacks import PGD, predict, run_attack
 from core.explain import METHODS, attention_map, compare, localisation
+from core.explain.registry import usable_method
 from core.explore.settings import explorer_attack
 from core.explore.visibility import perceptibility
 from core.explore.outcome import Exploration, ModelOutcome
@@ -58,6 +59,7 @@ def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, at
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     attack = attack or explorer_attack()
+    method, saliency_note = usable_method(model, method)
     batch = image[None].astype(np.float32)
     clean, clean_map, clean_attention = clean_view(model, batch, method)
     target = int(clean.argmax()) if label is None else int(label)
@@ -74,7 +76,7 @@ def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, at
         perceptibility(image, adversarial[0]) if measure_perceptibility else None,
         clean_attention, adversarial_attention,
         transferred_from=source.spec.model_id if source is not None else None,
-        ood=ood, localisation=_localise(maps, truth))
+        ood=ood, localisation=_localise(maps, truth), saliency_note=saliency_note)
 
 
 # The clean half of a column (probabilities, saliency map, attention map) does not change when

@@ -55,6 +55,7 @@ class ModelOutcome:
     localisation: dict | None = None  # maps vs the ground-truth masks of a synthetic image
     minimal_epsilon: float | None = None  # filled in on request (core.explore.minimal_epsilon)
     minimal_epsilon_searched: bool = False
+    saliency_note: str | None = None  # why another saliency method than the chosen one is shown
 
     @property
     def clean_class(self) -> int:

@@ -18,6 +18,7 @@ from core.models.spec import ModelSpec
 ATTENTION_LAYER = "soft_attention"
 LOGITS_LAYER = "logits"
 PROBABILITIES_LAYER = "probabilities"
+SALIENCY_LAYER = "saliency_features"  # an imported model's Grad-CAM layer (core.models.adapters)
 
 
 def _attention_branch(features):
@@ -81,12 +82,17 @@ def feature_layer_name(model: keras.Model) -> str:
     same layer in the attentive and vanilla variants of a backbone.
     """
     names = {layer.name for layer in model.layers}
+    if SALIENCY_LAYER in names:  # an imported model (core.models.imported): the layer marked at import
+        return SALIENCY_LAYER
     for entry in _HEAD_ENTRY_LAYERS:
         if entry in names:
             feature_map = model.get_layer(entry).input
             for layer in model.layers:
                 if layer.output is feature_map:
                     return layer.name
+    if "savedmodel" in names:
+        raise ValueError("Grad-CAM needs a feature map of a named layer, and an imported SavedModel is one "
+                         "function without layers: use the gradient or Integrated Gradients map")
     raise ValueError(f"model {model.name!r} has no head built by core.models.build")
 
 

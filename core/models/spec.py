@@ -1,7 +1,13 @@
-"""ModelSpec: which of the zoo's models this is (task x backbone x attention x profile)."""
+"""ModelSpec: which of the zoo's models this is (task x backbone x attention x profile).
+
+The "user" profile holds the models a person imported (core.models.imported): there the
+backbone is the model's name (a slug), `attention` marks the second model of a declared pair
+(its twin, imported with twin_of), and `size` is the input size read from the model.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, replace
 
 from core.models.backbones import FAMILIES, FAMILY_TITLES, PROFILES, Backbone, backbone_for
@@ -10,6 +16,10 @@ from core.tasks import Task, get_task
 
 # Training-time defences (core.train.defence): the id part of a defended model's name and its title.
 DEFENCES = {"none": ("", ""), "pgd-at": ("pgdat", "PGD-AT"), "trades": ("trades", "TRADES")}
+
+USER_PROFILE = "user"  # imported models (core.models.imported), stored under checkpoints/user/
+USER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")  # file- and id-safe
+MAX_INPUT_SIZE = 1024  # the largest square input an imported model may take (pixels)
 
 
 @dataclass(frozen=True)
@@ -23,10 +33,16 @@ class ModelSpec:
     profile: str = "demo"  # "demo" (compact, 96 px) or "paper" (keras.applications, 224 px)
     defence: str = "none"  # training-time defence: "none", "pgd-at" or "trades" (core.train.defence)
     seed: int = 0  # training seed; another seed is a replica of the same configuration (issue 23's seed study)
+    size: int = 0  # an imported model's input size (the "user" profile only; 0 elsewhere: the backbone's)
 
     def __post_init__(self):
         get_task(self.task)
-        backbone_for(self.backbone, self.profile)
+        if self.is_imported:
+            self._check_imported()
+        else:
+            backbone_for(self.backbone, self.profile)
+            if self.size:
+                raise ValueError(f"size is set only for imported models, got {self.size!r}")
         if not isinstance(self.attention, bool):
             raise ValueError(f"attention must be True or False, got {self.attention!r}")
         if self.defence not in DEFENCES:
@@ -34,17 +50,33 @@ class ModelSpec:
         if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
 
+    def _check_imported(self):
+        if not isinstance(self.backbone, str) or not USER_NAME.fullmatch(self.backbone):
+            raise ValueError("an imported model's name must be 1-40 lower-case letters, digits or "
+                             f"hyphens, starting and ending with a letter or digit, got {self.backbone!r}")
+        if self.defence != "none" or self.seed != 0:
+            raise ValueError("an imported model has no training defence or seed of this tool")
+        if isinstance(self.size, bool) or not isinstance(self.size, int) or not 8 <= self.size <= MAX_INPUT_SIZE:
+            raise ValueError(f"an imported model's input size must be 8-{MAX_INPUT_SIZE} pixels, got {self.size!r}")
+
+    @property
+    def is_imported(self) -> bool:
+        """A model the user brought (core.models.imported), not one this tool trained."""
+        return self.profile == USER_PROFILE
+
     @property
     def task_info(self) -> Task:
         return get_task(self.task)
 
     @property
     def backbone_info(self) -> Backbone:
+        if self.is_imported:
+            raise ValueError(f"{self.backbone!r} is an imported model: it has no backbone of this tool")
         return backbone_for(self.backbone, self.profile)
 
     @property
     def input_size(self) -> int:
-        return self.backbone_info.input_size
+        return self.size if self.is_imported else self.backbone_info.input_size
 
     @property
     def variant(self) -> str:
@@ -69,7 +101,10 @@ class ModelSpec:
 
     @property
     def title(self) -> str:
-        """What a person reads, e.g. "ResNet-50 + soft attention" or "... · PGD-AT"."""
+        """What a person reads, e.g. "ResNet-50 + soft attention" or "... · PGD-AT"; an imported
+        model "my-resnet (imported)", the twin declared for it "my-resnet (imported) · twin"."""
+        if self.is_imported:
+            return f"{self.backbone} (imported)" + (" · twin" if self.attention else "")
         suffix = " + soft attention" if self.attention else ""
         compact = " (compact)" if self.profile == "demo" else ""
         defence = DEFENCES[self.defence][1]
@@ -88,6 +123,8 @@ class ModelSpec:
             del data["defence"]
         if self.seed == 0:
             del data["seed"]
+        if self.size == 0:
+            del data["size"]
         return data
 
     @classmethod
@@ -95,7 +132,7 @@ class ModelSpec:
         try:
             return cls(task=data["task"], backbone=data["backbone"], attention=bool(data["attention"]),
                        profile=data.get("profile", "demo"), defence=data.get("defence", "none"),
-                       seed=data.get("seed", 0))
+                       seed=data.get("seed", 0), size=data.get("size", 0))
         except (KeyError, TypeError) as error:
             raise ValueError(f"not a model spec: {data!r} ({error})") from None
 

@@ -20,13 +20,14 @@ from __future__ import annotations
 import json
 import platform
 import re
+import shutil
 import threading
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 from core.atomic import atomic_path, write_json
-from core.models.spec import DEFENCES, ModelSpec, all_specs
+from core.models.spec import DEFENCES, USER_PROFILE, ModelSpec, all_specs
 
 # Keras is imported where a model is built, saved or loaded: listing checkpoints stays light.
 
@@ -87,13 +88,17 @@ def save_checkpoint(model, spec: ModelSpec, *, root=None,
     from core.models.build import feature_layer_name
 
     path = checkpoint_path(spec, root=root)
+    try:
+        feature_layer = feature_layer_name(model)
+    except ValueError:  # an imported SavedModel has no layers to explain
+        feature_layer = None
     full_card = {
         **(card or {}),
         "format": CARD_FORMAT,
         "spec": spec.to_dict(),
         "model_id": spec.model_id,
         "parameters": int(model.count_params()),
-        "feature_layer": feature_layer_name(model),
+        "feature_layer": feature_layer,
         "versions": _versions(),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
@@ -205,6 +210,8 @@ def load_checkpoint(path: str | Path):
                               "it may be truncated or corrupt: retrain or restore it")
     import keras
 
+    import core.models.adapters  # noqa: F401 - registers the layers of imported models
+    import core.models.onnx_ops  # noqa: F401
     from core.models.build import LOGITS_LAYER, PROBABILITIES_LAYER
 
     try:
@@ -282,6 +289,10 @@ def delete_checkpoint(spec: ModelSpec, *, root=None) -> list[Path]:
             continue
         candidate.unlink()
         deleted.append(candidate)
+    kept = path.with_suffix(".savedmodel")  # an imported SavedModel's copy (core.models.imported)
+    if spec.is_imported and kept.is_dir() and not kept.is_symlink():
+        shutil.rmtree(kept)
+        deleted.append(kept)
     return deleted
 
 
@@ -301,11 +312,26 @@ def _read_archive_problem(path: Path) -> str | None:
     return None
 
 
+def _imported(root) -> list[ModelSpec]:
+    """The specs of the imported models under `root` (read from their cards; the user profile
+    has no fixed list of models)."""
+    specs = []
+    for path in sorted((_root(root) / USER_PROFILE).glob("*/*.keras")):
+        try:
+            spec = ModelSpec.from_dict(read_card(path).get("spec", {}))
+        except (CheckpointError, ValueError):
+            continue
+        if checkpoint_path(spec, root=root) == path:
+            specs.append(spec)
+    return specs
+
+
 def scan(profile: str = "demo", *, root=None) -> list[tuple[ModelSpec, Path, str | None]]:
     """Every checkpoint file of `profile` under `root` with the reason it cannot be used, or
     None when its card is readable and matches (the zoo page lists the broken ones too)."""
     found = []
-    for spec in all_specs(profile, defences=tuple(DEFENCES)):  # defended models too, where trained
+    specs = _imported(root) if profile == USER_PROFILE else all_specs(profile, defences=tuple(DEFENCES))
+    for spec in specs:  # defended models too, where trained
         path = checkpoint_path(spec, root=root)
         if not path.is_file():
             continue
