@@ -6,7 +6,6 @@ checkpoint file version through st.cache_resource.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,7 +14,8 @@ from pathlib import Path
 import streamlit as st
 
 from core.models.backbones import PROFILES
-from core.models.zoo import CHECKPOINT_ROOT, ModelSpec, available
+from core.models.spec import USER_PROFILE
+from core.models.zoo import CHECKPOINT_ROOT, ModelSpec, available, user_models_root
 from core.formatting import epsilon_text
 from core.tasks import TASKS, get_task
 from app_pages.words import HELP
@@ -23,12 +23,15 @@ from app_pages.words import HELP
 
 
 def user_root() -> Path:
-    """What people train from the UI: $ADVATTN_USER_MODELS, else checkpoints/user (git-ignored)."""
-    return Path(os.environ.get("ADVATTN_USER_MODELS", CHECKPOINT_ROOT / "user"))
+    """What people train or import from the UI: $ADVATTN_USER_MODELS, else checkpoints/user
+    (git-ignored)."""
+    return user_models_root()
 
 ZOOS = {"Bundled demo zoo": "bundled", "My models": "user"}
 PROFILE_HELP = ("demo: compact backbones at 96 px; paper: ResNet-50 / InceptionResNetV2 at 224 px, as the paper; "
-                "paper-native: InceptionResNetV2 at its native 299 px (an 8 x 8 Grad-CAM map instead of 5 x 5)")
+                "paper-native: InceptionResNetV2 at its native 299 px (an 8 x 8 Grad-CAM map instead of 5 x 5); "
+                "imported: your own models, brought in on the Model zoo page")
+PROFILE_TITLES = {USER_PROFILE: "imported"}  # the others are named as they are
 CHECK_ICONS = {"pass": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:",
                "skip": ":material/remove_circle_outline:", "info": ":material/info:"}
 APP_PATH = Path(__file__).resolve().parents[1] / "app.py"
@@ -60,8 +63,8 @@ def sidebar_ui() -> Selection:
         zoo = ZOOS[st.radio("Models", list(ZOOS), key="zoo", horizontal=True, help=HELP["zoo"])]
         profile = "demo"
         if zoo == "user":
-            profile = st.radio("Profile", list(PROFILES), key="profile", horizontal=True,
-                               help=PROFILE_HELP)
+            profile = st.radio("Profile", [*PROFILES, USER_PROFILE], key="profile", horizontal=True,
+                               format_func=lambda p: PROFILE_TITLES.get(p, p), help=PROFILE_HELP)
         info = get_task(task)
         st.caption(f"{info.dataset} · classes: {', '.join(info.classes)} · labels: {info.labelling}")
         glossary_ui()

@@ -177,7 +177,8 @@ def _numbers(outcome, method_title: str) -> str:
             f"SSIM {seen['ssim']:.3f} · PSNR {psnr} · {method_title} moved: r {shift['pearson']:.2f}, "
             f"top-20 % IoU {shift['top20_iou']:.2f}, centre {shift['centre_shift_px']:.1f} px"
             + (f" · perturbation from {outcome.transferred_from}" if outcome.transferred_from else "")
-            + _distance(outcome.ood))
+            + _distance(outcome.ood)
+            + (f" · {outcome.saliency_note}" if getattr(outcome, "saliency_note", None) else ""))
 
 
 PARTS = {"lesion": "finding", "shortcut": "shortcut"}

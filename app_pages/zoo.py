@@ -7,15 +7,19 @@ import streamlit as st
 
 from core.evaluate import newest_whole_grid, saved_results
 from core.formatting import epsilon_255
-from core.models.zoo import checkpoint_path, delete_checkpoint, read_card, scan
+from core.models.spec import USER_PROFILE
+from core.models.zoo import available, checkpoint_path, delete_checkpoint, read_card, scan
 from core.train import defence_summary
 from core.figures import history_figure
 from app_pages.table_formats import curve_columns
 from app_pages.common import current_selection, plain, require_models, results_root
 from app_pages.engine_client import incomplete_note
+from app_pages.import_form import import_form_ui, import_status_ui, imported_card_ui
 
 
 def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=None) -> None:
+    if "imported" in card:
+        imported_card_ui(card)
     metrics = card.get("metrics", {})
     columns = st.columns(4)
     columns[0].metric("Parameters", f"{card['parameters']:,}")
@@ -26,11 +30,13 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
         weighting = metrics.get("weighting", "on the test sample")
         columns[2].metric("Clean test accuracy", f"{metrics['clean_accuracy']:.1%}",
                           help=f"{weighting}; {metrics.get('test_images', '?')} images of {card.get('data', '?')}")
-    columns[3].metric("Epochs", f"{card.get('epochs_trained', '?')} (best {card.get('best_epoch', '?')})")
+    if "imported" not in card:
+        columns[3].metric("Epochs", f"{card.get('epochs_trained', '?')} (best {card.get('best_epoch', '?')})")
     if "per_class" in metrics:
         clean_metrics_ui(metrics)
-    st.caption(f"Backbone init: {card.get('backbone_init', '?')} · created {card.get('created_at', '?')} · "
-               f"TensorFlow {card.get('versions', {}).get('tensorflow', '?')}")
+    if "imported" not in card:
+        st.caption(f"Backbone init: {card.get('backbone_init', '?')} · created {card.get('created_at', '?')} · "
+                   f"TensorFlow {card.get('versions', {}).get('tensorflow', '?')}")
     defence = defence_summary(card)
     if defence:
         st.caption(f"Adversarial training: {defence}")
@@ -45,8 +51,9 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
             st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
     if card.get("history"):
         st.plotly_chart(history_figure(card["history"]), width="stretch", key=f"zoo_history_{spec.model_id}")
-    with st.expander("Training configuration"):
-        st.json(card.get("config", {}), expanded=False)
+    if "imported" not in card:
+        with st.expander("Training configuration"):
+            st.json(card.get("config", {}), expanded=False)
 
 
 def clean_metrics_ui(metrics: dict) -> None:
@@ -82,6 +89,9 @@ def broken_ui(selection) -> None:
 
 st.title("Model zoo")
 selection = current_selection()
+if selection.zoo == "user" and selection.profile == USER_PROFILE:
+    import_form_ui(selection.task, [s for s in available(USER_PROFILE, root=selection.root) if s.task == selection.task])
+    import_status_ui()
 broken_ui(selection)
 selection, specs = require_models(warn_broken=False)
 cards = {spec: read_card(checkpoint_path(spec, root=selection.root)) for spec in specs}  # readable: available()

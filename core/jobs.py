@@ -34,7 +34,7 @@ def runs_root() -> Path:
     """Where jobs live: $ADVATTN_RUNS, else the repository's runs/ (git-ignored)."""
     return Path(os.environ.get("ADVATTN_RUNS", PROJECT_ROOT / "runs"))
 
-KINDS = {"train": "core.train", "evaluate": "core.evaluate"}
+KINDS = {"train": "core.train", "evaluate": "core.evaluate", "import": "core.models.imported"}
 KEY_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")  # a plain folder name: no "/", no ".." alone
 FINISHED = ("done", "failed", "cancelled")
 

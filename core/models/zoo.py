@@ -18,6 +18,7 @@ and by Delete.
 from __future__ import annotations
 
 import json
+import os
 import platform
 import re
 import shutil
@@ -52,9 +53,16 @@ def _root(root) -> Path:
     return CHECKPOINT_ROOT if root is None else Path(root)
 
 
+def user_models_root() -> Path:
+    """What people train or import: $ADVATTN_USER_MODELS, else checkpoints/user (git-ignored)."""
+    return Path(os.environ.get("ADVATTN_USER_MODELS", CHECKPOINT_ROOT / "user"))
+
+
 def checkpoint_path(spec: ModelSpec, *, root=None) -> Path:
-    """Where the `.keras` file of `spec` lives under `root`."""
-    return _root(root) / spec.profile / spec.task / f"{spec.file_stem}.keras"
+    """Where the `.keras` file of `spec` lives under `root` (for an imported model, None means
+    the user's models folder: imported models never go among the bundled ones)."""
+    base = user_models_root() if root is None and spec.is_imported else _root(root)
+    return base / spec.profile / spec.task / f"{spec.file_stem}.keras"
 
 
 def card_path(checkpoint: str | Path) -> Path:
@@ -316,7 +324,8 @@ def _imported(root) -> list[ModelSpec]:
     """The specs of the imported models under `root` (read from their cards; the user profile
     has no fixed list of models)."""
     specs = []
-    for path in sorted((_root(root) / USER_PROFILE).glob("*/*.keras")):
+    base = user_models_root() if root is None else _root(root)
+    for path in sorted((base / USER_PROFILE).glob("*/*.keras")):
         try:
             spec = ModelSpec.from_dict(read_card(path).get("spec", {}))
         except (CheckpointError, ValueError):

@@ -8,7 +8,7 @@ import pytest
 
 from core.models.imported import import_model
 from core.models.zoo import available, checkpoint_path, load_model, read_card
-from tests.models.foreign import (SIZE, keras_classifier, onnx_classifier, save_h5, save_keras,
+from tests.models.foreign import (SIZE, keras_classifier, onnx_classifier, save_h5,
                                   save_savedmodel)
 
 DERM_ORDER = ["nv", "mel", "bkl", "bcc", "akiec", "vasc", "df"]  # a model's own class order

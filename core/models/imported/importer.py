@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from core.models.imported.settings import ImportSettings, ModelImportError, class_indices, finding_unit, slug
+from core.models.imported.settings import ImportSettings, ModelImportError, slug
 from core.models.spec import USER_PROFILE, ModelSpec
 
 MAX_MODEL_BYTES = 1 << 30  # 1 GiB: a file or SavedModel folder over this is refused (README, "Your own model")
@@ -34,7 +34,7 @@ def import_model(path, *, task: str, output: str, preprocessing: str, class_name
     if any(s.backbone == name for s in zoo):
         raise ModelImportError(f"an imported model named {name!r} already exists for {task}: delete it first "
                                "or choose another name")
-    from core.models.imported.assemble import assemble, input_layout
+    from core.models.imported.assemble import input_layout
     from core.models.imported.sources import open_source
 
     source = open_source(path)
@@ -92,12 +92,14 @@ def _build_verify_save(source, settings, layout, spec, path, name, root) -> Mode
             shutil.rmtree(staging, ignore_errors=True)
             shutil.copytree(source.copy_from, staging)
         model, mapping = assemble(source, settings, layout, spec, folder=staging)
-        images, _ = synthetic.generate(settings.task, VERIFY_IMAGES, size=spec.input_size, seed=0)
+        images, labels = synthetic.generate(settings.task, VERIFY_IMAGES, size=spec.input_size, seed=0,
+                                            priors="balanced")
         with tempfile.TemporaryDirectory(prefix="advattn-import-") as work:
             model.save(Path(work) / "imported.keras")
             reloaded = load_checkpoint(Path(work) / "imported.keras")
             gap = difference(reloaded, source.reference, images, layout=layout, output=mapping["verified_as"],
                              units=mapping["units"])
+            preview = _preview(reloaded, images, labels, settings.task_info)
         if not gap <= TOLERANCE:
             raise ModelImportError(f"the imported model's probabilities differ from {source.runtime}'s by up to "
                                    f"{gap:.2g} on the task's images (more than {TOLERANCE:g}): the conversion is not "
@@ -114,7 +116,7 @@ def _build_verify_save(source, settings, layout, spec, path, name, root) -> Mode
             "input": {**layout, "size": spec.input_size},
             "class_names": list(settings.class_names) if settings.class_names else None, "finding": settings.finding,
             "restricted": mapping["restricted"], "scores": mapping["scores"], "twin_of": settings.twin_of,
-            "saliency_layer": mapping["saliency_layer"],
+            "saliency_layer": mapping["saliency_layer"], "preview": preview,
         }}
         save_checkpoint(model, spec, root=root, card=card)
     except BaseException:
@@ -122,3 +124,13 @@ def _build_verify_save(source, settings, layout, spec, path, name, root) -> Mode
             shutil.rmtree(staging, ignore_errors=True)
         raise
     return spec
+
+
+def _preview(model, images, labels, task) -> list[dict]:
+    """The imported model's clean answers on the synthetic images it was checked on (shown on
+    its card, which says plainly that these are not its data)."""
+    import numpy as np
+
+    probabilities = np.asarray(model(images, training=False))
+    return [{"true": task.classes[int(label)], "predicted": task.classes[int(p.argmax())],
+             "probability": round(float(p.max()), 4)} for p, label in zip(probabilities, labels)]

@@ -1,0 +1,56 @@
+"""The Model zoo's import form: a user's ONNX model from the data folder becomes a model of
+the zoo with its card, and the explorer attacks it like any other."""
+
+from core.jobs import wait_for
+from tests.app_pages.apptest import open_app, problems, texts, verdicts
+from tests.models.foreign import onnx_classifier
+
+DERM_ORDER = "nv,mel,bkl,bcc,akiec,vasc,df"
+
+
+def imported_zoo(page=None):
+    return open_app(page, task="derm", zoo="My models", state={"profile": "user"})
+
+
+def test_a_model_imported_from_the_data_folder_gets_its_card_and_is_explored(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVATTN_DATA_ROOT", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+    onnx_classifier(tmp_path / "data" / "ham-resnet.onnx")
+    app = imported_zoo("app_pages/zoo.py")
+    form = app.get("form")[0]
+    assert form is not None and any("Import a model" in t for t in texts(app.markdown))
+    next(r for r in app.radio if r.label == "From").set_value("Path in the data folder")
+    next(t for t in app.text_input if t.label == "Path in the data folder").input("ham-resnet.onnx")
+    next(r for r in app.radio if r.label == "Its output").set_value("logits")
+    next(s for s in app.selectbox if s.label == "Its preprocessing").set_value("imagenet")
+    next(t for t in app.text_input if t.label == "Its class order (optional)").input(DERM_ORDER)
+    next(b for b in app.button if b.label == "Import").click()
+    app.run()
+    assert not problems(app), problems(app)
+    status = wait_for("import-model", timeout_s=240)
+    assert status.status == "done", status.message + status.log_tail
+    app.run()
+    assert any("imported user-derm-ham-resnet-vanilla" in t for t in texts(app.success))
+    captions = " ".join(texts(app.caption))
+    assert "Checked against onnxruntime" in captions and "synthetic" in captions
+    explorer = imported_zoo()
+    assert not problems(explorer), problems(explorer)
+    assert len(verdicts(explorer)) == 1  # its one column: a verdict on the imported model
+
+
+def test_a_refused_model_is_a_message_and_no_model(tmp_path, monkeypatch):
+    monkeypatch.setenv("ADVATTN_DATA_ROOT", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir()
+    onnx_classifier(tmp_path / "data" / "five.onnx", units=5)
+    app = imported_zoo("app_pages/zoo.py")
+    next(r for r in app.radio if r.label == "From").set_value("Path in the data folder")
+    next(t for t in app.text_input if t.label == "Path in the data folder").input("five.onnx")
+    next(b for b in app.button if b.label == "Import").click()
+    app.run()
+    assert wait_for("import-model", timeout_s=240).status == "failed"
+    app.run()
+    assert any("has 5 outputs but the task derm has 7 classes" in t for t in texts(app.error))
+    next(t for t in app.text_input if t.label == "Path in the data folder").input("../../etc/passwd")
+    next(b for b in app.button if b.label == "Import").click()
+    app.run()
+    assert any("outside" in t or "data folder" in t for t in texts(app.error))
