@@ -38,6 +38,6 @@ def defences_ui(results: dict, epsilon: float | None = None) -> None:
         return
     st.subheader("Attention against adversarial training")
     for backbone, rows in comparisons.items():
-        st.markdown(f"**{FAMILY_TITLES[backbone]}**")
+        st.markdown(f"**{FAMILY_TITLES.get(backbone, backbone)}**")
         for row in rows:
             st.caption(row["sentence"])

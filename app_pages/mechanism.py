@@ -44,7 +44,7 @@ def _agreement_ui(selection, found: dict, *, data: str, n: int) -> None:
         return
     helped = {1: "harder", -1: "easier", 0: "neither harder nor easier (ε* test p ≥ 0.05)"}
     st.markdown("**Which measure follows robustness?** " + "; ".join(
-        f"attention makes the {FAMILY_TITLES[p['family']]} twin {helped[p['robustness']]} to fool"
+        f"attention makes the {FAMILY_TITLES.get(p['family'], p['family'])} twin {helped[p['robustness']]} to fool"
         for p in pairs) + ".")
     for row in separating_measures(pairs):
         st.caption(row["sentence"])

@@ -12,6 +12,7 @@ from core.figures import seed_figure
 from core.formatting import in_255
 from core.jobs import start_job
 from app_pages.common import evaluation_arguments, missing_run_ui, results_root
+from core.models.spec import USER_PROFILE
 
 
 def _replicas_table(study: dict) -> pd.DataFrame:
@@ -48,6 +49,10 @@ def _untrained_ui(selection, study: dict | None) -> None:
 def seed_study_ui(selection, *, job_ui) -> None:
     """The section: the saved study's forest plot and sentences, or how to make it."""
     st.subheader("Architecture or seed? Attention's effect across training seeds")
+    if selection.profile == USER_PROFILE:
+        st.caption("The seed study retrains this tool's own models from several seeds; it does not apply to "
+                   "imported models, whose training this tool does not know.")
+        return
     study = latest_seed_study(selection.task, profile=selection.profile, root=selection.root,
                               results_root=results_root(selection))
     if study is None or not study["families"] or study["missing"]:

@@ -30,6 +30,8 @@ def short_title(spec) -> str:
     from core.models.backbones import FAMILY_TITLES
     from core.models.spec import DEFENCES
 
+    if spec.is_imported:
+        return spec.title
     parts = [FAMILY_TITLES[spec.backbone] + (" + attention" if spec.attention else "")]
     if spec.defence != "none":
         parts.append(DEFENCES[spec.defence][1])

@@ -105,7 +105,7 @@ def tradeoff_section(evidence: Evidence) -> list:
              _p(f"Clean accuracy against robust accuracy at {epsilon_text(epsilon)}, both with 95 % intervals.",
                 "note")]
     for backbone, rows in defence_comparisons(strong, epsilon).items():
-        parts.append(Heading(f"Attention against adversarial training: {FAMILY_TITLES[backbone]}"))
+        parts.append(Heading(f"Attention against adversarial training: {FAMILY_TITLES.get(backbone, backbone)}"))
         parts += [_p(row["sentence"]) for row in rows]
     return parts
 

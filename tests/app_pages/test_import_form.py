@@ -54,3 +54,19 @@ def test_a_refused_model_is_a_message_and_no_model(tmp_path, monkeypatch):
     next(b for b in app.button if b.label == "Import").click()
     app.run()
     assert any("outside" in t or "data folder" in t for t in texts(app.error))
+
+
+def test_every_page_works_on_an_imported_pair(tmp_path):
+    import os
+
+    from core.models.imported import import_model
+
+    root = os.environ["ADVATTN_USER_MODELS"]
+    import_model(onnx_classifier(tmp_path / "a.onnx", seed=0), task="derm", output="logits", preprocessing="imagenet",
+                 class_names=DERM_ORDER.split(","), name="mine", root=root)
+    import_model(onnx_classifier(tmp_path / "b.onnx", seed=1), task="derm", output="logits", preprocessing="imagenet",
+                 class_names=DERM_ORDER.split(","), name="mine-attn", twin_of="mine", root=root)
+    for page in ["app_pages/explorer.py", "app_pages/curves.py", "app_pages/gallery.py", "app_pages/zoo.py"]:
+        app = imported_zoo(page)
+        assert not app.exception and not problems(app), (page, problems(app))
+    assert len(verdicts(imported_zoo())) == 2
