@@ -29,14 +29,15 @@ from core.evaluate.results import load_results
 from core.formatting import epsilon_text
 from core.jobs import Cancelled, ProgressWriter, run_cli
 from core.models.backbones import PROFILES
-from core.models.spec import DEFENCES, ModelSpec, all_specs
+from core.models.spec import DEFENCES, USER_PROFILE, ModelSpec, all_specs
 from core.tasks import TASKS
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m core.evaluate", description="Robustness curves.")
     parser.add_argument("--task", required=True, choices=list(TASKS))
-    parser.add_argument("--profile", choices=list(PROFILES), default="demo")
+    parser.add_argument("--profile", choices=[*PROFILES, USER_PROFILE], default="demo",
+                        help="'user': the models imported with python -m core.models.imported")
     parser.add_argument("--model", action="append", help="model id(s), defended models and seed replicas "
                         "included (e.g. demo-cxr-resnet50-attention-pgdat-seed1); default: the task's four and "
                         "its trained defended models")
@@ -178,6 +179,9 @@ def selected_specs(profile: str, task: str, model_ids=None, *, root=None) -> lis
 
     from core.models.zoo import available
 
+    if profile == USER_PROFILE:  # imported models: whichever the user's zoo holds
+        imported = [s for s in available(profile, root=root) if s.task == task]
+        return [s for s in imported if not model_ids or s.model_id in model_ids]
     if not model_ids:
         defended = [s for s in available(profile, root=root) if s.task == task and s.defence != "none"]
         return all_specs(profile, task) + defended

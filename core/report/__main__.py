@@ -6,6 +6,7 @@ import argparse
 
 from core.jobs import run_cli
 from core.models.backbones import PROFILES
+from core.models.spec import USER_PROFILE
 from core.tasks import TASKS
 
 
@@ -17,7 +18,8 @@ def main(argv=None) -> int:
     parser.add_argument("--markdown", help="write the task's findings as Markdown to this file instead")
     parser.add_argument("--findings", action="store_true",
                         help="write docs/findings/<task>.md for every task from the bundled results")
-    parser.add_argument("--profile", choices=list(PROFILES), default="demo")
+    parser.add_argument("--profile", choices=[*PROFILES, USER_PROFILE], default="demo",
+                        help="'user': the models imported with python -m core.models.imported")
     parser.add_argument("--n", type=int, default=200, help="the test images the results were computed on")
     parser.add_argument("--root", help="checkpoint folder (default: the repository's checkpoints/)")
     parser.add_argument("--results-root", help="where results for the read-only bundled zoo were written")

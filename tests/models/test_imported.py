@@ -152,3 +152,19 @@ def test_an_imported_pair_is_twins_and_their_test_runs(tmp_path):
                             with_checks=False, root=zoo)
     assert [row["epsilon"] for row in result["twin_test"]] == [0.0, 0.01]
     assert all("p_value" in row for row in result["twin_test"])
+
+
+def test_the_command_line_evaluates_and_reports_an_imported_pair(tmp_path):
+    from core.cli.evaluate import main
+    from core.report import write_report
+
+    zoo = tmp_path / "zoo"
+    for seed, name, twin in ((0, "mine", None), (1, "mine-attn", "mine")):
+        import_model(onnx_classifier(tmp_path / f"{name}.onnx", seed=seed), task="derm", output="logits",
+                     preprocessing="imagenet", name=name, twin_of=twin, root=zoo)
+    assert main(["--task", "derm", "--profile", "user", "--root", str(zoo), "--n", "8", "--preset", "strong",
+                 "--epsilons", "0", "0.01", "--no-checks"]) == 0
+    report = write_report("derm", tmp_path / "report.html", pdf=False, profile="user", n=8, root=zoo,
+                          epsilons=[0.0, 0.01])
+    text = report["html"].read_text()
+    assert "mine (imported)" in text and "mine (imported) · twin" in text

@@ -12,7 +12,7 @@ from core.evaluate.seeds.replicas import STUDY_SEEDS, replica_cards, train_comma
 from core.evaluate.seeds.study import _at, seed_study, study_epsilon
 from core.formatting import epsilon_text
 from core.models.backbones import FAMILIES
-from core.models.spec import ModelSpec
+from core.models.spec import USER_PROFILE, ModelSpec
 
 
 def study_key(data: str, n: int, protocol: str, fmn_key: str, seeds) -> str:
@@ -135,6 +135,8 @@ def latest_seed_study(task: str, *, profile: str = "demo", root=None, results_ro
     """The newest saved seed study of `task` (under results_root, then beside the checkpoints)."""
     from core.store import results_folder
 
+    if profile == USER_PROFILE:  # imported models are not trained here: there is no seed study of them
+        return None
     spec = ModelSpec(task, FAMILIES[0], False, profile)
     studies = []
     for folder_root in [r for r in (results_root, root) if r is not None] or [None]:
