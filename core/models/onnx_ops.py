@@ -240,7 +240,7 @@ class OnnxNode(keras.layers.Layer):
                 arguments.append(tensors.pop(0))
             else:
                 kind, k = source.split(":")
-                arguments.append(self.constants[int(k)] if kind == "weight" else tf.constant(self.values[int(k)]))
+                arguments.append(self.constants[int(k)] if kind == "weight" else self.values[int(k)])
         while arguments and arguments[-1] is None:
             arguments.pop()
         return OPERATORS[self.op](*arguments, **self.attributes)

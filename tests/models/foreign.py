@@ -97,3 +97,53 @@ def onnx_classifier(path: Path, *, units: int = 7, seed: int = 0, op: str | None
     model.ir_version = 8
     onnx.save(model, str(path))
     return path
+
+
+def onnx_exporter_idioms(path: Path, *, seed: int = 0) -> Path:
+    """What PyTorch exporters write besides plain convolutions: a depthwise convolution, ReLU6
+    (Clip with its bounds as inputs), SiLU (x * Sigmoid(x)), a DenseNet Concat, AveragePool with
+    ceil_mode and padding not counted, an explicit Pad, ReduceMean over H and W with axes as an
+    input (opset 18), and x.view(x.size(0), -1) as Shape -> Gather -> Unsqueeze -> Concat ->
+    Reshape; a MatMul + Add head."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(seed)
+
+    def const(name, value, dtype=np.float32):
+        return numpy_helper.from_array(np.asarray(value, dtype=dtype), name)
+
+    initializers = [
+        const("w1", rng.standard_normal((6, 3, 3, 3)) * 0.3), const("dw", rng.standard_normal((6, 1, 3, 3)) * 0.3),
+        const("lo", 0.0), const("hi", 6.0), const("w2", rng.standard_normal((4, 12, 1, 1)) * 0.3),
+        const("pads", [0, 0, 1, 1, 0, 0, 1, 1], np.int64), const("axes", [2, 3], np.int64),
+        const("zero", 0, np.int64), const("minus_one", [-1], np.int64), const("unsq", [0], np.int64),
+        const("fc", rng.standard_normal((4, 2)) * 0.3), const("bias", rng.standard_normal(2) * 0.1),
+    ]
+    nodes = [
+        helper.make_node("Conv", ["input", "w1"], ["c1"], strides=[2, 2], pads=[1, 1, 1, 1]),
+        helper.make_node("Clip", ["c1", "lo", "hi"], ["relu6"]),
+        helper.make_node("Conv", ["relu6", "dw"], ["d1"], group=6, pads=[1, 1, 1, 1]),
+        helper.make_node("Sigmoid", ["d1"], ["sig"]),
+        helper.make_node("Mul", ["d1", "sig"], ["silu"]),
+        helper.make_node("Concat", ["relu6", "silu"], ["cat"], axis=1),
+        helper.make_node("AveragePool", ["cat"], ["avg"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1],
+                         ceil_mode=1, count_include_pad=0),
+        helper.make_node("Pad", ["avg", "pads"], ["padded"], mode="constant"),
+        helper.make_node("Conv", ["padded", "w2"], ["c2"]),
+        helper.make_node("ReduceMean", ["c2", "axes"], ["pooled"], keepdims=1),
+        helper.make_node("Shape", ["pooled"], ["shape"]),
+        helper.make_node("Gather", ["shape", "zero"], ["batch"], axis=0),
+        helper.make_node("Unsqueeze", ["batch", "unsq"], ["batch1"]),
+        helper.make_node("Concat", ["batch1", "minus_one"], ["target"], axis=0),
+        helper.make_node("Reshape", ["pooled", "target"], ["flat"]),
+        helper.make_node("MatMul", ["flat", "fc"], ["mm"]),
+        helper.make_node("Add", ["mm", "bias"], ["logits"]),
+    ]
+    graph = helper.make_graph(nodes, "idioms", [helper.make_tensor_value_info("input", TensorProto.FLOAT,
+                                                                              ["N", 3, SIZE, SIZE])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", 2])], initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)], producer_name="tests")
+    model.ir_version = 8
+    onnx.save(model, str(path))
+    return path

@@ -112,3 +112,15 @@ def test_the_command_line_imports_and_refuses_in_one_line(tmp_path, zoo, capsys)
     assert main([str(path), "--task", "fundus", "--output", "softmax", "--preprocessing", "unit",
                  "--class-names", "referable_dr,no_referable_dr", "--root", str(tmp_path / "other")]) == 0
     assert "imported user-fundus-two-vanilla" in capsys.readouterr().out
+
+
+def test_the_documented_limits_are_the_enforced_ones():
+    from pathlib import Path
+
+    from core.models.imported import importer, verify
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "your-model.md").read_text()
+    config = (Path(__file__).resolve().parents[2] / ".streamlit" / "config.toml").read_text()
+    assert "maxUploadSize = 50" in config and "upload limit, 50 MiB" in doc
+    assert "MAX_MODEL_BYTES" in doc and "TOLERANCE" in doc and verify.TOLERANCE == 1e-4
+    assert importer.MAX_MODEL_BYTES == 1 << 30

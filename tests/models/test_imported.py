@@ -168,3 +168,13 @@ def test_the_command_line_evaluates_and_reports_an_imported_pair(tmp_path):
                           epsilons=[0.0, 0.01])
     text = report["html"].read_text()
     assert "mine (imported)" in text and "mine (imported) · twin" in text
+
+
+def test_onnx_exporter_idioms_convert_exactly(tmp_path):
+    from tests.models.foreign import onnx_exporter_idioms
+
+    spec = import_model(onnx_exporter_idioms(tmp_path / "idioms.onnx"), task="fundus", output="logits",
+                        preprocessing="symmetric", root=tmp_path / "zoo")
+    assert card(spec, tmp_path / "zoo")["max_probability_difference"] <= 1e-4
+    model = load_model(spec, root=tmp_path / "zoo")
+    assert np.asarray(model(images(3))).shape == (3, 2)  # the view(size(0), -1) follows the batch
