@@ -22,36 +22,6 @@ def _verdicts(body: str) -> int:
     return sum(body.count(text) for text in VERDICT_TEXTS)
 
 
-def test_a_deep_link_then_the_explorer_run_in_a_real_browser_offline(tmp_path, monkeypatch):
-    """One fresh server: /curves as its first request runs through app.py's navigation (the
-    pages live in app_pages/, so Streamlit's legacy pages/ discovery never runs a page alone);
-    then the explorer attacks the four models (live: the bundled opening view turned off) and is
-    photographed."""
-    monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
-    monkeypatch.setenv("ADVATTN_BUNDLED_VIEWS", "")
-    with streamlit_server() as url, chromium() as driver:
-        assert _engine_started_with(url), "the engine process did not start with the server (app.py's lifespan)"
-        driver.get(url + "/curves")
-        wait_for_text(driver, ["is on the [0, 1] pixel scale"], timeout_s=240)
-        body = page_text(driver)
-        assert "not a diagnostic device" in body and "Attack explorer" in body
-        assert "\ncommon\n" not in body
-        driver.get(url)
-        wait_for_text(driver, VERDICT_TEXTS, timeout_s=240)
-        wait_for_text(driver, ["Downloads"], timeout_s=60)
-        # 14 thumbnails (two rows of 7) + the grid: 5 rows x 4 models; each column's probability bars
-        wait_until_rendered(driver, images=14 + 20, bars=4)
-        body = page_text(driver)
-        assert _verdicts(body) == 4
-        assert "not a diagnostic device" in body and "synthetic" in body
-        assert slider_rendered(driver), "the comparison slider did not render offline"
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / "explorer.png"
-        assert driver.save_screenshot(str(path))
-    with Image.open(path) as shot:
-        assert shot.size[0] >= 1200 and shot.size[1] >= 1200
-
-
 def _engine_started_with(server, timeout_s: float = 30) -> bool:
     """Before any page is viewed, `streamlit run app.py` has started the engine's worker."""
     import time
@@ -106,10 +76,13 @@ def _grid_of(driver, epsilon: float, timeout_s: float = 120) -> None:
     raise TimeoutError(f"the grid of ε = {epsilon:g} was not drawn; the page shows:\n{page_text(driver)[-1500:]}")
 
 
-def test_the_first_minute_each_preset_then_four_slider_steps_each_grid_with_its_own_epsilon(tmp_path, monkeypatch):
-    """Issue 43's sequence, as a first visitor makes it (timing is bench/interaction.py's): the
-    opening view (bundled), then every preset of derm's grid and four slider steps to values
-    nobody computed; every grid drawn with its own ε and four verdicts."""
+def test_a_deep_link_then_the_first_minute_in_a_real_browser_offline(tmp_path, monkeypatch):
+    """One fresh server, as a first visitor meets it. /curves as its first request runs through
+    app.py's navigation (the pages live in app_pages/, so Streamlit's legacy pages/ discovery
+    never runs a page alone). Then issue 43's sequence (timing is bench/interaction.py's): the
+    opening view (bundled), every preset of derm's grid and four slider steps to values nobody
+    computed (live, on the engine), every grid drawn with its own ε and four verdicts; the last
+    one is photographed with its comparison slider."""
     import time
 
     from selenium.webdriver.common.action_chains import ActionChains
@@ -118,6 +91,12 @@ def test_the_first_minute_each_preset_then_four_slider_steps_each_grid_with_its_
     monkeypatch.setenv("ADVATTN_RUNS", str(tmp_path / "runs"))
     monkeypatch.delenv("ADVATTN_BUNDLED_VIEWS", raising=False)
     with streamlit_server() as url, chromium() as driver:
+        assert _engine_started_with(url), "the engine process did not start with the server (app.py's lifespan)"
+        driver.get(url + "/curves")
+        wait_for_text(driver, ["is on the [0, 1] pixel scale"], timeout_s=240)
+        body = page_text(driver)
+        assert "not a diagnostic device" in body and "Attack explorer" in body
+        assert "\ncommon\n" not in body
         driver.get(url)
         _grid_of(driver, 0.005, timeout_s=240)
         time.sleep(1.0)
@@ -132,3 +111,15 @@ def test_the_first_minute_each_preset_then_four_slider_steps_each_grid_with_its_
             ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
             now = round(now + 0.00025, 6)
             _grid_of(driver, now)
+        wait_for_text(driver, ["Downloads"], timeout_s=60)
+        # 14 thumbnails (two rows of 7) + the grid: 5 rows x 4 models; each column's probability bars
+        wait_until_rendered(driver, images=14 + 20, bars=4)
+        body = page_text(driver)
+        assert _verdicts(body) == 4
+        assert "not a diagnostic device" in body and "synthetic" in body
+        assert slider_rendered(driver), "the comparison slider did not render offline"
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / "explorer.png"
+        assert driver.save_screenshot(str(path))
+    with Image.open(path) as shot:
+        assert shot.size[0] >= 1200 and shot.size[1] >= 1200
