@@ -155,8 +155,9 @@ def settings_ui(task: str, badges: dict) -> dict:
         attack = natural_ui(task)
         method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
                               key="explorer_method", help=HELP["saliency"])
+        explain = explain_ui(task)
         seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help=HELP["seed"]))
-        return dict(epsilon=None, attack=attack, method=method, transfer=False, seed=seed)
+        return dict(epsilon=None, attack=attack, method=method, transfer=False, seed=seed, explain=explain)
     steps = st.slider("PGD steps", 1, 100, 10, key="steps",
                       help="The paper used foolbox's 40; 10 keeps the page live on a CPU.")
     rel_stepsize = step_rule_ui(steps, key="paper_stepsize")
@@ -169,11 +170,30 @@ def settings_ui(task: str, badges: dict) -> dict:
                                                       "method: sanity check, deletion/insertion).")
     if badges.get(method):
         st.caption(badges[method])
+    explain = explain_ui(task)
     transfer = st.toggle("Transfer: attack the attentive models with their vanilla twin's perturbation",
                          key="transfer", help=HELP["transfer"])
     seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help=HELP["seed"]))
     attack = PGD(steps=steps, rel_stepsize=rel_stepsize, loss=loss, restarts=restarts)
-    return dict(epsilon=None, attack=attack, method=method, transfer=transfer, seed=seed)
+    return dict(epsilon=None, attack=attack, method=method, transfer=transfer, seed=seed, explain=explain)
+
+
+EXPLAIN_CHOICES = {"predicted": "each image's predicted class", "true": "the true class"}
+
+
+def explain_ui(task: str) -> str:
+    """Which class the heatmaps explain: "predicted", "true" or a class key of the task."""
+    classes = get_task(task).classes
+    return st.selectbox("Heatmaps explain", [*EXPLAIN_CHOICES, *classes], key=f"explorer_explain_{task}",
+                        format_func=lambda c: EXPLAIN_CHOICES.get(c, f"the class {c}"), help=HELP["explain"])
+
+
+def explained_class(choice: str, label: int | None, task) -> int | None:
+    """The class index the maps explain (None: each image's predicted class); "true" needs a
+    known true class, and falls back to the predicted one without it."""
+    if choice == "predicted" or (choice == "true" and label is None):
+        return None
+    return int(label) if choice == "true" else task.classes.index(choice)
 
 
 @st.cache_data(show_spinner="Searching the smallest flipping ε on every model…", max_entries=64)
@@ -303,7 +323,11 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
     if not natural:
         with st.columns([3, 2])[0]:
             settings = {**settings, "epsilon": epsilon_ui(task.name)}
-    method_title = METHODS[settings["method"]].title
+    if settings["explain"] == "true" and picked["label"] is None:
+        st.caption("The heatmaps explain each image's predicted class: the true class is unknown.")
+    settings = {**settings, "explain": explained_class(settings["explain"], picked["label"], task)}
+    method_title = METHODS[settings["method"]].title + (
+        "" if settings["explain"] is None else f" of {task.classes[settings['explain']]}")
     attack = settings["attack"]
     if natural:
         from core.corruptions import CORRUPTIONS

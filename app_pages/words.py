@@ -26,6 +26,8 @@ HELP = {
     "perturbation": "An attack (noise computed to fool each model) or a natural corruption (blur, noise, exposure: "
                     "what happens in clinics every day).",
     "saliency": "How the heatmaps are computed: where in the image the model's answer comes from.",
+    "explain": "Which answer the heatmaps explain: the model's own answer (before and after the change), the "
+               "true class, or any class you choose (\"what in this image speaks for melanoma?\").",
     "seed": "The number the random choices start from: the same seed gives the same result again.",
     "protocol": "How hard the models are attacked: the strong protocol (several attacks; an image counts as robust "
                 "only if it survives them all) or the paper's single PGD attack.",

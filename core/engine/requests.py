@@ -126,6 +126,7 @@ class Explore:
     truth: dict | None = None  # ground-truth masks of a synthetic image
     ood: OodInput | None = None
     source: "Explore | None" = None
+    explain: int | None = None  # the class the saliency maps explain; None: each image's predicted class
     warm: bool = field(default=True, init=False)
 
     def key(self) -> str:
@@ -136,6 +137,8 @@ class Explore:
         parts = (self.model.digest, array_digest(self.image), repr(float(self.epsilon)), repr(self.attack),
                  repr(self.label), repr(self.seed), self.method, truth, self.ood.key() if self.ood else "-",
                  self.source.key() if self.source else "-")
+        if self.explain is not None:  # only then: every key saved before (cache, bundled views) stays
+            parts += (f"explain{int(self.explain)}",)
         return "explore:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
     def run(self, model, source=None):
@@ -149,7 +152,8 @@ class Explore:
                                     self.ood.metadata, self.ood.raw).to_dict()
         return explore_one(self.model.spec, model, self.image, epsilon=self.epsilon, attack=self.attack,
                            label=self.label, seed=self.seed, method=self.method, source=source, ood=ood,
-                           truth=self.truth, measure_perceptibility=False)  # the app measures it (stream.py)
+                           truth=self.truth, measure_perceptibility=False,  # the app measures it (stream.py)
+                           explain=self.explain)
 
 
 # The most columns one Together holds: the worker's column threads (worker._column_threads)

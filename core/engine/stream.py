@@ -45,7 +45,7 @@ class Phase:
 
 def explore_requests(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, attack, label: int | None = None,
                      seed: int = 0, transfer: bool = False, method: str = "grad_cam", truth: dict | None = None,
-                     ood: OodInput | None = None) -> list[Explore]:
+                     ood: OodInput | None = None, explain: int | None = None) -> list[Explore]:
     """One Explore per model, vanilla models first; with `transfer`, an attentive model whose
     vanilla twin is among `refs` carries the twin's request as its source."""
     ordered = sorted(refs, key=lambda ref: ref.spec.attention)
@@ -53,7 +53,7 @@ def explore_requests(refs: list[ModelRef], image: np.ndarray, *, epsilon: float,
     for ref in ordered:
         source = own.get(ref.spec.twin()) if transfer and ref.spec.attention else None
         own[ref.spec] = Explore(ref, np.asarray(image, np.float32), float(epsilon), attack, label, int(seed), method,
-                                truth, ood, source)
+                                truth, ood, source, explain)
     return [own[ref.spec] for ref in ordered]
 
 
@@ -69,7 +69,7 @@ def _new_request() -> int:
 
 def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label: int | None = None, seed: int = 0,
              transfer: bool = False, method: str = "grad_cam", truth: dict | None = None, ood: OodInput | None = None,
-             engine: Engine | None = None, cache: ExplorationCache | None = None) -> int:
+             engine: Engine | None = None, cache: ExplorationCache | None = None, explain: int | None = None) -> int:
     """Explore `image` at each of `epsilons` in the background, into the disk cache, so that
     choosing one of them next is drawn at once (the explorer prefetches the paper's grid once a
     view is drawn). One request is in the worker at a time, so a page's own request waits for
@@ -83,7 +83,7 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
     ours, generation = _new_request(), engine.generation
     todo = [request for epsilon in epsilons
             for request in explore_requests(refs, image, epsilon=epsilon, attack=attack, label=label, seed=seed,
-                                            transfer=transfer, method=method, truth=truth, ood=ood)
+                                            transfer=transfer, method=method, truth=truth, ood=ood, explain=explain)
             if request.key() not in cache]
     planned = len(todo)
 
@@ -109,7 +109,7 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
 def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, attack, label: int | None = None,
                  seed: int = 0, transfer: bool = False, method: str = "grad_cam", truth: dict | None = None,
                  ood: OodInput | None = None, engine: Engine | None = None, cache: ExplorationCache | None = None,
-                 on_phase: Callable[[object, str], None] | None = None) -> Iterator[object]:
+                 on_phase: Callable[[object, str], None] | None = None, explain: int | None = None) -> Iterator[object]:
     """Yield each model's core.explore.ModelOutcome as soon as it is ready (cached ones
     first), or a Failed for a model whose checkpoint cannot be loaded; `on_phase(spec,
     Phase.…)` says what a pending column waits for. An error of the settings (a ValueError)
@@ -120,7 +120,7 @@ def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, att
     note = on_phase or (lambda spec, phase: None)
     pending = []
     for request in explore_requests(refs, image, epsilon=epsilon, attack=attack, label=label, seed=seed,
-                                    transfer=transfer, method=method, truth=truth, ood=ood):
+                                    transfer=transfer, method=method, truth=truth, ood=ood, explain=explain):
         hit = cache.get(request.key())
         if hit is not None:
             yield hit

@@ -181,3 +181,20 @@ def test_the_export_carries_the_same_verdict_as_the_grid():
     for label, word in ((0, "fooled"), (1, "corrected"), (None, "flipped")):
         report = Exploration(image, label, 0.01, PGD(steps=2), 0, False, outcomes={"m": outcome}).report()
         assert [m["verdict"] for m in report["models"]] == [word]
+
+
+def test_the_maps_explain_the_chosen_class(pair):
+    """explain=c: both maps explain class c (what grad_cam of c gives), whatever was predicted;
+    the default explains each image's own predicted class."""
+    from core.explain import grad_cam
+    from core.explore import explore_one
+
+    spec, model = next(iter(pair.items()))
+    image = np.random.default_rng(3).random((96, 96, 3), dtype=np.float32)
+    for explain in (0, 1):
+        outcome = explore_one(spec, model, image, epsilon=0.02, attack=explorer_attack(2), explain=explain)
+        np.testing.assert_allclose(outcome.clean_cam, grad_cam(model, image[None], explain)[0], atol=1e-5)
+        np.testing.assert_allclose(outcome.adversarial_cam, grad_cam(model, outcome.adversarial[None], explain)[0],
+                                   atol=1e-5)
+    default = explore_one(spec, model, image, epsilon=0.02, attack=explorer_attack(2))
+    np.testing.assert_allclose(default.clean_cam, grad_cam(model, image[None], default.clean_class)[0], atol=1e-5)
