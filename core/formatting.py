@@ -36,3 +36,14 @@ def points(difference: float) -> str:
 
 def percent(value: float) -> str:
     return f"{value:.1%}"
+
+
+def duration_text(seconds: float) -> str:
+    """A duration as a person says it: "45 s", "12 min", "3.5 h", "2.1 days"."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 48 * 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"

@@ -50,6 +50,18 @@ class Preset:
         """The title of the members that run on a model with `num_classes` outputs."""
         return " → ".join(a.title for a in self.members_for(num_classes))
 
+    def passes(self, num_classes: int) -> float:
+        """Forward+backward passes per image and ε, at most (an image the first attacks fool is
+        not attacked again): PGD and APGD one per step and restart, FGSM one, a Square query
+        about half of one (a forward pass and the search's own work; docs/architecture.md)."""
+        total = 0.0
+        for attack in self.members_for(num_classes):
+            if hasattr(attack, "queries"):
+                total += 0.5 * attack.queries
+            else:
+                total += getattr(attack, "steps", 1) * getattr(attack, "restarts", 1)
+        return total
+
     def to_dict(self) -> dict:
         """What decides the numbers (the description does not)."""
         return {"name": self.name, "attacks": [settings_dict(a) for a in self.attacks],
@@ -98,3 +110,11 @@ PRESETS: dict[str, Preset] = {
        "does not blind it (at 300 queries a check, not a guarantee)."),
 }
 DEFAULT_PRESET = "strong"
+
+
+def evaluation_cost(preset: Preset, num_classes: int, *, n: int, epsilons, pass_seconds: float) -> tuple[float, float]:
+    """(passes, seconds), at most, of evaluating one model on `n` images at `epsilons` under
+    `preset`, at `pass_seconds` per image and pass (an imported model's card measures it)."""
+    attacked = sum(1 for e in epsilons if e > 0)
+    passes = n * attacked * preset.passes(num_classes)
+    return passes, passes * pass_seconds
