@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.data.paths import confined
 from core.data.real_examples import DEMO_NOTICE, EXAMPLES, real_examples
-from core.attack_settings import is_natural
+from core.attack_settings import changed_word, is_natural, takes_epsilon
 from core.formatting import epsilon_text
 from core.tasks import get_task
 from app_pages.common import (epsilon_ui, plain, require_models, show_error, step_rule_ui,
@@ -124,7 +124,7 @@ def image_ui(task: str, size: int) -> dict | None:
         return None
 
 
-MODES = {"attack": "Attack (L∞ PGD)", "natural": "Natural corruption"}
+MODES = {"attack": "Attack (L∞ PGD)", "patch": "Adversarial patch", "natural": "Natural corruption"}
 
 
 def natural_ui(task: str):
@@ -141,6 +141,21 @@ def natural_ui(task: str):
     return Natural(name, severity, task)
 
 
+def patch_ui(task: str):
+    """The patch mode's area and placement; returns a core.attack_settings.Patch."""
+    from core.attack_settings import Patch
+    from core.attacks.patch import AREAS, PLACEMENTS
+
+    area = st.select_slider("Patch area", list(AREAS), value=0.02, format_func=lambda a: f"{a:.0%}",
+                            key="patch_area", help=HELP["patch_area"])
+    placement = st.radio("Placed", list(PLACEMENTS), horizontal=True, key="patch_placement",
+                         format_func=lambda p: "where artefacts sit" if p == "task" else "over the centre",
+                         help=PLACEMENTS["task"] + "; or over the centre")
+    steps = st.slider("Patch steps", 10, 200, 50, key="patch_steps",
+                      help="Gradient steps per candidate location (four where artefacts sit); more is stronger.")
+    return Patch(area=area, placement=placement, steps=steps, task=task)
+
+
 def settings_ui(task: str, badges: dict) -> dict:
     """The perturbation (a core.attacks.PGD, or a Natural corruption) with the view's settings;
     returns explore() keyword arguments, the perturbation telling the mode (core.attack_settings.is_natural;
@@ -151,6 +166,13 @@ def settings_ui(task: str, badges: dict) -> dict:
 
     mode = st.segmented_control("Perturbation", list(MODES), format_func=MODES.get, default="attack",
                                 key="explorer_mode", help=HELP["perturbation"]) or "attack"
+    if mode == "patch":
+        attack = patch_ui(task)
+        method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
+                              key="explorer_method", help=HELP["saliency"])
+        explain = explain_ui(task)
+        seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help=HELP["seed"]))
+        return dict(epsilon=None, attack=attack, method=method, transfer=False, seed=seed, explain=explain)
     if mode == "natural":
         attack = natural_ui(task)
         method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
@@ -245,9 +267,10 @@ def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: st
     from core.explore import Exploration
     from app_pages.explorer_view import GridView
 
-    natural = is_natural(settings["attack"])
+    natural = not takes_epsilon(settings["attack"])  # a corruption or a patch
     epsilon = 0.0 if natural else float(settings["epsilon"])  # a corruption has none: the request's key holds 0
     grid = GridView(list(refs), task.classes, image=picked["image"], epsilon=epsilon, natural=natural,
+                    changed=changed_word(settings["attack"]),
                     method_title=method_title, with_truth=bool(picked.get("truth")), label=picked["label"])
     result = Exploration(picked["image"], picked["label"], epsilon, settings["attack"],
                          settings["seed"], settings["transfer"], settings["method"])
@@ -275,8 +298,9 @@ def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: st
 
 
 st.title("Attack explorer")
-st.caption("Slide ε and watch L∞ PGD push each model's prediction, or switch to a natural corruption (noise, blur, "
-           "exposure, the modality's own artefacts); attentive and vanilla twins side by side.")
+st.caption("Slide ε and watch L∞ PGD push each model's prediction, or switch to a visible adversarial patch (a "
+           "sticker, a marker) or a natural corruption (noise, blur, exposure, the modality's own artefacts); "
+           "attentive and vanilla twins side by side.")
 selection, specs = require_models()
 task = get_task(selection.task)
 specs = models_ui(selection.task, specs)
@@ -319,7 +343,7 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
     from core.explain import METHODS
     from app_pages.explorer_view import compare_slider_ui, downloads_ui, ood_ui
 
-    natural = is_natural(settings["attack"])
+    natural = not takes_epsilon(settings["attack"])  # a corruption or a patch: no ε
     if not natural:
         with st.columns([3, 2])[0]:
             settings = {**settings, "epsilon": epsilon_ui(task.name)}
@@ -329,10 +353,13 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
     method_title = METHODS[settings["method"]].title + (
         "" if settings["explain"] is None else f" of {task.classes[settings['explain']]}")
     attack = settings["attack"]
-    if natural:
+    if is_natural(attack):
         from core.corruptions import CORRUPTIONS
 
         st.subheader(f"{plain(picked['name'])} · {CORRUPTIONS[attack.corruption].title} · severity {attack.severity}")
+    elif natural:
+        st.subheader(f"{plain(picked['name'])} · adversarial patch of {attack.area:.0%} of the image · "
+                     f"{attack.steps} steps per location")
     else:
         step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
         st.subheader(f"{plain(picked['name'])} · {epsilon_text(settings['epsilon'])} · {attack.steps} steps of {step}")
@@ -348,7 +375,7 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
         cache_problem_ui()
     if not natural:  # the smallest flipping ε is the attack's question
         minimal_ui(refs, refs_key, picked, settings, result)
-    with st.expander(f"Compare clean and {'corrupted' if natural else 'adversarial'}: drag the divider",
+    with st.expander(f"Compare clean and {changed_word(attack)}: drag the divider",
                      expanded=True):
         compare_slider_ui(result, method_title)
     with st.expander("Downloads"):

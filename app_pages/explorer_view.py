@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 import streamlit.components.v1 as components
 
-from core.attack_settings import is_natural
+from core.attack_settings import changed_word
 from core.explain import METHODS, overlay
 from core.explore.export import amplified, archive, png, report
 from core.formatting import epsilon_255, in_255
@@ -76,11 +76,12 @@ def probability_bars(classes, clean, changed) -> str:
     return f'<div class="probability-bars">{rows}</div>'
 
 
-def tile_titles(method_title: str, *, epsilon: float, natural: bool = False) -> list[str]:
-    """The grid's rows of tiles, top to bottom; `natural`: a corruption's (ε does not apply)."""
+def tile_titles(method_title: str, *, epsilon: float, natural: bool = False, changed: str = "corrupted") -> list[str]:
+    """The grid's rows of tiles, top to bottom; `natural`: a change without a radius ε (a
+    corruption, a patch), `changed` naming the changed image."""
     if natural:
-        return [f"Clean · {method_title}", f"Corrupted · {method_title}", "Attention map · clean",
-                "Attention map · corrupted", "Change, amplified to its largest (mid-grey: unchanged)"]
+        return [f"Clean · {method_title}", f"{changed.capitalize()} · {method_title}", "Attention map · clean",
+                f"Attention map · {changed}", "Change, amplified to its largest (mid-grey: unchanged)"]
     return [f"Clean · {method_title}", f"Adversarial · {method_title}", "Attention map · clean",
             "Attention map · adversarial",
             f"Perturbation × {0.5 / max(epsilon, 1e-12):.0f} (mid-grey: unchanged; full scale ±{epsilon_255(epsilon)})"]
@@ -108,10 +109,11 @@ class GridView:
     says what it waits for (`note`) and fills as soon as its model's outcome arrives (`fill`)."""
 
     def __init__(self, specs, classes, *, image: np.ndarray, epsilon: float, method_title: str,
-                 with_truth: bool, label: int | None = None, natural: bool = False):
+                 with_truth: bool, label: int | None = None, natural: bool = False, changed: str = "adversarial"):
         self.order = sorted(specs, key=column_key)
         self.label = label  # the true class, when known: the verdicts are relative to it
-        self.natural = natural  # a corruption, not an attack (core.attack_settings.is_natural)
+        self.natural = natural  # no radius ε: a corruption or a patch (core.attack_settings.takes_epsilon)
+        self.changed = changed  # what the changed image is called (core.attack_settings.changed_word)
         self.classes, self.image, self.epsilon, self.method_title = classes, image, epsilon, method_title
         self.with_truth = with_truth
         self.status = None
@@ -124,10 +126,10 @@ class GridView:
             column.markdown(f"**{spec.title}**")
             self.status[spec] = column.empty()
         self.tiles = []
-        for title in tile_titles(self.method_title, epsilon=self.epsilon, natural=self.natural):
+        for title in tile_titles(self.method_title, epsilon=self.epsilon, natural=self.natural, changed=self.changed):
             st.caption(title)
             self.tiles.append(self._cells(2))
-        st.caption(f"Probabilities, clean (blue) and {'corrupted' if self.natural else 'adversarial'} (red)")
+        st.caption(f"Probabilities, clean (blue) and {self.changed} (red)")
         self.bars = self._cells(1)
         self.numbers = self._cells(1)
         self.grounding = None
@@ -245,7 +247,7 @@ def compare_slider_ui(result, method_title: str) -> None:
                                   default=ordered[-1].spec.model_id,
                                       help=HELP["slider_model"]) or ordered[-1].spec.model_id
     outcome = result.outcomes[chosen]
-    changed = "corrupted" if is_natural(result.attack) else "adversarial"
+    changed = changed_word(result.attack)
     # the images at the models' own size: the component scales them up without smoothing (CSS
     # image-rendering: pixelated), so every pixel stays visible and nothing larger is encoded
     pairs = [

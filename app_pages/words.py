@@ -23,9 +23,12 @@ HELP = {
     "upload": "An image of your own; it stays on this server and is not kept. These models were trained on synthetic "
               "images: their answers on yours are not a diagnosis.",
     "dataset_index": "Which image of the dataset to attack.",
-    "perturbation": "An attack (noise computed to fool each model) or a natural corruption (blur, noise, exposure: "
-                    "what happens in clinics every day).",
+    "perturbation": "An attack (noise computed to fool each model), a visible adversarial patch (a small square "
+                    "of pixels placed where a sticker, ink or a marker would be), or a natural corruption (blur, "
+                    "noise, exposure: what happens in clinics every day).",
     "saliency": "How the heatmaps are computed: where in the image the model's answer comes from.",
+    "patch_area": "How much of the image the patch covers. Its pixels can be anything: it is visible, like a "
+                  "sticker on the skin, a marker on a radiograph or a smudge on the lens.",
     "explain": "Which answer the heatmaps explain: the model's own answer (before and after the change), the "
                "true class, or any class you choose (\"what in this image speaks for melanoma?\").",
     "seed": "The number the random choices start from: the same seed gives the same result again.",

@@ -131,6 +131,40 @@ class Square:
         return replace(self, queries=self.queries * factor)
 
 
+@dataclass(frozen=True)
+class Patch:
+    """An adversarial patch (core.attacks.patch): a visible square of free pixels covering
+    `area` of the image where an artefact would sit; its size is its area, so epsilon does not
+    apply."""
+
+    area: float = 0.02  # share of the image: core.attacks.patch.AREAS are 1, 2, 4, 8 %
+    placement: str = "task"  # a key of core.attacks.patch.PLACEMENTS
+    steps: int = 50  # sign-gradient steps per candidate location
+    task: str | None = None  # whose artefact locations "task" uses
+    loss: str = "ce"
+
+    kind = "patch"
+
+    @property
+    def title(self) -> str:
+        return f"patch of {self.area:.0%} ({self.placement}, {self.steps} steps)"
+
+    def scaled(self, factor: int) -> "Patch":
+        return replace(self, steps=self.steps * factor)
+
+
+def takes_epsilon(perturbation) -> bool:
+    """Whether `perturbation` has a radius ε: an attack in a norm ball does; a natural
+    corruption and a patch (whose size is its area) do not."""
+    return not isinstance(perturbation, (Natural, Patch))
+
+
+def changed_word(perturbation) -> str:
+    """What the changed image is called: "corrupted", "patched" or "adversarial"."""
+    return "corrupted" if isinstance(perturbation, Natural) else "patched" if isinstance(perturbation, Patch) \
+        else "adversarial"
+
+
 def is_natural(perturbation) -> bool:
     """Whether `perturbation` is a natural corruption rather than an attack: the one way the
     explorer, its export and its views tell the two modes apart (ε does not apply to it)."""

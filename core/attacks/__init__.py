@@ -12,6 +12,8 @@
     fmn(model, images, labels, *, steps, ...) -> (adversarial, eps*)   Fast Minimum Norm: each
             image's smallest adversarial radius (a minimum-norm attack: no epsilon)  engines: native | foolbox
     transfer(source, target, ...)   craft on one model, score on another
+    patch(model, images, labels, *, area, placement, ...) -> (adversarial, masks)   a visible square
+            of free pixels where an artefact would sit (no epsilon: its area is the threat's size)
 
 Attacks work on the model's LOGITS (a layer named "logits"); the losses are in
 core.attacks.base.LOSSES. The native engines are compiled tf.while_loops cached per model
@@ -27,6 +29,7 @@ from core.attacks.dispatch import run_attack
 from core.attacks.ensemble import WorstCase, worst_case
 from core.attacks.fgsm import fgsm
 from core.attacks.fmn import fmn
+from core.attacks.patch import patch
 from core.attacks.pgd import pgd
 from core.attacks.predict import accuracy, example_loss, predict, predict_logits, true_class_margin
 from core.attacks.square import square
@@ -36,7 +39,7 @@ from core.paper import PAPER_REL_STEPSIZE
 
 __all__ = [
     "APGD", "FGSM", "LOSSES", "LOSS_TITLES", "PAPER_REL_STEPSIZE", "PGD", "Square", "WorstCase", "accuracy", "apgd",
-    "example_loss", "fgsm", "fmn", "logits_model", "normalize", "pgd", "predict", "predict_logits", "project", "run_attack",
+    "example_loss", "fgsm", "fmn", "logits_model", "normalize", "patch", "pgd", "predict", "predict_logits", "project", "run_attack",
     "square",
     "transfer", "true_class_margin", "uniform_start", "worst_case",
 ]

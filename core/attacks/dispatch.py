@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.attack_settings import APGD, FGSM, PGD, Natural, Square
+from core.attack_settings import APGD, FGSM, PGD, Natural, Patch, Square
 from core.attacks.apgd import apgd
 from core.attacks.fgsm import fgsm
 from core.attacks.pgd import pgd
@@ -29,6 +29,12 @@ def run_attack(attack, model, images, labels, *, epsilon: float, seed=None) -> n
     if isinstance(attack, Square):
         return square(model, images, labels, epsilon=epsilon, queries=attack.queries, p_init=attack.p_init,
                       seed=seed, engine=attack.engine)
+    if isinstance(attack, Patch):
+        from core.attacks.patch import patch
+
+        adversarial, _ = patch(model, images, labels, area=attack.area, placement=attack.placement, task=attack.task,
+                               steps=attack.steps, loss=attack.loss, seed=0 if seed is None else int(seed))
+        return adversarial
     if isinstance(attack, Natural):
         from core.corruptions import corrupt
 

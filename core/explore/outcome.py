@@ -123,6 +123,9 @@ class Exploration:
         if is_natural(attack):  # a corruption: no epsilon, no steps
             settings = {"perturbation": "natural corruption", "corruption": attack.corruption,
                         "severity": attack.severity}
+        elif getattr(attack, "kind", "") == "patch":  # a patch: its size is its area
+            settings = {"perturbation": "adversarial patch", "area": attack.area, "placement": attack.placement,
+                        "steps": attack.steps, "loss": attack.loss}
         else:
             settings = {"epsilon": self.epsilon, "epsilon_255": in_255(self.epsilon), "steps": attack.steps,
                         "rel_stepsize": attack.rel_stepsize, "loss": attack.loss, "restarts": attack.restarts,

@@ -160,3 +160,19 @@ def test_explorer_takes_a_dicom_upload(tmp_path):
     assert any("chest x-ray filter" in c for c in texts(app.caption))
     assert len(verdicts(app)) == 4
     assert any("DICOM Modality is OT" in t for t in texts(app.warning))  # not a radiograph
+
+
+def test_explorer_patch_mode_places_a_visible_square_on_every_model():
+    app = open_app(task="derm")
+    app.segmented_control(key="explorer_mode").set_value("patch").run()
+    app.select_slider(key="patch_area").set_value(0.04)
+    app.slider(key="patch_steps").set_value(20).run()
+    assert not problems(app), problems(app)
+    assert "adversarial patch of 4% of the image" in texts(app.subheader)[0]
+    assert len(verdicts(app)) == 4
+    assert any(t.startswith("Patched ·") for t in texts(app.caption))
+    assert "find_minimal" not in [b.key for b in app.button]  # no ε: its size is its area
+    side = round(0.2 * 96)  # 4 % of a 96 px image: a 19 px square
+    for number in (t for t in texts(app.caption) if t.startswith("L∞ ")):
+        l2 = float(number.split("L2 ")[1].split(" ")[0])
+        assert 0 < l2 <= np.sqrt(side * side * 3)  # only the square's pixels changed, each by at most 1
