@@ -5,6 +5,7 @@
     python -m core.evaluate grid --task derm --preset paper  the paper's protocol
     python -m core.evaluate fmn --task derm                  each image's smallest adversarial epsilon
     python -m core.evaluate corruptions --task cxr           accuracy under every natural corruption
+    python -m core.evaluate patches --task derm --n 100      how often an adversarial patch fools, per area
     python -m core.evaluate mechanism --task cxr             margins, gradients, curvature, CLEVER, loss surfaces
     python -m core.evaluate seeds 0 1 2 --task derm          attention's effect across training seeds
     python -m core.evaluate --task cxr --profile paper --data /data/cxr14 --data-format chestxray14
@@ -60,6 +61,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="instead of the grid: each image's smallest adversarial epsilon (L-inf Fast Minimum "
                              "Norm), which gives the whole curve from one run")
     parser.add_argument("--fmn-steps", type=int, default=100, help="--fmn: iterations per image")
+    parser.add_argument("--patches", action="store_true",
+                        help="instead of L-inf attacks: how often an adversarial patch of 1, 2, 4 and 8 %% of the "
+                             "image fools each model, placed where the task's artefacts sit (core.attacks.patch)")
+    parser.add_argument("--patch-steps", type=int, default=100, help="sign-gradient steps per patch location")
     parser.add_argument("--corruptions", nargs="*", metavar="NAME",
                         help="instead of attacks: accuracy under natural corruptions at severities 1-5 "
                              "(core.corruptions; no name: every one of the task)")
@@ -239,6 +244,14 @@ def main(argv=None) -> int:
                 print(_mechanism_report(spec, evaluate_mechanism(
                     spec, images[:len(labels)], labels, data=description, epsilon=args.mechanism_epsilon,
                     seed=args.seed, root=args.root, results_root=args.results_root)), flush=True)
+                continue
+            if args.patches:
+                from core.evaluate.patches import evaluate_patches
+                from core.runs import RUN_KINDS
+
+                result = evaluate_patches(spec, images[:len(labels)], labels, data=description, steps=args.patch_steps,
+                                          seed=args.seed, root=args.root, results_root=args.results_root)
+                print(f"{spec.model_id} ({result['n']} images): {RUN_KINDS['patches'].summarise(result)}", flush=True)
                 continue
             saved = None if args.force or args.fmn or args.corruptions is not None else load_results(
                 spec, data=description, n=len(labels), epsilons=args.epsilons or spec.task_info.epsilons,

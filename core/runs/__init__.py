@@ -7,11 +7,12 @@ over one store (core.store). Adding a kind is one file here and one line below.
     corruptions  accuracy under natural corruptions (core.evaluate.corruption)
     mechanism    margins, gradients, curvature, CLEVER (core.mechanism)
     seeds        the seed study, task-level (core.evaluate.seeds)
+    patches      how often an adversarial patch fools, against its area (core.evaluate.patches)
 """
 
-from core.runs import corruptions, fmn, grid, mechanism, seeds
+from core.runs import corruptions, fmn, grid, mechanism, patches, seeds
 from core.runs.kind import RunKind
 
-RUN_KINDS: dict[str, RunKind] = {module.KIND.name: module.KIND for module in (grid, fmn, corruptions, mechanism, seeds)}
+RUN_KINDS: dict[str, RunKind] = {module.KIND.name: module.KIND for module in (grid, fmn, corruptions, mechanism, seeds, patches)}
 
 __all__ = ["RUN_KINDS", "RunKind"]

@@ -19,8 +19,9 @@ def _settings():
     from core.runs.fmn import FmnSettings
     from core.runs.grid import GridSettings
     from core.runs.mechanism import MechanismSettings
+    from core.runs.patches import PatchSettings
 
-    return {"grid": GridSettings(DATA, 8, (0.0, 0.02), preset="paper", checks=False),
+    return {"patches": PatchSettings(DATA, 6, (0.02, 0.08), steps=10),"grid": GridSettings(DATA, 8, (0.0, 0.02), preset="paper", checks=False),
             "fmn": FmnSettings(DATA, 8, steps=10),
             "corruptions": CorruptionSettings(DATA, 8, ("gaussian_noise",)),
             "mechanism": MechanismSettings(DATA, 4, 0.02)}  # CLEVER and the surfaces cost most: four images
@@ -32,7 +33,7 @@ def test_the_registry_holds_every_kind_and_each_keys_as_before():
     from core.mechanism import mechanism_key
     from core.runs.seeds import SeedSettings
 
-    assert list(RUN_KINDS) == ["grid", "fmn", "corruptions", "mechanism", "seeds"]
+    assert list(RUN_KINDS) == ["grid", "fmn", "corruptions", "mechanism", "seeds", "patches"]
     settings = _settings()
     assert RUN_KINDS["grid"].key(settings["grid"]) == results_key(DATA, 8, [0.0, 0.02], PRESETS["paper"])
     assert RUN_KINDS["fmn"].key(settings["fmn"]) == minimum_norm_key(DATA, 8, 10)
@@ -46,7 +47,7 @@ def test_the_registry_holds_every_kind_and_each_keys_as_before():
         RUN_KINDS["fmn"].settings_from({"data": DATA, "n": 8, "stepz": 3})
 
 
-@pytest.mark.parametrize("name", ["grid", "fmn", "corruptions", "mechanism"])
+@pytest.mark.parametrize("name", ["grid", "fmn", "corruptions", "mechanism", "patches"])
 def test_each_kind_runs_a_model_through_the_store_and_compares_the_twins(tmp_path, name):
     from core.data import synthetic
 
@@ -67,6 +68,7 @@ def test_each_kind_runs_a_model_through_the_store_and_compares_the_twins(tmp_pat
     (["mechanism", "--task", "cxr", "--epsilon", "0.04", "--seed", "1"],
      ["--task", "cxr", "--mechanism-epsilon", "0.04", "--seed", "1", "--mechanism"]),
     (["seeds", "0", "1", "2", "--task", "derm"], ["--task", "derm", "--seed-study", "0", "1", "2"]),
+    (["patches", "--task", "derm", "--steps", "50"], ["--task", "derm", "--patch-steps", "50", "--patches"]),
 ])
 def test_a_subcommand_is_its_kinds_flags(argv, flags):
     from core.cli.subcommands import to_flags
