@@ -49,6 +49,14 @@ def patch_curve(model, images, labels, *, task, areas, placement: str = "task", 
     return rows
 
 
+def patches_key(data: str, n: int, areas, placement: str, steps: int, seed: int) -> str:
+    """The key of a patch run (core.store.run_key, prefix "patches"; core.runs.patches's)."""
+    from core.store import run_key
+
+    return run_key("patches", {"data": data, "n": int(n), "areas": sorted(areas), "placement": placement,
+                               "steps": steps, "seed": seed})
+
+
 def patches_twin_test(attentive: dict, vanilla: dict) -> list[dict]:
     """Rows per area: attentive minus vanilla accuracy under the patch on the same images
     (weighted to the real mix, paired; core.stats), p-values Holm-adjusted across the areas."""
@@ -76,23 +84,19 @@ def evaluate_patches(spec: ModelSpec, images, labels, *, data: str, areas=None, 
     attentive model whose twin ran the same way gets the paired test per area."""
     from core.attacks.patch import AREAS
     from core.models.zoo import load_model
-    from core.runs import RUN_KINDS
     from core.store import save
 
     started = time.monotonic()
     areas = sorted(AREAS if areas is None else areas)
     model = load_model(spec, root=root)
     images, labels = np.asarray(images, np.float32), np.asarray(labels, np.int64)
-    kind = RUN_KINDS["patches"]
-    settings = kind.settings(data=data, n=int(len(labels)), areas=tuple(areas), placement=placement, steps=steps,
-                             seed=seed)
     result = {"model_id": spec.model_id, "spec": spec.to_dict(), "data": data, "n": int(len(labels)),
               "placement": placement, "steps": steps, "seed": seed, "labels": labels_to_text(labels),
               "weighting": WEIGHTINGS["real"],
               "areas": patch_curve(model, images, labels, task=spec.task_info, areas=areas, placement=placement,
                                    steps=steps, seed=seed),
               "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    path = save(spec, kind.key(settings), result, compare=patches_twin_test, started=started, root=root,
-                results_root=results_root)
+    path = save(spec, patches_key(data, len(labels), areas, placement, steps, seed), result,
+                compare=patches_twin_test, started=started, root=root, results_root=results_root)
     result["path"] = str(path)
     return result

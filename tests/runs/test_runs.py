@@ -39,6 +39,9 @@ def test_the_registry_holds_every_kind_and_each_keys_as_before():
     assert RUN_KINDS["fmn"].key(settings["fmn"]) == minimum_norm_key(DATA, 8, 10)
     assert RUN_KINDS["corruptions"].key(settings["corruptions"]) == corruptions_key(DATA, 8, ["gaussian_noise"], 0)
     assert RUN_KINDS["mechanism"].key(settings["mechanism"]) == mechanism_key(DATA, 4, 0.02, 0)
+    from core.evaluate.patches import patches_key
+
+    assert RUN_KINDS["patches"].key(settings["patches"]) == patches_key(DATA, 6, [0.08, 0.02], "task", 10, 0)
     seeds = SeedSettings(DATA, 200, "strong", "fmn-x", (2, 0, 1))
     assert RUN_KINDS["seeds"].key(seeds) == study_key(DATA, 200, "strong", "fmn-x", [0, 1, 2])
     with pytest.raises(TypeError, match="the fmn run takes FmnSettings, got GridSettings"):
