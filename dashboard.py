@@ -11,13 +11,15 @@ plain __main__, and the guard below keeps any other spawned process from running
 def main() -> None:
     import streamlit as st
 
-    from app_pages.common import sidebar_ui
+    from app_pages.common import TOUR_COOKIE, sidebar_ui
     from app_pages.guard import guarded
     from app_pages.engine_client import start_warm_up
 
     st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
+    toured = bool(st.context.cookies.get(TOUR_COOKIE))  # this browser has seen the tour: the explorer opens first
     pages = [
-        st.Page("app_pages/explorer.py", title="Attack explorer", icon=":material/target:", default=True),
+        st.Page("app_pages/start.py", title="Start here", icon=":material/school:", default=not toured),
+        st.Page("app_pages/explorer.py", title="Attack explorer", icon=":material/target:", default=toured),
         st.Page("app_pages/curves.py", title="Robustness curves", icon=":material/show_chart:"),
         st.Page("app_pages/gallery.py", title="Heatmap gallery", icon=":material/grid_view:"),
         st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),

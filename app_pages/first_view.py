@@ -49,7 +49,9 @@ def write_first_view(folder: Path) -> list[Path]:
         recorded: list[str] = []
         original = _record_keys(recorded)
         try:
-            app = AppTest.from_file(str(APP), default_timeout=900).run()
+            app = AppTest.from_file(str(APP), default_timeout=900)
+            app.switch_page("app_pages/explorer.py")  # a new browser opens on Start here, whose lesson 1 is this view
+            app.run()
             for epsilon in preset_epsilons(app):  # each preset clicked in turn, as a first visitor would
                 app.session_state[f"epsilon_preset_{app.session_state['task']}"] = epsilon
                 app.session_state[f"epsilon_value_{app.session_state['task']}"] = epsilon

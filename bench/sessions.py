@@ -60,7 +60,7 @@ def _go_to(driver, preset) -> float:
 def _session(url: str, region, ready: threading.Barrier, go: threading.Barrier, times: list, errors: list) -> None:
     try:
         with chromium() as driver:
-            driver.get(url)
+            driver.get(url + "/explorer")  # a new browser opens on Start here
             _opening(driver, time.time())
             now = _go_to(driver, region[0])
             ready.wait()

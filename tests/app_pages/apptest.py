@@ -6,7 +6,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
-PAGES = ["app_pages/explorer.py", "app_pages/curves.py", "app_pages/gallery.py", "app_pages/training.py", "app_pages/zoo.py"]
+PAGES = ["app_pages/start.py", "app_pages/explorer.py", "app_pages/curves.py", "app_pages/gallery.py", "app_pages/training.py", "app_pages/zoo.py"]
 
 
 def open_app(page=None, task="derm", zoo=None, state=None):
@@ -18,8 +18,7 @@ def open_app(page=None, task="derm", zoo=None, state=None):
         app.session_state["zoo"] = zoo
     for key, value in (state or {}).items():
         app.session_state[key] = value
-    if page:
-        app.switch_page(page)  # before the first run: the explorer does not run first
+    app.switch_page(page or "app_pages/explorer.py")  # before the first run: the Start page does not run first
     app.run()
     assert any("not a diagnostic device" in m for m in texts(app.info)), "the sidebar banner is missing"
     assert not app.exception, app.exception

@@ -97,7 +97,13 @@ def test_a_deep_link_then_the_first_minute_in_a_real_browser_offline(tmp_path, m
         body = page_text(driver)
         assert "not a diagnostic device" in body and "Attack explorer" in body
         assert "\ncommon\n" not in body
-        driver.get(url)
+        driver.get(url)  # a new browser: the tour, its first lesson from the bundled opening view
+        wait_for_text(driver, ["What to notice", "1 · What the model sees"], timeout_s=240)
+        assert "Start here" in page_text(driver)
+        deadline = time.monotonic() + 30
+        while driver.get_cookie("advattn_toured") is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        driver.get(url)  # the tour remembered this browser (its cookie): the explorer opens first now
         _grid_of(driver, 0.005, timeout_s=240)
         time.sleep(1.0)
         for epsilon in (0.00125, 0.0025, 0.005, 0.01):
