@@ -22,7 +22,8 @@ def twin_table(results: dict) -> pd.DataFrame | None:
             rows.append({"family": spec.title, "corruption": CORRUPTIONS[name].title if name in CORRUPTIONS else name,
                          "difference at severity 3 (points)": middle["difference"] * 100,
                          "95 % CI": f"{middle['low'] * 100:+.1f} to {middle['high'] * 100:+.1f}",
-                         "McNemar p": middle["p_value"]})
+                         "McNemar p": middle["p_value"],
+                         "Holm p (over severities)": middle.get("p_holm", float("nan"))})
     return pd.DataFrame(rows) if rows else None
 
 

@@ -21,6 +21,7 @@ from core.figures import curves_figure, curves_table
 from app_pages.table_formats import SCALE_NOTE, curve_columns
 from app_pages.comparisons import defences_ui, tradeoff_ui
 from app_pages.corruption_curves import corruptions_ui
+from app_pages.patch_curves import patches_ui
 from app_pages.mechanism import mechanism_ui
 from app_pages.minimum_norm import minimum_norm_ui
 from app_pages.report_section import report_ui
@@ -160,12 +161,15 @@ def twins_ui(tests: dict, paper: dict | None = None) -> None:
         st.markdown(f"**{spec.title}** minus **{spec.twin().title}**")
         frame = pd.DataFrame([{"ε": r["epsilon"], "difference (points)": r["difference"] * 100,
                                "95 % CI": f"{r['low'] * 100:+.1f} to {r['high'] * 100:+.1f}",
-                               "McNemar p": r["p_value"], "only attentive robust": r["a_only"],
-                               "only vanilla robust": r["b_only"]} for r in rows])
+                               "McNemar p": r["p_value"], "Holm p (over the curve)": r.get("p_holm", r["p_value"]),
+                               "only attentive robust": r["a_only"], "only vanilla robust": r["b_only"]}
+                              for r in rows])
         st.dataframe(frame, hide_index=True, width="stretch",
                      column_config={"ε": st.column_config.NumberColumn(format="%g"),
                                     "difference (points)": st.column_config.NumberColumn(format="%+.1f"),
-                                    "McNemar p": st.column_config.NumberColumn(format="%.3g")})
+                                    "McNemar p": st.column_config.NumberColumn(format="%.3g"),
+                                    "Holm p (over the curve)": st.column_config.NumberColumn(
+                                        format="%.3g", help=HELP["holm"])})
         middle = rows[len(rows) // 2]
         how = (" Paired on the same images and weighted to the real class mix: the interval combines the "
                "per-class Newcombe intervals (MOVER), the p-value is the stratified exact McNemar test on the "
@@ -293,6 +297,7 @@ if results:
     checks_ui(results)
 minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=job_ui)
 corruptions_ui(selection, chosen, data=data, n=n, job_ui=job_ui)
+patches_ui(selection, chosen, data=data, job_ui=job_ui)
 which_way_ui(selection, chosen, results, data=data, n=n, epsilons=epsilons)
 mechanism_ui(selection, chosen, data=data, n=n, epsilons=epsilons, job_ui=job_ui)
 seed_study_ui(selection, job_ui=job_ui)

@@ -27,6 +27,8 @@ HELP = {
                     "of pixels placed where a sticker, ink or a marker would be), or a natural corruption (blur, "
                     "noise, exposure: what happens in clinics every day).",
     "saliency": "How the heatmaps are computed: where in the image the model's answer comes from.",
+    "holm": "The p-value made stricter for testing many ε at once (Holm's method): a difference is called "
+            "significant only when this one is below 0.05, so twenty tries do not give one lucky finding.",
     "patch_area": "How much of the image the patch covers. Its pixels can be anything: it is visible, like a "
                   "sticker on the skin, a marker on a radiograph or a smudge on the lens.",
     "explain": "Which answer the heatmaps explain: the model's own answer (before and after the change), the "

@@ -57,9 +57,10 @@ def corruptions_key(data: str, n: int, names, seed: int) -> str:
 
 
 def corruption_twin_test(attentive: dict, vanilla: dict) -> dict:
-    """{corruption: [rows per severity: difference, low, high, p_value, ...]}: attentive minus
-    vanilla on the same corrupted images, weighted to the real mix (core.stats)."""
-    from core.stats import weighted_paired_difference
+    """{corruption: [rows per severity: difference, low, high, p_value, p_holm, ...]}: attentive
+    minus vanilla on the same corrupted images, weighted to the real mix (core.stats); p_holm
+    Holm-adjusted over the corruption's severities 1-5 (results saved before had no p_holm)."""
+    from core.stats import holm, weighted_paired_difference
 
     for key in ("data", "n", "seed", "labels"):
         if attentive.get(key) != vanilla.get(key):
@@ -75,6 +76,9 @@ def corruption_twin_test(attentive: dict, vanilla: dict) -> dict:
             test = weighted_paired_difference(text_to_flags(a["correct"]), text_to_flags(v["correct"]), labels, shares)
             test.pop("per_class", None)
             tests[name].append({"severity": a["severity"], **test})
+        corrupted = [t for t in tests[name] if t["severity"] > 0]  # Holm over one corruption's severities
+        for test, adjusted in zip(corrupted, holm([t["p_value"] for t in corrupted])):
+            test["p_holm"] = adjusted
     return tests
 
 

@@ -31,6 +31,7 @@ class ModelEvidence:
     minimum_norm: dict | None = None
     mechanism: dict | None = None
     audit: dict | None = None
+    patches: dict | None = None  # the patch run with the curves page's settings (app_pages.patch_curves)
 
 
 @dataclass
@@ -97,7 +98,7 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
             minimum_norm=load_minimum_norm(spec, minimum_norm_key(data, n, FMN_STEPS), root=root,
                                            results_root=results_root),
             mechanism=load_keyed(spec, mechanism, root=root, results_root=results_root) if mechanism else None,
-            audit=load_audit(spec, root=root)))
+            audit=load_audit(spec, root=root), patches=_patches(spec, data, root, results_root)))
     if not any(m.strong for m in evidence.models):
         raise ValueError(f"no saved {task} robustness curve on {n} images of the {data} under the strong protocol: "
                          f"run python -m core.evaluate --task {task} --n {n} first (or open the Robustness curves "
@@ -127,3 +128,13 @@ def provenance(evidence: Evidence) -> dict:
             "checkpoints": {m.spec.model_id: {"sha256": m.checkpoint_sha256,
                                               "training_seed": (m.card.get("config") or {}).get("seed")}
                             for m in evidence.models}}
+
+
+def _patches(spec, data: str, root, results_root) -> dict | None:
+    """The saved patch run with the settings the curves page shows (core.evaluate.patches)."""
+    from core.evaluate.patches import SHOWN_IMAGES, SHOWN_STEPS
+    from core.runs import RUN_KINDS
+
+    kind = RUN_KINDS["patches"]
+    return kind.load(spec, kind.settings(data=data, n=SHOWN_IMAGES, steps=SHOWN_STEPS), root=root,
+                     results_root=results_root)
