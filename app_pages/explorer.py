@@ -157,7 +157,7 @@ def patch_ui(task: str):
 
 
 def settings_ui(task: str, badges: dict) -> dict:
-    """The perturbation (a core.attacks.PGD, or a Natural corruption) with the view's settings;
+    """The perturbation (a core.attacks.PGD, a Patch or a Natural corruption) with the view's settings;
     returns explore() keyword arguments, the perturbation telling the mode (core.attack_settings.is_natural;
     ε is chosen beside the grid: view_ui)."""
     from core.attack_settings import PGD
@@ -166,15 +166,8 @@ def settings_ui(task: str, badges: dict) -> dict:
 
     mode = st.segmented_control("Perturbation", list(MODES), format_func=MODES.get, default="attack",
                                 key="explorer_mode", help=HELP["perturbation"]) or "attack"
-    if mode == "patch":
-        attack = patch_ui(task)
-        method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
-                              key="explorer_method", help=HELP["saliency"])
-        explain = explain_ui(task)
-        seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help=HELP["seed"]))
-        return dict(epsilon=None, attack=attack, method=method, transfer=False, seed=seed, explain=explain)
-    if mode == "natural":
-        attack = natural_ui(task)
+    if mode in ("patch", "natural"):  # no ε, no transfer: the change and how to explain it
+        attack = patch_ui(task) if mode == "patch" else natural_ui(task)
         method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
                               key="explorer_method", help=HELP["saliency"])
         explain = explain_ui(task)

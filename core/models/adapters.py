@@ -1,6 +1,5 @@
 """The layers that fit a foreign classifier (core.models.imported) to this tool: the image it
-expects in, the task's class logits out, its feature map channels last, a SavedModel's
-serving function. Registered, so an imported model loads with safe_mode=True."""
+expects in, the task's class logits out, a SavedModel's serving function. Registered, so an imported model loads with safe_mode=True."""
 
 from __future__ import annotations
 
@@ -90,28 +89,6 @@ class ClassScores(keras.layers.Layer):
     def get_config(self):
         return {**super().get_config(), "kind": self.kind, "units": list(self.units),
                 "before_activation": self.before_activation}
-
-
-@keras.saving.register_keras_serializable(package="advattn")
-class ChannelsLast(keras.layers.Layer):
-    """N x C x H x W -> N x H x W x C (Grad-CAM reads feature maps channels last)."""
-
-    def call(self, x):
-        return ops.transpose(x, (0, 2, 3, 1))
-
-    def compute_output_shape(self, shape):
-        return (shape[0], shape[2], shape[3], shape[1])
-
-
-@keras.saving.register_keras_serializable(package="advattn")
-class ChannelsFirst(keras.layers.Layer):
-    """N x H x W x C -> N x C x H x W."""
-
-    def call(self, x):
-        return ops.transpose(x, (0, 3, 1, 2))
-
-    def compute_output_shape(self, shape):
-        return (shape[0], shape[3], shape[1], shape[2])
 
 
 @keras.saving.register_keras_serializable(package="advattn")

@@ -64,10 +64,12 @@ def _onnx_spatial(tensor):
 
 
 def _onnx_saliency(tensor, name):
-    from core.models.adapters import ChannelsFirst, ChannelsLast
+    """Grad-CAM reads feature maps channels last: N x C x H x W -> N x H x W x C, and back for the
+    rest of the ONNX graph (Keras's own Permute, which leaves the batch axis alone)."""
+    import keras
 
-    marked = ChannelsLast(name=name)(tensor)
-    return marked, ChannelsFirst(name=f"{name}_back")(marked)
+    marked = keras.layers.Permute((2, 3, 1), name=name)(tensor)
+    return marked, keras.layers.Permute((3, 1, 2), name=f"{name}_back")(marked)
 
 
 def keras_source(path: Path, fmt: str) -> Source:
