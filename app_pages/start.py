@@ -83,12 +83,16 @@ def notice(lines: list[str]) -> None:
 
 def open_in_explorer(task: str, epsilon: float | None, *, key: str) -> None:
     """"Open this in the explorer": the same image (and ε) there."""
+    info = get_task(task)
+    if epsilon is not None and epsilon > info.slider_max:  # beyond the explorer's slider for this task
+        st.caption(f"The explorer's ε slider for this task stops at {epsilon_text(info.slider_max)}.")
+        epsilon = info.slider_max
     if st.button("Open this in the explorer", key=key, icon=":material/open_in_new:"):
         st.session_state[f"example_{task}"] = 0
         st.session_state["image_source"] = "Synthetic gallery"
         if epsilon is not None:
             st.session_state[f"epsilon_value_{task}"] = float(epsilon)
-            st.session_state[f"epsilon_preset_{task}"] = float(epsilon) if epsilon in get_task(task).epsilons else None
+            st.session_state[f"epsilon_preset_{task}"] = float(epsilon) if epsilon in info.epsilons else None
         st.switch_page("app_pages/explorer.py")
 
 

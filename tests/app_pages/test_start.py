@@ -19,10 +19,12 @@ def test_the_first_lessons_compute_then_word_what_to_notice():
     assert "of its weight on the lesion" in seen[0]  # from the maps' energy inside the synthetic lesion
     next(b for b in app.button if b.key == "tour_next").click().run()
     assert "2 · Noise you cannot see" in texts(app.subheader)
-    app.select_slider(key="tour_levels").set_value(4).run()
+    one = notices(app)[0]
+    assert "at most 1 grey level out of 255" in one
+    app.select_slider(key="tour_levels").set_value(8).run()
     assert not problems(app), problems(app)
-    noise = notices(app)[0]
-    assert "at most 4 grey levels out of 255" in noise
+    eight = notices(app)[0]
+    assert "at most 8 grey levels out of 255" in eight and eight != one  # the sentences follow the numbers
 
 
 @pytest.mark.parametrize("lesson, words", [
@@ -42,3 +44,21 @@ def test_the_last_lesson_cites_its_references():
     app = open_app("app_pages/start.py", task="derm", state={"tour_lesson": "meaning"})
     text = " ".join(texts(app.markdown))
     assert text.count("et al.") >= 4 and "AutoAttack" in text
+
+
+def test_open_in_the_explorer_carries_the_image_and_epsilon_over():
+    app = open_app("app_pages/start.py", task="derm", state={"tour_lesson": "noise"})
+    app.select_slider(key="tour_levels").set_value(2).run()
+    next(b for b in app.button if b.key == "open_noise").click().run()
+    assert not problems(app), problems(app)
+    assert app.session_state["epsilon_value_derm"] == 2 / 255 and app.session_state["example_derm"] == 0
+    assert any("ε = 0.00784" in t or "2/255" in t for t in texts(app.subheader) + texts(app.caption))
+
+
+def test_a_step_beyond_the_explorers_slider_opens_at_its_end():
+    app = open_app("app_pages/start.py", task="derm", state={"tour_lesson": "noise"})
+    app.select_slider(key="tour_levels").set_value(8).run()  # 8/255 is past derm's slider (0.02)
+    assert any("stops at" in t for t in texts(app.caption))
+    next(b for b in app.button if b.key == "open_noise").click().run()
+    assert not problems(app) and not app.exception
+    assert app.session_state["epsilon_value_derm"] == 0.02

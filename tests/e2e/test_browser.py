@@ -100,6 +100,16 @@ def test_a_deep_link_then_the_first_minute_in_a_real_browser_offline(tmp_path, m
         driver.get(url)  # a new browser: the tour, its first lesson from the bundled opening view
         wait_for_text(driver, ["What to notice", "1 · What the model sees"], timeout_s=240)
         assert "Start here" in page_text(driver)
+        lessons = {"2 · Noise you cannot see": "Every pixel moved by at most 1 grey level",  # computed live
+                   "7 · What this means": "five things to ask"}
+        for title, shown in lessons.items():  # click through: a live lesson, then the last
+            name = title.split(" · ")[1]
+            deadline = time.monotonic() + 60
+            while not (buttons := driver.find_elements("xpath", f"//button[contains(., '{name}')]")):
+                assert time.monotonic() < deadline, f"no button for the lesson {title!r}"
+                time.sleep(0.2)
+            buttons[0].click()
+            wait_for_text(driver, [shown], timeout_s=120)
         deadline = time.monotonic() + 30
         while driver.get_cookie("advattn_toured") is None and time.monotonic() < deadline:
             time.sleep(0.2)
