@@ -28,6 +28,8 @@ def user_root() -> Path:
     return user_models_root()
 
 ZOOS = {"Bundled demo zoo": "bundled", "My models": "user"}
+HISTORY_CAPTION = ("Loss (left axis) and accuracy (right axis) per epoch: training solid, validation dotted; a "
+                   "defended run's robust validation loss dashed.")
 TOUR_COOKIE = "advattn_toured"  # set by the Start here page: this browser has seen the tour (dashboard.py)
 PROFILE_HELP = ("demo: compact backbones at 96 px; paper: ResNet-50 / InceptionResNetV2 at 224 px, as the paper; "
                 "paper-native: InceptionResNetV2 at its native 299 px (an 8 x 8 Grad-CAM map instead of 5 x 5); "

@@ -61,6 +61,8 @@ def seed_study_ui(selection, *, job_ui) -> None:
     if study is None or not study["families"]:
         return
     st.plotly_chart(seed_figure(study), width="stretch", key="seed_study")
+    st.caption("Attention's effect (attentive minus vanilla robust accuracy) for each training seed, with its "
+               "95 % interval: where the sign changes from seed to seed, the effect is the seed's.")
     for family in study["families"]:
         st.markdown(f"**{family['title']}**: {family['sentence']}")
     st.caption(f"{study['n']} test images, the same for every replica; per seed, the twins' paired difference at "

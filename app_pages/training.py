@@ -13,7 +13,7 @@ from core.models.spec import ModelSpec
 from core.tasks import TASKS
 from core.train import DEMO_ZOO_CONFIG, TrainConfig
 from core.figures import history_figure
-from app_pages.common import PROFILE_HELP, current_selection, show_error, user_root
+from app_pages.common import HISTORY_CAPTION, PROFILE_HELP, current_selection, show_error, user_root
 from app_pages.guard import guarded
 
 DATA_SOURCES = {"Synthetic demo data": "synthetic", "Dataset folder": "folder", "MedMNIST .npz file": "medmnist"}
@@ -184,6 +184,7 @@ def jobs_ui() -> None:
                 st.warning(job.message or job.status)
             if p.get("history"):
                 st.plotly_chart(history_figure(p["history"]), width="stretch", key=f"history_{job.key}")
+                st.caption(HISTORY_CAPTION)
 
 
 st.title("Training")

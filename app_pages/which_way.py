@@ -42,6 +42,8 @@ def _attack_ui(results: dict, thresholds: dict, epsilons) -> None:
     if not rows:
         return
     st.plotly_chart(operating_point_figure(rows), width="stretch", key="which_way_attack")
+    st.caption("Sensitivity (left) and specificity (right) at each model's own clean operating point, against ε, "
+               "with Wilson 95 % bands; attentive models dashed.")
     attacked = [e for e in epsilons if e > 0]
     epsilon = st.select_slider("ε for the sentences", attacked, value=attacked[len(attacked) // 2],
                                format_func=lambda e: f"{e:g}", key="which_way_epsilon",
@@ -75,6 +77,8 @@ def _corruption_ui(selection, specs, thresholds: dict, *, data: str, n: int) -> 
                         key="which_way_corruption", help=HELP["corruption"])
     st.plotly_chart(operating_point_figure({s: r[name] for s, r in rows.items() if name in r}, x="severity"),
                     width="stretch", key="which_way_corruption_chart")
+    st.caption("Sensitivity (left) and specificity (right) at each model's clean operating point, against the "
+               "corruption's severity, with Wilson 95 % bands.")
     table = []
     for spec, by_name in rows.items():
         for key, severities in by_name.items():
@@ -105,6 +109,8 @@ def _confusion_ui(results: dict, epsilons) -> None:
         st.info(str(error))
         return
     st.plotly_chart(confusion_figure(confusion), width="stretch", key="confusion")
+    st.caption("Rows: the true class; columns: the class the model gave under attack at this ε; each cell the "
+               "share of the row (darker: more), with its count.")
     task = get_task(spec.task)
     first = [task.class_index(task.critical_class)] if task.critical_class else []
     order = first + [i for i in range(task.num_classes) if i not in first]

@@ -12,7 +12,7 @@ from core.models.zoo import available, checkpoint_path, delete_checkpoint, read_
 from core.train import defence_summary
 from core.figures import history_figure
 from app_pages.table_formats import curve_columns
-from app_pages.common import current_selection, plain, require_models, results_root
+from app_pages.common import HISTORY_CAPTION, current_selection, plain, require_models, results_root
 from app_pages.engine_client import incomplete_note
 from app_pages.import_form import import_form_ui, import_status_ui, imported_card_ui
 
@@ -51,6 +51,7 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
             st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
     if card.get("history"):
         st.plotly_chart(history_figure(card["history"]), width="stretch", key=f"zoo_history_{spec.model_id}")
+        st.caption(HISTORY_CAPTION)
     if "imported" not in card:
         with st.expander("Training configuration"):
             st.json(card.get("config", {}), expanded=False)

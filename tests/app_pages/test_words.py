@@ -44,3 +44,16 @@ def test_the_glossary_is_reached_from_every_page():
         app = open_app(page, task="cxr")
         entries = [m.value for m in app.sidebar.markdown if "**McNemar test**" in m.value]
         assert entries and "**ε (epsilon)**" in entries[0]
+
+
+def test_every_chart_on_the_pages_is_followed_by_a_caption_saying_what_it_shows():
+    """Accessibility: a figure is read by its caption too (a screen reader cannot read a chart)."""
+    import re
+    from pathlib import Path
+
+    for page in sorted((Path(__file__).resolve().parents[2] / "app_pages").glob("*.py")):
+        lines = page.read_text().splitlines()
+        for number, line in enumerate(lines):
+            if "st.plotly_chart(" in line:
+                following = "\n".join(lines[number:number + 8])
+                assert re.search(r"st\.caption\(", following), f"{page.name}:{number + 1} has a chart without a caption"
