@@ -166,7 +166,7 @@ def test_explorer_patch_mode_places_a_visible_square_on_every_model():
     app = open_app(task="derm")
     app.segmented_control(key="explorer_mode").set_value("patch").run()
     app.select_slider(key="patch_area").set_value(0.04)
-    app.slider(key="patch_steps").set_value(20).run()
+    app.slider(key="patch_steps").set_value(10).run()
     assert not problems(app), problems(app)
     assert "adversarial patch of 4% of the image" in texts(app.subheader)[0]
     assert len(verdicts(app)) == 4
