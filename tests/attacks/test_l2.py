@@ -105,3 +105,29 @@ def test_a_setting_with_the_l2_norm_runs_the_l2_attack(tiny):
     model, images, labels, _ = tiny
     adversarial = run(PGD(steps=5, norm="l2"), model, images[:8], labels[:8], epsilon=2.0, seed=0)
     assert (distance(adversarial, images[:8], "l2") <= 2.0).all() and distance(adversarial, images[:8], "linf").max() > 0.1
+
+
+def test_l2_fmn_examples_lie_within_their_l2_star_and_match_foolbox_with_its_projection_mended(tiny):
+    """Native FMN-L2 against foolbox's L2FMNAttack with the L2 projection Pintor et al. use
+    (foolbox 3.3.4's own never projects: min(1, ||x|| / ||x||) = 1): the same deterministic
+    algorithm on the same logits, so eps* agree per image; and every example is misclassified,
+    in the box, at its own L2 distance."""
+    from core.attacks import fmn, predict
+
+    model, images, labels, _ = tiny
+    x, y = images[:16], labels[:16]
+    adversarial, stars = fmn(model, x, y, steps=30, norm="l2")
+    found = np.isfinite(stars)
+    assert found.mean() >= 0.8
+    distances = np.linalg.norm((adversarial - x).reshape(len(x), -1).astype(np.float64), axis=1)
+    np.testing.assert_allclose(distances[found], stars[found], rtol=1e-6)
+    assert np.all(predict(model, adversarial[found]).argmax(axis=1) != y[found])
+    assert adversarial.min() >= 0 and adversarial.max() <= 1
+    _, reference = fmn(model, x, y, steps=30, norm="l2", engine="foolbox")
+    both = found & np.isfinite(reference)
+    assert both.mean() >= 0.8
+    np.testing.assert_allclose(stars[both], reference[both], rtol=0.05)
+    _, linf_stars = fmn(model, x, y, steps=30)
+    size = np.sqrt(x[0].size)
+    ok = both & np.isfinite(linf_stars)
+    assert np.all(stars[ok] <= linf_stars[ok] * size * 1.01)  # an L-inf example's L2 length bounds the L2 optimum
