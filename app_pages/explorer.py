@@ -124,7 +124,8 @@ def image_ui(task: str, size: int) -> dict | None:
         return None
 
 
-MODES = {"attack": "Attack (L∞ PGD)", "patch": "Adversarial patch", "natural": "Natural corruption"}
+MODES = {"attack": "Attack (PGD)", "patch": "Adversarial patch", "natural": "Natural corruption"}
+THREATS = {"linf": "L∞: every pixel a little", "l2": "L2: a budget of total change"}
 
 
 def natural_ui(task: str):
@@ -180,6 +181,8 @@ def settings_ui(task: str, badges: dict) -> dict:
                         help="Cross-entropy (the paper's) stalls on over-confident models whose softmax "
                              "saturates; the Carlini-Wagner logit margin does not.")
     restarts = st.slider("Random restarts (worst case kept)", 1, 5, 1, key="restarts", help=HELP["restarts"])
+    norm = st.segmented_control("Threat", list(THREATS), format_func=THREATS.get, default="linf",
+                                key="explorer_threat", help=HELP["threat"]) or "linf"
     method = st.selectbox("Saliency method", list(METHODS), format_func=lambda m: METHODS[m].title,
                           key="explorer_method", help="What the heatmaps show (the heatmap gallery audits each "
                                                       "method: sanity check, deletion/insertion).")
@@ -189,7 +192,7 @@ def settings_ui(task: str, badges: dict) -> dict:
     transfer = st.toggle("Transfer: attack the attentive models with their vanilla twin's perturbation",
                          key="transfer", help=HELP["transfer"])
     seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="seed", help=HELP["seed"]))
-    attack = PGD(steps=steps, rel_stepsize=rel_stepsize, loss=loss, restarts=restarts)
+    attack = PGD(steps=steps, rel_stepsize=rel_stepsize, loss=loss, restarts=restarts, norm=norm)
     return dict(epsilon=None, attack=attack, method=method, transfer=transfer, seed=seed, explain=explain)
 
 
@@ -253,6 +256,10 @@ def models_ui(task_name: str, specs: list) -> list:
     return chosen or default
 
 
+def _in_l2(attack) -> bool:
+    return getattr(attack, "norm", "linf") == "l2"
+
+
 def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: str):
     """Draw the grid at once and fill each model's column as the engine delivers it; returns
     the core.explore.Exploration of the models that answered (None after an error)."""
@@ -262,6 +269,7 @@ def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: st
 
     natural = not takes_epsilon(settings["attack"])  # a corruption or a patch
     epsilon = 0.0 if natural else float(settings["epsilon"])  # a corruption has none: the request's key holds 0
+    natural = natural or _in_l2(settings["attack"])  # an L2 change is shown on its own scale, as a corruption's
     grid = GridView(list(refs), task.classes, image=picked["image"], epsilon=epsilon, natural=natural,
                     changed=changed_word(settings["attack"]),
                     method_title=method_title, with_truth=bool(picked.get("truth")), label=picked["label"])
@@ -276,7 +284,7 @@ def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: st
             else:
                 grid.fill(item)
                 result.outcomes[item.spec.model_id] = item
-        if not natural and len(result.outcomes) == len(refs):  # the grid's other ε, for later
+        if not natural and len(result.outcomes) == len(refs):  # the grid's other ε, for later (L∞)
             others = [e for e in task.epsilons if e > 0 and e != epsilon]
             prefetch(list(refs.values()), picked["image"], epsilons=others, **inputs,
                      **{k: v for k, v in settings.items() if k != "epsilon"})
@@ -353,6 +361,14 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
     elif natural:
         st.subheader(f"{plain(picked['name'])} · adversarial patch of {attack.area:.0%} of the image · "
                      f"{attack.steps} steps per location")
+    elif _in_l2(attack):
+        from core.attacks.norms import l2_radius
+
+        radius = l2_radius(settings["epsilon"], picked["image"].shape[0])
+        st.subheader(f"{plain(picked['name'])} · L2 radius {radius:.3g} · {attack.steps} steps")
+        st.caption(f"The L2 length of a change of {epsilon_text(settings['epsilon'])} over a lesion-sized square (a "
+                   "quarter of the image's side), spent anywhere in the image.")
+        settings = {**settings, "epsilon": radius}
     else:
         step = f"{attack.rel_stepsize * settings['epsilon']:.2g}" if settings["epsilon"] else "0"
         st.subheader(f"{plain(picked['name'])} · {epsilon_text(settings['epsilon'])} · {attack.steps} steps of {step}")
@@ -366,7 +382,7 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
     with cautions.container():
         ood_ui(result)
         cache_problem_ui()
-    if not natural:  # the smallest flipping ε is the attack's question
+    if not natural and not _in_l2(attack):  # the smallest flipping L∞ ε is the attack's question
         minimal_ui(refs, refs_key, picked, settings, result)
     with st.expander(f"Compare clean and {changed_word(attack)}: drag the divider",
                      expanded=True):

@@ -29,6 +29,9 @@ HELP = {
     "saliency": "How the heatmaps are computed: where in the image the model's answer comes from.",
     "holm": "The p-value made stricter for testing many ε at once (Holm's method): a difference is called "
             "significant only when this one is below 0.05, so twenty tries do not give one lucky finding.",
+    "threat": "L∞: every pixel may change by at most ε (the paper's threat). L2: a budget of total change, "
+              "which the attack may spend on a few pixels a lot or many a little; here the budget equals an ε change "
+              "over a lesion-sized square.",
     "patch_area": "How much of the image the patch covers. Its pixels can be anything: it is visible, like a "
                   "sticker on the skin, a marker on a radiograph or a smudge on the lens.",
     "explain": "Which answer the heatmaps explain: the model's own answer (before and after the change), the "

@@ -89,3 +89,14 @@ def distance(adversarial, images, norm: str) -> np.ndarray:
     """Each image's distance from its original in `norm`."""
     delta = (np.asarray(adversarial, np.float64) - np.asarray(images, np.float64)).reshape(len(images), -1)
     return np.abs(delta).max(axis=1) if norm == "linf" else np.sqrt((delta ** 2).sum(axis=1))
+
+
+LESION_SIDE_SHARE = 0.25  # a lesion-sized square: a quarter of the image's side (the synthetic lesions' scale)
+
+
+def l2_radius(epsilon: float, size: int) -> float:
+    """The L2 radius an L-inf ε stands for here: the L2 length of a change of ε on every channel
+    of every pixel of a lesion-sized square (a quarter of the side of a size x size RGB image),
+    ε sqrt(3) size / 4. The explorer's L2 threat and the L2 grid use it, so an L2 attack at
+    "ε" may spend the same energy as an L-inf one confined to a lesion, anywhere."""
+    return float(epsilon) * math.sqrt(3) * size * LESION_SIDE_SHARE

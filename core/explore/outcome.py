@@ -127,7 +127,8 @@ class Exploration:
             settings = {"perturbation": "adversarial patch", "area": attack.area, "placement": attack.placement,
                         "steps": attack.steps, "loss": attack.loss}
         else:
-            settings = {"epsilon": self.epsilon, "epsilon_255": in_255(self.epsilon), "steps": attack.steps,
+            settings = {"norm": getattr(attack, "norm", "linf"), "epsilon": self.epsilon,
+                        "epsilon_255": in_255(self.epsilon), "steps": attack.steps,
                         "rel_stepsize": attack.rel_stepsize, "loss": attack.loss, "restarts": attack.restarts,
                         "random_start": attack.random_start}
         return {**settings, "seed": self.seed,
