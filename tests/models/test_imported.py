@@ -178,3 +178,19 @@ def test_onnx_exporter_idioms_convert_exactly(tmp_path):
     assert card(spec, tmp_path / "zoo")["max_probability_difference"] <= 1e-4
     model = load_model(spec, root=tmp_path / "zoo")
     assert np.asarray(model(images(3))).shape == (3, 2)  # the view(size(0), -1) follows the batch
+
+
+def test_a_model_trained_with_this_tool_elsewhere_keeps_its_attention_map(tmp_path):
+    """This tool's own checkpoint, brought back as a user's file: its SoftAttention layer is known
+    code (registered as advattn>SoftAttention), so it imports, and the attention map is there."""
+    from core.explain import attention_map
+    from core.models.build import has_attention
+    from core.models.zoo import ModelSpec
+
+    bundled = checkpoint_path(ModelSpec("cxr", "resnet50", True))
+    spec = import_model(bundled, task="cxr", output="softmax", preprocessing="unit", name="from-elsewhere",
+                        root=tmp_path / "zoo")
+    model = load_model(spec, root=tmp_path / "zoo")
+    assert has_attention(model) and card(spec, tmp_path / "zoo")["max_probability_difference"] <= 1e-4
+    x = np.random.default_rng(0).random((1, 96, 96, 3), dtype=np.float32)
+    assert attention_map(model, x).shape == (1, 96, 96)

@@ -40,12 +40,18 @@ def _config(path: Path) -> dict:
         raise ModelImportError(f"{path.name}'s model configuration is not JSON") from None
 
 
+OWN_PACKAGE = "advattn>"  # this tool's registered layers (SoftAttention, ...): known code, safe to rebuild
+
+
 def _layers(config) -> list[tuple[str, str]]:
-    """Every (class_name, name) in a model config, nested models included."""
+    """Every (class_name, name) in a model config, nested models included; this tool's own
+    registered layers are named by their registered name ("advattn>SoftAttention")."""
     found = []
     if isinstance(config, dict):
         if "class_name" in config and isinstance(config.get("config"), dict):
-            found.append((str(config["class_name"]), str(config["config"].get("name", "?"))))
+            registered = str(config.get("registered_name") or "")
+            kind = registered if registered.startswith(OWN_PACKAGE) else str(config["class_name"])
+            found.append((kind, str(config["config"].get("name", "?"))))
         for value in config.values():
             found += _layers(value)
     elif isinstance(config, list):
@@ -66,7 +72,8 @@ def vet(path: Path) -> None:
                                f"load: {', '.join(code)}; rewrite them as standard layers")
     known = set(dir(keras.layers)) | set(dir(keras.models)) | {"Functional", "InputLayer", "Sequential", "Model"}
     unknown = sorted({f"{name} ({kind})" for kind, name in layers
-                      if kind not in known and not _is_keras_object(kind) and kind[:1].isupper()})
+                      if kind not in known and not _is_keras_object(kind) and kind[:1].isupper()
+                      and not kind.startswith(OWN_PACKAGE)})
     if unknown:
         raise ModelImportError(f"{path.name} uses custom classes Keras cannot rebuild without their code: "
                                f"{', '.join(unknown)}")
@@ -85,6 +92,8 @@ def _is_keras_object(kind: str) -> bool:
 def load(path: Path):
     """The user's Keras model, loaded with safe_mode=True after vet()."""
     import keras
+
+    import core.models.build  # noqa: F401 - registers this tool's own layers (a model trained with it elsewhere)
 
     vet(path)
     try:

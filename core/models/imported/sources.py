@@ -46,6 +46,8 @@ def detect(path: Path) -> str:
 
 
 def _keras_spatial(tensor):
+    if isinstance(tensor, (tuple, list)):  # a layer of several outputs (SoftAttention): not a feature map
+        return None
     shape = tensor.shape
     return (shape[1], shape[2]) if len(shape) == 4 and (shape[1] or 0) > 1 and (shape[2] or 0) > 1 else None
 
@@ -58,6 +60,8 @@ def _keras_saliency(tensor, name):
 
 
 def _onnx_spatial(tensor):
+    if isinstance(tensor, (tuple, list)):
+        return None
     shape = tensor.shape
     return (shape[2], shape[3]) if len(shape) == 4 and (shape[2] or 0) > 1 and (shape[3] or 0) > 1 \
         and tensor.dtype == "float32" else None
