@@ -44,8 +44,7 @@ def patches_ui(selection, specs, *, data: str, job_ui) -> None:
     rows = patch_twin_rows(found)
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                     column_config={"difference (points)": st.column_config.NumberColumn(format="%+.1f"),
-                                    "McNemar p": st.column_config.NumberColumn(format="%.3g"),
+                     column_config={"McNemar p": st.column_config.NumberColumn(format="%.3g"),
                                     "Holm p (over areas)": st.column_config.NumberColumn(format="%.3g")})
         st.caption("Attentive minus vanilla accuracy under the patch on the same images, weighted to the real "
                    "class mix; significant only where the Holm-adjusted p is below 0.05.")

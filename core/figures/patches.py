@@ -30,7 +30,7 @@ def patch_figure(results: dict) -> go.Figure:
 
 def patch_twin_rows(results: dict) -> list[dict]:
     """Attentive minus vanilla accuracy under the patch, per area, with interval and p-values."""
-    return [{"family": spec.title, "area": f"{t['area']:.0%}", "difference (points)": t["difference"] * 100,
-             "95 % CI": f"{t['low'] * 100:+.1f} to {t['high'] * 100:+.1f}", "McNemar p": t["p_value"],
-             "Holm p (over areas)": t.get("p_holm", t["p_value"])}
+    return [{"family": spec.title, "area": f"{t['area']:.0%}", "difference (points)": f"{t['difference'] * 100:+.1f}",
+             "95 % CI": f"{t['low'] * 100:+.1f} to {t['high'] * 100:+.1f}", "McNemar p": float(f"{t['p_value']:.3g}"),
+             "Holm p (over areas)": float(f"{t.get('p_holm', t['p_value']):.3g}")}
             for spec, result in results.items() for t in result.get("twin_test", []) if t["area"] > 0]
