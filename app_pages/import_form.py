@@ -130,6 +130,9 @@ def imported_card_ui(card: dict) -> None:
                f"{plain(found['converter'])}. Checked against {plain(found['reference_runtime'])}: the largest "
                f"probability difference was {found['max_probability_difference']:.1e} on {found['verified_on']}. "
                f"Input {found['input']['size']} px, {found['preprocessing']} preprocessing; scores: {found['scores']}.")
+    if found.get("pass_seconds"):
+        st.caption(f"One forward and backward pass costs {found['pass_seconds'] * 1000:.1f} ms per image on this "
+                   "machine (measured at import): what an evaluation of it is priced at before it starts.")
     if found.get("restricted"):
         st.caption("This classifier has outputs beyond the task's classes; here it is restricted to the task's "
                    "classes (its probabilities renormalised over them).")

@@ -33,6 +33,7 @@ def test_a_model_imported_from_the_data_folder_gets_its_card_and_is_explored(tmp
     assert any("imported user-derm-ham-resnet-vanilla" in t for t in texts(app.success))
     captions = " ".join(texts(app.caption))
     assert "Checked against onnxruntime" in captions and "synthetic" in captions
+    assert "ms per image on this machine" in captions  # its measured cost, what evaluations are priced at
     explorer = imported_zoo()
     assert not problems(explorer), problems(explorer)
     assert len(verdicts(explorer)) == 1  # its one column: a verdict on the imported model
