@@ -286,8 +286,30 @@ def lesson_failure(_task) -> None:
     left.image(hid.adversarial, width="stretch", caption=f"pneumothorax → {task.classes[hid.adversarial_class]}")
     right.image(invented.adversarial, width="stretch",
                 caption=f"no pneumothorax → {task.classes[invented.adversarial_class]}")
-    notice(tour.which_way_it_fails(hid.adversarial_class == 0 and hid.clean_class == 1,
-                                   invented.adversarial_class == 1 and invented.clean_class == 0, spec.title, epsilon))
+    lines = tour.which_way_it_fails(hid.adversarial_class == 0 and hid.clean_class == 1,
+                                    invented.adversarial_class == 1 and invented.clean_class == 0, spec.title, epsilon)
+    notice(lines + operating_point_lines(spec, epsilon))
+
+
+def operating_point_lines(spec, epsilon: float) -> list[str]:
+    """Sensitivity and specificity at the model's operating point over the saved test images,
+    clean and at the grid's ε nearest the lesson's (the saved strong curve keeps every score)."""
+    from core.data.synthetic import split_description
+    from core.evaluate import PRESETS, load_results
+    from core.models.zoo import checkpoint_path, read_card
+    from core.operating_point import card_threshold, harm_sentence, under_attack
+
+    saved = load_results(spec, data=split_description(spec.task), n=200, epsilons=spec.task_info.epsilons,
+                         attack=PRESETS["strong"])
+    if not saved:
+        return []
+    try:
+        rows = under_attack(saved, card_threshold(read_card(checkpoint_path(spec)))[0])
+    except ValueError:
+        return []
+    nearest = min(rows[1:], key=lambda row: abs(row["epsilon"] - epsilon))
+    return [harm_sentence(f"Over the {saved['n']} saved test images, {spec.title}", rows[0], nearest,
+                          f"at {epsilon_text(nearest['epsilon'])}")]
 
 
 def lesson_meaning(_task) -> None:

@@ -26,7 +26,7 @@ def test_the_first_lessons_compute_then_word_what_to_notice():
 
 
 LATER_LESSONS = {"push": "median push that flips each model", "defence": "right on clean test images",
-                 "nature": "changed pixels by at most", "failure": "pneumothorax",
+                 "nature": "changed pixels by at most", "failure": "sensitivity",
                  "meaning": "five things to ask"}
 
 
