@@ -32,10 +32,8 @@ LESSONS = {
 
 def remember_this_browser() -> None:
     """A cookie for a year: this browser has seen the tour (dashboard.py reads it)."""
-    import streamlit.components.v1 as components
-
-    components.html(f"<script>document.cookie = '{TOUR_COOKIE}=1; max-age=31536000; path=/; SameSite=Lax';"
-                    "</script>", height=0)
+    st.iframe(f"<script>document.cookie = '{TOUR_COOKIE}=1; max-age=31536000; path=/; SameSite=Lax';</script>",
+              height=1)  # our own fixed HTML, same-origin, so the cookie is the app's
 
 
 def bundled(task: str) -> tuple[Selection, dict]:
