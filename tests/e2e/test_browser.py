@@ -100,9 +100,13 @@ def test_a_deep_link_then_the_first_minute_in_a_real_browser_offline(tmp_path, m
         driver.get(url)  # a new browser: the tour, its first lesson from the bundled opening view
         wait_for_text(driver, ["What to notice", "1 · What the model sees"], timeout_s=240)
         assert "Start here" in page_text(driver)
-        lessons = {"2 · Noise you cannot see": "Every pixel moved by at most 1 grey level",  # computed live
+        lessons = {"2 · Noise you cannot see": "Every pixel moved by at most 1 grey level",  # each computed live
+                   "3 · Not every model needs the same push": "median push that flips each model",
+                   "4 · The standard defence": "right on clean test images",
+                   "5 · Nature is not an attacker": "changed pixels by at most",
+                   "6 · Which way it fails": "the pneumothorax from",
                    "7 · What this means": "five things to ask"}
-        for title, shown in lessons.items():  # click through: a live lesson, then the last
+        for title, shown in lessons.items():  # click through the whole tour
             name = title.split(" · ")[1]
             deadline = time.monotonic() + 60
             while not (buttons := driver.find_elements("xpath", f"//button[contains(., '{name}')]")):
