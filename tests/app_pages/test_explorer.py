@@ -162,8 +162,20 @@ def test_explorer_takes_a_dicom_upload(tmp_path):
     assert any("DICOM Modality is OT" in t for t in texts(app.warning))  # not a radiograph
 
 
-def test_explorer_patch_mode_places_a_visible_square_on_every_model():
+def test_explorer_l2_threat_then_a_patch_in_one_session():
+    """The Threat switch's L2 spends the lesion-sized budget anywhere; the patch mode places a
+    visible square on every model. One session, as a user switches threats."""
+    from core.attacks.norms import l2_radius
+
     app = open_app(task="derm")
+    app.segmented_control(key="explorer_threat").set_value("l2").run()
+    assert not problems(app), problems(app)
+    radius = l2_radius(0.005, 96)  # the opening ε over a quarter-side square of a 96 px image
+    assert f"L2 radius {radius:.3g}" in texts(app.subheader)[0]
+    assert len(verdicts(app)) == 4
+    assert "find_minimal" not in [b.key for b in app.button]  # the smallest-ε search is the L∞ one
+    for number in (t for t in texts(app.caption) if t.startswith("L∞ ")):
+        assert float(number.split("L2 ")[1].split(" ")[0]) <= radius + 1e-3
     app.segmented_control(key="explorer_mode").set_value("patch").run()
     app.select_slider(key="patch_area").set_value(0.04)
     app.slider(key="patch_steps").set_value(10).run()
@@ -176,17 +188,3 @@ def test_explorer_patch_mode_places_a_visible_square_on_every_model():
     for number in (t for t in texts(app.caption) if t.startswith("L∞ ")):
         l2 = float(number.split("L2 ")[1].split(" ")[0])
         assert 0 < l2 <= np.sqrt(side * side * 3)  # only the square's pixels changed, each by at most 1
-
-
-def test_explorer_l2_threat_spends_the_lesion_sized_budget_anywhere():
-    from core.attacks.norms import l2_radius
-
-    app = open_app(task="derm")
-    app.segmented_control(key="explorer_threat").set_value("l2").run()
-    assert not problems(app), problems(app)
-    radius = l2_radius(0.005, 96)  # the opening ε over a quarter-side square of a 96 px image
-    assert f"L2 radius {radius:.3g}" in texts(app.subheader)[0]
-    assert len(verdicts(app)) == 4
-    assert "find_minimal" not in [b.key for b in app.button]  # the smallest-ε search is the L∞ one
-    for number in (t for t in texts(app.caption) if t.startswith("L∞ ")):
-        assert float(number.split("L2 ")[1].split(" ")[0]) <= radius + 1e-3
