@@ -87,6 +87,7 @@ def _build_verify_save(source, settings, layout, spec, path, name, root) -> Mode
     target = checkpoint_path(spec, root=root)
     kept = target.with_suffix(".savedmodel") if source.copy_from is not None else None
     staging = target.parent / f".{target.stem}.importing.savedmodel" if kept else None
+    moved = False
     try:
         if kept:
             shutil.rmtree(staging, ignore_errors=True)
@@ -108,6 +109,7 @@ def _build_verify_save(source, settings, layout, spec, path, name, root) -> Mode
         if kept:
             shutil.rmtree(kept, ignore_errors=True)
             staging.rename(kept)
+            moved = True
             model, mapping = assemble(source, settings, layout, spec, folder=kept)
         card = {"imported": {
             "name": name, "source": path.name, "format": source.format, "sha256": sha256(path),
@@ -120,9 +122,11 @@ def _build_verify_save(source, settings, layout, spec, path, name, root) -> Mode
             "saliency_layer": mapping["saliency_layer"], "preview": preview, "pass_seconds": pass_seconds,
         }}
         save_checkpoint(model, spec, root=root, card=card)
-    except BaseException:
+    except BaseException:  # nothing of a refused or interrupted import stays
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+        if moved:
+            shutil.rmtree(kept, ignore_errors=True)
         raise
     return spec
 
