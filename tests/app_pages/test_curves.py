@@ -69,7 +69,7 @@ def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
 
 
 def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_checks(tmp_path, monkeypatch):
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "defended")  # the grid's part of the page
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "patches", "defended")  # the grid's part
     _bundled_curves_with_labels(tmp_path)
     app = open_app("app_pages/curves.py", task="cxr")
     assert not problems(app), problems(app)
@@ -180,7 +180,7 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
                                "surfaces": [{"steps": steps, "adversarial": list(np.exp(steps)), "random": [1.0] * 11,
                                              "surface": None}]}
     profiles[True]["twin_test"] = mechanism_twin_tests(profiles[True], profiles[False])
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "defended")  # only the runs made up here
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "patches", "defended")  # only these runs
     for attention, profile in profiles.items():
         write_json(results_path(ModelSpec("cxr", "resnet50", attention), key, root=tmp_path / "models"), profile)
         spec, labels = ModelSpec("cxr", "resnet50", attention), synthetic.split("cxr", "test", 200, size=32)[1]
@@ -244,7 +244,7 @@ def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_pa
         result = minimum_norm_result(spec, stars, labels, data=grid["data"], steps=100)
         save_minimum_norm(spec, result, root=tmp_path / "models")
     _bundled_curves_with_labels(tmp_path)
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "defended")  # only the runs made up here
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "patches", "defended")  # only these runs
     app = open_app("app_pages/curves.py", task="cxr")
     assert not problems(app), problems(app)
     assert len(app.get("plotly_chart")) == 5  # accuracy, AUC, trade-off, the whole curves, then which way
@@ -269,7 +269,7 @@ def test_curves_page_shows_accuracy_under_each_corruption_with_the_twins_paired(
     from core.evaluate import evaluate_corruptions
     from core.models.spec import ModelSpec
 
-    _bundled_zoo_without(tmp_path, monkeypatch, "seeds", "defended")  # charts counted from the end: no seed study after
+    _bundled_zoo_without(tmp_path, monkeypatch, "seeds", "patches", "defended")  # charts counted from the end
 
     images, labels = synthetic.split("cxr", "test", 12, size=96)
     for attention in (False, True):  # vanilla first: the twin test needs it

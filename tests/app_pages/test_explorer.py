@@ -178,6 +178,7 @@ def test_explorer_l2_threat_then_a_patch_in_one_session():
         assert float(number.split("L2 ")[1].split(" ")[0]) <= radius + 1e-3
     app.segmented_control(key="explorer_mode").set_value("patch").run()
     app.select_slider(key="patch_area").set_value(0.04)
+    app.radio(key="patch_placement").set_value("centre")  # one location: the four of "task" are the attack's tests
     app.slider(key="patch_steps").set_value(10).run()
     assert not problems(app), problems(app)
     assert "adversarial patch of 4% of the image" in texts(app.subheader)[0]

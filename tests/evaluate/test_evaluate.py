@@ -189,7 +189,7 @@ def test_evaluate_cli_prints_intervals_and_the_twin_sentence(trained_pair, tmp_p
 # recall on derm), so a point estimate would fail a model whose true accuracy is in the band.
 BANDS = {"derm": ("clean_accuracy", 0.86, 0.93), "fundus": ("clean_accuracy", 0.79, 0.87), "cxr": ("auc", 0.85, 0.93)}
 FRESH_SEED = 31  # a sample none of the demo's splits drew
-FRESH_PER_CLASS = 120  # 1,320 images: 23 s to draw here; 200 per class took 38 s for intervals 1.3x narrower
+FRESH_PER_CLASS = 100  # 1,100 images: about 20 s to draw here; 200 per class took 38 s for intervals 1.4x narrower
 
 
 @pytest.fixture(scope="module")
