@@ -47,4 +47,7 @@ def patches_ui(selection, specs, *, data: str, job_ui) -> None:
                      column_config={"McNemar p": st.column_config.NumberColumn(format="%.3g"),
                                     "Holm p (over areas)": st.column_config.NumberColumn(format="%.3g")})
         st.caption("Attentive minus vanilla accuracy under the patch on the same images, weighted to the real "
-                   "class mix; significant only where the Holm-adjusted p is below 0.05.")
+                   "class mix; significant only where the Holm-adjusted p is below 0.05. The test counts the "
+                   "images only one twin got right, class by class, so it can be sure of a difference that the "
+                   "re-weighted interval still spans zero on, when those images fall in a class that weighs "
+                   "little in the real mix.")

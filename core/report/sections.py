@@ -160,7 +160,10 @@ def patches_section(evidence: Evidence) -> list:
     return [Figure(patch_figure(found), "clean-correct images fooled against the patch's area"),
             _p(f"A visible square of free pixels covering 1 to 8 % of the image, optimised per image ({steps} steps at "
                "each of four places where the task's artefacts sit, the worst kept), as Finlayson et al. (2019) "
-               "attacked these three tasks; Wilson 95 % intervals.", "note")] + ([_table(pd.DataFrame(rows))]
+               "attacked these three tasks; Wilson 95 % intervals. The twins' difference is re-weighted to the real "
+               "class mix; its test counts the images only one twin got right, class by class, and can be sure of a "
+               "difference whose interval still spans zero when those images fall in a class of little weight.",
+               "note")] + ([_table(pd.DataFrame(rows))]
                                                                                   if rows else [])
 
 
