@@ -42,6 +42,10 @@ def write_text(target: str | Path, text: str) -> Path:
     return Path(target)
 
 
-def write_json(target: str | Path, data) -> Path:
-    """Write `data` as indented JSON to `target` atomically."""
-    return write_text(target, json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+def write_json(target: str | Path, data, *, compact: bool = False) -> Path:
+    """Write `data` as JSON to `target` atomically: indented for files people read (cards, job
+    state), or `compact` for saved evidence that only programs read (results, audits), whose
+    indentation would be a third of its size (the bundled zoo's budget)."""
+    text = (json.dumps(data, separators=(",", ":"), sort_keys=True, default=str) if compact
+            else json.dumps(data, indent=2, sort_keys=True, default=str))
+    return write_text(target, text + "\n")

@@ -84,9 +84,10 @@ def save(spec: ModelSpec, key: str, result: dict, *, compare=None, started: floa
         elif twin is not None:
             attentive = {**twin, "twin_test": compare(twin, result)}
     path = results_path(spec, key, root=target)
-    write_json(path, {k: v for k, v in result.items() if k != "path"})
+    write_json(path, {k: v for k, v in result.items() if k != "path"}, compact=True)
     if attentive is not None:
-        write_json(results_path(spec.twin(), key, root=target), {k: v for k, v in attentive.items() if k != "path"})
+        write_json(results_path(spec.twin(), key, root=target), {k: v for k, v in attentive.items() if k != "path"},
+                   compact=True)
     return path
 
 

@@ -114,7 +114,7 @@ def evaluate_seed_study(task: str, seeds=STUDY_SEEDS, *, n: int | None = None, p
              "families": seed_study(found, epsilons=epsilons),
              "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
     path = results_folder(specs[0], root=results_root or root) / f"{key}.json"
-    write_json(path, study)
+    write_json(path, study, compact=True)
     return {**study, "path": str(path)}
 
 

@@ -38,7 +38,7 @@ def run(spec, *, root=None, n: int = AUDIT_IMAGES) -> dict:
                                                  epsilons=spec.task_info.epsilons)
         result["localisation_images"] = GROUNDING_IMAGES
     result["seconds"] = round(time.monotonic() - started, 1)
-    write_json(audit_path(spec, root=root), result)
+    write_json(audit_path(spec, root=root), result, compact=True)
     return result
 
 
