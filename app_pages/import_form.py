@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from core.data.paths import DataRootError, confined
+from core.data.paths import confined
 from core.jobs import JobError, job_status, runs_root, start_job
 from core.models.imported.settings import OUTPUTS, PREPROCESSINGS
 from app_pages.common import plain, show_error, user_root
@@ -94,10 +94,7 @@ def _staged(upload) -> Path:
 
 
 def _in_data_folder(text: str) -> Path:
-    try:
-        path = confined(text)
-    except DataRootError as error:
-        raise ValueError(str(error)) from None
+    path = confined(text)  # DataRootError, a ValueError, for a path outside the data folder
     if not path.exists():
         raise ValueError(f"nothing at {text} in the data folder")
     return path

@@ -9,6 +9,7 @@ import numpy as np
 import streamlit as st
 
 from core import tour
+from core.tour import saved
 from core.attack_settings import Natural
 from core.explore import explorer_attack
 from core.explain import overlay
@@ -160,33 +161,10 @@ def lesson_push(task) -> None:
         if smallest:
             st.dataframe([{"model": title, "smallest flipping ε": "not within the search" if e is None
                            else epsilon_text(e)} for title, e in smallest.items()], hide_index=True)
-    medians = saved_medians(selection, list(refs))
+    medians = saved.saved_medians(list(refs), root=selection.root)
     if smallest or medians:
-        notice(tour.not_the_same_push(smallest, medians, seed_caveat(task.name)))
+        notice(tour.not_the_same_push(smallest, medians, saved.seed_caveat(task.name)))
     open_in_explorer(task.name, None, key="open_push")
-
-
-def saved_medians(selection: Selection, specs) -> dict:
-    """{title: median smallest flipping ε over the saved test images} (the bundled FMN runs)."""
-    from core.data.synthetic import split_description
-    from core.evaluate import load_minimum_norm, minimum_norm_key
-    from core.evaluate.minimum_norm import FMN_STEPS
-
-    medians = {}
-    for spec in specs:
-        saved = load_minimum_norm(spec, minimum_norm_key(split_description(spec.task), 200, FMN_STEPS),
-                                  root=selection.root)
-        if saved:
-            medians[spec.title] = float(saved["median"]["median"])
-    return medians
-
-
-def seed_caveat(task: str) -> str | None:
-    from core.evaluate.seeds.evaluation import latest_seed_study
-
-    study = latest_seed_study(task)
-    families = (study or {}).get("families") or []
-    return families[0]["sentence"] if families else None
 
 
 def lesson_defence(task) -> None:
@@ -207,26 +185,9 @@ def lesson_defence(task) -> None:
         verdict = "kept its answer" if not outcome.flipped else "changed its answer"
         column.image(overlay(outcome.adversarial, outcome.adversarial_cam), width="stretch",
                      caption=f"{spec.title}: {verdict} ({task.classes[outcome.adversarial_class]})")
-    clean, robust = saved_accuracy(selection, pair, epsilon)
+    clean, robust = saved.saved_accuracy(pair, epsilon, root=selection.root)
     notice(tour.the_standard_defence({s.title: not o.flipped for s, o in found.items()}, clean, robust, epsilon))
     open_in_explorer(task.name, epsilon, key="open_defence")
-
-
-def saved_accuracy(selection: Selection, specs, epsilon: float) -> tuple[dict, dict]:
-    """({title: clean accuracy}, {title: accuracy at epsilon}) of the saved strong curves."""
-    from core.data.synthetic import split_description
-    from core.evaluate import PRESETS, load_results
-
-    clean, robust = {}, {}
-    for spec in specs:
-        saved = load_results(spec, data=split_description(spec.task), n=200, epsilons=spec.task_info.epsilons,
-                             attack=PRESETS["strong"], root=selection.root)
-        for row in (saved or {}).get("curve", []):
-            if row["epsilon"] == 0:
-                clean[spec.title] = row["accuracy"]
-            if abs(row["epsilon"] - epsilon) < 1e-12:
-                robust[spec.title] = row["accuracy"]
-    return clean, robust
 
 
 def lesson_nature(task) -> None:
@@ -286,28 +247,7 @@ def lesson_failure(_task) -> None:
                 caption=f"no pneumothorax → {task.classes[invented.adversarial_class]}")
     lines = tour.which_way_it_fails(hid.adversarial_class == 0 and hid.clean_class == 1,
                                     invented.adversarial_class == 1 and invented.clean_class == 0, spec.title, epsilon)
-    notice(lines + operating_point_lines(spec, epsilon))
-
-
-def operating_point_lines(spec, epsilon: float) -> list[str]:
-    """Sensitivity and specificity at the model's operating point over the saved test images,
-    clean and at the grid's ε nearest the lesson's (the saved strong curve keeps every score)."""
-    from core.data.synthetic import split_description
-    from core.evaluate import PRESETS, load_results
-    from core.models.zoo import checkpoint_path, read_card
-    from core.operating_point import card_threshold, harm_sentence, under_attack
-
-    saved = load_results(spec, data=split_description(spec.task), n=200, epsilons=spec.task_info.epsilons,
-                         attack=PRESETS["strong"])
-    if not saved:
-        return []
-    try:
-        rows = under_attack(saved, card_threshold(read_card(checkpoint_path(spec)))[0])
-    except ValueError:
-        return []
-    nearest = min(rows[1:], key=lambda row: abs(row["epsilon"] - epsilon))
-    return [harm_sentence(f"Over the {saved['n']} saved test images, {spec.title}", rows[0], nearest,
-                          f"at {epsilon_text(nearest['epsilon'])}")]
+    notice(lines + saved.operating_point_lines(spec, epsilon))
 
 
 def lesson_meaning(_task) -> None:

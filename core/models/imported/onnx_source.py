@@ -99,9 +99,9 @@ def build(model, x, *, feature_output: str | None = None, on_output=None):
     constants = _constants(model)
     name, _ = image_input(model)
     tensors = {name: x}
+    consumed = {i for n in model.graph.node for i in n.input}
     for index, node in enumerate(n for n in model.graph.node if n.op_type != "Constant"):
-        used = [o for o in node.output[1:] if o]
-        if used and any(o in {i for n in model.graph.node for i in n.input} for o in used):
+        if any(o in consumed for o in node.output[1:] if o):
             raise ModelImportError(f"ONNX node {node.name or node.op_type} uses a second output, which is not supported")
         attributes = _attributes(node)
         if all(not i or i in constants for i in node.input):  # all constant: folded here

@@ -27,6 +27,7 @@ class Source:
     spatial: Callable  # (tensor) -> its (height, width) when it is a feature map, else None
     to_saliency: Callable  # (tensor, name) -> the channels-last saliency tensor, and the tensor to go on with
     copy_from: Path | None = None  # a SavedModel folder the imported model keeps a copy of
+    signature: tuple | None = None  # a SavedModel's (signature, input name, output name)
 
 
 def detect(path: Path) -> str:
@@ -132,11 +133,9 @@ def savedmodel_source(path: Path) -> Source:
     def apply(x, on_output, strip):
         raise AssertionError("built by the importer from the copy it keeps")
 
-    source = Source("savedmodel", shape[1:], apply, None, run, runtime,
-                    f"{runtime} (the SavedModel's serving function, called as it is)", lambda t: None, None,
-                    copy_from=path)
-    source.signature = (ss.SIGNATURE, input_name, output_name)
-    return source
+    return Source("savedmodel", shape[1:], apply, None, run, runtime,
+                  f"{runtime} (the SavedModel's serving function, called as it is)", lambda t: None, None,
+                  copy_from=path, signature=(ss.SIGNATURE, input_name, output_name))
 
 
 def open_source(path: Path) -> Source:

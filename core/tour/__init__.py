@@ -1,6 +1,8 @@
 """What the Start here tour says: "what to notice" sentences built from the numbers a lesson
-just computed (never from a script), in plain words for a clinician or a student. Pure: no
-TensorFlow, no Streamlit; the page (app_pages/start.py) computes, this module words it."""
+just computed (never from a script), in plain words for a clinician or a student, and what the
+saved results of the bundled zoo add to them. No TensorFlow, no Streamlit: the lessons
+(app_pages/lessons.py) compute on the engine, core.tour.saved reads the saved runs, this module
+words it."""
 
 from __future__ import annotations
 
@@ -144,3 +146,4 @@ def what_this_means() -> list[str]:
         "Adversarial training is the standard defence and has a price in clean accuracy: ask what was traded "
         f"({REFERENCES['madry']}).",
     ]
+
