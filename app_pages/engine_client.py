@@ -102,6 +102,18 @@ def run_on_engine(requests: dict) -> tuple[dict, str | None]:
     return replies, None
 
 
+@st.cache_data(max_entries=64, show_spinner=False)
+def saliency_layer_choices(path: str, digest: str) -> list[dict]:
+    """An imported model's marked feature maps ([{"layer", "marker"}], its chosen one first)
+    from its card; [] for a model of the zoo or one imported before layers were marked."""
+    from core.models.zoo import CheckpointError, read_card
+
+    try:
+        return list(read_card(path).get("imported", {}).get("saliency_layers") or [])
+    except CheckpointError:
+        return []
+
+
 def incomplete_note(card: dict) -> str:
     """Why a model's numbers mean little: its training did not finish."""
     epochs = card.get("epochs_trained", "?")

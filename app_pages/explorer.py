@@ -13,6 +13,7 @@ from app_pages.common import (epsilon_ui, plain, require_models, show_error, ste
                               synthetic_gallery, warn_problems)
 from app_pages.engine_client import explorer_default, incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
 from app_pages.guard import guarded
+from app_pages.saliency_choice import explain_ui, explained_class, layers_ui
 from app_pages.words import HELP
 
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "tif", "tiff", "bmp", "webp", "gif", "dcm", "dicom"]
@@ -196,24 +197,6 @@ def settings_ui(task: str, badges: dict) -> dict:
     return dict(epsilon=None, attack=attack, method=method, transfer=transfer, seed=seed, explain=explain)
 
 
-EXPLAIN_CHOICES = {"predicted": "each image's predicted class", "true": "the true class"}
-
-
-def explain_ui(task: str) -> str:
-    """Which class the heatmaps explain: "predicted", "true" or a class key of the task."""
-    classes = get_task(task).classes
-    return st.selectbox("Heatmaps explain", [*EXPLAIN_CHOICES, *classes], key=f"explorer_explain_{task}",
-                        format_func=lambda c: EXPLAIN_CHOICES.get(c, f"the class {c}"), help=HELP["explain"])
-
-
-def explained_class(choice: str, label: int | None, task) -> int | None:
-    """The class index the maps explain (None: each image's predicted class); "true" needs a
-    known true class, and falls back to the predicted one without it."""
-    if choice == "predicted" or (choice == "true" and label is None):
-        return None
-    return int(label) if choice == "true" else task.classes.index(choice)
-
-
 @st.cache_data(show_spinner="Searching the smallest flipping ε on every model…", max_entries=64)
 def _minimal(_refs, refs_key, image, label, attack, seed):
     from core.engine import Minimal
@@ -263,7 +246,7 @@ def _in_l2(attack) -> bool:
 def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: str):
     """Draw the grid at once and fill each model's column as the engine delivers it; returns
     the core.explore.Exploration of the models that answered (None after an error)."""
-    from core.engine import EngineError, Failed, explorations, prefetch
+    from core.engine import EngineError, Failed, Progress, explorations, prefetch
     from core.explore import Exploration
     from app_pages.explorer_view import GridView
 
@@ -279,7 +262,9 @@ def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: st
     try:
         for item in explorations(list(refs.values()), picked["image"], on_phase=grid.note,
                                  **inputs, **{**settings, "epsilon": epsilon}):
-            if isinstance(item, Failed):
+            if isinstance(item, Progress):
+                grid.progress(item)
+            elif isinstance(item, Failed):
                 grid.failed(item.spec, item.message)
             else:
                 grid.fill(item)
@@ -317,6 +302,8 @@ refs, problems = model_refs(selection, specs)
 warn_problems(problems)
 if not refs:
     st.stop()
+with right:
+    settings["layers"] = layers_ui(refs, settings["method"])
 for spec, note in incomplete_runs(selection, refs).items():
     st.warning(f"{spec.title}: {plain(note)}", icon=":material/hourglass_empty:")
 missing_twins = [s for s in refs if s.twin() not in refs]

@@ -54,6 +54,15 @@ def verdict_ui(outcome, classes, label: int | None = None) -> None:
     getattr(st, box)(f"**{word}** · {before} → {after}{truth}", icon=icon)
 
 
+def progress_text(report, classes, label: int | None = None) -> str:
+    """A column's verdict while its attack runs: the class it predicts after so many steps,
+    and whether the true class (when known) still holds."""
+    predicted = int(np.argmax(report.probabilities))
+    now = f"{classes[predicted]} {report.probabilities[predicted]:.0%}"
+    holds = "" if label is None else (" · the true class" if predicted == label else " · not the true class")
+    return f"Attacking… after {report.done} of {report.steps} steps: {now}{holds}"
+
+
 CLEAN_COLOUR, CHANGED_COLOUR = "#4c78a8", "#e45756"
 
 
@@ -147,6 +156,12 @@ class GridView:
         """What the column waits for (core.engine.Phase)."""
         self._laid_out()
         self.status[spec].info(phase, icon=":material/hourglass_top:")
+
+    def progress(self, report) -> None:
+        """A slow column's verdict so far (core.engine.Progress), until its outcome comes."""
+        self._laid_out()
+        self.status[report.spec].info(progress_text(report, self.classes, self.label),
+                                      icon=":material/hourglass_top:")
 
     def failed(self, spec, message: str) -> None:
         self._laid_out()

@@ -14,16 +14,22 @@ from core.models.spec import DEFENCES
 from core.tasks import get_task
 from app_pages.common import require_models, show_error, warn_problems
 from app_pages.engine_client import audit_table, method_badges, model_refs, run_on_engine
+from app_pages.saliency_choice import explain_ui, layers_ui
 
 
 @st.cache_data(show_spinner="Attacking the samples at every ε…", max_entries=16)
-def _galleries(_refs, refs_key, images, labels, epsilons, steps, methods):
+def _galleries(_refs, refs_key, images, labels, epsilons, steps, methods, explain=None, layers=()):
     """{(model id, method): core.explore.heatmap_gallery result}, run in the engine process
-    (2.5 eps / steps per step, Madry et al.: a few steps still reach the edge of the ball)."""
+    (2.5 eps / steps per step, Madry et al.: a few steps still reach the edge of the ball).
+    explain: the class the maps explain (core.explore.heatmap_gallery); layers: ((model id,
+    marker), ...) of imported models read on another feature map."""
     from core.engine import Gallery
 
-    found, problem = run_on_engine({(spec.model_id, method): Gallery(ref, images, labels, tuple(epsilons), steps, method)
-                                    for spec, ref in _refs.items() for method in methods})
+    chosen = dict(layers)
+    found, problem = run_on_engine({
+        (spec.model_id, method): Gallery(ref, images, labels, tuple(epsilons), steps, method, explain,
+                                         chosen.get(spec.model_id) if METHODS[method].uses_feature_layer else None)
+        for spec, ref in _refs.items() for method in methods})
     if problem:
         raise RuntimeError(problem)  # not cached: the next run asks again
     return found
@@ -108,6 +114,9 @@ family = st.selectbox("Backbone", families, format_func=lambda f: FAMILY_TITLES.
 defence = training_ui(specs, family)
 pair = sorted([s for s in specs if s.backbone == family and s.defence == defence], key=lambda s: s.attention)
 chosen = methods_ui(method_badges(selection, pair))
+choice = explain_ui(selection.task, page="gallery")
+explain = (None if choice == "predicted" else "true" if choice == "true"
+           else get_task(selection.task).classes.index(choice))  # core.explore.heatmap_gallery's explain
 count = st.slider("Sample images", 2, 16, 4, key="gallery_count", help="The paper used 16.")
 steps = st.slider("PGD steps", 1, 40, 10, key="gallery_steps")
 epsilons = list(get_task(selection.task).epsilons)
@@ -117,9 +126,11 @@ warn_problems(problems)
 pair = [s for s in pair if s in refs]
 if not pair:
     st.stop()
+feature_method = next((m for m in chosen if METHODS[m].uses_feature_layer), None)
+layers = layers_ui(refs, feature_method, page="gallery") if feature_method else {}
 try:
     galleries = _galleries(refs, tuple(f"{s.model_id}:{r.digest}" for s, r in refs.items()), images, labels,
-                           epsilons, steps, tuple(chosen))
+                           epsilons, steps, tuple(chosen), explain, tuple(sorted(layers.items())))
 except RuntimeError as error:
     st.warning(str(error), icon=":material/restart_alt:")
     st.stop()

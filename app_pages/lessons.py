@@ -54,13 +54,15 @@ def opening(task: str, size: int, index: int = 0) -> dict:
 def outcomes(refs: dict, picked: dict, epsilon: float, attack=None) -> dict:
     """{spec: core.explore.ModelOutcome} from the engine (its cache first: the opening view is
     bundled); a model that cannot answer is left out with a warning."""
-    from core.engine import EngineError, Failed, explorations
+    from core.engine import EngineError, Failed, Progress, explorations
 
     found = {}
     try:
         with st.spinner("The models are answering…"):
             for item in explorations(list(refs.values()), picked["image"], epsilon=epsilon,
                                      attack=attack or explorer_attack(), label=picked["label"], truth=picked["truth"]):
+                if isinstance(item, Progress):  # a lesson draws whole answers only
+                    continue
                 if isinstance(item, Failed):
                     st.warning(f"{item.spec.title} could not answer: {item.message}")
                 else:

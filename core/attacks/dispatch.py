@@ -12,15 +12,17 @@ from core.attacks.pgd import pgd
 from core.attacks.square import square
 
 
-def run_attack(attack, model, images, labels, *, epsilon: float, seed=None) -> np.ndarray:
+def run_attack(attack, model, images, labels, *, epsilon: float, seed=None, on_progress=None) -> np.ndarray:
     """Adversarial images of `attack` (a PGD, FGSM, APGD or Square setting, or any callable with
     the attacks' signature, attack(model, images, labels, *, epsilon, seed)) on `model`, each
     within `epsilon` of its input in L-inf and inside [0, 1]. A Natural setting is no attack:
-    its corruption, the same whatever the model, with epsilon ignored."""
+    its corruption, the same whatever the model, with epsilon ignored. on_progress(steps done,
+    steps, adversarial so far) follows a PGD as it runs (core.attacks.pgd); the other attacks
+    report nothing before their end."""
     if isinstance(attack, PGD):
         return pgd(model, images, labels, epsilon=epsilon, steps=attack.steps, rel_stepsize=attack.rel_stepsize,
                    random_start=attack.random_start, restarts=attack.restarts, seed=seed, engine=attack.engine,
-                   loss=attack.loss, norm=attack.norm)
+                   loss=attack.loss, norm=attack.norm, on_progress=on_progress)
     if isinstance(attack, FGSM):
         return fgsm(model, images, labels, epsilon=epsilon, loss=attack.loss)
     if isinstance(attack, APGD):

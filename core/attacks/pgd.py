@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from functools import partial
+from typing import Callable
 
 from core.attacks import compiled, norms
 from core.attacks.base import (batches, check_count, check_engine, check_images, check_labels, check_loss,
@@ -48,9 +49,16 @@ def _build_loop(logits_model, image_spec, loss_name, norm="linf"):
     return attack
 
 
+def progress_every(steps: int) -> int:
+    """How many steps pass between two progress reports: about five reports per run, never
+    fewer than two steps apart (each report costs the caller a forward pass)."""
+    return max(2, -(-int(steps) // 5))
+
+
 def pgd(model, images, labels, *, epsilon: float, steps: int = PAPER_STEPS, rel_stepsize: float = PAPER_REL_STEPSIZE,
         random_start: bool = True, restarts: int = 1, seed: int | None = None, engine: str = "native",
-        loss: str = "ce", target=None, norm: str = "linf") -> np.ndarray:
+        loss: str = "ce", target=None, norm: str = "linf",
+        on_progress: Callable[[int, int, np.ndarray], None] | None = None) -> np.ndarray:
     """PGD on the logits in the `norm` ball ("linf", the paper's, or "l2"), untargeted (away
     from `labels`) or, with `target` (a class, or one per image), targeted: towards the target
     class; returns adversarial images.
@@ -64,6 +72,11 @@ def pgd(model, images, labels, *, epsilon: float, steps: int = PAPER_STEPS, rel_
     the native engine with loss "ce" or "margin".
     On two classes, targeted at the other class is the untargeted attack: both losses are
     increasing functions of z_other - z_true, so their gradients have the same sign.
+
+    on_progress(steps done, steps, adversarial so far): called every progress_every(steps)
+    steps of each restart (native engine), so a slow model's verdict can be shown as the
+    attack runs. The loop is cut into chunks that continue where the last one stopped (every
+    step is the same map of x_t), so the result is the one the uncut loop returns.
     """
     norm = norms.check_norm(norm)
     epsilon = norms.check_radius(epsilon, norm)
@@ -88,9 +101,18 @@ def pgd(model, images, labels, *, epsilon: float, steps: int = PAPER_STEPS, rel_
             return _run_foolbox(model, x0, y, start, epsilon, steps, stepsize, loss=loss, norm=norm)
         name = "pgd" if norm == "linf" else f"pgd-{norm}"  # one compiled loop per model, loss and norm
         loop = compiled.loop(model, name, loop_loss, partial(_build_loop, norm=norm))
-        out = [loop(tf.constant(a), tf.constant(b), tf.constant(s), tf.constant(epsilon, tf.float32),
-                    tf.constant(stepsize, tf.float32), tf.constant(steps, tf.int32)).numpy()
-               for a, b, s in zip(batches(x0), batches(y), batches(start))]
+        chunk = steps if on_progress is None else progress_every(steps)
+        out = []
+        for a, b, s in zip(batches(x0), batches(y), batches(start)):
+            x, done = tf.constant(s), 0
+            while done < steps:
+                now = min(chunk, steps - done)
+                x = loop(tf.constant(a), tf.constant(b), x, tf.constant(epsilon, tf.float32),
+                         tf.constant(stepsize, tf.float32), tf.constant(now, tf.int32))
+                done += now
+                if on_progress is not None and done < steps:  # the last chunk's result is the reply itself
+                    on_progress(done, steps, norms.enforce(x.numpy(), a, epsilon, norm))
+            out.append(x.numpy())
         return norms.enforce(np.concatenate(out), x0, epsilon, norm)
 
     if target is not None:  # the loop climbs towards y = the target

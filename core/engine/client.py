@@ -17,9 +17,11 @@ import heapq
 import itertools
 import multiprocessing
 import os
+import queue as queues
 import sys
 import threading
 import types
+from collections import OrderedDict
 from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -48,16 +50,49 @@ class Engine:
         self._waiting: list = []  # heap of (background, order, request, Future): what the worker runs next
         self._order = itertools.count()
         self._running: Future | None = None  # the one request handed to the worker
+        self._progress: "OrderedDict[str, object]" = OrderedDict()  # Explore key -> its newest requests.Progress
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
                 below = worker.niceness()  # a bad ADVATTN_ENGINE_NICENESS is a message here, not a dead worker
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=worker.initialise, initargs=(os.getpid(), below))
+                context = multiprocessing.get_context("spawn")
+                reports = context.Queue()
+                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=worker.initialise,
+                                                 initargs=(os.getpid(), below, reports))
+                threading.Thread(target=self._read_progress, args=(self._pool, reports), daemon=True,
+                                 name="advattn-engine-progress").start()
                 with _plain_main():  # the first submit starts the worker process
                     self._pool.submit(int)
             return self._pool
+
+    # Interim verdicts kept for the pages to pick up: a page takes its own at once, so a few
+    # dozen cover every column in flight.
+    MAX_PROGRESS = 64
+
+    def _read_progress(self, pool: ProcessPoolExecutor, reports) -> None:
+        """Keep the newest interim verdict per Explore key, for as long as `pool` is the worker."""
+        while True:
+            try:
+                report = reports.get(timeout=1.0)
+            except queues.Empty:
+                with self._lock:
+                    if self._pool is not pool:
+                        return
+                continue
+            except (EOFError, OSError, ValueError):  # the queue closed with the interpreter
+                return
+            with self._lock:
+                self._progress[report.key] = report
+                self._progress.move_to_end(report.key)
+                while len(self._progress) > self.MAX_PROGRESS:
+                    self._progress.popitem(last=False)
+
+    def progress(self, key: str):
+        """The newest interim verdict (requests.Progress) of the Explore whose key() is `key`
+        not taken yet, or None; taking it removes it."""
+        with self._lock:
+            return self._progress.pop(key, None)
 
     def _replace(self, broken: ProcessPoolExecutor) -> list:
         """Drop a broken pool (once, however many requests saw it break); returns the requests

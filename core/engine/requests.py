@@ -127,6 +127,7 @@ class Explore:
     ood: OodInput | None = None
     source: "Explore | None" = None
     explain: int | None = None  # the class the saliency maps explain; None: each image's predicted class
+    layer: str | None = None  # an imported model's other marked feature map; None: its own
     warm: bool = field(default=True, init=False)
 
     def key(self) -> str:
@@ -139,9 +140,11 @@ class Explore:
                  self.source.key() if self.source else "-")
         if self.explain is not None:  # only then: every key saved before (cache, bundled views) stays
             parts += (f"explain{int(self.explain)}",)
+        if self.layer is not None:
+            parts += (f"layer{self.layer}",)
         return "explore:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
-    def run(self, model, source=None):
+    def run(self, model, source=None, on_progress=None):
         from core.explore import explore_one
 
         ood = None
@@ -153,7 +156,20 @@ class Explore:
         return explore_one(self.model.spec, model, self.image, epsilon=self.epsilon, attack=self.attack,
                            label=self.label, seed=self.seed, method=self.method, source=source, ood=ood,
                            truth=self.truth, measure_perceptibility=False,  # the app measures it (stream.py)
-                           explain=self.explain)
+                           explain=self.explain, on_progress=on_progress, layer=self.layer)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A column's verdict while its attack runs: the model's probabilities on the adversarial
+    image after `done` of `steps` steps. Sent by the worker (worker.reporter) for the Explore
+    whose key() is `key`, only once that attack has run for a while (a fast one says nothing)."""
+
+    key: str
+    done: int
+    steps: int
+    probabilities: np.ndarray
+    spec: ModelSpec | None = None  # set by the app when it hands the progress to a page
 
 
 # The most columns one Together holds: the worker's column threads (worker._column_threads)
@@ -209,15 +225,18 @@ class Gallery:
     epsilons: tuple
     steps: int = 10
     method: str = "grad_cam"
+    explain: int | str | None = None  # None: the predicted class; "true": the labels; or a class index
+    layer: str | None = None  # an imported model's other marked feature map
     warm: bool = field(default=True, init=False)
 
     def key(self) -> str:
         parts = (self.model.digest, array_digest(self.images), array_digest(np.asarray(self.labels)),
-                 repr(tuple(self.epsilons)), repr(self.steps), self.method)
+                 repr(tuple(self.epsilons)), repr(self.steps), self.method, repr(self.explain), repr(self.layer))
         return "gallery:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
     def run(self, model):
         from core.explore import explorer_rel_stepsize, heatmap_gallery
 
         return heatmap_gallery(model, self.images, np.asarray(self.labels), epsilons=list(self.epsilons),
-                               steps=self.steps, rel_stepsize=explorer_rel_stepsize(self.steps), method=self.method)
+                               steps=self.steps, rel_stepsize=explorer_rel_stepsize(self.steps), method=self.method,
+                               explain=self.explain, layer=self.layer)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Callable, Iterator
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from core.engine.cache import ExplorationCache, default_cache
 from core.engine.client import STARTING_TIMEOUT_S, Engine, EngineError, engine as default_engine
-from core.engine.requests import MOST_TOGETHER, Explore, Load, ModelRef, OodInput, Together, Warm
+from core.engine.requests import MOST_TOGETHER, Explore, Load, ModelRef, OodInput, Progress, Together, Warm
 from core.explore.visibility import preload_in_background, with_perceptibility
 from core.models.zoo import CheckpointError
 
@@ -45,15 +46,17 @@ class Phase:
 
 def explore_requests(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, attack, label: int | None = None,
                      seed: int = 0, transfer: bool = False, method: str = "grad_cam", truth: dict | None = None,
-                     ood: OodInput | None = None, explain: int | None = None) -> list[Explore]:
+                     ood: OodInput | None = None, explain: int | None = None,
+                     layers: dict | None = None) -> list[Explore]:
     """One Explore per model, vanilla models first; with `transfer`, an attentive model whose
-    vanilla twin is among `refs` carries the twin's request as its source."""
+    vanilla twin is among `refs` carries the twin's request as its source. layers: {model id:
+    the feature map its Grad-CAM-family maps use} for the imported models given one."""
     ordered = sorted(refs, key=lambda ref: ref.spec.attention)
     own: dict = {}
     for ref in ordered:
         source = own.get(ref.spec.twin()) if transfer and ref.spec.attention else None
         own[ref.spec] = Explore(ref, np.asarray(image, np.float32), float(epsilon), attack, label, int(seed), method,
-                                truth, ood, source, explain)
+                                truth, ood, source, explain, (layers or {}).get(ref.spec.model_id))
     return [own[ref.spec] for ref in ordered]
 
 
@@ -69,7 +72,8 @@ def _new_request() -> int:
 
 def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label: int | None = None, seed: int = 0,
              transfer: bool = False, method: str = "grad_cam", truth: dict | None = None, ood: OodInput | None = None,
-             engine: Engine | None = None, cache: ExplorationCache | None = None, explain: int | None = None) -> int:
+             engine: Engine | None = None, cache: ExplorationCache | None = None, explain: int | None = None,
+             layers: dict | None = None) -> int:
     """Explore `image` at each of `epsilons` in the background, into the disk cache, so that
     choosing one of them next is drawn at once (the explorer prefetches the paper's grid once a
     view is drawn). One request is in the worker at a time, so a page's own request waits for
@@ -83,7 +87,8 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
     ours, generation = _new_request(), engine.generation
     todo = [request for epsilon in epsilons
             for request in explore_requests(refs, image, epsilon=epsilon, attack=attack, label=label, seed=seed,
-                                            transfer=transfer, method=method, truth=truth, ood=ood, explain=explain)
+                                            transfer=transfer, method=method, truth=truth, ood=ood, explain=explain,
+                                            layers=layers)
             if request.key() not in cache]
     planned = len(todo)
 
@@ -109,10 +114,13 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
 def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, attack, label: int | None = None,
                  seed: int = 0, transfer: bool = False, method: str = "grad_cam", truth: dict | None = None,
                  ood: OodInput | None = None, engine: Engine | None = None, cache: ExplorationCache | None = None,
-                 on_phase: Callable[[object, str], None] | None = None, explain: int | None = None) -> Iterator[object]:
+                 on_phase: Callable[[object, str], None] | None = None, explain: int | None = None,
+                 layers: dict | None = None) -> Iterator[object]:
     """Yield each model's core.explore.ModelOutcome as soon as it is ready (cached ones
     first), or a Failed for a model whose checkpoint cannot be loaded; `on_phase(spec,
-    Phase.…)` says what a pending column waits for. An error of the settings (a ValueError)
+    Phase.…)` says what a pending column waits for. While a slow model's PGD runs, its
+    interim verdicts come too, as core.engine.requests.Progress items (spec set), the
+    outcome always after them. An error of the settings (a ValueError)
     is raised; a dead worker is restarted once and the rest resubmitted."""
     _new_request()  # a prefetch still running stops: this request goes first
     engine = engine or default_engine()
@@ -120,7 +128,8 @@ def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, att
     note = on_phase or (lambda spec, phase: None)
     pending = []
     for request in explore_requests(refs, image, epsilon=epsilon, attack=attack, label=label, seed=seed,
-                                    transfer=transfer, method=method, truth=truth, ood=ood, explain=explain):
+                                    transfer=transfer, method=method, truth=truth, ood=ood, explain=explain,
+                                    layers=layers):
         hit = cache.get(request.key())
         if hit is not None:
             yield hit
@@ -130,7 +139,8 @@ def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, att
     for attempt in (1, 2):
         try:
             for item in _run(engine, cache, pending, note):
-                delivered.add(item.spec.model_id)
+                if not isinstance(item, Progress):
+                    delivered.add(item.spec.model_id)
                 yield item
             return
         except EngineError:
@@ -212,11 +222,41 @@ def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) 
                 _note_all(steps[index + 1:], note, Phase.QUEUED)
             for request in unit:
                 note(request.model.spec, Phase.ATTACKING)
-            replies = explored.result(STARTING_TIMEOUT_S)
+            replies = yield from _following(engine, unit, explored)
         for request, reply in zip(unit, _replies(unit, replies)):
             outcome = with_perceptibility(reply, request.image)  # here, not in the worker
             cache.put(request.key(), outcome)
             yield outcome
+
+
+# How often a column's pending attack is checked for an interim verdict.
+PROGRESS_POLL_S = 0.1
+
+
+def _following(engine: Engine, unit: list[Explore], explored: Future):
+    """Yield the unit's interim verdicts (Progress, spec set) until `explored` is done; return its reply."""
+    keys = {request.key(): request.model.spec for request in unit}
+    deadline = time.monotonic() + STARTING_TIMEOUT_S
+    while True:
+        try:
+            reply = explored.result(PROGRESS_POLL_S)
+        except TimeoutError:
+            if time.monotonic() > deadline:
+                raise
+            reply = None
+        else:
+            _discard_progress(engine, keys)
+            return reply
+        for key, spec in keys.items():
+            report = engine.progress(key)
+            if report is not None:
+                yield replace(report, spec=spec)
+
+
+def _discard_progress(engine: Engine, keys) -> None:
+    """Drop what the worker reported about a unit that has answered (late reports included)."""
+    for key in keys:
+        engine.progress(key)
 
 
 def _note_all(steps, note, phase: str) -> None:

@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
-from core.engine.requests import MOST_TOGETHER, Explore, Together
+from core.engine.requests import MOST_TOGETHER, Explore, Progress, Together
 
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
 NICENESS = 5  # below the server and the browser: on a small CPU, what is on screen is drawn first
@@ -28,6 +28,10 @@ _MODELS: "OrderedDict[tuple[str, str], object]" = OrderedDict()  # (path, digest
 _WARM: set = set()  # (path, digest) whose compiled functions are traced
 _SOURCES: "OrderedDict[str, object]" = OrderedDict()  # Explore key -> ModelOutcome
 _TRACED: set = set()  # (path, digest, method, attack) whose Explore ran once: nothing left to trace
+_PROGRESS = [None]  # the queue the app reads interim verdicts from (initialise), None: none are sent
+# An attack says how it is going only once it has run this long: a warm column of the bundled
+# zoo answers within core.engine.stream.QUIET_S (0.3 s) and is drawn once, unannounced.
+PROGRESS_AFTER_S = 0.3
 
 
 def niceness() -> int:
@@ -44,12 +48,13 @@ def niceness() -> int:
     return value
 
 
-def initialise(parent: int, below: int) -> None:
+def initialise(parent: int, below: int, progress=None) -> None:
     """Run once when the process starts, `below` its app process in CPU priority (niceness(),
     read and checked in the app process, where a bad value is a message): end it when the app
-    process that started it ends."""
+    process that started it ends. `progress`: a multiprocessing queue for interim verdicts."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     os.nice(below)
+    _PROGRESS[0] = progress
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -69,9 +74,27 @@ def handle(request):
     if not isinstance(request, Explore):
         return request.run(model)
     source = None if request.source is None else _outcome_of(request.source)
-    reply = request.run(model, source=source)
+    reply = request.run(model, source=source, on_progress=reporter(request, model))
     _explored(request, reply)
     return reply
+
+
+def reporter(request: Explore, model):
+    """The on_progress of `request`'s attack: once it has run PROGRESS_AFTER_S, each report
+    costs one forward pass and puts a Progress on the app's queue; None without a queue."""
+    queue = _PROGRESS[0]
+    if queue is None:
+        return None
+    started, key = time.monotonic(), request.key()
+
+    def report(done: int, steps: int, adversarial) -> None:
+        if time.monotonic() - started < PROGRESS_AFTER_S:
+            return
+        from core.attacks import predict
+
+        queue.put(Progress(key, int(done), int(steps), predict(model, adversarial)[0]))
+
+    return report
 
 
 def explore_together(requests) -> tuple:
@@ -81,9 +104,11 @@ def explore_together(requests) -> tuple:
     prepared = [(request, model_for(request.model), None if request.source is None else _outcome_of(request.source))
                 for request in requests]
     if len(prepared) > 1 and all(_traced(request) for request in requests):
-        replies = list(_column_threads().map(lambda item: item[0].run(item[1], source=item[2]), prepared))
+        replies = list(_column_threads().map(
+            lambda item: item[0].run(item[1], source=item[2], on_progress=reporter(item[0], item[1])), prepared))
     else:
-        replies = [request.run(model, source=source) for request, model, source in prepared]
+        replies = [request.run(model, source=source, on_progress=reporter(request, model))
+                   for request, model, source in prepared]
     for request, reply in zip(requests, replies):
         _explored(request, reply)
     return tuple(replies)

@@ -17,11 +17,11 @@ from core.explain.gradcam import feature_gradients
 from core.explain.maps import check_images, resolve_classes, upsample_and_scale
 
 
-def grad_cam_pp(model, images, class_index=None) -> np.ndarray:
-    """Grad-CAM++ maps, N x S x S float32 in [0, 1]."""
+def grad_cam_pp(model, images, class_index=None, *, layer: str | None = None) -> np.ndarray:
+    """Grad-CAM++ maps, N x S x S float32 in [0, 1] (`layer` as in grad_cam)."""
     images = check_images(images)
     classes = resolve_classes(model, images, class_index)
-    maps, gradients = feature_gradients(model)(tf.constant(images), tf.constant(classes))
+    maps, gradients = feature_gradients(model, layer=layer)(tf.constant(images), tf.constant(classes))
     squared, cubed = gradients ** 2, gradients ** 3
     denominator = 2 * squared + tf.reduce_sum(maps, axis=(1, 2), keepdims=True) * cubed
     alpha = tf.math.divide_no_nan(squared, denominator)

@@ -10,6 +10,6 @@ import numpy as np
 from core.explain.gradcam import _grad_cam
 
 
-def grad_cam_softmax(model, images, class_index=None) -> np.ndarray:
-    """Grad-CAM of the class's softmax probability, N x S x S float32 in [0, 1]."""
-    return _grad_cam(model, images, class_index, "softmax")
+def grad_cam_softmax(model, images, class_index=None, *, layer: str | None = None) -> np.ndarray:
+    """Grad-CAM of the class's softmax probability, N x S x S float32 in [0, 1] (`layer` as in grad_cam)."""
+    return _grad_cam(model, images, class_index, "softmax", layer)

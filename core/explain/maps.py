@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 
 from core.attacks.compiled import per_model
-from core.models.build import LOGITS_LAYER, feature_layer_name
+from core.models.build import LOGITS_LAYER, SALIENCY_LAYER, feature_layer_name
 
 
 def check_images(images) -> np.ndarray:
@@ -17,15 +17,28 @@ def check_images(images) -> np.ndarray:
     return images
 
 
-def features_and_logits(model):
-    """keras.Model: input -> (the feature map feeding the head, the logits), cached per model."""
+def features_and_logits(model, layer: str | None = None):
+    """keras.Model: input -> (the feature map feeding the head, or `layer`'s, the logits),
+    cached per model and layer. `layer`: one of saliency_layers(model) (an imported model's
+    marked feature maps); None: the model's own Grad-CAM layer."""
     def build(model):
         import keras
 
-        return keras.Model(model.inputs, [model.get_layer(feature_layer_name(model)).output,
+        return keras.Model(model.inputs, [model.get_layer(layer or feature_layer_name(model)).output,
                                           model.get_layer(LOGITS_LAYER).output])
 
-    return per_model(model, "features_and_logits", build)
+    if layer is not None and layer not in saliency_layers(model):
+        raise ValueError(f"layer must be one of the model's marked feature maps {saliency_layers(model)}, "
+                         f"got {layer!r}")
+    return per_model(model, ("features_and_logits", layer), build)
+
+
+def saliency_layers(model) -> list[str]:
+    """The feature maps a Grad-CAM-family method may use on `model`: an imported model's marked
+    layers (its chosen one first, then finer ones, core.models.imported.assemble); [] for the
+    zoo's own models, whose one layer is the same in both twins."""
+    return [layer.name for layer in model.layers
+            if layer.name.startswith(SALIENCY_LAYER) and not layer.name.endswith("_back")]
 
 
 def explainer(model, name: str, build):

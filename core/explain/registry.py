@@ -28,6 +28,13 @@ class Method:
         module, name = self.target.split(":")
         return getattr(importlib.import_module(module), name)
 
+    def explain(self, model, images, class_index=None, *, layer: str | None = None):
+        """fn's maps; `layer` (an imported model's other marked feature map) goes to the methods
+        computed on a feature map, and a pixel-level method, which has none, ignores it."""
+        if layer is None or not self.uses_feature_layer:
+            return self.fn(model, images, class_index)
+        return self.fn(model, images, class_index, layer=layer)
+
 
 METHODS: dict[str, Method] = {
     "grad_cam": Method("Grad-CAM", "core.explain.gradcam:grad_cam", "Selvaraju et al. 2017",

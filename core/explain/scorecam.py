@@ -19,9 +19,10 @@ from core.explain.maps import (check_images, explainer, features_and_logits, res
 CHANNEL_BATCH = 64  # masked images scored at once
 
 
-def _functions(model):
+def _functions(model, layer: str | None = None):
+    sub = features_and_logits(model, layer)
+
     def build(model):
-        sub = features_and_logits(model)
         spec = tf.TensorSpec((None, *model.input_shape[1:]), tf.float32)
 
         @tf.function(input_signature=[spec])
@@ -34,14 +35,14 @@ def _functions(model):
 
         return feature_maps, probability
 
-    return explainer(model, "score_cam", build)
+    return explainer(model, ("score_cam", layer), build)
 
 
-def score_cam(model, images, class_index=None) -> np.ndarray:
-    """Score-CAM maps, N x S x S float32 in [0, 1]."""
+def score_cam(model, images, class_index=None, *, layer: str | None = None) -> np.ndarray:
+    """Score-CAM maps, N x S x S float32 in [0, 1] (`layer` as in core.explain.gradcam.grad_cam)."""
     images = check_images(images)
     classes = resolve_classes(model, images, class_index)
-    feature_maps, probability = _functions(model)
+    feature_maps, probability = _functions(model, layer)
     maps = feature_maps(tf.constant(images)).numpy()  # N x h x w x K
     height, width = images.shape[1:3]
     out = []

@@ -50,7 +50,7 @@ def explore(models: dict[ModelSpec, object], image: np.ndarray, *, epsilon: floa
 def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, attack: PGD | None = None,
                 label: int | None = None, seed: int = 0, method: str = "grad_cam", source: ModelOutcome | None = None,
                 ood: dict | None = None, truth: dict | None = None, measure_perceptibility: bool = True,
-                explain: int | None = None) -> ModelOutcome:
+                explain: int | None = None, on_progress=None, layer: str | None = None) -> ModelOutcome:
     """One model's column of explore(): with `source` (the vanilla twin's outcome), the
     perturbation crafted on the twin is applied instead of the model's own attack.
 
@@ -59,21 +59,27 @@ def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, at
     import SciPy's statistics (1.2-1.6 s), which would otherwise delay the first verdict.
 
     explain: the class both saliency maps explain; None explains each image's predicted class
-    (the clean prediction on the clean image, the adversarial one on the adversarial image)."""
+    (the clean prediction on the clean image, the adversarial one on the adversarial image).
+
+    on_progress(steps done, steps, adversarial so far): handed to the attack (run_attack), which
+    calls it as a PGD runs; the engine turns it into the column's interim verdict.
+    layer: the feature map of a Grad-CAM-family map, one of an imported model's marked layers
+    (core.explain.maps.saliency_layers); None: the model's own."""
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
     attack = attack or explorer_attack()
     method, saliency_note = usable_method(model, method)
     batch = image[None].astype(np.float32)
-    clean, clean_map, clean_attention = clean_view(model, batch, method, explain)
+    clean, clean_map, clean_attention = clean_view(model, batch, method, explain, layer)
     target = int(clean.argmax()) if label is None else int(label)
     if source is not None:
         adversarial = source.adversarial[None]
     else:
-        adversarial = run_attack(attack, model, batch, np.array([target]), epsilon=epsilon, seed=seed)
+        adversarial = run_attack(attack, model, batch, np.array([target]), epsilon=epsilon, seed=seed,
+                                 on_progress=on_progress)
     adversarial_probabilities = predict(model, adversarial)[0]
     explained = int(adversarial_probabilities.argmax()) if explain is None else int(explain)
-    maps = np.stack([clean_map, METHODS[method].fn(model, adversarial, [explained])[0]])
+    maps = np.stack([clean_map, METHODS[method].explain(model, adversarial, [explained], layer=layer)[0]])
     adversarial_attention = attention_map(model, adversarial)[0] if clean_attention is not None else None
     return ModelOutcome(
         spec, clean, adversarial_probabilities, adversarial[0], adversarial[0] - image,
@@ -92,17 +98,18 @@ _clean_views: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _clean_views_lock = threading.Lock()
 
 
-def clean_view(model, batch: np.ndarray, method: str, explain: int | None = None) -> tuple:
-    """(probabilities, `method`'s map of the predicted class (or of class `explain`), attention
-    map or None) of the one image in `batch` (1 x S x S x 3), computed once per (model, image,
-    method, class)."""
-    key = (hashlib.sha1(np.ascontiguousarray(batch, np.float32).tobytes()).hexdigest(), method, explain)
+def clean_view(model, batch: np.ndarray, method: str, explain: int | None = None, layer: str | None = None) -> tuple:
+    """(probabilities, `method`'s map of the predicted class (or of class `explain`) on `layer`,
+    attention map or None) of the one image in `batch` (1 x S x S x 3), computed once per
+    (model, image, method, class, layer)."""
+    key = (hashlib.sha1(np.ascontiguousarray(batch, np.float32).tobytes()).hexdigest(), method, explain, layer)
     with _clean_views_lock:  # the engine may explore two models at once, on two threads
         views = _clean_views.setdefault(model, OrderedDict())
         found = views.get(key)
     if found is None:
         probabilities = predict(model, batch)[0]
-        saliency = METHODS[method].fn(model, batch, [int(probabilities.argmax()) if explain is None else int(explain)])[0]
+        explained = int(probabilities.argmax()) if explain is None else int(explain)
+        saliency = METHODS[method].explain(model, batch, [explained], layer=layer)[0]
         found = (probabilities, saliency, attention_map(model, batch)[0] if has_attention(model) else None)
     with _clean_views_lock:
         views[key] = found

@@ -9,7 +9,7 @@ def _grid_script(ready: int) -> None:
     import streamlit as st
 
     from app_pages.explorer_view import GridView
-    from core.engine import Phase
+    from core.engine import Phase, Progress
     from core.explore import ModelOutcome
     from core.models.zoo import all_specs
 
@@ -25,6 +25,8 @@ def _grid_script(ready: int) -> None:
                                np.full_like(image, 0.01), np.zeros((16, 16)), np.zeros((16, 16)),
                                {"pearson": 0.5, "top20_iou": 0.4, "centre_shift_px": 1.0},
                                {"ssim": 0.99, "psnr_db": 40.0}, attention, attention))
+    for spec in grid.order[ready:ready + 1]:  # the next column's attack is under way
+        grid.progress(Progress("explore:key", 4, 10, np.array([0.4, 0.6]), spec))
     st.write("drawn")
 
 
@@ -35,7 +37,9 @@ def test_the_grid_renders_with_some_models_ready_and_the_rest_waiting(ready):
     assert not app.exception, app.exception
     verdicts = [e.value for e in app.error if e.value.startswith("**Flipped**")]
     waiting = [e.value for e in app.info if e.value.startswith("Waiting for the engine")]
-    assert len(verdicts) == ready and len(waiting) == 4 - ready
+    running = [e.value for e in app.info if e.value.startswith("Attacking…")]
+    assert len(verdicts) == ready and len(waiting) == max(0, 3 - ready) and len(running) == min(1, 4 - ready)
+    assert running in ([], ["Attacking… after 4 of 10 steps: pneumothorax 60%"])
     assert len(app.get("image")) == 5 * ready  # five tiles a ready column, none for a waiting one
     bars = [e for e in app.get("html") if "probability-bars" in e.proto.body]
     assert len(bars) == ready and "70%" in bars[0].proto.body  # the adversarial pneumothorax probability

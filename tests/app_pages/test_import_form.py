@@ -37,6 +37,10 @@ def test_a_model_imported_from_the_data_folder_gets_its_card_and_is_explored(tmp
     explorer = imported_zoo()
     assert not problems(explorer), problems(explorer)
     assert len(verdicts(explorer)) == 1  # its one column: a verdict on the imported model
+    layer = next(s for s in explorer.selectbox if s.label.startswith("Feature map of"))
+    assert layer.options == ["features (chosen at import)", "r1 (32x32)"]  # its own names, the finer scale's size
+    layer.set_value("saliency_features_32x32").run()
+    assert not problems(explorer) and len(verdicts(explorer)) == 1
 
 
 def test_a_refused_model_is_a_message_and_no_model(tmp_path, monkeypatch):

@@ -63,6 +63,21 @@ def test_same_seed_same_result_and_restarts_keep_the_worst_case(tiny):
     assert (attacks.example_loss(model, several, labels)[kept] >= one[kept] - 1e-5).all()
 
 
+@pytest.mark.parametrize("norm", ["linf", "l2"])
+def test_progress_reports_cut_the_loop_without_changing_its_result(tiny, norm):
+    model, images, labels, _ = tiny
+    epsilon = 0.03 if norm == "linf" else 0.5
+    reports = []
+    followed = pgd(model, images[:4], labels[:4], epsilon=epsilon, steps=7, seed=2, norm=norm,
+                   on_progress=lambda done, steps, x: reports.append((done, steps, x)))
+    uncut = pgd(model, images[:4], labels[:4], epsilon=epsilon, steps=7, seed=2, norm=norm)
+    np.testing.assert_allclose(followed, uncut, atol=1e-6)
+    assert [(done, steps) for done, steps, _ in reports] == [(2, 7), (4, 7), (6, 7)]  # every 2 steps, not the last
+    for _, _, x in reports:  # each interim image is a valid adversarial of the same ball
+        assert attacks.norms.distance(x, images[:4], norm).max() <= epsilon + 1e-6 and 0 <= x.min() <= x.max() <= 1
+    assert not np.allclose(reports[0][2], reports[-1][2])  # the attack moved between reports
+
+
 def test_native_engine_matches_foolbox_from_the_same_start():
     """The paper's attack (foolbox LinfPGD, run for real, NumPy 2) equals the native loop."""
     model = build_model(ModelSpec("cxr", "resnet50", True))

@@ -79,6 +79,24 @@ def test_transfer_reuses_the_twins_perturbation_in_the_engine(engine, tmp_path):
     np.testing.assert_array_equal(applied.adversarial, found[vanilla.spec.model_id].adversarial)
 
 
+def test_a_slow_columns_interim_verdicts_come_before_its_outcome(engine, tmp_path):
+    from core.engine import Progress
+    from core.engine.stream import _run
+    from tests.engine.fakes import SlowExplore
+
+    ref = _refs(count=1)[0]
+    slow = SlowExplore(ref, _image(), 0.01, explorer_attack(2))
+    items = list(_run(engine, ExplorationCache(tmp_path), [slow], lambda spec, phase: None))
+    reports, outcome = items[:-1], items[-1]
+    assert all(isinstance(r, Progress) for r in reports)
+    # the first is seen (the next comes 0.4 s later); the last may be overtaken by the outcome itself
+    assert [r.done for r in reports] in ([1], [1, 2])
+    assert all(r.spec == ref.spec and r.steps == 3 for r in reports)
+    clean = outcome.clean_probabilities  # the fake reports the clean image: its verdict is the clean one
+    np.testing.assert_allclose(reports[0].probabilities, clean, atol=1e-5)
+    assert engine.progress(slow.key()) is None  # nothing is left behind for a later page
+
+
 def test_a_killed_engine_restarts_with_the_next_request(engine, tmp_path):
     ref = _refs(count=1)[0]
     engine.call(Warm(ref))

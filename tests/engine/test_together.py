@@ -91,9 +91,9 @@ def test_side_by_side_in_the_worker_equals_one_after_the_other(monkeypatch):
     threads = []
     run = Explore.run
 
-    def recording_run(self, model, source=None):
+    def recording_run(self, model, source=None, on_progress=None):
         threads.append(threading.current_thread().name)
-        return run(self, model, source=source)
+        return run(self, model, source=source, on_progress=on_progress)
 
     monkeypatch.setattr(Explore, "run", recording_run)
     refs = _refs()[:2]

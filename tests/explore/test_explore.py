@@ -77,6 +77,13 @@ def test_heatmap_gallery_rows_per_epsilon(pair):
     assert gallery["clean_cams"].shape == (3, 96, 96) and len(gallery["epsilons"]) == 2
     assert gallery["epsilons"][0]["pearson"] == pytest.approx(1.0)  # epsilon 0: same maps
     assert {"top20_iou", "centre_shift_px", "accuracy"} <= set(gallery["epsilons"][1])
+    from core.explain import grad_cam
+
+    labels = np.array([0, 1, 0])
+    true = heatmap_gallery(model, images, labels, epsilons=[0], steps=2, explain="true")
+    np.testing.assert_allclose(true["clean_cams"], grad_cam(model, images, labels), atol=1e-6)
+    other = heatmap_gallery(model, images, labels, epsilons=[0], steps=2, explain=1)  # one class for every image
+    np.testing.assert_allclose(other["clean_cams"], grad_cam(model, images, 1), atol=1e-6)
 
 
 def _threshold_model(threshold: float):

@@ -58,6 +58,15 @@ def test_keras_softmax_in_its_own_class_order(tmp_path):
     assert found["format"] == "keras" and found["saliency_layer"] == "conv_b"
     assert found["scores"] == "the logits before the model's softmax"  # its Softmax taken off: exact logits
     check_attacks_and_saliency(model)
+    # the chosen map first, then the last map of the finer scale, each marked for Grad-CAM
+    assert found["saliency_layers"] == [{"layer": "conv_b", "marker": "saliency_features"},
+                                        {"layer": "conv_a", "marker": "saliency_features_30x30"}]
+    from core.explain import grad_cam
+
+    finer = grad_cam(model, x, layer="saliency_features_30x30")
+    assert finer.shape == (4, SIZE, SIZE) and not np.allclose(finer, grad_cam(model, x))
+    with pytest.raises(ValueError, match="saliency_features_30x30"):  # the accepted layers are named
+        grad_cam(model, x, layer="conv_a")
 
 
 def test_legacy_h5_grey_model(tmp_path):
@@ -128,10 +137,15 @@ def test_engine_explores_an_imported_model(tmp_path):
     path = onnx_classifier(tmp_path / "m.onnx")
     spec = import_model(path, task="derm", output="logits", preprocessing="imagenet", class_names=DERM_ORDER,
                         root=tmp_path / "zoo")
-    outcome = worker.handle(Explore(ModelRef.of(spec, root=tmp_path / "zoo"), images(1)[0], 0.02,
-                                    explorer_attack(3)))
+    ref = ModelRef.of(spec, root=tmp_path / "zoo")
+    outcome = worker.handle(Explore(ref, images(1)[0], 0.02, explorer_attack(3)))
     assert outcome.spec == spec and outcome.clean_cam.shape == (SIZE, SIZE) and outcome.saliency_note is None
     assert np.abs(outcome.perturbation).max() <= 0.02 + 1e-6
+    # NCHW feature maps marked channels last at every scale: the finer map (before the pooling) is another view
+    assert [o["layer"] for o in card(spec, tmp_path / "zoo")["saliency_layers"]] == ["features", "r1"]
+    finer = worker.handle(Explore(ref, images(1)[0], 0.02, explorer_attack(3), layer="saliency_features_32x32"))
+    np.testing.assert_array_equal(finer.adversarial, outcome.adversarial)  # the layer changes the maps only
+    assert not np.allclose(finer.clean_cam, outcome.clean_cam)
 
 
 def test_an_imported_pair_is_twins_and_their_test_runs(tmp_path):

@@ -82,17 +82,18 @@ def assemble(source, settings: ImportSettings, layout: dict, spec, *, folder=Non
         image, x = front()
         raw = SavedModelCall(str(folder), name, input_name, output_name, name="savedmodel")(x)
         mapping = _mapping(settings, _units(raw), None)
-        chosen_layer = None
+        chosen_layer, markers = None, {}
     else:
         seen = []
         image, x = front()
         raw = source.apply(x, lambda key, out: seen.append((key, out)) and None, False)
         mapping = _mapping(settings, _units(raw), source.last_activation)
         chosen_layer = _saliency_choice(seen, source, settings.saliency_layer)
+        markers = saliency_markers(seen, source, chosen_layer, SALIENCY_LAYER)
 
         def mark(key, out):
-            if key == chosen_layer:
-                return source.to_saliency(out, SALIENCY_LAYER)[1]
+            if key in markers:
+                return source.to_saliency(out, markers[key])[1]
             return None
 
         image, x = front()
@@ -101,7 +102,30 @@ def assemble(source, settings: ImportSettings, layout: dict, spec, *, folder=Non
     logits = ClassScores(kind, units, before, name=LOGITS_LAYER)(raw)
     probabilities = keras.layers.Softmax(name=PROBABILITIES_LAYER)(logits)
     mapping["saliency_layer"] = chosen_layer
+    mapping["saliency_layers"] = [{"layer": key, "marker": marker} for key, marker in markers.items()]
     return keras.Model(image, probabilities, name=spec.model_id), mapping
+
+
+# Besides the chosen layer, the last feature map at each of this many larger scales is marked
+# too, so the explorer can show a finer Grad-CAM (an earlier layer) without importing again.
+MARKED_SCALES = 3
+
+
+def saliency_markers(seen: list, source, chosen: str | None, default_marker: str) -> dict:
+    """{layer key: marker layer name}: `chosen` marked `default_marker`, then the last feature
+    map of each of the next MARKED_SCALES larger spatial sizes (earlier, finer maps), marked
+    f"{default_marker}_<H>x<W>"; deepest first."""
+    if chosen is None:
+        return {}
+    keys = [key for key, _ in seen]
+    markers = {chosen: default_marker}
+    sizes = {source.spatial(seen[keys.index(chosen)][1])}
+    for key, tensor in reversed(seen[:keys.index(chosen)]):
+        size = source.spatial(tensor)
+        if size and size not in sizes and len(markers) <= MARKED_SCALES:
+            sizes.add(size)
+            markers[key] = f"{default_marker}_{size[0]}x{size[1]}"
+    return markers
 
 
 def _saliency_choice(seen: list, source, wanted: str | None) -> str | None:

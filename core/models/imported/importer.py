@@ -119,7 +119,7 @@ def _build_verify_save(source, settings, layout, spec, path, name, root) -> Mode
             "input": {**layout, "size": spec.input_size},
             "class_names": list(settings.class_names) if settings.class_names else None, "finding": settings.finding,
             "restricted": mapping["restricted"], "scores": mapping["scores"], "twin_of": settings.twin_of,
-            "saliency_layer": mapping["saliency_layer"], "preview": preview, "pass_seconds": pass_seconds,
+            "saliency_layer": mapping["saliency_layer"], "saliency_layers": mapping["saliency_layers"], "preview": preview, "pass_seconds": pass_seconds,
         }}
         save_checkpoint(model, spec, root=root, card=card)
     except BaseException:  # nothing of a refused or interrupted import stays

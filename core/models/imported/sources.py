@@ -104,7 +104,7 @@ RESERVED = {"logits", "probabilities", "image", "saliency_features", "saliency_f
 def _rename_clashes(model) -> None:
     """A user layer named like one of ours ("logits" is common) becomes "user_<name>"."""
     for layer in model._flatten_layers(include_self=False, recursive=True):
-        if layer.name in RESERVED:
+        if layer.name in RESERVED or layer.name.startswith("saliency_features"):
             layer.name = f"user_{layer.name}"
 
 
