@@ -7,16 +7,16 @@ from __future__ import annotations
 import streamlit as st
 
 from core.engine import EngineError, ModelRef, OodInput, engine
-from core.models.zoo import checkpoint_path
-from app_pages.common import Selection
+from app_pages.common import CHECKPOINT_ROOT, Selection
 
-def model_refs(selection: Selection, specs=None) -> tuple[dict, dict]:
+def model_refs(selection: Selection, specs=None, *, bundled=()) -> tuple[dict, dict]:
     """({spec: core.engine.ModelRef}, {spec: problem}) for the selection's models: each
-    checkpoint named by its content hash (a file that cannot be read is reported, not fatal)."""
+    checkpoint named by its content hash (a file that cannot be read is reported, not fatal).
+    `bundled`: specs among them that come from the bundled zoo (compared with the user's own)."""
     refs, problems = {}, {}
     for spec in specs if specs is not None else selection.specs():
         try:
-            refs[spec] = ModelRef.of(spec, selection.root)
+            refs[spec] = ModelRef.of(spec, CHECKPOINT_ROOT if spec in bundled else selection.root)
         except OSError as error:
             problems[spec] = f"its checkpoint cannot be read ({error.strerror or error})"
     return refs, problems
@@ -121,14 +121,15 @@ def incomplete_note(card: dict) -> str:
             f"{card.get('best_epoch', '?')}): its predictions and robustness mean little; train it to the end.")
 
 
-def incomplete_runs(selection: Selection, specs) -> dict:
-    """{spec: note} for the models whose training did not finish (cancelled, still training)."""
+def incomplete_runs(refs: dict) -> dict:
+    """{spec: note} for the models of `refs` ({spec: ModelRef}) whose training did not finish
+    (cancelled, still training)."""
     from core.models.zoo import read_card
 
     found = {}
-    for spec in specs:
+    for spec, ref in refs.items():
         try:
-            card = read_card(checkpoint_path(spec, root=selection.root))
+            card = read_card(ref.path)
         except ValueError:
             continue
         if card.get("status", "done") != "done":

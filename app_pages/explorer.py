@@ -201,7 +201,9 @@ def settings_ui(task: str, badges: dict) -> dict:
 def _minimal(_refs, refs_key, image, label, attack, seed):
     from core.engine import Minimal
 
-    found, problem = run_on_engine({spec.model_id: Minimal(ref, image, attack, label, seed)
+    from core.explore.sizes import fit_image
+
+    found, problem = run_on_engine({spec.model_id: Minimal(ref, fit_image(image, spec.input_size), attack, label, seed)
                                     for spec, ref in _refs.items()})
     if problem:
         raise RuntimeError(problem)  # not cached: the next run asks again
@@ -229,14 +231,31 @@ def minimal_ui(refs, refs_key, picked, settings, result) -> None:
                        {o.spec.model_id: o.spec.attention for o in outcomes}, max(get_task(picked["task"]).epsilons))
 
 
-def models_ui(task_name: str, specs: list) -> list:
-    """Up to four of the task's models side by side (default: the paper's four, undefended)."""
-    if len(specs) <= 4:
-        return specs
-    default = explorer_default(specs)
-    chosen = st.multiselect("Models to compare (up to four)", specs, default=default, max_selections=4,
-                            format_func=lambda s: s.title, key=f"explorer_models_{task_name}", help=HELP["models"])
+def models_ui(task_name: str, specs: list, *, bundled: list = ()) -> list:
+    """Up to four of the task's models side by side (default: the paper's four, undefended);
+    with `bundled` (the bundled zoo's, beside the user's imported models), up to six, the
+    user's models and the bundled four by default."""
+    most = 6 if bundled else 4
+    candidates = [*specs, *bundled]
+    if len(candidates) <= most:
+        return candidates
+    default = [*specs, *explorer_default(list(bundled))][:most] if bundled else explorer_default(specs)
+    chosen = st.multiselect(f"Models to compare (up to {'six' if bundled else 'four'})", candidates, default=default,
+                            max_selections=most, format_func=lambda s: s.title + (" · bundled" if s in bundled else ""),
+                            key=f"explorer_models_{task_name}{'_beside' if bundled else ''}", help=HELP["models"])
     return chosen or default
+
+
+def beside_bundled_ui(selection) -> list:
+    """The bundled zoo's models of the task, when the user asks to see their imported models
+    beside them ("my model against the bundled four"); [] otherwise."""
+    if selection.profile != "user":
+        return []
+    if not st.toggle("Beside the bundled models", key="explorer_beside_bundled", help=HELP["beside_bundled"]):
+        return []
+    from app_pages.common import Selection
+
+    return Selection(selection.task, "bundled", "demo").specs()
 
 
 def _in_l2(attack) -> bool:
@@ -289,22 +308,23 @@ st.caption("Slide ε and watch L∞ PGD push each model's prediction, or switch 
            "attentive and vanilla twins side by side.")
 selection, specs = require_models()
 task = get_task(selection.task)
-specs = models_ui(selection.task, specs)
+bundled = beside_bundled_ui(selection)
+specs = models_ui(selection.task, specs, bundled=bundled)
 left, right = st.columns([3, 2])
-with left:
-    picked = image_ui(selection.task, specs[0].input_size)
+with left:  # at the largest model's size: each smaller one is sent it resized (core.explore.sizes)
+    picked = image_ui(selection.task, max(s.input_size for s in specs))
 with right:
     settings = settings_ui(selection.task, method_badges(selection, specs))
 if picked is None:
     st.stop()
 picked["task"] = selection.task
-refs, problems = model_refs(selection, specs)
+refs, problems = model_refs(selection, specs, bundled=bundled)
 warn_problems(problems)
 if not refs:
     st.stop()
 with right:
     settings["layers"] = layers_ui(refs, settings["method"])
-for spec, note in incomplete_runs(selection, refs).items():
+for spec, note in incomplete_runs(refs).items():
     st.warning(f"{spec.title}: {plain(note)}", icon=":material/hourglass_empty:")
 missing_twins = [s for s in refs if s.twin() not in refs]
 if missing_twins:

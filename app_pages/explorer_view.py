@@ -14,6 +14,7 @@ import streamlit.components.v1 as components
 
 from core.attack_settings import changed_word
 from core.explain import METHODS, overlay
+from core.explore.sizes import fit_image
 from core.explore.export import amplified, archive, png, report
 from core.formatting import epsilon_255, in_255
 from app_pages.common import ASSETS, plain
@@ -173,8 +174,9 @@ class GridView:
         spec = outcome.spec
         with self.status[spec].container():
             verdict_ui(outcome, self.classes, self.label)
-        blank = np.full(self.image.shape, 0.94, np.float32)
-        tiles = column_tiles(self.image, outcome, epsilon=self.epsilon, natural=self.natural)
+        image = fit_image(self.image, outcome.adversarial.shape[0])  # as this model saw it (its own size)
+        blank = np.full(image.shape, 0.94, np.float32)
+        tiles = column_tiles(image, outcome, epsilon=self.epsilon, natural=self.natural)
         for cells, tile in zip(self.tiles, tiles):
             cells[spec][0].image(blank if tile is None else tile, width="stretch")
             if tile is None:
@@ -265,10 +267,11 @@ def compare_slider_ui(result, method_title: str) -> None:
     changed = changed_word(result.attack)
     # the images at the models' own size: the component scales them up without smoothing (CSS
     # image-rendering: pixelated), so every pixel stays visible and nothing larger is encoded
+    image = result.image_for(outcome)
     pairs = [
-        {"before": _data_uri(result.image), "after": _data_uri(outcome.adversarial),
+        {"before": _data_uri(image), "after": _data_uri(outcome.adversarial),
          "before_label": "clean", "after_label": changed, "caption": f"Image: clean | {changed}"},
-        {"before": _data_uri(overlay(result.image, outcome.clean_cam)),
+        {"before": _data_uri(overlay(image, outcome.clean_cam)),
          "after": _data_uri(overlay(outcome.adversarial, outcome.adversarial_cam)),
          "before_label": "clean", "after_label": changed, "caption": f"{method_title}: clean | {changed}"},
     ]

@@ -36,6 +36,8 @@ HELP = {
                   "sticker on the skin, a marker on a radiograph or a smudge on the lens.",
     "explain": "Which answer the heatmaps explain: the model's own answer (before and after the change), the "
                "true class, or any class you choose (\"what in this image speaks for melanoma?\").",
+    "beside_bundled": "Put the bundled demo models of this task beside your own, each attacked on the same image "
+                      "(resized to each model's input size): how does your model compare with the paper's four?",
     "layer": "Which feature map of your model Grad-CAM reads: the one chosen at import (the last with a spatial "
              "map), or the last map of an earlier, finer scale, whose heatmap is sharper but less about the class.",
     "seed": "The number the random choices start from: the same seed gives the same result again.",

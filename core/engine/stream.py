@@ -22,6 +22,7 @@ import numpy as np
 from core.engine.cache import ExplorationCache, default_cache
 from core.engine.client import STARTING_TIMEOUT_S, Engine, EngineError, engine as default_engine
 from core.engine.requests import MOST_TOGETHER, Explore, Load, ModelRef, OodInput, Progress, Together, Warm
+from core.explore.sizes import fit_image, fit_truth
 from core.explore.visibility import preload_in_background, with_perceptibility
 from core.models.zoo import CheckpointError
 
@@ -54,9 +55,12 @@ def explore_requests(refs: list[ModelRef], image: np.ndarray, *, epsilon: float,
     ordered = sorted(refs, key=lambda ref: ref.spec.attention)
     own: dict = {}
     for ref in ordered:
+        size = ref.spec.input_size  # models of other sizes (an imported one beside the bundled) each get theirs
         source = own.get(ref.spec.twin()) if transfer and ref.spec.attention else None
-        own[ref.spec] = Explore(ref, np.asarray(image, np.float32), float(epsilon), attack, label, int(seed), method,
-                                truth, ood, source, explain, (layers or {}).get(ref.spec.model_id))
+        if source is not None and source.image.shape[0] != size:
+            source = None
+        own[ref.spec] = Explore(ref, fit_image(image, size), float(epsilon), attack, label, int(seed), method,
+                                fit_truth(truth, size), ood, source, explain, (layers or {}).get(ref.spec.model_id))
     return [own[ref.spec] for ref in ordered]
 
 

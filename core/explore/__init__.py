@@ -17,10 +17,11 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "minimal": ["minimal_epsilon"],
     "settings": ["DEFAULT_TOLERANCE", "explorer_attack", "explorer_rel_stepsize"],
     "outcome": ["Exploration", "ModelOutcome"],
+    "sizes": ["fit_image", "fit_mask", "fit_truth"],
     "exploration": ["explore", "explore_one"],
     "visibility": ["perceptibility", "with_perceptibility"],
     "warmup": ["warm_up"],
 })
 
-__all__ = ["DEFAULT_TOLERANCE", "Exploration", "ModelOutcome", "explore", "explorer_attack", "explorer_rel_stepsize", "heatmap_gallery",
+__all__ = ["DEFAULT_TOLERANCE", "Exploration", "ModelOutcome", "explore", "fit_image", "fit_mask", "fit_truth", "explorer_attack", "explorer_rel_stepsize", "heatmap_gallery",
            "minimal_epsilon", "perceptibility", "warm_up", "with_perceptibility"]

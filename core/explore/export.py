@@ -43,15 +43,17 @@ def archive(result, name: str) -> bytes:
         out.writestr("clean.png", png(result.image))
         out.writestr("clean.npy", npy(result.image))
         for model_id, o in result.outcomes.items():
-            files = {"adversarial.png": png(o.adversarial), "adversarial.npy": npy(o.adversarial),
+            image = result.image_for(o)  # the picked image at this model's size (itself, for one size)
+            files = {"clean.npy": npy(image)} if image.shape != result.image.shape else {}
+            files |= {"adversarial.png": png(o.adversarial), "adversarial.npy": npy(o.adversarial),
                      "perturbation.npy": npy(o.perturbation),
                      "perturbation_amplified.png": png(amplified(o.perturbation, result.epsilon)),
-                     f"{result.method}_clean.png": png(overlay(result.image, o.clean_cam)),
+                     f"{result.method}_clean.png": png(overlay(image, o.clean_cam)),
                      f"{result.method}_adversarial.png": png(overlay(o.adversarial, o.adversarial_cam)),
                      f"{result.method}_clean.npy": npy(o.clean_cam),
                      f"{result.method}_adversarial.npy": npy(o.adversarial_cam)}
             if o.clean_attention is not None:
-                files.update({"attention_clean.png": png(overlay(result.image, o.clean_attention)),
+                files.update({"attention_clean.png": png(overlay(image, o.clean_attention)),
                               "attention_adversarial.png": png(overlay(o.adversarial, o.adversarial_attention)),
                               "attention_clean.npy": npy(o.clean_attention),
                               "attention_adversarial.npy": npy(o.adversarial_attention)})

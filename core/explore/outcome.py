@@ -116,6 +116,13 @@ class Exploration:
     method: str = "grad_cam"
     outcomes: dict[str, ModelOutcome] = field(default_factory=dict)  # by model id
 
+    def image_for(self, outcome: ModelOutcome) -> np.ndarray:
+        """The clean image as `outcome`'s model saw it: the picked image at that model's input
+        size (core.explore.sizes.fit_image, as the request was sent), so maps and pictures align."""
+        from core.explore.sizes import fit_image
+
+        return fit_image(self.image, outcome.adversarial.shape[0])
+
     def report(self) -> dict:
         attack = self.attack
         from core.attack_settings import is_natural

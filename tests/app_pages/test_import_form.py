@@ -74,4 +74,7 @@ def test_every_page_works_on_an_imported_pair(tmp_path):
     for page in ["app_pages/explorer.py", "app_pages/curves.py", "app_pages/gallery.py", "app_pages/zoo.py"]:
         app = imported_zoo(page)
         assert not app.exception and not problems(app), (page, problems(app))
-    assert len(verdicts(imported_zoo())) == 2
+    explorer = imported_zoo()
+    assert len(verdicts(explorer)) == 2
+    explorer.toggle(key="explorer_beside_bundled").set_value(True).run()  # my models against the bundled four
+    assert not problems(explorer) and len(verdicts(explorer)) == 6
