@@ -369,7 +369,7 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
         st.subheader(f"{plain(picked['name'])} · adversarial patch of {attack.area:.0%} of the image · "
                      f"{attack.steps} steps per location")
     elif _in_l2(attack):
-        from core.attacks.norms import l2_radius
+        from core.attack_settings import l2_radius
 
         radius = l2_radius(settings["epsilon"], picked["image"].shape[0])
         st.subheader(f"{plain(picked['name'])} · L2 radius {radius:.3g} · {attack.steps} steps")

@@ -46,6 +46,24 @@ def check_norm(norm: str) -> str:
     return norm
 
 
+LESION_SIDE_SHARE = 0.25  # a lesion-sized square: a quarter of the image's side (the synthetic lesions' scale)
+
+
+def l2_radius(epsilon: float, size: int) -> float:
+    """The L2 radius an L-inf ε stands for here: the L2 length of a change of ε on every channel
+    of every pixel of a lesion-sized square (a quarter of the side of a size x size RGB image),
+    ε sqrt(3) size / 4. The explorer's L2 threat and the L2 grid use it, so an L2 attack at
+    "ε" may spend the same energy as an L-inf one confined to a lesion, anywhere."""
+    return float(epsilon) * 3 ** 0.5 * size * LESION_SIDE_SHARE
+
+
+def l2_grid(epsilons, size: int) -> tuple[float, ...]:
+    """A task's L2 grid: the radius (l2_radius) each ε of its L-inf grid stands for on
+    size x size images, so the L2 curve's points sit beside the paper's."""
+    return tuple(l2_radius(e, size) for e in epsilons)
+
+
+
 @dataclass(frozen=True, repr=False)
 class PGD(_NormShownWhenNotDefault):
     """L-inf PGD (core.attacks.pgd): `steps` steps of rel_stepsize x epsilon."""
@@ -113,19 +131,27 @@ class APGD(_NormShownWhenNotDefault):
         return replace(self, steps=self.steps * factor)
 
 
-@dataclass(frozen=True)
-class Square:
-    """Square Attack (core.attacks.square; Andriushchenko et al. 2020), gradient-free."""
+@dataclass(frozen=True, repr=False)
+class Square(_NormShownWhenNotDefault):
+    """Square Attack (core.attacks.square; Andriushchenko et al. 2020), gradient-free. Its L2
+    search runs on ART's SquareAttack(norm=2) (engine "art"); the native engine is L-inf."""
 
     queries: int = 1000
     p_init: float = P_INIT
     engine: str = "native"
+    norm: str = DEFAULT_NORM  # "linf" (the paper's) or "l2"
 
     kind = "square"
 
+    def __post_init__(self):
+        check_norm(self.norm)
+        if self.norm == "l2" and self.engine != "art":
+            raise ValueError(f"Square-L2 runs on ART's SquareAttack(norm=2): engine must be 'art', got {self.engine!r}")
+
     @property
     def title(self) -> str:
-        return f"Square ({self.queries} queries)"
+        norm = "" if self.norm == DEFAULT_NORM else f" {self.norm.upper()}"
+        return f"Square{norm} ({self.queries} queries)"
 
     def scaled(self, factor: int) -> "Square":
         return replace(self, queries=self.queries * factor)

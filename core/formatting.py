@@ -29,6 +29,11 @@ def epsilon_text(epsilon: float) -> str:
     return f"ε = {float(epsilon):g} ({epsilon_255(epsilon)})"
 
 
+def radius_text(epsilon: float, norm: str = "linf") -> str:
+    """An attack's budget as people read it: ε on both scales (L-inf), or the L2 radius."""
+    return epsilon_text(epsilon) if norm == "linf" else f"L2 radius {float(epsilon):.3g}"
+
+
 def points(difference: float) -> str:
     """A difference of proportions in percentage points with its sign, e.g. "+6.5"."""
     return f"{difference * 100:+.1f}".replace("-", "−")

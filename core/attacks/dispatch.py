@@ -30,7 +30,7 @@ def run_attack(attack, model, images, labels, *, epsilon: float, seed=None, on_p
                     restarts=attack.restarts, seed=seed, engine=attack.engine, norm=attack.norm)
     if isinstance(attack, Square):
         return square(model, images, labels, epsilon=epsilon, queries=attack.queries, p_init=attack.p_init,
-                      seed=seed, engine=attack.engine)
+                      seed=seed, engine=attack.engine, norm=attack.norm)
     if isinstance(attack, Patch):
         from core.attacks.patch import patch
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from core.attacks.base import check_epsilon, check_images, check_labels, seed_sequence
 from core.attacks.dispatch import run_attack
+from core.attacks.norms import check_radius
 from core.attacks.predict import predict_logits, true_class_margin
 
 ROBUST = -1  # fooled_by: no attack fooled the image
@@ -40,8 +41,10 @@ def worst_case(model, images, labels, *, epsilon: float, attacks: Sequence, seed
                after_each: Callable[[int], None] | None = None) -> WorstCase:
     """Run `attacks` (core.attack_settings members, run by core.attacks.run_attack) in order, each
     on the survivors of the ones before; `after_each(index)` is called after each attack
-    (e.g. to honour a cancel). Seeds for the members are spawned from `seed`."""
-    epsilon = check_epsilon(epsilon)
+    (e.g. to honour a cancel). Seeds for the members are spawned from `seed`. `epsilon` is in
+    the members' norm: [0, 1] for L-inf, a radius for L2."""
+    l2 = any(getattr(attack, "norm", "linf") == "l2" for attack in attacks)
+    epsilon = check_radius(epsilon, "l2") if l2 else check_epsilon(epsilon)
     images = check_images(model, images)
     labels = check_labels(model, labels, len(images))
     logits = predict_logits(model, images)

@@ -16,7 +16,8 @@ import math
 import numpy as np
 import tensorflow as tf
 
-from core.attack_settings import NORMS, check_norm  # noqa: F401 - re-exported: the threat models, named once
+from core.attack_settings import (LESION_SIDE_SHARE, NORMS, check_norm,  # noqa: F401 - re-exported: named once
+                                  l2_grid, l2_radius)
 from core.attacks.base import check_epsilon, enforce_ball, feasible_box, uniform_start
 
 
@@ -89,14 +90,3 @@ def distance(adversarial, images, norm: str) -> np.ndarray:
     """Each image's distance from its original in `norm`."""
     delta = (np.asarray(adversarial, np.float64) - np.asarray(images, np.float64)).reshape(len(images), -1)
     return np.abs(delta).max(axis=1) if norm == "linf" else np.sqrt((delta ** 2).sum(axis=1))
-
-
-LESION_SIDE_SHARE = 0.25  # a lesion-sized square: a quarter of the image's side (the synthetic lesions' scale)
-
-
-def l2_radius(epsilon: float, size: int) -> float:
-    """The L2 radius an L-inf ε stands for here: the L2 length of a change of ε on every channel
-    of every pixel of a lesion-sized square (a quarter of the side of a size x size RGB image),
-    ε sqrt(3) size / 4. The explorer's L2 threat and the L2 grid use it, so an L2 attack at
-    "ε" may spend the same energy as an L-inf one confined to a lesion, anywhere."""
-    return float(epsilon) * math.sqrt(3) * size * LESION_SIDE_SHARE

@@ -1,4 +1,4 @@
-"""Square Attack (Andriushchenko et al. 2020), L-inf, untargeted: a random search that only
+"""Square Attack (Andriushchenko et al. 2020), untargeted: a random search that only
 queries the model's predictions, so gradient masking does not blind it (with a small query
 budget it is a check on the gradient attacks, not a guarantee).
 
@@ -9,8 +9,11 @@ budget it is a check on the gradient attacks, not a guarantee).
     p starts at p_init and halves at 0.1 %, 0.5 %, 2 %, 5 %, 10 %, 20 %, 40 %, 60 % and 80 %
     of the query budget (the authors' schedule). An image is done once it is misclassified.
 
-engine="native" runs the search in compiled chunks and drops the fooled images between
-chunks; engine="art" runs ART's SquareAttack, the reference. Neither computes a gradient.
+engine="native" runs the L-inf search in compiled chunks and drops the fooled images between
+chunks; engine="art" runs ART's SquareAttack, the reference, and is the L2 attack (norm="l2":
+the authors' L2 update, two windows of opposite mass, which our native loop does not
+implement; it only serves as the gradient-free check of the L2 protocol, on the images the
+gradient attacks left). Neither computes a gradient.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import tensorflow as tf
 
-from core.attacks import compiled
+from core.attacks import compiled, norms
 from core.attacks.art_bridge import art_classifier, numpy_seed
-from core.attacks.base import (BATCH_SIZE, batches, check_count, check_engine, check_epsilon, check_images,
+from core.attacks.base import (BATCH_SIZE, batches, check_count, check_engine, check_images,
                                check_labels, enforce_ball, margin)
 from core.attacks.predict import predict_logits, true_class_margin
 from core.attack_settings import P_INIT
@@ -100,27 +103,36 @@ def _run_native(model, images, labels, epsilon, queries, p_init, seed) -> np.nda
     return enforce_ball(best, images, epsilon)
 
 
-def _run_art(model, images, labels, epsilon, queries, p_init, seed) -> np.ndarray:
+def _run_art(model, images, labels, epsilon, queries, p_init, seed, norm="linf") -> np.ndarray:
     from art.attacks.evasion import SquareAttack
 
-    attack = SquareAttack(art_classifier(model), norm=np.inf, max_iter=queries, eps=epsilon, p_init=p_init,
-                          nb_restarts=1, batch_size=BATCH_SIZE, verbose=False)
-    with numpy_seed(seed):
-        return enforce_ball(attack.generate(images, y=labels).astype(np.float32), images, epsilon)
+    attack = SquareAttack(art_classifier(model), norm=np.inf if norm == "linf" else 2, max_iter=queries, eps=epsilon,
+                          p_init=p_init, nb_restarts=1, batch_size=BATCH_SIZE, verbose=False)
+    with numpy_seed(seed), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        found = attack.generate(images, y=labels).astype(np.float32)
+    # ART's L2 update divides by a window's norm, which is 0 where the image is flat and clipped:
+    # such an image comes back not finite and keeps its input (no adversarial found there)
+    finite = np.isfinite(found).all(axis=tuple(range(1, found.ndim)))
+    return norms.enforce(np.where(finite[:, None, None, None], found, images), images, epsilon, norm)
 
 
 def square(model, images, labels, *, epsilon: float, queries: int = 1000, p_init: float = P_INIT,
-           seed: int | None = None, engine: str = "native") -> np.ndarray:
-    """Untargeted L-inf Square Attack with at most `queries` predictions per image; returns
-    adversarial images within `epsilon` of `images` in L-inf and inside [0, 1]."""
-    epsilon = check_epsilon(epsilon)
+           seed: int | None = None, engine: str = "native", norm: str = "linf") -> np.ndarray:
+    """Untargeted Square Attack with at most `queries` predictions per image; returns
+    adversarial images within `epsilon` of `images` in `norm` ("linf", or "l2" on the "art"
+    engine) and inside [0, 1]."""
+    norm = norms.check_norm(norm)
+    epsilon = norms.check_radius(epsilon, norm)
     queries = check_count("queries", queries)
     if not 0 < p_init <= 1:
         raise ValueError(f"p_init must be in (0, 1], got {p_init}")
     check_engine(engine, ENGINES)
+    if norm == "l2" and engine != "art":
+        raise ValueError(f"Square-L2 runs on ART's SquareAttack(norm=2): engine must be 'art', got {engine!r}")
     images = check_images(model, images)
     labels = check_labels(model, labels, len(images))
     if epsilon == 0 or len(images) == 0:
         return images.copy()
-    run = _run_art if engine == "art" else _run_native
-    return run(model, images, labels, epsilon, queries, float(p_init), seed)
+    if engine == "art":
+        return _run_art(model, images, labels, epsilon, queries, float(p_init), seed, norm)
+    return _run_native(model, images, labels, epsilon, queries, float(p_init), seed)

@@ -27,7 +27,7 @@ from core.evaluate.minimum_norm import evaluate_minimum_norm
 from core.evaluate.model import escalation_start, evaluate_model
 from core.evaluate.presets import DEFAULT_PRESET, PRESETS, Preset, custom_pgd
 from core.evaluate.results import load_results
-from core.formatting import epsilon_text
+from core.formatting import epsilon_text, radius_text
 from core.jobs import Cancelled, ProgressWriter, run_cli
 from core.models.backbones import PROFILES
 from core.models.spec import DEFENCES, USER_PROFILE, ModelSpec, all_specs
@@ -49,6 +49,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--preset", choices=[*PRESETS, "custom"], default=DEFAULT_PRESET,
                         help="strong (default): worst case over PGD, APGD and Square; paper: the paper's "
                              "PGD; paper-softmax: the same on the softmax output; custom: PGD with --steps ...")
+    parser.add_argument("--norm", choices=["linf", "l2"], default="linf",
+                        help="the threat model: linf (the paper's) or l2 (the protocol's L2 counterpart, e.g. "
+                             "strong-l2, on the task's L2 grid: each ε's length over a lesion-sized square)")
     parser.add_argument("--steps", type=int, default=40, help="custom: PGD steps")
     parser.add_argument("--rel-stepsize", type=float, default=PAPER_REL_STEPSIZE,
                         help="custom: step as a share of epsilon (paper: 1/30; 2.5/steps reaches the edge)")
@@ -101,10 +104,23 @@ def _preset(args):
         return Preset.from_dict(json.loads(args.preset_file.read_text()))
     if args.preset == "custom":
         return custom_pgd(steps=args.steps, rel_stepsize=args.rel_stepsize, loss=args.loss,
-                          restarts=args.restarts, seed=args.seed)
+                          restarts=args.restarts, seed=args.seed, norm=args.norm)
     from dataclasses import replace
 
-    return replace(PRESETS[args.preset], seed=args.seed)
+    from core.evaluate.presets import for_norm
+
+    return replace(PRESETS[for_norm(args.preset, args.norm)], seed=args.seed)
+
+
+def _grid(args, spec, attack) -> list[float]:
+    """--epsilons, else the task's grid in the protocol's threat model (its L2 radii for L2)."""
+    if args.epsilons:
+        return list(args.epsilons)
+    if attack.norm == "l2":
+        from core.attack_settings import l2_grid
+
+        return list(l2_grid(spec.task_info.epsilons, spec.input_size))
+    return list(spec.task_info.epsilons)
 
 
 def _corruptions_report(spec, result) -> str:
@@ -143,6 +159,9 @@ def _minimum_norm_report(spec, result) -> str:
 
 
 def _report(spec, result) -> str:
+    from core.evaluate.twins import result_norm
+
+    norm = result_norm(result)
     lines = [f"{spec.model_id} ({result['attack_title']}, {result['n']} images, {result['seconds']:.0f} s):"]
     if "weighting" in result:
         lines.append(f"  accuracy {result['weighting']}; balanced = mean recall; then each class's recall")
@@ -151,7 +170,7 @@ def _report(spec, result) -> str:
         balanced = f"  balanced {row['balanced_accuracy']:.3f}" if "balanced_accuracy" in row else ""
         recalls = ("  " + " ".join(f"{name} {c['recall']:.2f}" for name, c in row["per_class"].items())
                    if "per_class" in row else "")
-        lines.append(f"  {epsilon_text(row['epsilon']):28s} accuracy {row['accuracy']:.3f} "
+        lines.append(f"  {radius_text(row['epsilon'], norm):28s} accuracy {row['accuracy']:.3f} "
                      f"[{row['accuracy_low']:.3f}, {row['accuracy_high']:.3f}]{balanced}{auc}{recalls}")
     if "verdict" in result:
         lines.append(f"  {result['verdict']}")
@@ -254,7 +273,7 @@ def main(argv=None) -> int:
                 print(f"{spec.model_id} ({result['n']} images): {RUN_KINDS['patches'].summarise(result)}", flush=True)
                 continue
             saved = None if args.force or args.fmn or args.corruptions is not None else load_results(
-                spec, data=description, n=len(labels), epsilons=args.epsilons or spec.task_info.epsilons,
+                spec, data=description, n=len(labels), epsilons=_grid(args, spec, attack),
                 attack=attack, root=args.root, results_root=args.results_root)
             start_factor = escalation_start(saved) if saved is not None else None
             if saved is not None and (args.no_checks or "checks" in saved) and start_factor is None:
@@ -287,7 +306,8 @@ def main(argv=None) -> int:
                               images_per_s=round((images_before + count * done / total) / elapsed, 2) if elapsed else 0,
                               eta_s=None if eta is None else round(eta, 1))
 
-            result = evaluate_model(spec, images, labels, data=description, epsilons=args.epsilons, attack=attack,
+            result = evaluate_model(spec, images, labels, data=description, epsilons=_grid(args, spec, attack),
+                                    attack=attack,
                                     with_checks=not args.no_checks, root=args.root, start_factor=start_factor or 1,
                                     results_root=args.results_root, progress=progress, cancel=cancel, pool=pool)
             print(_report(spec, result), flush=True)

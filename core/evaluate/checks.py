@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from core.attack_settings import FGSM, PGD, Square
-from core.formatting import epsilon_text, percent
+from core.formatting import percent, radius_text
 
 LARGE_EPSILON = 0.5
 NEAR_ZERO = 0.02  # "~0": at most 2 % of the images survive
@@ -94,6 +94,7 @@ def robustness_checks(model, images, labels, *, epsilons, attack=None, twin=None
     from core.evaluate.presets import PRESETS
 
     attack = attack or PRESETS["strong"]
+    norm = attack.norm
     labels = np.asarray(labels, np.int64)
     count = len(labels)
     tolerance = 1.0 / max(count, 1) + 1e-9  # one image
@@ -104,25 +105,37 @@ def robustness_checks(model, images, labels, *, epsilons, attack=None, twin=None
     base = text_to_flags(row["robust"])[:count] if row else run.robust(members, epsilon)
     alone = run.robust(members, epsilon)  # as run, at this epsilon alone: what doubling is compared with
     doubled = run.robust(attack.scaled(2).members_for(int(model.output_shape[-1])), epsilon)  # independent
-    large = run.robust(members, LARGE_EPSILON).mean()
+    large_epsilon = large_radius(norm, np.asarray(images).shape)
+    large = run.robust(members, large_epsilon).mean()
     with_margin = None
     if large > NEAR_ZERO and all(getattr(m, "loss", "ce") in ("ce", "softmax-ce") for m in members):
-        with_margin = run.robust((PGD(loss="margin"),), LARGE_EPSILON).mean()
+        with_margin = run.robust((PGD(loss="margin", norm=norm),), large_epsilon).mean()
+    one_step = FGSM() if norm == "linf" else PGD(steps=1, rel_stepsize=1.0, random_start=False, norm=norm)
     checks = [
-        _large_epsilon_check(large, with_margin),
-        _doubling_check(alone.mean(), doubled.mean(), epsilon, tolerance),
-        _fgsm_check(base.mean(), run.robust((FGSM(),), epsilon).mean(), epsilon, tolerance),
-        _transfer_check(run, members, base, twin, epsilon, tolerance),
+        _large_epsilon_check(large, with_margin, radius_text(large_epsilon, norm)),
+        _doubling_check(alone.mean(), doubled.mean(), radius_text(epsilon, norm), tolerance),
+        _fgsm_check(base.mean(), run.robust((one_step,), epsilon).mean(), radius_text(epsilon, norm), tolerance),
+        _transfer_check(run, members, base, twin, epsilon, tolerance, norm),
         _gap_check(run, attack, members, base, epsilon, count),
-        _square_check(run, members, base, curve, epsilon, tolerance),
+        _square_check(run, members, base, curve, epsilon, tolerance, norm),
         _saturation_check(curve, attack),
     ]
     return checks
 
 
-def _large_epsilon_check(accuracy_large: float, with_margin: float | None = None) -> Check:
+def large_radius(norm: str, shape) -> float:
+    """The budget at which any image can become another: ε LARGE_EPSILON in L-inf; in L2, the
+    length of that change on every value of an image of `shape` (N x S x S x C), so the L2 ball
+    holds the L-inf one and an attack that empties one empties the other."""
+    if norm == "linf":
+        return LARGE_EPSILON
+    return float(LARGE_EPSILON * np.sqrt(np.prod(shape[1:])))
+
+
+def _large_epsilon_check(accuracy_large: float, with_margin: float | None = None,
+                         where: str = radius_text(LARGE_EPSILON)) -> Check:
     name = "Accuracy falls to ~0 at a large epsilon"
-    detail = f"accuracy {percent(accuracy_large)} at {epsilon_text(LARGE_EPSILON)}"
+    detail = f"accuracy {percent(accuracy_large)} at {where}"
     if accuracy_large <= NEAR_ZERO:
         return Check(name, "pass", detail + ": the attack can fool the model")
     if with_margin is not None and with_margin <= NEAR_ZERO:
@@ -134,10 +147,10 @@ def _large_epsilon_check(accuracy_large: float, with_margin: float | None = None
                  "attack is too weak or the gradients are masked, so robust accuracies here are not trustworthy")
 
 
-def _doubling_check(base: float, doubled: float, epsilon: float, tolerance: float) -> Check:
+def _doubling_check(base: float, doubled: float, where: str, tolerance: float) -> Check:
     name = "Doubling the iterations does not change accuracy"
     detail = (f"{percent(base)} as run, {percent(doubled)} in an independent run with twice the iterations at "
-              f"{epsilon_text(epsilon)}")
+              f"{where}")
     if doubled > base + tolerance:
         return Check(name, "fail", detail + ": more iterations should never help the model; the attack is unstable "
                      "(results depend on the run), so single-run numbers are not trustworthy")
@@ -147,16 +160,17 @@ def _doubling_check(base: float, doubled: float, epsilon: float, tolerance: floa
     return Check(name, "pass", detail + ": converged (at most one image apart)")
 
 
-def _fgsm_check(attack_accuracy: float, fgsm_accuracy: float, epsilon: float, tolerance: float) -> Check:
+def _fgsm_check(attack_accuracy: float, fgsm_accuracy: float, where: str, tolerance: float) -> Check:
+    """One gradient step (FGSM; in L2, one step of the full radius along the gradient) against the protocol."""
     name = "The attack is at least as strong as FGSM"
-    detail = f"protocol {percent(attack_accuracy)}, FGSM {percent(fgsm_accuracy)} at {epsilon_text(epsilon)}"
+    detail = f"protocol {percent(attack_accuracy)}, FGSM {percent(fgsm_accuracy)} at {where}"
     if attack_accuracy <= fgsm_accuracy + tolerance:
         return Check(name, "pass", detail)
     return Check(name, "fail", detail + ": a single step beats the iterative attack, a sign of gradient masking "
                  "or a broken attack")
 
 
-def _transfer_check(run: _Runner, members, base, twin, epsilon, tolerance) -> Check:
+def _transfer_check(run: _Runner, members, base, twin, epsilon, tolerance, norm="linf") -> Check:
     name = "Transfer from the vanilla twin is not stronger than white-box"
     if twin is None:
         return Check(name, "skip", "no twin model given (only attentive models are compared with their twin)")
@@ -164,7 +178,8 @@ def _transfer_check(run: _Runner, members, base, twin, epsilon, tolerance) -> Ch
 
     crafted = worst_case(twin, run.images, run.labels, epsilon=epsilon, attacks=members, seed=run.seed).adversarial
     transferred = float((predict(run.model, crafted).argmax(axis=1) == run.labels).mean())
-    detail = f"white-box {percent(base.mean())}, transfer from the twin {percent(transferred)} at {epsilon_text(epsilon)}"
+    detail = (f"white-box {percent(base.mean())}, transfer from the twin {percent(transferred)} at "
+              f"{radius_text(epsilon, norm)}")
     if transferred < base.mean() - tolerance:
         return Check(name, "fail", detail + ": examples crafted on another model fool this one more than its own "
                      "gradients do, so its robustness is gradient masking")
@@ -176,15 +191,20 @@ def _gap_check(run: _Runner, attack, members, base, epsilon, count) -> Check:
     from core.evaluate.presets import PRESETS
 
     name = "The paper's attack against a strong one"
-    strong = PRESETS["strong"].members_for(int(run.model.output_shape[-1]))
-    if attack.name == "strong":
-        paper, sound = run.robust(PRESETS["paper"].attacks, epsilon).mean(), base.mean()
+    norm = attack.norm
+    strong_name = "strong" if norm == "linf" else "strong-l2"
+    strong = PRESETS[strong_name].members_for(int(run.model.output_shape[-1]))
+    # under L2 the paper has no attack: its PGD's counterpart is the L2 protocol's first member, PGD-L2 alone
+    paper_attacks = PRESETS["paper"].attacks if norm == "linf" else strong[:1]
+    if attack.name == strong_name:
+        paper, sound = run.robust(paper_attacks, epsilon).mean(), base.mean()
     else:
         paper, sound = base.mean(), (base & run.robust(strong, epsilon, among=base)).mean()
     gap = paper - sound
-    detail = (f"the paper's PGD leaves {percent(paper)}, the strong protocol {percent(sound)} at "
-              f"{epsilon_text(epsilon)}")
-    informative = attack.name == "strong"  # the numbers shown are the strong ones: a gap cannot fail them
+    what = "the paper's PGD" if norm == "linf" else "PGD-L2 alone"
+    detail = (f"{what} leaves {percent(paper)}, the strong protocol {percent(sound)} at "
+              f"{radius_text(epsilon, norm)}")
+    informative = attack.name == strong_name  # the numbers shown are the strong ones: a gap cannot fail them
     if gap >= GAP_POINTS and gap * count >= 2:
         if informative:
             return Check(name, "info", detail + f": the paper's protocol would overstate robustness here by "
@@ -201,7 +221,7 @@ SQUARE_FOUND_MORE = (": the gradient attacks miss adversarial examples that exis
                      "numbers are not trustworthy")
 
 
-def _square_check(run: _Runner, members, base, curve, epsilon, tolerance) -> Check:
+def _square_check(run: _Runner, members, base, curve, epsilon, tolerance, norm="linf") -> Check:
     """Gradient masking: the gradient-free Square fools images every gradient attack missed."""
     name = "A gradient-free attack finds nothing the gradient attacks missed"
     square_titles = {m.title for m in members if isinstance(m, Square)}
@@ -210,15 +230,16 @@ def _square_check(run: _Runner, members, base, curve, epsilon, tolerance) -> Che
         found = sum(r.get("fooled_by", {}).get(t, 0) for r in curve for t in square_titles)
         total = curve[0]["n"]
         detail = (f"Square fooled {found} of {total} images after every gradient attack had failed, over the "
-                  f"whole grid up to {epsilon_text(max(r['epsilon'] for r in curve))}")
+                  f"whole grid up to {radius_text(max(r['epsilon'] for r in curve), norm)}")
         share = found / max(total, 1)
         tolerance = 1.0 / max(total, 1) + 1e-9  # one image of the same denominator
     else:
         white_box = run.robust(gradient or members, epsilon)
-        extra = white_box & ~run.robust((Square(),), epsilon, among=white_box)
+        square = Square() if norm == "linf" else Square(engine="art", norm=norm)
+        extra = white_box & ~run.robust((square,), epsilon, among=white_box)
         share = extra.mean()
         detail = (f"Square fooled {int(extra.sum())} of {len(base)} images the gradient attacks missed at "
-                  f"{epsilon_text(epsilon)}")
+                  f"{radius_text(epsilon, norm)}")
     if share > tolerance:
         return Check(name, "fail", detail + SQUARE_FOUND_MORE)
     return Check(name, "pass", detail)
@@ -235,8 +256,8 @@ def _saturation_check(curve, attack) -> Check:
     for row in rows[1:]:
         if row["accuracy_this_epsilon"] > lowest["accuracy_this_epsilon"] + tolerance:
             return Check(name, "fail", f"the attack run at each ε alone leaves {percent(lowest['accuracy_this_epsilon'])} "
-                         f"at {epsilon_text(lowest['epsilon'])} but {percent(row['accuracy_this_epsilon'])} at "
-                         f"{epsilon_text(row['epsilon'])}: a larger ball cannot make a model more robust, so the "
+                         f"at {radius_text(lowest['epsilon'], attack.norm)} but {percent(row['accuracy_this_epsilon'])} "
+                         f"at {radius_text(row['epsilon'], attack.norm)}: a larger ball cannot make a model more robust, so the "
                          "attack saturates (e.g. a softmax at exactly 1.0 with a zero gradient); the curve keeps "
                          "what the attack proved at smaller ε")
         if row["accuracy_this_epsilon"] < lowest["accuracy_this_epsilon"]:

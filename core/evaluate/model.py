@@ -23,7 +23,7 @@ CHECK_IMAGES = 64  # the checks re-run attacks several times: on the first 64 im
 # warns: not converged), the curve is run again with twice the iterations, up to this factor, so a
 # reported number is a converged one (an adaptive evaluation: Tramer et al. 2020); the result says so.
 MAX_ESCALATION = 4
-ESCALATED_PRESET = "strong"  # the protocol whose numbers the product stands behind
+ESCALATED_PRESETS = ("strong", "strong-l2")  # the protocols whose numbers the product stands behind
 DOUBLING_CHECK = "Doubling the iterations"  # the start of the doubling check's name (core.evaluate.checks)
 
 
@@ -48,7 +48,7 @@ def evaluate_model(spec: ModelSpec, images, labels, *, data: str, epsilons=None,
     model = load_model(spec, root=root)
     epsilons = sorted(float(e) for e in (spec.task_info.epsilons if epsilons is None else epsilons))
     twin = _twin_model(spec, root) if with_checks else None
-    escalate = attack.name == ESCALATED_PRESET if escalate is None else escalate
+    escalate = attack.name in ESCALATED_PRESETS if escalate is None else escalate
     factor, reasons = int(start_factor), []
     while True:
         ran = attack if factor == 1 else attack.scaled(factor)
@@ -103,7 +103,7 @@ def escalation_start(saved: dict) -> int | None:
     run it again at (evaluate_model's start_factor), while MAX_ESCALATION allows; else None."""
     doubling = next((c for c in saved.get("checks", []) if c["name"].startswith(DOUBLING_CHECK)), None)
     factor = saved.get("escalation", {}).get("factor", 1) * 2
-    if saved.get("preset") != ESCALATED_PRESET:
+    if saved.get("preset") not in ESCALATED_PRESETS:
         return None
     return factor if doubling is not None and doubling["status"] == "warn" and factor <= MAX_ESCALATION else None
 

@@ -7,6 +7,9 @@
     strong         the worst case per image over PGD-paper, PGD without random start,
                    APGD-CE, APGD-margin (+ APGD-DLR with 3+ classes), then Square on the
                    survivors (AutoAttack's protocol, Croce & Hein 2020): the number we stand behind
+    strong-l2      the same protocol in the L2 ball (RobustBench's L2 threat model): PGD-L2,
+                   APGD-CE/margin/DLR in L2, then ART's Square-L2 on the survivors; its ε are
+                   radii (core.attack_settings.l2_grid)
 """
 
 from __future__ import annotations
@@ -46,6 +49,14 @@ class Preset:
     def title(self) -> str:
         return " → ".join(a.title for a in self.attacks)
 
+    @property
+    def norm(self) -> str:
+        """The threat model of every member ("linf" or "l2"); ValueError for a mixed protocol."""
+        found = {getattr(a, "norm", "linf") for a in self.attacks}
+        if len(found) != 1:
+            raise ValueError(f"the protocol {self.name!r} mixes threat models {sorted(found)}; one norm per protocol")
+        return found.pop()
+
     def title_for(self, num_classes: int) -> str:
         """The title of the members that run on a model with `num_classes` outputs."""
         return " → ".join(a.title for a in self.members_for(num_classes))
@@ -82,9 +93,9 @@ class Preset:
 
 
 def custom_pgd(*, steps: int = 40, rel_stepsize: float = PAPER_REL_STEPSIZE, random_start: bool = True,
-               loss: str = "ce", restarts: int = 1, seed: int = 0) -> Preset:
+               loss: str = "ce", restarts: int = 1, seed: int = 0, norm: str = "linf") -> Preset:
     """A one-attack PGD protocol with the settings a person chose (every epsilon attacked)."""
-    return Preset("custom", (PGD(steps, rel_stepsize, random_start, loss, restarts),),
+    return Preset("custom", (PGD(steps, rel_stepsize, random_start, loss, restarts, norm=norm),),
                   "PGD with the settings chosen on the page", attack_every_epsilon=True, seed=seed)
 
 
@@ -109,7 +120,25 @@ PRESETS: dict[str, Preset] = {
        "on the survivors of the ones before; Square only queries predictions, so gradient masking "
        "does not blind it (at 300 queries a check, not a guarantee)."),
 }
+PRESETS["strong-l2"] = Preset("strong-l2", (
+    PGD(steps=40, rel_stepsize=2.5 / 40, norm="l2"),  # Madry et al.'s rule: the path can cross the ball
+    APGD(steps=100, loss="ce", norm="l2"),
+    APGD(steps=100, loss="margin", norm="l2"),
+    APGD(steps=100, loss="dlr", norm="l2"),  # 3+ classes only (derm)
+    Square(queries=300, engine="art", norm="l2"),  # ART's SquareAttack(norm=2), on the survivors
+), "The strong protocol in the L2 ball: a change may be anywhere, its total length bounded (the radius); each ε of "
+   "the grid is the L2 length of that ε spent on a lesion-sized square. Square-L2 is ART's.")
 DEFAULT_PRESET = "strong"
+L2_PRESETS = {"strong": "strong-l2"}  # a protocol's L2 counterpart (python -m core.evaluate --norm l2)
+
+
+def for_norm(name: str, norm: str) -> str:
+    """The preset that runs protocol `name` under `norm` (the name itself for L-inf)."""
+    if norm == "linf" or PRESETS.get(name) is not None and PRESETS[name].norm == norm:
+        return name
+    if name not in L2_PRESETS:
+        raise ValueError(f"the {name!r} protocol has no L2 counterpart; under L2 use one of {sorted(L2_PRESETS)}")
+    return L2_PRESETS[name]
 
 
 def evaluation_cost(preset: Preset, num_classes: int, *, n: int, epsilons, pass_seconds: float) -> tuple[float, float]:

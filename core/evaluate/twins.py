@@ -12,7 +12,7 @@ Newcombe intervals and the stratified exact McNemar test (core.stats.weighted_pa
 from __future__ import annotations
 
 from core.encoding import text_to_flags, text_to_labels
-from core.formatting import epsilon_text, points
+from core.formatting import epsilon_text, points, radius_text
 from core.metrics import weights_for
 from core.stats import SIGNIFICANCE, holm, interaction, paired_difference, weighted_paired_difference
 from core.tasks import get_task
@@ -37,13 +37,14 @@ def _rows(first: dict, second: dict, sentence) -> list[dict]:
     its Holm-adjusted p over them (p_holm, family_size), and its sentence calls a difference
     significant only on that; the clean row (epsilon 0) is a family of its own."""
     labels, shares = _paired([first, second])
+    norm = result_norm(first)
     tests = []
     for a, b in zip(first["curve"], second["curve"]):
         flags = text_to_flags(a["robust"]), text_to_flags(b["robust"])
         test = (weighted_paired_difference(*flags, labels, shares) if labels is not None
                 else paired_difference(*flags))
         test.pop("per_class", None)
-        tests.append({"epsilon": a["epsilon"], **test})
+        tests.append({"epsilon": a["epsilon"], **test, **({"norm": norm} if norm != "linf" else {})})
     attacked = [t for t in tests if t["epsilon"] > 0]
     for test, adjusted in zip(attacked, holm([t["p_value"] for t in attacked])):
         test.update(p_holm=adjusted, family_size=len(attacked))
@@ -52,6 +53,18 @@ def _rows(first: dict, second: dict, sentence) -> list[dict]:
         test.setdefault("family_size", 1)
         test["sentence"] = sentence(test["epsilon"], test)
     return tests
+
+
+def result_norm(result: dict) -> str:
+    """The threat model of a saved curve: "l2" when its protocol's members attack in L2."""
+    attack = result.get("attack")
+    members = attack.get("attacks", []) if isinstance(attack, dict) else []
+    return "l2" if any(m.get("norm") == "l2" for m in members) else "linf"
+
+
+def _where(epsilon: float, test: dict) -> str:
+    """ "Without attack", or "At" the budget in the test's threat model (ε, or an L2 radius)."""
+    return "Without attack" if epsilon == 0 else f"At {radius_text(epsilon, test.get('norm', 'linf'))}"
 
 
 def _p_text(test: dict, test_name: str) -> str:
@@ -101,7 +114,7 @@ def comparison_sentence(epsilon: float, test: dict, names: tuple[str, str]) -> s
     """e.g. "At ε = 0.02 (5.1/255) ResNet-50 + soft attention is 12.0 points less robust than
     ResNet-50 · PGD-AT (95 % CI ..., McNemar p = 0.001): a significant difference." """
     what = "accurate" if epsilon == 0 else "robust"
-    where = "Without attack" if epsilon == 0 else f"At {epsilon_text(epsilon)}"
+    where = _where(epsilon, test)
     size = abs(test["difference"]) * 100
     direction = "more" if test["difference"] >= 0 else "less"
     test_name = "stratified McNemar" if "p_method" in test else "McNemar"
@@ -133,7 +146,7 @@ def _disagreement(test: dict) -> str | None:
 def interaction_sentence(epsilon: float, test: dict, defence: str) -> str:
     """e.g. "At ε = 0.02 (5.1/255) attention adds +4.0 points under PGD-AT and +10.0 without it:
     interaction −6.0 points (95 % CI −12.0 to −0.5): attention adds less on top of PGD-AT." """
-    where = "Without attack" if epsilon == 0 else f"At {epsilon_text(epsilon)}"
+    where = _where(epsilon, test)
     head = (f"{where} attention adds {points(test['defended_effect'])} points under {defence} and "
             f"{points(test['attention_effect'])} without it: interaction {points(test['difference'])} points "
             f"(95 % CI {points(test['low'])} to {points(test['high'])}, n = {test['n']})")
@@ -149,7 +162,7 @@ def twin_sentence(epsilon: float, test: dict) -> str:
     (95 % CI −2.0 to +15.0, McNemar p = 0.13, 0.39 after Holm's adjustment over the curve's 4 ε): no
     difference detected; the data allow from −2.0 to +15.0 points on these 200 images." """
     what = "clean accuracy" if epsilon == 0 else "robust accuracy"
-    where = "Without attack" if epsilon == 0 else f"At {epsilon_text(epsilon)}"
+    where = _where(epsilon, test)
     test_name = "stratified McNemar" if "p_method" in test else "McNemar"
     mix = " at the real class mix" if "p_method" in test else ""
     head = (f"{where} soft attention changes {what} by {points(test['difference'])} points{mix} "

@@ -131,3 +131,19 @@ def test_l2_fmn_examples_lie_within_their_l2_star_and_match_foolbox_with_its_pro
     size = np.sqrt(x[0].size)
     ok = both & np.isfinite(linf_stars)
     assert np.all(stars[ok] <= linf_stars[ok] * size * 1.01)  # an L-inf example's L2 length bounds the L2 optimum
+
+
+def test_square_l2_runs_on_art_inside_its_ball_and_native_l2_is_refused_by_name(tiny):
+    from core.attack_settings import Square
+    from core.attacks import run_attack, square
+
+    model, images, labels, _ = tiny
+    setting = Square(queries=100, engine="art", norm="l2")
+    assert setting.title == "Square L2 (100 queries)" and "norm='l2'" in repr(setting)
+    adversarial = run_attack(setting, model, images[:16], labels[:16], epsilon=8.0, seed=0)
+    assert (distance(adversarial, images[:16], "l2") <= 8.0).all() and 0 <= adversarial.min() <= adversarial.max() <= 1
+    assert accuracy(model, adversarial, labels[:16]) < accuracy(model, images[:16], labels[:16])  # a real search
+    with pytest.raises(ValueError, match="Square-L2 runs on ART's SquareAttack"):
+        Square(norm="l2")
+    with pytest.raises(ValueError, match="Square-L2 runs on ART's SquareAttack"):
+        square(model, images[:2], labels[:2], epsilon=1.0, norm="l2")

@@ -37,6 +37,29 @@ def test_strong_checks_on_an_undefended_model_pass(tiny, tiny_twin):
     assert all("ε =" in c.detail and "/255" in c.detail for c in checks if c.status != "skip")
 
 
+def test_the_l2_protocol_has_its_own_checks_in_its_own_units(tiny, tiny_twin):
+    from core.attack_settings import l2_grid
+    from core.evaluate.presets import for_norm
+
+    from dataclasses import replace
+
+    model, images, labels, _ = tiny
+    full = PRESETS[for_norm("strong", "l2")]
+    light = tuple(replace(m, queries=40) if m.kind == "square" else replace(m, steps=10) for m in full.attacks)
+    attack = replace(full, attacks=light)  # the protocol's members and name, a tenth of the iterations
+    grid = list(l2_grid([0, 0.05, 0.1], 32))
+    curve = robustness_curve(model, images[:16], labels[:16], epsilons=grid, attack=attack)
+    checks = _by_name(robustness_checks(model, images[:16], labels[:16], epsilons=grid, attack=attack,
+                                        twin=tiny_twin, curve=curve))
+    assert attack.norm == "l2" and len(checks) == 7
+    large = checks["Accuracy falls to ~0 at a large epsilon"]
+    assert large.status == "pass" and "L2 radius 27.7" in large.detail  # 0.5 on all 32 x 32 x 3 values
+    assert checks["The attack is at least as strong as FGSM"].status == "pass"
+    assert checks["The paper's attack against a strong one"].detail.startswith("PGD-L2 alone leaves")
+    assert all("/255" not in c.detail for c in checks.values())  # radii, not L-inf ε
+    assert all(c.status in ("pass", "warn", "skip", "info") for c in checks.values())
+
+
 def _masked_model():
     """Saturated sigmoids: zero gradients everywhere, yet a prediction a search can move."""
     inputs = keras.Input((32, 32, 3))
@@ -140,3 +163,19 @@ def test_saturation_check_reads_the_raw_accuracy_per_epsilon():
     check = _saturation_check(rows, PRESETS["paper"])
     assert check.status == "fail" and "0.0%" in check.detail and "59.0%" in check.detail
     assert _saturation_check(rows[:3], PRESETS["paper"]).status == "pass"
+
+
+def test_each_protocol_has_one_threat_model_and_its_l2_counterpart_is_named():
+    import pytest
+
+    from core.attack_settings import PGD, l2_grid
+    from core.evaluate.presets import Preset, for_norm
+
+    assert PRESETS["strong"].norm == "linf" and for_norm("strong", "l2") == "strong-l2"
+    assert for_norm("strong-l2", "l2") == "strong-l2" and for_norm("paper", "linf") == "paper"
+    with pytest.raises(ValueError, match="'paper' protocol has no L2 counterpart"):
+        for_norm("paper", "l2")
+    with pytest.raises(ValueError, match="mixes threat models"):
+        Preset("mixed", (PGD(), PGD(norm="l2"))).norm
+    # the L2 grid: each ε's length over a lesion-sized square (a quarter of the side), on 96 px images
+    assert l2_grid([0, 2 / 255], 96) == (0.0, pytest.approx(2 / 255 * 3 ** 0.5 * 24))
