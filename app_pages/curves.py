@@ -22,6 +22,7 @@ from app_pages.table_formats import SCALE_NOTE, curve_columns
 from app_pages.comparisons import defences_ui, tradeoff_ui
 from app_pages.corruption_curves import corruptions_ui
 from app_pages.patch_curves import patches_ui
+from app_pages.l2_curves import l2_ui
 from app_pages.mechanism import mechanism_ui
 from app_pages.minimum_norm import minimum_norm_ui
 from app_pages.report_section import report_ui
@@ -298,6 +299,8 @@ if results:
 minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=job_ui)
 corruptions_ui(selection, chosen, data=data, n=n, job_ui=job_ui)
 patches_ui(selection, chosen, data=data, job_ui=job_ui)
+l2_ui(selection, chosen, data=data, linf=results if preset.name == "strong" else _load(PRESETS["strong"]),
+      epsilons=epsilons, job_ui=job_ui)
 which_way_ui(selection, chosen, results, data=data, n=n, epsilons=epsilons)
 mechanism_ui(selection, chosen, data=data, n=n, epsilons=epsilons, job_ui=job_ui)
 seed_study_ui(selection, job_ui=job_ui)

@@ -14,10 +14,12 @@ def _clean_accuracy(result: dict, value: str) -> float | None:
     return next((r[value] for r in result["curve"] if r["epsilon"] == 0 and value in r), None)
 
 
-def curves_figure(results: dict, paper: dict | None = None, *, value: str = "accuracy") -> go.Figure:
+def curves_figure(results: dict, paper: dict | None = None, *, value: str = "accuracy",
+                  norm: str = "linf") -> go.Figure:
     """Accuracy (or AUC) vs epsilon per model with its interval as a band; each twin pair one
     colour, the attentive twin dashed (style.PAIR_COLOURS, ATTENTION_DASH); clean values in the
-    short legend (no labels on the plot to overlap); `paper`'s curves faint and dotted beside."""
+    short legend (no labels on the plot to overlap); `paper`'s curves faint and dotted beside.
+    norm="l2": the x axis is the L2 radius (the strong-l2 protocol's curves)."""
     figure = go.Figure()
     for spec, result in results.items():
         rows = [r for r in result["curve"] if value in r]
@@ -33,8 +35,10 @@ def curves_figure(results: dict, paper: dict | None = None, *, value: str = "acc
         name = f"{short_title(spec)} (clean {clean:.2f})" if clean is not None else short_title(spec)
         figure.add_trace(go.Scatter(x=x, y=[r[value] for r in rows], mode="lines+markers", name=name,
                                     line=dict(color=colour, dash=dash),
-                                    customdata=[[epsilon_255(e), r[low], r[high]] for e, r in zip(x, rows)],
-                                    hovertemplate="ε %{x:g} (%{customdata[0]})<br>%{y:.3f} "
+                                    customdata=[[epsilon_255(e) if norm == "linf" else "L2", r[low], r[high]]
+                                                for e, r in zip(x, rows)],
+                                    hovertemplate=("ε %{x:g} (%{customdata[0]})" if norm == "linf"
+                                                   else "radius %{x:.3g}") + "<br>%{y:.3f} "
                                                   "[%{customdata[1]:.3f}, %{customdata[2]:.3f}]<extra></extra>"))
         if paper and spec in paper:
             prows = [r for r in paper[spec]["curve"] if value in r]
@@ -42,7 +46,8 @@ def curves_figure(results: dict, paper: dict | None = None, *, value: str = "acc
                                         mode="lines", name=f"{short_title(spec)}, paper's PGD", opacity=0.55,
                                         line=dict(color=colour, dash="dot", width=1.5)))
     title = "robust accuracy" if value == "accuracy" else "AUC under attack"
-    figure.update_layout(xaxis_title="ε (L∞, [0, 1] pixel scale)", yaxis=dict(title=title, **PERCENT_AXIS),
+    axis = "ε (L∞, [0, 1] pixel scale)" if norm == "linf" else "L2 radius (a lesion-sized square's length of ε)"
+    figure.update_layout(xaxis_title=axis, yaxis=dict(title=title, **PERCENT_AXIS),
                          height=440, margin=dict(l=10, r=10, t=20, b=10),
                          legend=dict(orientation="h", yanchor="top", y=-0.22, x=0))
     return figure

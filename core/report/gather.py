@@ -32,6 +32,7 @@ class ModelEvidence:
     mechanism: dict | None = None
     audit: dict | None = None
     patches: dict | None = None  # the patch run with the curves page's settings (app_pages.patch_curves)
+    l2: dict | None = None  # the strong-l2 curve on core.evaluate.threats.L2_IMAGES images
 
 
 @dataclass
@@ -68,6 +69,7 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
     from core.engine.requests import file_digest
     from core.evaluate import PRESETS, latest_corruptions, load_minimum_norm, load_results, minimum_norm_key
     from core.evaluate.minimum_norm import FMN_STEPS
+    from core.evaluate.threats import load_l2
     from core.store import load as load_keyed
     from core.explain.audit import load_audit
     from core.mechanism import latest_mechanism_key
@@ -98,7 +100,8 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
             minimum_norm=load_minimum_norm(spec, minimum_norm_key(data, n, FMN_STEPS), root=root,
                                            results_root=results_root),
             mechanism=load_keyed(spec, mechanism, root=root, results_root=results_root) if mechanism else None,
-            audit=load_audit(spec, root=root), patches=_patches(spec, data, root, results_root)))
+            audit=load_audit(spec, root=root), patches=_patches(spec, data, root, results_root),
+            l2=load_l2(spec, data=data, root=root, results_root=results_root)))
     if not any(m.strong for m in evidence.models):
         raise ValueError(f"no saved {task} robustness curve on {n} images of the {data} under the strong protocol: "
                          f"run python -m core.evaluate --task {task} --n {n} first (or open the Robustness curves "

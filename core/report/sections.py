@@ -12,6 +12,7 @@ from core.models.backbones import FAMILY_TITLES
 from core.report.gather import Evidence
 from core.tasks import middle_epsilon
 from core.report.parts import Figure, Heading, Items, Sentence as _p, Table as _table
+from core.report.threat_sections import l2_section, threats_section
 
 
 def _middle(evidence: Evidence) -> float:
@@ -271,6 +272,8 @@ SECTIONS = [
     ("Each image's smallest adversarial ε", minimum_norm_section),
     ("Natural corruptions", corruptions_section),
     ("Adversarial patches", patches_section),
+    ("Under the L2 threat", l2_section),
+    ("One effect across threats?", threats_section),
     ("Which way is the model fooled?", which_way_section),
     ("Why is one twin harder to fool?", mechanism_section),
     ("Architecture or seed?", seeds_section),

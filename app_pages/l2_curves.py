@@ -1,0 +1,64 @@
+"""The curves page's section on the L2 threat: robust accuracy against the L2 radius under the
+strong-l2 protocol, the twins paired at the middle radius, each model's checks, and whether
+attention's effect keeps its sign across L∞, L2 and a patch (core.evaluate.threats)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.evaluate.threats import L2_IMAGES, load_l2, threat_sentences
+from core.figures import curves_figure
+from core.jobs import start_job
+from core.tasks import middle_epsilon
+from app_pages.common import CHECK_ICONS, evaluation_arguments, missing_run_ui, results_root
+from app_pages.patch_curves import saved_patches
+
+
+def saved_l2(selection, specs, data: str) -> dict:
+    """{spec: saved strong-l2 curve} on L2_IMAGES images of `data`."""
+    where = dict(root=selection.root, results_root=results_root(selection))
+    return {spec: r for spec in specs if (r := load_l2(spec, data=data, **where))}
+
+
+def l2_ui(selection, specs, *, data: str, linf: dict, epsilons, job_ui) -> None:
+    """The L2 curves of `specs`, and one sentence per twin pair across threats (`linf`: the
+    page's strong L∞ results, {spec: result})."""
+    st.subheader("Under the L2 threat: the same energy, anywhere in the image")
+    found = saved_l2(selection, specs, data)
+    missing = [s for s in specs if s not in found]
+    job_key = f"l2-{selection.zoo}-{selection.profile}-{selection.task}"
+    if missing:
+        missing_run_ui(f"No L2 curve for {', '.join(s.title for s in missing)} on {L2_IMAGES} images.",
+                       "Evaluate under L2", key="run_l2", job_key=job_key, start=start_job,
+                       arguments=evaluation_arguments(selection, L2_IMAGES, missing, "--norm", "l2"))
+    job_ui(job_key)
+    if not found:
+        return
+    st.plotly_chart(curves_figure(found, value="accuracy", norm="l2"), width="stretch", key="l2_curves")
+    st.caption("The strong protocol in the L2 ball (PGD-L2, APGD in L2, ART's Square-L2 on the survivors). Each "
+               "radius is the L2 length of an ε of the L∞ grid spent on every value of a square a quarter of the "
+               f"image's side; {L2_IMAGES} test images, 95 % bands.")
+    for spec, result in found.items():
+        rows = result.get("twin_test")
+        if rows:
+            middle = middle_epsilon([r["epsilon"] for r in rows])
+            st.markdown(f"**{spec.title}** vs its twin: " + next(r["sentence"] for r in rows if r["epsilon"] == middle))
+    with st.expander("The checks under L2"):
+        for spec, result in found.items():
+            if "checks" in result:
+                st.markdown(f"**{spec.title}**: {result['verdict']}")
+                for check in result["checks"]:
+                    st.markdown(f"{CHECK_ICONS.get(check['status'], '')} {check['name']}: {check['detail']}")
+    sentences = threat_sentences(linf=linf, l2=found, patches=saved_patches(selection, specs, data),
+                                 epsilons=epsilons, seed_study=_seed_study(selection))
+    if sentences:
+        st.markdown("**One effect across threats?**")
+        for sentence in sentences:
+            st.markdown(sentence)
+
+
+def _seed_study(selection) -> dict | None:
+    from core.evaluate.seeds import latest_seed_study
+
+    return latest_seed_study(selection.task, profile=selection.profile, root=selection.root,
+                             results_root=results_root(selection))
