@@ -24,6 +24,45 @@ def saved_patches(selection, specs, data: str) -> dict:
                                                          results_root=results_root(selection)))}
 
 
+def saved_universal(selection, specs, data: str) -> dict:
+    """{spec: saved universal-patch run} with the section's settings (core.runs.universal)."""
+    from core.evaluate.universal import LEARNT_ON, SHOWN_IMAGES as UNIVERSAL_IMAGES, SHOWN_STEPS as UNIVERSAL_STEPS
+    from core.runs import RUN_KINDS
+
+    kind = RUN_KINDS["universal"]
+    settings = kind.settings(data=data, n=UNIVERSAL_IMAGES, n_learn=LEARNT_ON, steps=UNIVERSAL_STEPS)
+    return {spec: r for spec in specs if (r := kind.load(spec, settings, root=selection.root,
+                                                         results_root=results_root(selection)))}
+
+
+def universal_ui(selection, specs, *, data: str, job_ui) -> None:
+    """One patch per model and area, learnt on validation images, on held-out test images."""
+    from core.evaluate.universal import LEARNT_ON, SHOWN_IMAGES as UNIVERSAL_IMAGES, SHOWN_STEPS as UNIVERSAL_STEPS
+
+    st.markdown("**One universal patch: a sticker that fools images it has never seen**")
+    found = saved_universal(selection, specs, data)
+    missing = [s for s in specs if s not in found]
+    job_key = f"universal-{selection.zoo}-{selection.profile}-{selection.task}"
+    if missing:
+        missing_run_ui(f"No universal-patch run for {', '.join(s.title for s in missing)}.", "Learn universal patches",
+                       key="run_universal", job_key=job_key, start=start_job,
+                       arguments=evaluation_arguments(selection, UNIVERSAL_IMAGES, missing, "--universal-patch",
+                                                      "--patch-steps", str(UNIVERSAL_STEPS)))
+    job_ui(job_key)
+    if not found:
+        return
+    st.plotly_chart(patch_figure(found), width="stretch", key="universal_curves")
+    st.caption(f"One patch per model and area, learnt on {LEARNT_ON} validation images ({UNIVERSAL_STEPS} minibatch "
+               f"steps at each of the task's artefact locations, the best kept), then pasted on {UNIVERSAL_IMAGES} "
+               "held-out test images: the share of their clean-correct images it fools, Wilson 95 % bands. ART's "
+               "AdversarialPatchTensorFlowV2 is the reference the tests compare it with.")
+    rows = patch_twin_rows(found)
+    if rows:
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
+                     column_config={"McNemar p": st.column_config.NumberColumn(format="%.3g"),
+                                    "Holm p (over areas)": st.column_config.NumberColumn(format="%.3g")})
+
+
 def patches_ui(selection, specs, *, data: str, job_ui) -> None:
     st.subheader("Adversarial patches: a visible square where an artefact would sit")
     found = saved_patches(selection, specs, data)
@@ -35,8 +74,13 @@ def patches_ui(selection, specs, *, data: str, job_ui) -> None:
                        arguments=evaluation_arguments(selection, PATCH_IMAGES, missing, "--patches", "--patch-steps",
                                                       str(PATCH_STEPS)))
     job_ui(job_key)
-    if not found:
-        return
+    if found:
+        per_image_ui(found)
+    universal_ui(selection, specs, data=data, job_ui=job_ui)
+
+
+def per_image_ui(found: dict) -> None:
+    """The per-image patch runs: success against area, and the twins per area."""
     st.plotly_chart(patch_figure(found), width="stretch", key="patch_curves")
     st.caption(f"The share of the clean-correct images a patch of 1, 2, 4 or 8 % of the image fools, with "
                f"Wilson 95 % bands; {PATCH_STEPS} steps at each of four places where the task's artefacts sit "

@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--patches", action="store_true",
                         help="instead of L-inf attacks: how often an adversarial patch of 1, 2, 4 and 8 %% of the "
                              "image fools each model, placed where the task's artefacts sit (core.attacks.patch)")
+    parser.add_argument("--universal-patch", action="store_true",
+                        help="instead of L-inf attacks: one patch per model and area, learnt on the validation split "
+                             "(200 images), pasted on the held-out test images (core.attacks.universal)")
     parser.add_argument("--patch-steps", type=int, default=100, help="sign-gradient steps per patch location")
     parser.add_argument("--corruptions", nargs="*", metavar="NAME",
                         help="instead of attacks: accuracy under natural corruptions at severities 1-5 "
@@ -271,6 +274,18 @@ def main(argv=None) -> int:
                 result = evaluate_patches(spec, images[:len(labels)], labels, data=description, steps=args.patch_steps,
                                           seed=args.seed, root=args.root, results_root=args.results_root)
                 print(f"{spec.model_id} ({result['n']} images): {RUN_KINDS['patches'].summarise(result)}", flush=True)
+                continue
+            if args.universal_patch:
+                from core.evaluate.universal import LEARNT_ON, evaluate_universal
+                from core.runs import RUN_KINDS
+
+                learn_images, learn_labels, learnt_on = evaluation_data(
+                    spec, data=args.data, data_format=args.data_format, n=LEARNT_ON, split="val")
+                result = evaluate_universal(spec, learn_images, learn_labels, images[:len(labels)], labels,
+                                            data=description, learnt_on=learnt_on, steps=args.patch_steps,
+                                            seed=args.seed, root=args.root, results_root=args.results_root)
+                print(f"{spec.model_id} ({result['n']} images): {RUN_KINDS['universal'].summarise(result)}",
+                      flush=True)
                 continue
             saved = None if args.force or args.fmn or args.corruptions is not None else load_results(
                 spec, data=description, n=len(labels), epsilons=_grid(args, spec, attack),

@@ -42,9 +42,11 @@ def training_config(spec: ModelSpec, root=None):
 
 
 def evaluation_data(spec: ModelSpec, *, data: str = "synthetic", data_format: str = "synthetic",
-                    n: int | None = None, config=None, lazy: bool = False) -> tuple[np.ndarray, np.ndarray, str]:
-    """(images, labels, description) of the test split, the first `n` images; with `lazy`, a
-    real dataset's images come as LazyImages (read shard by shard).
+                    n: int | None = None, config=None, lazy: bool = False,
+                    split: str = "test") -> tuple[np.ndarray, np.ndarray, str]:
+    """(images, labels, description) of the test split (or `split`: "val", where a universal
+    patch is learnt), the first `n` images; with `lazy`, a real dataset's images come as
+    LazyImages (read shard by shard).
 
     `config` (a TrainConfig, default: the model card's, else the defaults) fixes the split
     fractions and seed, so a real dataset's test split is the one training held out.
@@ -56,11 +58,12 @@ def evaluation_data(spec: ModelSpec, *, data: str = "synthetic", data_format: st
     if data_format == "synthetic":
         from core.data import synthetic
 
-        images, labels = synthetic.split(spec.task, "test", n or config.synthetic_test, size=spec.input_size)
-        return images, labels, synthetic.split_description(spec.task)
+        images, labels = synthetic.split(spec.task, split, n or config.synthetic_test, size=spec.input_size)
+        description = synthetic.split_description(spec.task)
+        return images, labels, description if split == "test" else description.replace("test split", f"{split} split")
     dataset = open_dataset(data, data_format, spec.task)
     indices = split_indices(dataset, val=config.val_fraction, test=config.test_fraction,
-                           seed=config.data_split_seed)["test"]
+                           seed=config.data_split_seed)[split]
     indices = indices[:n] if n else indices
     images = LazyImages(dataset, indices, spec.input_size)
-    return (images if lazy else images[:]), dataset.labels[indices], f"{dataset.name} test split"
+    return (images if lazy else images[:]), dataset.labels[indices], f"{dataset.name} {split} split"

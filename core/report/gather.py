@@ -33,6 +33,7 @@ class ModelEvidence:
     audit: dict | None = None
     patches: dict | None = None  # the patch run with the curves page's settings (app_pages.patch_curves)
     l2: dict | None = None  # the strong-l2 curve on core.evaluate.threats.L2_IMAGES images
+    universal: dict | None = None  # the universal-patch run with the curves page's settings
 
 
 @dataclass
@@ -101,7 +102,8 @@ def gather(task: str, *, profile: str = "demo", root=None, results_root=None, n:
                                            results_root=results_root),
             mechanism=load_keyed(spec, mechanism, root=root, results_root=results_root) if mechanism else None,
             audit=load_audit(spec, root=root), patches=_patches(spec, data, root, results_root),
-            l2=load_l2(spec, data=data, root=root, results_root=results_root)))
+            l2=load_l2(spec, data=data, root=root, results_root=results_root),
+            universal=_universal(spec, data, root, results_root)))
     if not any(m.strong for m in evidence.models):
         raise ValueError(f"no saved {task} robustness curve on {n} images of the {data} under the strong protocol: "
                          f"run python -m core.evaluate --task {task} --n {n} first (or open the Robustness curves "
@@ -131,6 +133,16 @@ def provenance(evidence: Evidence) -> dict:
             "checkpoints": {m.spec.model_id: {"sha256": m.checkpoint_sha256,
                                               "training_seed": (m.card.get("config") or {}).get("seed")}
                             for m in evidence.models}}
+
+
+def _universal(spec, data: str, root, results_root) -> dict | None:
+    """The saved universal-patch run with the settings the curves page shows (core.evaluate.universal)."""
+    from core.evaluate.universal import LEARNT_ON, SHOWN_IMAGES, SHOWN_STEPS
+    from core.runs import RUN_KINDS
+
+    kind = RUN_KINDS["universal"]
+    return kind.load(spec, kind.settings(data=data, n=SHOWN_IMAGES, n_learn=LEARNT_ON, steps=SHOWN_STEPS), root=root,
+                     results_root=results_root)
 
 
 def _patches(spec, data: str, root, results_root) -> dict | None:

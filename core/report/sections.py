@@ -153,9 +153,17 @@ def corruptions_section(evidence: Evidence) -> list:
 def patches_section(evidence: Evidence) -> list:
     from core.figures import patch_figure, patch_twin_rows
 
-    found = _by_spec(evidence, "patches")
+    found, universal = _by_spec(evidence, "patches"), _by_spec(evidence, "universal")
+    parts = []
+    if universal:
+        first = next(iter(universal.values()))
+        rows = patch_twin_rows(universal)
+        parts = [Figure(patch_figure(universal), "held-out images one universal patch fools, against its area"),
+                 _p(f"One patch per model and area, learnt on {first['n_learn']} validation images, pasted on "
+                    f"{first['n']} held-out test images; Wilson 95 % intervals, the twins paired per area as above.",
+                    "note")] + ([_table(pd.DataFrame(rows))] if rows else [])
     if not found:
-        return []
+        return parts
     rows = patch_twin_rows(found)
     steps = next(iter(found.values()))["steps"]
     return [Figure(patch_figure(found), "clean-correct images fooled against the patch's area"),
@@ -164,8 +172,7 @@ def patches_section(evidence: Evidence) -> list:
                "attacked these three tasks; Wilson 95 % intervals. The twins' difference is re-weighted to the real "
                "class mix; its test counts the images only one twin got right, class by class, and can be sure of a "
                "difference whose interval still spans zero when those images fall in a class of little weight.",
-               "note")] + ([_table(pd.DataFrame(rows))]
-                                                                                  if rows else [])
+               "note")] + ([_table(pd.DataFrame(rows))] if rows else []) + parts
 
 
 def which_way_section(evidence: Evidence) -> list:
