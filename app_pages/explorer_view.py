@@ -14,6 +14,7 @@ import streamlit.components.v1 as components
 
 from core.attack_settings import changed_word
 from core.explain import METHODS, overlay
+from core.explore.regions import changed_region, outlined
 from core.explore.sizes import fit_image
 from core.explore.export import amplified, archive, png, report
 from core.formatting import epsilon_255, in_255
@@ -143,9 +144,10 @@ class GridView:
         self.bars = self._cells(1)
         self.numbers = self._cells(1)
         self.grounding = None
-        if self.with_truth:
-            st.caption(f"Does the {self.method_title} map look at the finding? (ground truth of the synthetic "
-                       "image: the map's peak inside the mask, and its share of the map's mass)")
+        if self.with_truth or self.changed == "patched":
+            what = "the finding" + (" and the patch (outlined on the maps)" if self.changed == "patched" else "")
+            st.caption(f"Does the {self.method_title} map look at {what}? (the map's peak inside each region, and "
+                       "its share of the map's mass; the finding's region is the synthetic image's ground truth)")
             self.grounding = self._cells(1)
 
     def _cells(self, slots: int) -> dict:
@@ -177,6 +179,9 @@ class GridView:
         image = fit_image(self.image, outcome.adversarial.shape[0])  # as this model saw it (its own size)
         blank = np.full(image.shape, 0.94, np.float32)
         tiles = column_tiles(image, outcome, epsilon=self.epsilon, natural=self.natural)
+        if self.changed == "patched":  # the sticker outlined on both maps: does the model look at it?
+            region = changed_region(outcome.perturbation)
+            tiles = [outlined(tile, region) if tile is not None and row < 4 else tile for row, tile in enumerate(tiles)]
         for cells, tile in zip(self.tiles, tiles):
             cells[spec][0].image(blank if tile is None else tile, width="stretch")
             if tile is None:
@@ -200,7 +205,7 @@ def _numbers(outcome, method_title: str) -> str:
             + (f" · {outcome.saliency_note}" if getattr(outcome, "saliency_note", None) else ""))
 
 
-PARTS = {"lesion": "finding", "shortcut": "shortcut"}
+PARTS = {"lesion": "finding", "shortcut": "shortcut", "patch": "patch"}
 
 
 def localisation_text(scored: dict | None) -> str:

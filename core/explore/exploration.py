@@ -13,6 +13,7 @@ from core.attacks import PGD, predict, run_attack
 from core.explain import METHODS, attention_map, compare, localisation
 from core.explain.registry import usable_method
 from core.explore.settings import explorer_attack
+from core.explore.regions import changed_region
 from core.explore.visibility import perceptibility
 from core.explore.outcome import Exploration, ModelOutcome
 from core.models.build import has_attention
@@ -81,6 +82,8 @@ def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, at
     explained = int(adversarial_probabilities.argmax()) if explain is None else int(explain)
     maps = np.stack([clean_map, METHODS[method].explain(model, adversarial, [explained], layer=layer)[0]])
     adversarial_attention = attention_map(model, adversarial)[0] if clean_attention is not None else None
+    if getattr(attack, "kind", "") == "patch":  # does the model look at the sticker? (both maps, scored on its square)
+        truth = {**(truth or {}), "patch": changed_region(adversarial[0] - image)}
     return ModelOutcome(
         spec, clean, adversarial_probabilities, adversarial[0], adversarial[0] - image,
         maps[0], maps[1], compare(maps[0], maps[1]),
@@ -125,7 +128,7 @@ def _localise(maps: np.ndarray, truth: dict | None) -> dict | None:
     if not truth:
         return None
     scored = {}
-    for part in ("lesion", "shortcut"):
+    for part in ("lesion", "shortcut", "patch"):
         mask = truth.get(part)
         if mask is None or not np.any(np.asarray(mask) >= 0.5):
             continue

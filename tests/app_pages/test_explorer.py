@@ -165,7 +165,7 @@ def test_explorer_takes_a_dicom_upload(tmp_path):
 def test_explorer_l2_threat_then_a_patch_in_one_session():
     """The Threat switch's L2 spends the lesion-sized budget anywhere; the patch mode places a
     visible square on every model. One session, as a user switches threats."""
-    from core.attacks.norms import l2_radius
+    from core.attack_settings import l2_radius
 
     app = open_app(task="derm")
     app.segmented_control(key="explorer_threat").set_value("l2").run()
@@ -189,3 +189,5 @@ def test_explorer_l2_threat_then_a_patch_in_one_session():
     for number in (t for t in texts(app.caption) if t.startswith("L∞ ")):
         l2 = float(number.split("L2 ")[1].split(" ")[0])
         assert 0 < l2 <= np.sqrt(side * side * 3)  # only the square's pixels changed, each by at most 1
+    on_patch = [m for m in texts(app.markdown) if "**patch**" in m]  # each model's map scored on the sticker
+    assert len(on_patch) == 4 and all("% inside" in m for m in on_patch)

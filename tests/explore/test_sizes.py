@@ -35,3 +35,16 @@ def test_a_column_is_drawn_on_the_image_its_model_saw():
     result = Exploration(image, None, 0.01, explorer_attack(2), 0, False)
     np.testing.assert_array_equal(result.image_for(outcome), seen)
     np.testing.assert_array_equal(fit_mask(np.eye(8, dtype=np.float32), 8), np.eye(8))  # its size: unchanged
+
+
+def test_a_patch_region_is_the_box_of_what_changed_and_is_outlined_around_it():
+    from core.explore.regions import changed_region, outlined
+
+    change = np.zeros((16, 16, 3), np.float32)
+    change[3:7, 9:14, 1] = 0.5
+    change[5, 10] = 0  # a patch pixel that happens to equal the image: still inside the square
+    region = changed_region(change)
+    assert region.sum() == 4 * 5 and region[3:7, 9:14].all()
+    framed = outlined(np.zeros((16, 16, 3), np.uint8), region)  # an overlay tile: 8-bit, stays 8-bit
+    assert framed.dtype == np.uint8 and framed[3, 9:14].min() == 255 and framed[4:6, 10:13].max() == 0
+    assert not changed_region(np.zeros((4, 4, 3))).any()
