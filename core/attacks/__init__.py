@@ -1,4 +1,4 @@
-"""L-inf attacks with one signature (paper section 3.4; Croce & Hein 2020; Andriushchenko et al. 2020).
+"""Attacks with one signature, in the L-inf ball (the paper's) or the L2 ball (norm="l2") (paper section 3.4; Croce & Hein 2020; Andriushchenko et al. 2020).
 
     attack(model, images, labels, *, epsilon, <keyword-only hyperparameters>, seed=None, engine=...)
         -> adversarial images, each within epsilon of its input in L-inf and inside [0, 1]
@@ -14,6 +14,8 @@
     transfer(source, target, ...)   craft on one model, score on another
     patch(model, images, labels, *, area, placement, ...) -> (adversarial, masks)   a visible square
             of free pixels where an artefact would sit (no epsilon: its area is the threat's size)
+    universal_patch(model, images, labels, *, area, ...) -> UniversalPatch   one patch for every
+            image, learnt on some and .apply()'d to any      engines: native | art
 
 Attacks work on the model's LOGITS (a layer named "logits"); the losses are in
 core.attacks.base.LOSSES. The native engines are compiled tf.while_loops cached per model
@@ -34,6 +36,7 @@ from core.attacks.pgd import pgd
 from core.attacks.predict import accuracy, example_loss, predict, predict_logits, true_class_margin
 from core.attacks.square import square
 from core.attacks.transfer import transfer
+from core.attacks.universal import UniversalPatch, universal_patch
 from core.formatting import LOSS_TITLES
 from core.paper import PAPER_REL_STEPSIZE
 
@@ -41,5 +44,5 @@ __all__ = [
     "APGD", "FGSM", "LOSSES", "LOSS_TITLES", "PAPER_REL_STEPSIZE", "PGD", "Square", "WorstCase", "accuracy", "apgd",
     "example_loss", "fgsm", "fmn", "logits_model", "normalize", "patch", "pgd", "predict", "predict_logits", "project", "run_attack",
     "square",
-    "transfer", "true_class_margin", "uniform_start", "worst_case",
+    "transfer", "true_class_margin", "uniform_start", "universal_patch", "UniversalPatch", "worst_case",
 ]
