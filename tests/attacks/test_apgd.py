@@ -80,7 +80,7 @@ def demo_model_and_images():
     return load_model(ModelSpec("fundus", "inception_resnet_v2", True)), images, labels
 
 
-@pytest.mark.parametrize("epsilon", [0.0025, 0.005])
+@pytest.mark.parametrize("epsilon", [0.0025])  # where the model is about half fooled: neither bound decides it
 def test_native_agrees_with_art_on_a_bundled_demo_model(demo_model_and_images, epsilon):
     """ART's AutoProjectedGradientDescent on the same logits: robust accuracy within 2 of 64."""
     model, images, labels = demo_model_and_images

@@ -20,8 +20,11 @@ def _settings():
     from core.runs.grid import GridSettings
     from core.runs.mechanism import MechanismSettings
     from core.runs.patches import PatchSettings
+    from core.runs.universal import UniversalSettings
 
-    return {"patches": PatchSettings(DATA, 6, (0.02, 0.08), steps=10),"grid": GridSettings(DATA, 8, (0.0, 0.02), preset="paper", checks=False),
+    return {"patches": PatchSettings(DATA, 6, (0.02, 0.08), steps=10),
+            "universal": UniversalSettings(DATA, 6, n_learn=16, areas=(0.02,), steps=3),  # learnt on the val split
+            "grid": GridSettings(DATA, 8, (0.0, 0.02), preset="paper", checks=False),
             "fmn": FmnSettings(DATA, 8, steps=10),
             "corruptions": CorruptionSettings(DATA, 8, ("gaussian_noise",)),
             "mechanism": MechanismSettings(DATA, 4, 0.02)}  # CLEVER and the surfaces cost most: four images
@@ -33,7 +36,7 @@ def test_the_registry_holds_every_kind_and_each_keys_as_before():
     from core.mechanism import mechanism_key
     from core.runs.seeds import SeedSettings
 
-    assert list(RUN_KINDS) == ["grid", "fmn", "corruptions", "mechanism", "seeds", "patches"]
+    assert list(RUN_KINDS) == ["grid", "fmn", "corruptions", "mechanism", "seeds", "patches", "universal"]
     settings = _settings()
     assert RUN_KINDS["grid"].key(settings["grid"]) == results_key(DATA, 8, [0.0, 0.02], PRESETS["paper"])
     assert RUN_KINDS["fmn"].key(settings["fmn"]) == minimum_norm_key(DATA, 8, 10)
@@ -42,6 +45,12 @@ def test_the_registry_holds_every_kind_and_each_keys_as_before():
     from core.evaluate.patches import patches_key
 
     assert RUN_KINDS["patches"].key(settings["patches"]) == patches_key(DATA, 6, [0.08, 0.02], "task", 10, 0)
+    from core.evaluate.universal import universal_key
+    from core.runs.universal import UniversalSettings
+
+    universal = UniversalSettings("synthetic v1 cxr test split", 6, n_learn=16, areas=(0.08, 0.02), steps=10)
+    assert RUN_KINDS["universal"].key(universal) == universal_key(  # learnt on the same data's validation split
+        "synthetic v1 cxr test split", 6, "synthetic v1 cxr val split", 16, [0.02, 0.08], "task", 10, 0)
     seeds = SeedSettings(DATA, 200, "strong", "fmn-x", (2, 0, 1))
     assert RUN_KINDS["seeds"].key(seeds) == study_key(DATA, 200, "strong", "fmn-x", [0, 1, 2])
     with pytest.raises(TypeError, match="the fmn run takes FmnSettings, got GridSettings"):
@@ -50,7 +59,7 @@ def test_the_registry_holds_every_kind_and_each_keys_as_before():
         RUN_KINDS["fmn"].settings_from({"data": DATA, "n": 8, "stepz": 3})
 
 
-@pytest.mark.parametrize("name", ["grid", "fmn", "corruptions", "mechanism", "patches"])
+@pytest.mark.parametrize("name", ["grid", "fmn", "corruptions", "mechanism", "patches", "universal"])
 def test_each_kind_runs_a_model_through_the_store_and_compares_the_twins(tmp_path, name):
     from core.data import synthetic
 
