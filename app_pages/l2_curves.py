@@ -11,6 +11,7 @@ from core.figures import curves_figure
 from core.jobs import start_job
 from core.tasks import middle_epsilon
 from app_pages.common import CHECK_ICONS, evaluation_arguments, missing_run_ui, results_root
+from app_pages.evaluation_cost import cost_ui
 from app_pages.patch_curves import saved_patches
 
 
@@ -28,6 +29,11 @@ def l2_ui(selection, specs, *, data: str, linf: dict, epsilons, job_ui) -> None:
     missing = [s for s in specs if s not in found]
     job_key = f"l2-{selection.zoo}-{selection.profile}-{selection.task}"
     if missing:
+        from core.attack_settings import l2_grid
+        from core.evaluate import PRESETS
+
+        grid = l2_grid(epsilons, max(s.input_size for s in missing))  # the costliest model's grid: its size of images
+        cost_ui(selection, missing, PRESETS["strong-l2"], grid, L2_IMAGES)
         missing_run_ui(f"No L2 curve for {', '.join(s.title for s in missing)} on {L2_IMAGES} images.",
                        "Evaluate under L2", key="run_l2", job_key=job_key, start=start_job,
                        arguments=evaluation_arguments(selection, L2_IMAGES, missing, "--norm", "l2"))
