@@ -61,7 +61,7 @@ def test_a_refused_model_is_a_message_and_no_model(tmp_path, monkeypatch):
     assert any("outside" in t or "data folder" in t for t in texts(app.error))
 
 
-def test_every_page_works_on_an_imported_pair(tmp_path):
+def test_every_page_works_on_an_imported_pair(tmp_path, monkeypatch):
     import os
 
     from core.models.imported import import_model
@@ -78,3 +78,6 @@ def test_every_page_works_on_an_imported_pair(tmp_path):
     assert len(verdicts(explorer)) == 2
     explorer.toggle(key="explorer_beside_bundled").set_value(True).run()  # my models against the bundled four
     assert not problems(explorer) and len(verdicts(explorer)) == 6
+    monkeypatch.setattr("app_pages.evaluation_cost.SLOW_EVALUATION_S", 0)  # every evaluation counts as slow
+    priced = [w for w in texts(imported_zoo("app_pages/curves.py").warning) if "forward+backward passes" in w]
+    assert len(priced) == 4 and all("ms per image measured here" in w for w in priced)  # each model, L∞ and L2
