@@ -34,8 +34,9 @@ def pair_directions(task: str, family: str, fmn_attentive: dict, fmn_vanilla: di
     for name, result in mechanism.get("twin_test", {}).items():
         harder = MEASURES[name][1]
         if harder:
-            measures[name] = {"direction": direction(result["attentive"] > result["vanilla"], result["p_value"],
-                                                      harder), "p_value": result["p_value"]}
+            p = result.get("p_holm", result["p_value"])  # Holm over the pair's measures, where saved
+            measures[name] = {"direction": direction(result["attentive"] > result["vanilla"], p, harder),
+                              "p_value": result["p_value"], "p_holm": p}
     return {"task": task, "family": family, "robustness": robustness, "robust_p": test["p_value"],
             "median_attentive": fmn_attentive["median"]["median"], "median_vanilla": fmn_vanilla["median"]["median"],
             "measures": measures}

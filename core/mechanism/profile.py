@@ -73,9 +73,11 @@ def mechanism_profile(model, images, labels, *, epsilon: float, seed: int = 0, s
 
 
 def mechanism_twin_tests(attentive: dict, vanilla: dict) -> dict:
-    """{measure: {attentive, vanilla (medians), p_value, attentive_larger, pairs, sentence}} for
-    each measure both profiles have, on the same images (core.stats.paired_wilcoxon)."""
-    from core.stats import paired_wilcoxon
+    """{measure: {attentive, vanilla (medians), p_value, p_holm, family_size, attentive_larger,
+    pairs, sentence}} for each measure both profiles have, on the same images
+    (core.stats.paired_wilcoxon). The measures of one pair are one family: each p is
+    Holm-adjusted over them, and a sentence calls a difference significant only on that."""
+    from core.stats import holm, paired_wilcoxon
 
     tests = {}
     for name, (title, harder) in MEASURES.items():
@@ -87,7 +89,11 @@ def mechanism_twin_tests(attentive: dict, vanilla: dict) -> dict:
         paired = paired_wilcoxon(a, v)
         test = {"attentive": float(np.median(a)), "vanilla": float(np.median(v)), "p_value": paired["p_value"],
                 "pairs": paired["pairs"], "attentive_larger": paired["a_larger"], "n": int(len(a))}
-        tests[name] = {**test, "sentence": _sentence(title, harder, test)}
+        tests[name] = test
+    for (name, test), adjusted in zip(tests.items(), holm([t["p_value"] for t in tests.values()])):
+        test.update(p_holm=adjusted, family_size=len(tests))
+        title, harder = MEASURES[name]
+        test["sentence"] = _sentence(title, harder, test)
     return tests
 
 
@@ -103,13 +109,17 @@ def direction(larger_is_attentive: bool, p_value: float, harder: int = 1) -> int
 def _sentence(title: str, harder: int, test: dict) -> str:
     larger = test["attentive"] > test["vanilla"]
     side = "larger" if larger else "smaller"
-    verdict = ("not significant" if test["p_value"] >= SIGNIFICANCE else
+    p = test.get("p_holm", test["p_value"])
+    verdict = ("not significant" if p >= SIGNIFICANCE else
                {1: "the attentive model is harder to fool by this measure",
                 -1: "the attentive model is easier to fool by this measure", 0: "significant"}[
-                   direction(larger, test["p_value"], harder)])
+                   direction(larger, p, harder)])
+    adjusted = (f", {test['p_holm']:.3g} after Holm's adjustment over the pair's {test['family_size']} measures"
+                if test.get("family_size", 1) > 1 else "")
     return (f"Median {title}: attentive {test['attentive']:.3g}, vanilla {test['vanilla']:.3g} ({side} for the "
             f"attentive model on {test['attentive_larger'] if larger else test['pairs'] - test['attentive_larger']} "
-            f"of {test['pairs']} images where they differ; Wilcoxon signed-rank p = {test['p_value']:.3g}): {verdict}.")
+            f"of {test['pairs']} images where they differ; Wilcoxon signed-rank p = {test['p_value']:.3g}"
+            f"{adjusted}): {verdict}.")
 
 
 def mechanism_key(data: str, n: int, epsilon: float, seed: int) -> str:

@@ -95,6 +95,15 @@ def test_twin_tests_are_scipys_wilcoxon_with_the_direction_said():
     assert tests["margin_clean"]["p_value"] == pytest.approx(stats.wilcoxon(attentive, vanilla).pvalue)
     assert tests["margin_clean"]["sentence"].endswith("the attentive model is harder to fool by this measure.")
     assert tests["gradient_norm"]["sentence"].endswith("the attentive model is easier to fool by this measure.")
+    p = tests["margin_clean"]["p_value"]  # the pair's measures are one family: Holm over the two
+    assert tests["margin_clean"]["p_holm"] == pytest.approx(min(1.0, 2 * p)) and tests["margin_clean"]["family_size"] == 2
+    assert "after Holm's adjustment over the pair's 2 measures" in tests["margin_clean"]["sentence"]
+    from core.mechanism.profile import _sentence
+
+    alone = {"attentive": 2.0, "vanilla": 1.0, "p_value": 0.03, "pairs": 30, "attentive_larger": 20}
+    assert _sentence("logit margin", 1, alone).endswith("harder to fool by this measure.")
+    adjusted = {**alone, "p_holm": 0.06, "family_size": 2}  # significant alone, not after Holm: not called so
+    assert _sentence("logit margin", 1, adjusted).endswith(": not significant.")
     with pytest.raises(ValueError, match="not on the same images"):
         mechanism_twin_tests({"measures": {"curvature": [1, 2]}}, {"measures": {"curvature": [1, 2, 3]}})
 
