@@ -56,11 +56,17 @@ def universal_ui(selection, specs, *, data: str, job_ui) -> None:
                f"steps at each of the task's artefact locations, the best kept), then pasted on {UNIVERSAL_IMAGES} "
                "held-out test images: the share of their clean-correct images it fools, Wilson 95 % bands. ART's "
                "AdversarialPatchTensorFlowV2 is the reference the tests compare it with.")
+    twin_table_ui(found)
+
+
+def twin_table_ui(found: dict) -> bool:
+    """Attentive minus vanilla accuracy under the patch, per area; whether there was a pair to show."""
     rows = patch_twin_rows(found)
     if rows:
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
                      column_config={"McNemar p": st.column_config.NumberColumn(format="%.3g"),
                                     "Holm p (over areas)": st.column_config.NumberColumn(format="%.3g")})
+    return bool(rows)
 
 
 def patches_ui(selection, specs, *, data: str, job_ui) -> None:
@@ -85,11 +91,7 @@ def per_image_ui(found: dict) -> None:
     st.caption(f"The share of the clean-correct images a patch of 1, 2, 4 or 8 % of the image fools, with "
                f"Wilson 95 % bands; {PATCH_STEPS} steps at each of four places where the task's artefacts sit "
                "(Finlayson et al. 2019 patched these three tasks).")
-    rows = patch_twin_rows(found)
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                     column_config={"McNemar p": st.column_config.NumberColumn(format="%.3g"),
-                                    "Holm p (over areas)": st.column_config.NumberColumn(format="%.3g")})
+    if twin_table_ui(found):
         st.caption("Attentive minus vanilla accuracy under the patch on the same images, weighted to the real "
                    "class mix; significant only where the Holm-adjusted p is below 0.05. The test counts the "
                    "images only one twin got right, class by class, so it can be sure of a difference that the "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.runs import patches
 from core.runs.kind import RunKind
 
 
@@ -40,18 +41,13 @@ def _run(spec, settings: UniversalSettings, *, images, labels, root=None, result
                               results_root=results_root)
 
 
-def _compare(attentive: dict, vanilla: dict) -> list:
-    from core.evaluate.patches import patches_twin_test
-
-    return patches_twin_test(attentive, vanilla)
-
-
 def _summarise(result: dict) -> str:
     return "; ".join(f"{row['area']:.0%}: fools {row['success_rate']:.0%} ({row['success_low']:.0%}-"
                      f"{row['success_high']:.0%}) of {row['clean_correct']} held-out (learnt: "
                      f"{row['fooled_where_learnt']:.0%})" for row in result["areas"] if row["area"])
 
 
-KIND = RunKind("universal", "universal patch", "universal", UniversalSettings, _run, _compare, _summarise,
+# the twins are compared as the per-image patch runs are: paired per area on the same test images
+KIND = RunKind("universal", "universal patch", "universal", UniversalSettings, _run, patches.KIND.compare, _summarise,
                mode_flag="--universal-patch", field_flags={"n": "--n", "steps": "--patch-steps", "seed": "--seed"},
                renamed={"--steps": "--patch-steps"})
