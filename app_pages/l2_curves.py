@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.evaluate.threats import L2_IMAGES, load_l2, threat_sentences
+from core.evaluate.threats import L2_IMAGES, load_l2, read_where_half_fooled, threat_sentences
 from core.figures import curves_figure
 from core.jobs import start_job
-from core.tasks import middle_epsilon
 from app_pages.common import CHECK_ICONS, evaluation_arguments, missing_run_ui, results_root
 from app_pages.evaluation_cost import cost_ui
 from app_pages.patch_curves import saved_patches
@@ -45,10 +44,9 @@ def l2_ui(selection, specs, *, data: str, linf: dict, epsilons, job_ui) -> None:
                "radius is the L2 length of an ε of the L∞ grid spent on every value of a square a quarter of the "
                f"image's side; {L2_IMAGES} test images, 95 % bands.")
     for spec, result in found.items():
-        rows = result.get("twin_test")
-        if rows:
-            middle = middle_epsilon([r["epsilon"] for r in rows])
-            st.markdown(f"**{spec.title}** vs its twin: " + next(r["sentence"] for r in rows if r["epsilon"] == middle))
+        sentence = read_where_half_fooled(result, found.get(spec.twin())) if spec.attention else None
+        if sentence:  # where the vanilla twin is halfway down: at the grid's middle both may sit at 0
+            st.markdown(f"**{spec.title}** vs its twin: {sentence}")
     with st.expander("The checks under L2"):
         for spec, result in found.items():
             if "checks" in result:

@@ -250,7 +250,7 @@ def _saturation_check(curve, attack) -> Check:
     rows = [r for r in curve or [] if "accuracy_this_epsilon" in r and r["epsilon"] > 0]
     if not rows:
         return Check(name, "skip", "this protocol does not re-attack an image it fooled at a smaller ε, so its "
-                     "curve cannot climb; the ε = 0.5 check tests it at large ε")
+                     "curve cannot climb; the large-budget check tests it at a large ε")
     tolerance = max(2 / rows[0]["n"], 0.02)
     lowest = rows[0]
     for row in rows[1:]:

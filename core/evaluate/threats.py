@@ -64,6 +64,16 @@ def threat_sentence(title: str, effects: dict, *, seed_family: dict | None = Non
     return f"{title}: attention changes accuracy by {listed}: {verdict}.{caveat}"
 
 
+def read_where_half_fooled(attentive: dict, vanilla: dict | None) -> str | None:
+    """The twin test's sentence of a saved curve (L2 or L-inf) where the vanilla twin is halfway
+    down, not at the grid's middle (where both twins may sit at 0); None without a twin test."""
+    rows = attentive.get("twin_test")
+    if not rows:
+        return None
+    at = compared_epsilon(vanilla, None, [r["epsilon"] for r in rows])
+    return next((r["sentence"] for r in rows if r["epsilon"] == at), None)
+
+
 L2_IMAGES = 100  # the test images of the L2 curves the pages, the report and the bundled zoo show
 
 

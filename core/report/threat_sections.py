@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from core.report.gather import Evidence
 from core.report.parts import Figure, Heading, Items, Sentence as _p
-from core.tasks import middle_epsilon
 
 
 def _by_spec(evidence: Evidence, what: str) -> dict:
@@ -15,6 +14,7 @@ def _by_spec(evidence: Evidence, what: str) -> dict:
 def l2_section(evidence: Evidence) -> list:
     """The strong-l2 curves, each twin pair's test at the middle radius, each model's checks."""
     from core.evaluate import PRESETS
+    from core.evaluate.threats import read_where_half_fooled
     from core.figures import curves_figure
 
     found = _by_spec(evidence, "l2")
@@ -22,14 +22,12 @@ def l2_section(evidence: Evidence) -> list:
         return []
     n = next(iter(found.values()))["n"]
     parts = [Figure(curves_figure(found, value="accuracy", norm="l2"), "accuracy against the L2 radius"),
-             _p(f"{PRESETS['strong-l2'].description} {n} test images; shaded: 95 % interval. A radius of the grid is "
-                "the L2 length of the L∞ grid's ε spent on every value of a square a quarter of the image's side: "
-                "the same energy, anywhere in the image.", "note")]
+             _p(f"{PRESETS['strong-l2'].description} {n} test images; shaded: 95 % interval. Each pair's test is "
+                "read where its vanilla twin is halfway down.", "note")]
     for spec, result in found.items():
-        rows = result.get("twin_test")
-        if rows:
-            middle = middle_epsilon([r["epsilon"] for r in rows])
-            parts.append(_p(next(r["sentence"] for r in rows if r["epsilon"] == middle)))
+        sentence = read_where_half_fooled(result, found.get(spec.twin())) if spec.attention else None
+        if sentence:
+            parts.append(_p(sentence))
     for spec, result in found.items():
         if "checks" in result:
             parts.append(Heading(f"{spec.title} under L2: {result['verdict']}"))

@@ -146,6 +146,14 @@ def test_curves_page_shows_which_class_each_class_becomes_under_attack(tmp_path)
 def test_curves_page_writes_the_report_in_one_click(tmp_path, monkeypatch):
     monkeypatch.setattr("core.report.print_pdf", lambda path: None)  # printing is tested in tests/test_report.py
     app = open_app("app_pages/curves.py", task="cxr")
+    # the bundled L2 curves (the ResNet-50 twins): against the radius, the pair's test where the vanilla twin is
+    # halfway down, and one sentence across L∞, L2 and the patch
+    figures = [__import__("json").loads(c.proto.spec) for c in app.get("plotly_chart")]
+    l2 = [f for f in figures if f["layout"].get("xaxis", {}).get("title", {}).get("text", "").startswith("L2 radius")]
+    assert len(l2) == 1 and sum(t.get("mode") == "lines+markers" for t in l2[0]["data"]) >= 2
+    markdown = texts(app.markdown)
+    assert any("vs its twin: At L2 radius" in m for m in markdown)
+    assert any("under L2 at radius" in m and "under a 2 % patch" in m for m in markdown)
     app.button(key="write_report").click().run()
     assert not problems(app), problems(app)
     written = tmp_path / "runs" / "reports" / "cxr-bundled-demo-200.html"
