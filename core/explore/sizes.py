@@ -24,10 +24,10 @@ def fit_image(image: np.ndarray, size: int) -> np.ndarray:
 
 def fit_mask(mask: np.ndarray, size: int) -> np.ndarray:
     """A ground-truth mask (S x S) at `size` x `size` by nearest neighbour: it stays a mask."""
-    mask = np.asarray(mask, np.float32)
+    mask = np.asarray(mask)
     if mask.shape[0] == size:
-        return mask
-    return cv2.resize(mask, (size, size), interpolation=cv2.INTER_NEAREST)
+        return mask  # as given: the request's key (and every bundled view's) hashes its bytes
+    return cv2.resize(mask.astype(np.float32), (size, size), interpolation=cv2.INTER_NEAREST)
 
 
 def fit_truth(truth: dict | None, size: int) -> dict | None:
