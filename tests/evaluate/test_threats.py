@@ -45,3 +45,13 @@ def test_each_pair_is_read_where_its_twins_are_half_fooled():
                          {"epsilon": 0.02, "accuracy": 0.1}, {"epsilon": 0.04, "accuracy": 0.0}]}
     assert compared_epsilon(vanilla, None, grid) == 0.01  # not the grid's middle, where both are at 0
     assert compared_epsilon(vanilla, {"epsilon": 0.02}, grid) == 0.02  # the seed study's point, where there is one
+
+
+def test_an_l2_pair_is_read_where_its_vanilla_twin_is_halfway_down():
+    from core.evaluate.threats import read_where_half_fooled
+
+    attentive = {"twin_test": [{"epsilon": e, "sentence": f"at {e}"} for e in (0, 0.1, 0.2, 0.4, 0.8)]}
+    vanilla = {"curve": [{"epsilon": e, "accuracy": a} for e, a in ((0, 0.9), (0.1, 0.8), (0.2, 0.5), (0.4, 0.0),
+                                                                      (0.8, 0.0))]}
+    assert read_where_half_fooled(attentive, vanilla) == "at 0.2"  # not the grid's middle, 0.4, where both are at 0
+    assert read_where_half_fooled({"curve": []}, vanilla) is None  # no twin test saved: nothing to say
