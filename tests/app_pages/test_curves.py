@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from core.data.synthetic import split_description
 from tests.app_pages.apptest import open_app, problems, texts
 
 
@@ -18,9 +19,12 @@ def _bundled_zoo_without(tmp_path, monkeypatch, *kinds):
     from core.models.zoo import CHECKPOINT_ROOT
 
     defended = tuple(f"_{tag}" for tag, _ in DEFENCES.values() if tag) if "defended" in kinds else ()
+    l2_keys = _l2_keys() if "threats" in kinds else ()
+    kinds = kinds + (("patches", "universal") if "threats" in kinds else ())  # the threats beyond the L∞ ball
 
     def hidden(folder, names):  # a model's run (<stem>-fmn-<key>.json) or a task's (seeds-<key>.json)
-        runs = {n for n in names if any(f"-{kind}-" in n or n.startswith(f"{kind}-") for kind in kinds)}
+        runs = {n for n in names if any(f"-{kind}-" in n or n.startswith(f"{kind}-") for kind in kinds)
+                or any(n.endswith((f"-{key}.json", f"-{key}.csv")) for key in l2_keys)}
         models = {n for n in names if defended and any(f"{tag}." in n or f"{tag}-" in n or f"{tag}_" in n
                                                        for tag in defended)}
         return runs | models | ({"user"} if folder == str(CHECKPOINT_ROOT) else set())
@@ -29,6 +33,16 @@ def _bundled_zoo_without(tmp_path, monkeypatch, *kinds):
     shutil.copytree(CHECKPOINT_ROOT, copy, ignore=hidden, copy_function=os.symlink)
     monkeypatch.setattr("app_pages.common.CHECKPOINT_ROOT", copy)
     return copy
+
+
+def _l2_keys() -> tuple:
+    """The keys of the bundled L2 curves (grid results: no kind in their names)."""
+    from core.attack_settings import l2_grid
+    from core.evaluate import PRESETS, results_key
+    from core.tasks import TASKS
+
+    return tuple(results_key(split_description(t), 100, list(l2_grid(TASKS[t].epsilons, 96)), PRESETS["strong-l2"])
+                 for t in TASKS)
 
 
 def test_bundled_zoo_without_hides_only_the_named_runs(tmp_path, monkeypatch):
@@ -44,6 +58,10 @@ def test_bundled_zoo_without_hides_only_the_named_runs(tmp_path, monkeypatch):
 
     assert all(s.defence == "none" for s in available("demo", root=undefended))
     assert len(available("demo", root=undefended)) == 12  # the paper's four per task
+    l2 = sorted((bundled / "demo" / "cxr" / "results").glob(f"*-{_l2_keys()[2]}.json"))
+    assert len(l2) == 4  # the bundled cxr L2 curves: hidden with the other threats
+    without = _bundled_zoo_without(tmp_path / "threats", monkeypatch, "threats")
+    assert not any((without / "demo" / "cxr" / "results" / p.name).exists() for p in l2)
 
 
 def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
@@ -69,7 +87,7 @@ def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
 
 
 def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_checks(tmp_path, monkeypatch):
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "patches", "defended")  # the grid's part
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "threats", "defended")  # the grid's part
     _bundled_curves_with_labels(tmp_path)
     app = open_app("app_pages/curves.py", task="cxr")
     assert not problems(app), problems(app)
@@ -140,7 +158,8 @@ def test_curves_page_shows_which_class_each_class_becomes_under_attack(tmp_path)
     # the bundled patch runs: success against area with Wilson bands, and the twins per area
     assert "Adversarial patches: a visible square where an artefact would sit" in texts(app.subheader)
     patch = [f for f in figures if f["layout"].get("xaxis", {}).get("title", {}).get("text", "").startswith("patch area")]
-    assert len(patch) == 1 and sum(t.get("mode") == "lines+markers" for t in patch[0]["data"]) == 4
+    assert len(patch) == 2  # the per-image patches, then one universal patch learnt on other images
+    assert all(sum(t.get("mode") == "lines+markers" for t in figure["data"]) == 4 for figure in patch)
 
 
 def test_curves_page_writes_the_report_in_one_click(tmp_path, monkeypatch):
@@ -188,7 +207,7 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
                                "surfaces": [{"steps": steps, "adversarial": list(np.exp(steps)), "random": [1.0] * 11,
                                              "surface": None}]}
     profiles[True]["twin_test"] = mechanism_twin_tests(profiles[True], profiles[False])
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "patches", "defended")  # only these runs
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "threats", "defended")  # only these runs
     for attention, profile in profiles.items():
         write_json(results_path(ModelSpec("cxr", "resnet50", attention), key, root=tmp_path / "models"), profile)
         spec, labels = ModelSpec("cxr", "resnet50", attention), synthetic.split("cxr", "test", 200, size=32)[1]
@@ -252,7 +271,7 @@ def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_pa
         result = minimum_norm_result(spec, stars, labels, data=grid["data"], steps=100)
         save_minimum_norm(spec, result, root=tmp_path / "models")
     _bundled_curves_with_labels(tmp_path)
-    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "patches", "defended")  # only these runs
+    _bundled_zoo_without(tmp_path, monkeypatch, "fmn", "mechanism", "seeds", "threats", "defended")  # only these runs
     app = open_app("app_pages/curves.py", task="cxr")
     assert not problems(app), problems(app)
     assert len(app.get("plotly_chart")) == 5  # accuracy, AUC, trade-off, the whole curves, then which way
@@ -277,7 +296,7 @@ def test_curves_page_shows_accuracy_under_each_corruption_with_the_twins_paired(
     from core.evaluate import evaluate_corruptions
     from core.models.spec import ModelSpec
 
-    _bundled_zoo_without(tmp_path, monkeypatch, "seeds", "patches", "defended")  # charts counted from the end
+    _bundled_zoo_without(tmp_path, monkeypatch, "seeds", "threats", "defended")  # charts counted from the end
 
     images, labels = synthetic.split("cxr", "test", 12, size=96)
     for attention in (False, True):  # vanilla first: the twin test needs it
