@@ -11,7 +11,8 @@ from core.formatting import epsilon_text
 from core.tasks import get_task
 from app_pages.common import (epsilon_ui, plain, require_models, show_error, step_rule_ui,
                               synthetic_gallery, warn_problems)
-from app_pages.engine_client import explorer_default, incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
+from app_pages.engine_client import incomplete_runs, method_badges, model_refs, ood_input, run_on_engine
+from app_pages.explorer_models import beside_bundled_ui, models_ui
 from app_pages.guard import guarded
 from app_pages.saliency_choice import explain_ui, explained_class, layers_ui
 from app_pages.words import HELP
@@ -229,33 +230,6 @@ def minimal_ui(refs, refs_key, picked, settings, result) -> None:
     outcomes = result.outcomes.values()
     minimal_epsilon_ui(found, {o.spec.model_id: o.spec.title for o in outcomes},
                        {o.spec.model_id: o.spec.attention for o in outcomes}, max(get_task(picked["task"]).epsilons))
-
-
-def models_ui(task_name: str, specs: list, *, bundled: list = ()) -> list:
-    """Up to four of the task's models side by side (default: the paper's four, undefended);
-    with `bundled` (the bundled zoo's, beside the user's imported models), up to six, the
-    user's models and the bundled four by default."""
-    most = 6 if bundled else 4
-    candidates = [*specs, *bundled]
-    if len(candidates) <= most:
-        return candidates
-    default = [*specs, *explorer_default(list(bundled))][:most] if bundled else explorer_default(specs)
-    chosen = st.multiselect(f"Models to compare (up to {'six' if bundled else 'four'})", candidates, default=default,
-                            max_selections=most, format_func=lambda s: s.title + (" · bundled" if s in bundled else ""),
-                            key=f"explorer_models_{task_name}{'_beside' if bundled else ''}", help=HELP["models"])
-    return chosen or default
-
-
-def beside_bundled_ui(selection) -> list:
-    """The bundled zoo's models of the task, when the user asks to see their imported models
-    beside them ("my model against the bundled four"); [] otherwise."""
-    if selection.profile != "user":
-        return []
-    if not st.toggle("Beside the bundled models", key="explorer_beside_bundled", help=HELP["beside_bundled"]):
-        return []
-    from app_pages.common import Selection
-
-    return Selection(selection.task, "bundled", "demo").specs()
 
 
 def _in_l2(attack) -> bool:

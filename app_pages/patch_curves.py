@@ -35,20 +35,26 @@ def saved_universal(selection, specs, data: str) -> dict:
                                                          results_root=results_root(selection)))}
 
 
+def offer_run_ui(selection, missing: list, *, kind: str, what: str, label: str, n: int, flags: tuple, job_ui) -> None:
+    """Name the models without a saved run of `kind`, offer the button that evaluates them (the
+    job `<kind>-<zoo>-<profile>-<task>`), and show that job while it runs."""
+    job_key = f"{kind}-{selection.zoo}-{selection.profile}-{selection.task}"
+    if missing:
+        missing_run_ui(f"No {what} for {', '.join(s.title for s in missing)} on {n} images.", label,
+                       key=f"run_{kind}", job_key=job_key, start=start_job,
+                       arguments=evaluation_arguments(selection, n, missing, *flags))
+    job_ui(job_key)
+
+
 def universal_ui(selection, specs, *, data: str, job_ui) -> None:
     """One patch per model and area, learnt on validation images, on held-out test images."""
     from core.evaluate.universal import LEARNT_ON, SHOWN_IMAGES as UNIVERSAL_IMAGES, SHOWN_STEPS as UNIVERSAL_STEPS
 
     st.markdown("**One universal patch: a sticker that fools images it has never seen**")
     found = saved_universal(selection, specs, data)
-    missing = [s for s in specs if s not in found]
-    job_key = f"universal-{selection.zoo}-{selection.profile}-{selection.task}"
-    if missing:
-        missing_run_ui(f"No universal-patch run for {', '.join(s.title for s in missing)}.", "Learn universal patches",
-                       key="run_universal", job_key=job_key, start=start_job,
-                       arguments=evaluation_arguments(selection, UNIVERSAL_IMAGES, missing, "--universal-patch",
-                                                      "--patch-steps", str(UNIVERSAL_STEPS)))
-    job_ui(job_key)
+    offer_run_ui(selection, [s for s in specs if s not in found], kind="universal", what="universal-patch run",
+                 label="Learn universal patches", n=UNIVERSAL_IMAGES, job_ui=job_ui,
+                 flags=("--universal-patch", "--patch-steps", str(UNIVERSAL_STEPS)))
     if not found:
         return
     st.plotly_chart(patch_figure(found), width="stretch", key="universal_curves")
@@ -72,14 +78,9 @@ def twin_table_ui(found: dict) -> bool:
 def patches_ui(selection, specs, *, data: str, job_ui) -> None:
     st.subheader("Adversarial patches: a visible square where an artefact would sit")
     found = saved_patches(selection, specs, data)
-    missing = [s for s in specs if s not in found]
-    job_key = f"patches-{selection.zoo}-{selection.profile}-{selection.task}"
-    if missing:
-        missing_run_ui(f"No patch run for {', '.join(s.title for s in missing)} on {PATCH_IMAGES} images.",
-                       "Evaluate adversarial patches", key="run_patches", job_key=job_key, start=start_job,
-                       arguments=evaluation_arguments(selection, PATCH_IMAGES, missing, "--patches", "--patch-steps",
-                                                      str(PATCH_STEPS)))
-    job_ui(job_key)
+    offer_run_ui(selection, [s for s in specs if s not in found], kind="patches", what="patch run",
+                 label="Evaluate adversarial patches", n=PATCH_IMAGES, job_ui=job_ui,
+                 flags=("--patches", "--patch-steps", str(PATCH_STEPS)))
     if found:
         per_image_ui(found)
     universal_ui(selection, specs, data=data, job_ui=job_ui)
