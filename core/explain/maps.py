@@ -24,12 +24,12 @@ def features_and_logits(model, layer: str | None = None):
     def build(model):
         import keras
 
+        if layer is not None and layer not in saliency_layers(model):  # checked once: a valid layer is cached
+            raise ValueError(f"layer must be one of the model's marked feature maps {saliency_layers(model)}, "
+                             f"got {layer!r}")
         return keras.Model(model.inputs, [model.get_layer(layer or feature_layer_name(model)).output,
                                           model.get_layer(LOGITS_LAYER).output])
 
-    if layer is not None and layer not in saliency_layers(model):
-        raise ValueError(f"layer must be one of the model's marked feature maps {saliency_layers(model)}, "
-                         f"got {layer!r}")
     return per_model(model, ("features_and_logits", layer), build)
 
 
