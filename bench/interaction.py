@@ -1,6 +1,6 @@
 """How live the explorer is, in headless Chromium on the bundled zoo (derm, four models).
 
-    .venv/bin/python bench/interaction.py        (needs Debian's chromium and chromium-driver)
+    .venv/bin/python bench/interaction.py [LABEL]   (needs Debian's chromium and chromium-driver)
 
 From `streamlit run` on an empty exploration cache: first paint (the widgets), first verdict
 (one model's column), all four verdicts: the opening view is bundled (checkpoints/demo/views),
@@ -27,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import record  # noqa: E402
 from tests.e2e.browser import chromium, require_whole_page, streamlit_server  # noqa: E402
 
 THUMBNAILS, TILES, BARS = 14, 20, 4  # BARS: each column's probability bars
@@ -173,6 +174,7 @@ SEQUENCE_STEPS = 4  # then slider steps to values nobody computed
 
 
 def main() -> None:
+    load = os.getloadavg()[0]  # how busy the machine was before the bench itself
     runs = tempfile.mkdtemp(prefix="advattn-bench-")
     os.environ["ADVATTN_RUNS"] = runs  # an empty exploration cache, kept for the restart
     os.environ.pop("ADVATTN_BUNDLED_VIEWS", None)  # a first visitor's views are bundled
@@ -221,6 +223,12 @@ def main() -> None:
     print(f"restarted server, all four   {restarted:6.1f} s   (same cache; target < 6 s)")
     print(f"computed cold start          {computed_verdict:6.1f} s first verdict, {computed_four:.1f} s all four "
           "(bundled view off, empty cache: any view not bundled)")
+    saved = record.save("interaction", {
+        "first_paint": first_paint, "first_verdict": first_verdict, "all_four": all_four, "first_minute": times,
+        "slider_new": slid, "engine": engine, "seen": seen, "restarted": restarted,
+        "computed_first_verdict": computed_verdict, "computed_all_four": computed_four,
+    }, label=" ".join(sys.argv[1:]), load=load)
+    print(f"saved: {saved} (bench/history.py draws the docs' table from it)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Several people exploring at once: an ε change's time with N sessions against one.
 
-    .venv/bin/python bench/sessions.py [N]     (default 5; needs Debian's chromium and chromium-driver)
+    .venv/bin/python bench/sessions.py [N [LABEL]]   (default 5; needs Debian's chromium and chromium-driver)
 
 One server, N headless Chromium sessions on the explorer (derm, the bundled zoo). Each session
 goes to its own region of ε (a preset of its own, then slider steps away from the others, so no
@@ -22,6 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import bench.interaction as single  # noqa: E402
+from bench import record  # noqa: E402
 from bench.interaction import SLIDER_STEP, _drawn, _opening, _watch_grid  # noqa: E402
 from tests.e2e.browser import chromium, streamlit_server  # noqa: E402
 
@@ -121,6 +122,7 @@ def _p95(values: list[float]) -> float:
 
 
 def main() -> None:
+    load = os.getloadavg()[0]  # how busy the machine was before the bench itself
     sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     # Each page looks for its grid every 100 ms instead of 20 (±0.1 s on each figure): five pages
     # looking 50 times a second would take a share of the two cores they are measured on.
@@ -134,6 +136,10 @@ def main() -> None:
     print(f"{sessions} sessions       ε change median {statistics.median(many):5.2f} s, p95 {_p95(many):5.2f} s "
           f"({sorted(round(t, 2) for t in many)})")
     print(f"p95 ratio        {_p95(many) / _p95(one):.1f}x (target < 3x)")
+    if sessions == 5:  # the docs' table is the issue's five
+        saved = record.save("sessions", {"one_session": one, "many_sessions": many,
+                                         "p95_ratio": _p95(many) / _p95(one)}, label=" ".join(sys.argv[2:]), load=load)
+        print(f"saved: {saved} (bench/history.py draws the docs' table from it)")
 
 
 if __name__ == "__main__":
