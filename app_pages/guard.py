@@ -8,29 +8,44 @@ its AppTest after showing the message."""
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import os
+import time
 import uuid
 
 import streamlit as st
 
 LOG = logging.getLogger("advattn.pages")
 RAISE_VARIABLE = "ADVATTN_PAGE_ERRORS"
+TIMES_VARIABLE = "ADVATTN_RUN_TIMES"  # a file: each guarded run's session, name, start and end (bench/sessions.py)
 
 
 def guarded(function):
-    """`function` (a page's run, a fragment) with its errors shown by show_incident()."""
+    """`function` (a page's run, a fragment) with its errors shown by show_incident(); with
+    ADVATTN_RUN_TIMES set, each run's server time is appended to that file as a JSON line."""
 
     @functools.wraps(function)
     def run(*args, **kwargs):
+        started = time.time()
         try:
             return function(*args, **kwargs)
         except Exception as error:  # noqa: BLE001 - the page's edge: whatever escaped (Streamlit's stop and
             show_incident(error)    # rerun are BaseExceptions and pass through)
             if os.environ.get(RAISE_VARIABLE) == "raise":
                 raise
+        finally:
+            if os.environ.get(TIMES_VARIABLE):
+                _record_time(function.__qualname__, started)
 
     return run
+
+
+def _record_time(name: str, started: float) -> None:
+    session = st.session_state.setdefault("_run_times_session", uuid.uuid4().hex[:12])
+    line = json.dumps({"session": session, "name": name, "start": started, "end": time.time()})
+    with open(os.environ[TIMES_VARIABLE], "a", encoding="utf-8") as times:
+        times.write(line + "\n")
 
 
 def show_incident(error: BaseException) -> str:

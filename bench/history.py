@@ -38,10 +38,18 @@ TABLES: dict[str, tuple[str, list[tuple[str, str]]]] = {
         ("computed_first_verdict", "a view not bundled: first verdict"),
         ("computed_all_four", "a view not bundled: all four verdicts"),
     ]),
+    "gathered": ("architecture.md", [
+        ("pairs", "five sessions' ε changes at once, one pair of columns after another"),
+        ("gathered", "the same, each model's columns gathered into one batch"),
+        ("speedup", "the engine's own time, pairs ÷ gathered"),
+    ]),
     "sessions": ("architecture.md", [
-        ("one_session", "ε change, one session"),
-        ("many_sessions", "ε change, five sessions at once"),
-        ("p95_ratio", "p95 with five sessions ÷ p95 with one (target < 3)"),
+        ("one_session", "ε change in the browser, one session"),
+        ("many_sessions", "ε change in the browser, five sessions at once"),
+        ("p95_ratio", "p95 with five sessions ÷ p95 with one, in the browsers"),
+        ("one_session_server", "the server's own time for an ε change, one session"),
+        ("many_sessions_server", "the server's own time, five sessions at once"),
+        ("p95_ratio_server", "p95 with five sessions ÷ p95 with one, the server's own time (target < 3)"),
     ]),
 }
 
@@ -80,7 +88,7 @@ def table(bench: str, *, results: Path = record.RESULTS) -> str:
     for figure, name in rows:
         if not any(figure in run["figures"] for run in runs):
             continue
-        unit = "x" if figure.endswith("ratio") else " s"
+        unit = "x" if "ratio" in figure or figure == "speedup" else " s"
         lines.append(f"| {name} | " + " | ".join(cell(run["figures"].get(figure), unit=unit) for run in runs) + " |")
     return "\n".join(lines)
 

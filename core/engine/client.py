@@ -6,7 +6,8 @@ Streamlit state). What a person asked for goes first: requests wait here, in a q
 priorities, and the worker is handed one at a time, so background work (warming models nobody
 has asked for yet, prefetching presets and neighbouring ε) yields to a page's request at every
 request boundary: a page waits for the one request already running at most. Within a priority,
-the order of submission. If the worker dies (killed, out of memory), the pool is broken: the
+the order of submission, except that the columns several pages asked for while the worker was
+busy go to it together (Engine._gather: one batch per model in the worker). If the worker dies (killed, out of memory), the pool is broken: the
 requests still waiting fail with it, and the next request starts a fresh worker, whose models
 warm again."""
 
@@ -122,12 +123,21 @@ class Engine:
         with self._lock:
             return len(self._waiting)
 
+    # The most columns one gathered request holds (five sessions' four columns, and a few more):
+    # more would make the first of them wait for all the rest.
+    MOST_GATHERED = 24
+
     def _dispatch(self) -> None:
-        """Hand the worker the first waiting request, unless it runs one already."""
+        """Hand the worker the first waiting request, unless it runs one already. A page's
+        columns of warm models go with every other page's columns waiting then (several
+        sessions' ε changes at once), as one Together: the worker runs each model's columns as
+        one batch, which costs a fraction of running them one after another."""
         with self._lock:
             if self._running is not None or not self._waiting:
                 return
-            _, _, request, outer = heapq.heappop(self._waiting)
+            background, _, request, outer = heapq.heappop(self._waiting)
+            if not background and self._gatherable(request):
+                request, outer = self._gather(request, outer)
             self._running = outer
         try:
             pool = self._executor()
@@ -141,6 +151,50 @@ class Engine:
             self._finish(outer, error=error)
             return
         inner.add_done_callback(lambda done: self._settle(pool, request, outer, done))
+
+    def _gatherable(self, request) -> bool:
+        """A page's column (or pair of columns) of models the worker has warmed (lock held)."""
+        from core.engine.requests import Explore, Together
+
+        if isinstance(request, Together):
+            return True
+        return (isinstance(request, Explore) and request.ood is None
+                and (request.model.path, request.model.digest) in self._warm)
+
+    def _gather(self, request, outer: Future) -> tuple:
+        """`request` with the other pages' columns waiting now (lock held): one Together whose
+        Future settles each part's own (a Together's part gets its tuple, an Explore its outcome)."""
+        from core.engine.requests import Together
+
+        def columns(item) -> tuple:
+            return item.requests if isinstance(item, Together) else (item,)
+
+        parts, count, kept = [(request, outer)], len(columns(request)), []
+        for item in sorted(self._waiting):
+            background, _, waiting, its_outer = item
+            if not background and self._gatherable(waiting) and count + len(columns(waiting)) <= self.MOST_GATHERED:
+                parts.append((waiting, its_outer))
+                count += len(columns(waiting))
+            else:
+                kept.append(item)
+        if len(parts) == 1:
+            return request, outer
+        self._waiting = kept
+        heapq.heapify(self._waiting)
+        gathered: Future = Future()
+
+        def settle(done: Future) -> None:
+            if done.exception() is not None:
+                for _, part_outer in parts:
+                    part_outer.set_exception(done.exception())
+                return
+            replies = iter(done.result())
+            for part, part_outer in parts:
+                mine = tuple(next(replies) for _ in columns(part))
+                part_outer.set_result(mine if isinstance(part, Together) else mine[0])
+
+        gathered.add_done_callback(settle)
+        return Together(tuple(column for part, _ in parts for column in columns(part))), gathered
 
     def _settle(self, pool: ProcessPoolExecutor, request, outer: Future, done: Future) -> None:
         try:

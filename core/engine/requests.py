@@ -184,9 +184,11 @@ class Together:
     2-core CPU, four derm columns in two pairs took 0.385 s against 0.689 s one after the other,
     medians of 8 alternating runs). The worker runs them in turn instead whenever one of them
     would trace a function (a saliency method or attack not used on its model yet) or assess
-    its input's distribution. Replies the tuple of their outcomes, in order."""
+    its input's distribution. The app's Engine also gathers several sessions' waiting columns
+    into one; the worker then runs each model's columns as one batch (worker.explore_together).
+    Replies the tuple of their outcomes, in order."""
 
-    requests: tuple  # Explore requests; none is the transfer source of another
+    requests: tuple  # Explore requests; one whose transfer source is among them runs after it
     model: None = None
     warm: bool = field(default=False, init=False)
 

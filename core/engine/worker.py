@@ -17,6 +17,8 @@ import time
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
+import numpy as np
+
 from core.engine.requests import MOST_TOGETHER, Explore, Progress, Together
 
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
@@ -98,20 +100,86 @@ def reporter(request: Explore, model):
 
 
 def explore_together(requests) -> tuple:
-    """The outcomes of several Explore requests, side by side on threads when every one of them
-    has nothing left to trace, in turn otherwise. The models and the transfer sources are found
-    first, here, one at a time."""
-    prepared = [(request, model_for(request.model), None if request.source is None else _outcome_of(request.source))
-                for request in requests]
+    """The outcomes of several Explore requests (a page's pair of columns, or the columns of
+    several sessions that the app's Engine gathered while the worker was busy), in order.
+
+    The columns of one model with the same attack, method and layer run as one batch
+    (core.explore.explore_many: each image keeps its own ε and seed); the batches go side by
+    side on threads when nothing in them is left to trace, in turn otherwise. A column whose
+    transfer source is among them runs after the rest, from its source's outcome."""
+    own = [i for i, request in enumerate(requests) if request.source is None]
+    replies = dict(zip(own, _batched([requests[i] for i in own])))
+    for i, request in enumerate(requests):
+        if i not in replies:
+            model = model_for(request.model)
+            replies[i] = request.run(model, source=_outcome_of(request.source), on_progress=reporter(request, model))
+            _explored(request, replies[i])
+    return tuple(replies[i] for i in range(len(requests)))
+
+
+def _batch_key(request: Explore) -> tuple:
+    """What the columns of one batch share (None: the column runs alone)."""
+    if request.ood is not None or request.source is not None:
+        return (id(request),)
+    return (request.model.path, request.model.digest, repr(request.attack), request.method, request.explain,
+            request.layer, request.image.shape)
+
+
+def _batched(requests) -> list:
+    """The outcomes of Explore requests without a transfer source, in order (explore_together)."""
+    groups: dict = {}
+    for i, request in enumerate(requests):
+        groups.setdefault(_batch_key(request), []).append(i)
+    prepared = [(indices, model_for(requests[indices[0]].model)) for indices in groups.values()]
+
+    def run(group) -> list:
+        indices, model = group
+        if len(indices) == 1:
+            request = requests[indices[0]]
+            return [request.run(model, on_progress=reporter(request, model))]
+        return _explore_batch([requests[i] for i in indices], model)
+
     if len(prepared) > 1 and all(_traced(request) for request in requests):
-        replies = list(_column_threads().map(
-            lambda item: item[0].run(item[1], source=item[2], on_progress=reporter(item[0], item[1])), prepared))
+        results = list(_column_threads().map(run, prepared))
     else:
-        replies = [request.run(model, source=source, on_progress=reporter(request, model))
-                   for request, model, source in prepared]
-    for request, reply in zip(requests, replies):
-        _explored(request, reply)
-    return tuple(replies)
+        results = [run(group) for group in prepared]
+    replies = [None] * len(requests)
+    for (indices, _), outcomes in zip(prepared, results):
+        for i, outcome in zip(indices, outcomes):
+            replies[i] = outcome
+            _explored(requests[i], outcome)
+    return replies
+
+
+def _explore_batch(group, model) -> list:
+    """One model's columns at once (core.explore.explore_many), each reporting its own progress."""
+    from core.explore import explore_many
+
+    first = group[0]
+    return explore_many(first.model.spec, model, np.stack([request.image for request in group]),
+                        epsilons=[request.epsilon for request in group], seeds=[request.seed for request in group],
+                        labels=[request.label for request in group], attack=first.attack, method=first.method,
+                        truths=[request.truth for request in group], explain=first.explain, layer=first.layer,
+                        measure_perceptibility=False,  # the app measures it (stream.py)
+                        on_progress=batch_reporter(group, model))
+
+
+def batch_reporter(group, model):
+    """reporter() for a batch of columns: one forward pass per report, one Progress per column."""
+    queue = _PROGRESS[0]
+    if queue is None:
+        return None
+    started, keys = time.monotonic(), [request.key() for request in group]
+
+    def report(done: int, steps: int, adversarial) -> None:
+        if time.monotonic() - started < PROGRESS_AFTER_S:
+            return
+        from core.attacks import predict
+
+        for key, probabilities in zip(keys, predict(model, adversarial)):
+            queue.put(Progress(key, int(done), int(steps), probabilities))
+
+    return report
 
 
 @functools.cache

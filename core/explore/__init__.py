@@ -18,10 +18,10 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "settings": ["DEFAULT_TOLERANCE", "explorer_attack", "explorer_rel_stepsize"],
     "outcome": ["Exploration", "ModelOutcome"],
     "sizes": ["fit_image", "fit_mask", "fit_truth"],
-    "exploration": ["explore", "explore_one"],
+    "exploration": ["explore", "explore_many", "explore_one"],
     "visibility": ["perceptibility", "with_perceptibility"],
     "warmup": ["warm_up"],
 })
 
-__all__ = ["DEFAULT_TOLERANCE", "Exploration", "ModelOutcome", "explore", "fit_image", "fit_mask", "fit_truth", "explorer_attack", "explorer_rel_stepsize", "heatmap_gallery",
+__all__ = ["DEFAULT_TOLERANCE", "Exploration", "ModelOutcome", "explore", "explore_many", "explore_one", "fit_image", "fit_mask", "fit_truth", "explorer_attack", "explorer_rel_stepsize", "heatmap_gallery",
            "minimal_epsilon", "perceptibility", "warm_up", "with_perceptibility"]

@@ -10,6 +10,7 @@ from collections import OrderedDict
 import numpy as np
 
 from core.attacks import PGD, predict, run_attack
+from core.attacks.pgd import pgd_each
 from core.explain import METHODS, attention_map, compare, localisation
 from core.explain.registry import usable_method
 from core.explore.settings import explorer_attack
@@ -80,17 +81,60 @@ def explore_one(spec: ModelSpec, model, image: np.ndarray, *, epsilon: float, at
                                  on_progress=on_progress)
     adversarial_probabilities = predict(model, adversarial)[0]
     explained = int(adversarial_probabilities.argmax()) if explain is None else int(explain)
-    maps = np.stack([clean_map, METHODS[method].explain(model, adversarial, [explained], layer=layer)[0]])
+    adversarial_map = METHODS[method].explain(model, adversarial, [explained], layer=layer)[0]
     adversarial_attention = attention_map(model, adversarial)[0] if clean_attention is not None else None
+    return _outcome(spec, image, attack, (clean, clean_map, clean_attention),
+                    (adversarial[0], adversarial_probabilities, adversarial_map, adversarial_attention), truth=truth,
+                    measure_perceptibility=measure_perceptibility, saliency_note=saliency_note,
+                    transferred_from=source.spec.model_id if source is not None else None, ood=ood)
+
+
+def explore_many(spec: ModelSpec, model, images: np.ndarray, *, epsilons, seeds, labels, attack: PGD,
+                 method: str = "grad_cam", truths=None, explain: int | None = None, layer: str | None = None,
+                 measure_perceptibility: bool = True, on_progress=None) -> list[ModelOutcome]:
+    """explore_one's column for several images of one model, each at its own ε and seed, in
+    one batch (the engine's columns of several sessions: core.engine.worker.explore_together).
+    Outcome i is explore_one(spec, model, images[i], epsilon=epsilons[i], seed=seeds[i],
+    label=labels[i], ...)'s: the same start, the same steps (core.attacks.pgd.pgd_each). Only
+    a one-restart native PGD is batched; any other attack runs image by image.
+    on_progress(steps done, steps, adversarial so far) as explore_one's, for the batch."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
+    truths = list(truths) if truths is not None else [None] * len(images)
+    if not (isinstance(attack, PGD) and attack.restarts == 1 and attack.engine == "native"):
+        return [explore_one(spec, model, image, epsilon=e, attack=attack, label=label, seed=seed, method=method,
+                            truth=truth, measure_perceptibility=measure_perceptibility, explain=explain, layer=layer)
+                for image, e, seed, label, truth in zip(images, epsilons, seeds, labels, truths)]
+    method, saliency_note = usable_method(model, method)
+    batch = np.asarray(images, np.float32)
+    cleans = [clean_view(model, image[None], method, explain, layer) for image in batch]
+    targets = np.array([int(clean[0].argmax()) if label is None else int(label) for clean, label in zip(cleans, labels)])
+    adversarial = pgd_each(model, batch, targets, epsilons=epsilons, seeds=seeds, steps=attack.steps,
+                           rel_stepsize=attack.rel_stepsize, random_start=attack.random_start, loss=attack.loss,
+                           norm=attack.norm, on_progress=on_progress)
+    probabilities = predict(model, adversarial)
+    explained = [int(p.argmax()) if explain is None else int(explain) for p in probabilities]
+    maps = METHODS[method].explain(model, adversarial, explained, layer=layer)
+    attentions = attention_map(model, adversarial) if cleans[0][2] is not None else [None] * len(batch)
+    return [_outcome(spec, image, attack, clean, (x, p, m, a), truth=truth, saliency_note=saliency_note,
+                     measure_perceptibility=measure_perceptibility)
+            for image, clean, x, p, m, a, truth in zip(batch, cleans, adversarial, probabilities, maps, attentions, truths)]
+
+
+def _outcome(spec: ModelSpec, image: np.ndarray, attack, clean: tuple, adversarial: tuple, *, truth: dict | None,
+             measure_perceptibility: bool, saliency_note, transferred_from: str | None = None,
+             ood: dict | None = None) -> ModelOutcome:
+    """A column from its clean half (probabilities, map, attention) and its adversarial half
+    (image, probabilities, map, attention)."""
+    clean_probabilities, clean_map, clean_attention = clean
+    x, probabilities, adversarial_map, adversarial_attention = adversarial
+    maps = np.stack([clean_map, adversarial_map])
     if getattr(attack, "kind", "") == "patch":  # does the model look at the sticker? (both maps, scored on its square)
-        truth = {**(truth or {}), "patch": changed_region(adversarial[0] - image)}
+        truth = {**(truth or {}), "patch": changed_region(x - image)}
     return ModelOutcome(
-        spec, clean, adversarial_probabilities, adversarial[0], adversarial[0] - image,
-        maps[0], maps[1], compare(maps[0], maps[1]),
-        perceptibility(image, adversarial[0]) if measure_perceptibility else None,
-        clean_attention, adversarial_attention,
-        transferred_from=source.spec.model_id if source is not None else None,
-        ood=ood, localisation=_localise(maps, truth), saliency_note=saliency_note)
+        spec, clean_probabilities, probabilities, x, x - image, maps[0], maps[1], compare(maps[0], maps[1]),
+        perceptibility(image, x) if measure_perceptibility else None, clean_attention, adversarial_attention,
+        transferred_from=transferred_from, ood=ood, localisation=_localise(maps, truth), saliency_note=saliency_note)
 
 
 # The clean half of a column (probabilities, saliency map, attention map) does not change when

@@ -73,10 +73,10 @@ def _verdict_script(label):
 
 def test_a_model_wrong_on_the_clean_image_is_not_said_to_have_held():
     """The akiec example the tester met: "Held · df 47 % → df 78 %" on a model already wrong."""
-    wrong = AppTest.from_function(_verdict_script, args=(1,)).run()
+    wrong = AppTest.from_function(_verdict_script, args=(1,), default_timeout=60).run()
     assert [w.value for w in wrong.warning] == ["**Already wrong** · no_pneumothorax 80% → no_pneumothorax 60% "
                                                 "(true: pneumothorax)"]
-    right = AppTest.from_function(_verdict_script, args=(0,)).run()
+    right = AppTest.from_function(_verdict_script, args=(0,), default_timeout=60).run()
     assert [s.value for s in right.success] == ["**Held** · no_pneumothorax 80% → no_pneumothorax 60%"]
-    unknown = AppTest.from_function(_verdict_script, args=(None,)).run()
+    unknown = AppTest.from_function(_verdict_script, args=(None,), default_timeout=60).run()
     assert [s.value for s in unknown.success] == ["**Held** · no_pneumothorax 80% → no_pneumothorax 60%"]

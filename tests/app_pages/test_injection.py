@@ -29,7 +29,7 @@ def _unescaped_markdown(text: str) -> bool:
 
 
 def test_a_dicom_tag_in_the_caution_is_shown_as_text():
-    app = AppTest.from_function(_ood_page).run()
+    app = AppTest.from_function(_ood_page, default_timeout=60).run()
     shown = app.warning[0].value
     assert not _unescaped_markdown(shown) and "BEACON" in shown
     assert BEACON in texts(app.warning)[0]  # what a person reads is the tag as it is

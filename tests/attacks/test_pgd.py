@@ -229,3 +229,25 @@ def test_a_bad_target_is_refused_with_the_reason(tiny):
         pgd(model, images, labels, epsilon=0.03, target=np.full(len(labels), 5))
     with pytest.raises(ValueError, match="native engine"):
         pgd(model, images, labels, epsilon=0.03, target=1 - labels, engine="foolbox")
+
+
+@pytest.mark.parametrize("norm", ["linf", "l2"])
+def test_each_image_at_its_own_epsilon_in_one_batch_is_its_own_attack(tiny, norm):
+    """pgd_each: row i is pgd on image i alone at its ε and seed (the engine's several sessions)."""
+    from core.attacks.pgd import pgd_each
+
+    model, images, labels, _ = tiny
+    scale = 1 if norm == "linf" else 20
+    epsilons, seeds = [scale * e for e in (0.01, 0.0, 0.05, 0.03, 0.01)], [0, 1, 2, 3, 9]
+    reports = []
+    batched = pgd_each(model, images[:5], labels[:5], epsilons=epsilons, seeds=seeds, steps=5, rel_stepsize=0.5,
+                       norm=norm, on_progress=lambda done, steps, x: reports.append((done, steps, x)))
+    alone = np.concatenate([pgd(model, images[i:i + 1], labels[i:i + 1], epsilon=epsilons[i], seed=seeds[i], steps=5,
+                                rel_stepsize=0.5, norm=norm) for i in range(5)])
+    np.testing.assert_allclose(batched, alone, atol=1e-6)
+    distances = attacks.norms.distance(batched, images[:5], norm)
+    assert (distances <= np.array(epsilons) + 1e-6).all() and distances[1] == 0 and (distances[[0, 2, 3, 4]] > 0).all()
+    assert [(done, steps) for done, steps, _ in reports] == [(2, 5), (4, 5)]
+    assert (attacks.norms.distance(reports[0][2], images[:5], norm) <= np.array(epsilons) + 1e-6).all()
+    with pytest.raises(ValueError, match="one epsilon and one seed per image"):
+        pgd_each(model, images[:2], labels[:2], epsilons=[0.01], seeds=[0, 1])

@@ -164,3 +164,58 @@ def test_a_warm_column_that_keeps_the_page_waiting_says_so_and_the_rest_are_queu
     _settle_pair(engine, 1)
     stream.join(30)
     assert delivered == first + second
+
+
+def test_several_sessions_columns_run_as_one_batch_per_model_and_each_gets_its_own(monkeypatch):
+    """A Together the Engine gathered from several pages: each model's columns run as one batch
+    (each at its own ε and seed), a column whose transfer source is among them after it, and
+    every outcome is what its own request gives alone."""
+    for name, empty in (("_MODELS", OrderedDict()), ("_WARM", set()), ("_TRACED", set()), ("_SOURCES", OrderedDict())):
+        monkeypatch.setattr(worker, name, empty)
+    batches = []
+    explore_batch = worker._explore_batch
+    monkeypatch.setattr(worker, "_explore_batch", lambda group, model: batches.append(len(group))
+                        or explore_batch(group, model))
+    refs = _refs()[:2]  # the ResNet-50 twins
+    other = np.random.default_rng(6).random((96, 96, 3), dtype=np.float32)
+    sessions = [explore_requests(refs, IMAGE, epsilon=0.01, attack=explorer_attack(2)),
+                explore_requests(refs, other, epsilon=0.02, attack=explorer_attack(2), seed=3),
+                explore_requests(refs, other, epsilon=0.005, attack=explorer_attack(2), transfer=True)]
+    gathered = [request for session in sessions for request in session]
+    replies = worker.handle(Together(tuple(gathered)))
+    assert sorted(batches) == [2, 3]  # the vanilla model's three columns, the attentive's two own; the transfer alone
+    assert replies[5].transferred_from == "demo-cxr-resnet50-vanilla"
+    worker._SOURCES.clear()
+    for request, reply in zip(gathered, replies):
+        alone = worker.handle(request)
+        assert reply.spec == alone.spec
+        np.testing.assert_allclose(reply.adversarial, alone.adversarial, atol=1e-6)
+        np.testing.assert_allclose(reply.adversarial_probabilities, alone.adversarial_probabilities, atol=1e-5)
+
+
+def test_the_engine_gathers_the_pages_columns_waiting_behind_a_running_request():
+    """What several pages asked for while the worker was busy goes as one Together; each page
+    gets its own reply, a background request and a cold model's column stay in the queue."""
+    from concurrent.futures import Future
+
+    from core.engine.client import Engine
+
+    engine, (r50, r50_attention, irv2, _) = Engine(), _refs()
+    _warm(engine, r50, r50_attention)
+    first, second, cold = (explore_requests([ref], IMAGE, epsilon=e, attack=explorer_attack(2))[0]
+                           for ref, e in ((r50, 0.01), (r50_attention, 0.02), (irv2, 0.01)))
+    pair = Together(tuple(explore_requests([r50, r50_attention], IMAGE, epsilon=0.03, attack=explorer_attack(2))))
+    futures = {}
+    for name, request, background in (("pair", pair, False), ("prefetch", second, True), ("cold", cold, False),
+                                      ("second", second, False)):
+        futures[name] = Future()
+        engine._waiting.append((background, len(engine._waiting), request, futures[name]))
+    futures["first"] = Future()
+    gathered, settled = engine._gather(first, futures["first"])
+    assert [r.model.spec.model_id for r in gathered.requests] == [
+        "demo-cxr-resnet50-vanilla", "demo-cxr-resnet50-vanilla", "demo-cxr-resnet50-attention",
+        "demo-cxr-resnet50-attention"]  # the first, the pair, the second
+    assert sorted(item[2] is cold or item[0] for item in engine._waiting) == [True, True]  # left waiting
+    settled.set_result(("a", "b", "c", "d"))
+    assert futures["first"].result() == "a" and futures["pair"].result() == ("b", "c")
+    assert futures["second"].result() == "d" and not futures["cold"].done() and not futures["prefetch"].done()

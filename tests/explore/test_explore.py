@@ -205,3 +205,25 @@ def test_the_maps_explain_the_chosen_class(pair):
                                    atol=1e-5)
     default = explore_one(spec, model, image, epsilon=0.02, attack=explorer_attack(2))
     np.testing.assert_allclose(default.clean_cam, grad_cam(model, image[None], default.clean_class)[0], atol=1e-5)
+
+
+def test_several_images_of_one_model_in_one_batch_give_each_ones_own_column(pair):
+    """explore_many (the engine's columns of several sessions): each outcome is explore_one's
+    for its image, ε, seed and label; an attack that is not a one-restart PGD runs image by image."""
+    from core.explore import explore_many, explore_one
+
+    spec = ModelSpec("cxr", "resnet50", True)
+    model = pair[spec]
+    images = np.random.default_rng(3).random((3, 96, 96, 3), dtype=np.float32)
+    settings = dict(epsilons=[0.01, 0.03, 0.0], seeds=[0, 5, 1], labels=[1, None, 0])
+    for attack in (explorer_attack(3), PGD(steps=3, restarts=2)):
+        many = explore_many(spec, model, images, attack=attack, **settings)
+        for i, outcome in enumerate(many):
+            one = explore_one(spec, model, images[i], epsilon=settings["epsilons"][i], seed=settings["seeds"][i],
+                              label=settings["labels"][i], attack=attack)
+            np.testing.assert_allclose(outcome.adversarial, one.adversarial, atol=1e-6)
+            np.testing.assert_allclose(outcome.adversarial_probabilities, one.adversarial_probabilities, atol=1e-5)
+            np.testing.assert_allclose(outcome.adversarial_cam, one.adversarial_cam, atol=1e-4)
+            np.testing.assert_allclose(outcome.adversarial_attention, one.adversarial_attention, atol=1e-5)
+            assert outcome.linf <= settings["epsilons"][i] + 1e-7
+        assert many[2].linf == 0

@@ -1,0 +1,72 @@
+"""The engine's own time for several sessions' ε changes arriving at once: their columns
+gathered into one batch per model (core.engine.client.Engine._gather), against one pair of
+columns after another as before (MOST_GATHERED = 1 turns the gathering off).
+
+    .venv/bin/python bench/gathered.py [SESSIONS]     (default 5)
+
+Four warm derm models in the engine process, SESSIONS images each at its own ε (no cache):
+each session's four columns are submitted as the explorer's stream submits them (two pairs),
+all sessions at the same moment. Reported per mode, alternating, REPEATS times: the time until
+every column is back and the last session's wait. No browser and no Streamlit server: the
+engine's part of issue 40's five sessions, measured apart from what the browsers take.
+"""
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import record  # noqa: E402
+
+REPEATS = 3
+
+
+def main() -> None:
+    import os
+
+    from core.data import synthetic
+    from core.engine import Engine, ModelRef, Together, Warm
+    from core.engine.stream import explore_requests
+    from core.explore import explorer_attack
+    from core.models.zoo import all_specs
+
+    load = os.getloadavg()[0]
+    sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    refs = [ModelRef.of(spec) for spec in all_specs("demo", "derm")]
+    images, labels, _ = synthetic.gallery("derm", per_class=2, size=96, with_truth=True)
+    engine = Engine()
+    times = {"gathered": [], "pairs": []}
+    try:
+        for ref in refs:
+            engine.call(Warm(ref))
+        for repeat in range(REPEATS + 1):  # the first round traces the batch shapes: not counted
+            for mode in ("pairs", "gathered"):
+                engine.MOST_GATHERED = 24 if mode == "gathered" else 1
+                units = []
+                for session in range(sessions):
+                    epsilon = 0.001 + 0.0005 * session + 0.0001 * repeat + (0.00005 if mode == "gathered" else 0)
+                    columns = explore_requests(refs, images[session], epsilon=epsilon, attack=explorer_attack(10),
+                                               label=int(labels[session]), seed=session)
+                    units += [Together(tuple(columns[:2])), Together(tuple(columns[2:]))]
+                start = time.perf_counter()
+                futures = [engine.submit(unit) for unit in units]
+                for future in futures:
+                    future.result(600)
+                if repeat:
+                    times[mode].append(time.perf_counter() - start)
+    finally:
+        engine.shutdown()
+    for mode, seconds in times.items():
+        print(f"{sessions} sessions' columns, {mode:8s}: {statistics.median(seconds):.2f} s median of "
+              f"{[round(s, 2) for s in seconds]}")
+    ratio = statistics.median(times["pairs"]) / statistics.median(times["gathered"])
+    print(f"gathered is {ratio:.1f}x faster (the engine's own time, {sessions} sessions at once)")
+    saved = record.save("gathered", {"pairs": times["pairs"], "gathered": times["gathered"], "speedup": ratio},
+                        load=load, label=f"{sessions} sessions, four derm models, 10 PGD steps")
+    print(f"saved: {saved}")
+
+
+if __name__ == "__main__":
+    main()
