@@ -188,8 +188,10 @@ def main() -> None:
         for _ in range(SEQUENCE_STEPS):
             now, seconds = _nudge_slider(driver, now)
             sequence.append((f"slider {now:g}", seconds))
-        seen = [_click_preset(driver, e) for e in PRESETS]  # values seen before (the disk cache)
-        slid, now = [], PRESETS[-1]
+        # values seen before (the disk cache), ending on the smallest preset: the steps up from
+        # it reach values nobody computed (the first minute's steps went up from the largest)
+        seen = [_click_preset(driver, e) for e in reversed(PRESETS)]
+        slid, now = [], PRESETS[0]
         for _ in range(3):  # warm models, values nobody computed before
             now, seconds = _nudge_slider(driver, now)
             slid.append(seconds)
