@@ -191,10 +191,14 @@ class Engine:
             replies = iter(done.result())
             for part, part_outer in parts:
                 mine = tuple(next(replies) for _ in columns(part))
-                part_outer.set_result(mine if isinstance(part, Together) else mine[0])
+                failed = [reply for reply in mine if isinstance(reply, BaseException)]
+                if failed:  # this page's column failed (the worker ran the others): this page gets the error
+                    part_outer.set_exception(failed[0])
+                else:
+                    part_outer.set_result(mine if isinstance(part, Together) else mine[0])
 
         gathered.add_done_callback(settle)
-        return Together(tuple(column for part, _ in parts for column in columns(part))), gathered
+        return Together(tuple(column for part, _ in parts for column in columns(part)), apart=True), gathered
 
     def _settle(self, pool: ProcessPoolExecutor, request, outer: Future, done: Future) -> None:
         try:

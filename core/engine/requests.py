@@ -191,6 +191,7 @@ class Together:
     requests: tuple  # Explore requests; one whose transfer source is among them runs after it
     model: None = None
     warm: bool = field(default=False, init=False)
+    apart: bool = False  # gathered from several pages: a column that fails fails alone (its error in its place)
 
     def key(self) -> str:
         return "together:" + "|".join(request.key() for request in self.requests)

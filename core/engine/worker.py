@@ -71,7 +71,7 @@ def handle(request):
     the twin's outcome (kept from the twin's own request, or computed now)."""
     import_keras_without_sklearn()  # every request runs on TensorFlow; the first one imports it
     if isinstance(request, Together):
-        return explore_together(request.requests)
+        return explore_together(request.requests, apart=request.apart)
     model = None if request.model is None else model_for(request.model, warm=request.warm)
     if not isinstance(request, Explore):
         return request.run(model)
@@ -99,22 +99,39 @@ def reporter(request: Explore, model):
     return report
 
 
-def explore_together(requests) -> tuple:
+def explore_together(requests, *, apart: bool = False) -> tuple:
     """The outcomes of several Explore requests (a page's pair of columns, or the columns of
     several sessions that the app's Engine gathered while the worker was busy), in order.
 
     The columns of one model with the same attack, method and layer run as one batch
     (core.explore.explore_many: each image keeps its own ε and seed); the batches go side by
     side on threads when nothing in them is left to trace, in turn otherwise. A column whose
-    transfer source is among them runs after the rest, from its source's outcome."""
+    transfer source is among them runs after the rest, from its source's outcome. `apart`
+    (several pages' columns): a column whose run raises gets its exception in its place, and
+    the others still run; otherwise the first exception is raised."""
     own = [i for i, request in enumerate(requests) if request.source is None]
-    replies = dict(zip(own, _batched([requests[i] for i in own])))
+    replies = dict(zip(own, _batched([requests[i] for i in own], apart=apart)))
     for i, request in enumerate(requests):
         if i not in replies:
-            model = model_for(request.model)
-            replies[i] = request.run(model, source=_outcome_of(request.source), on_progress=reporter(request, model))
-            _explored(request, replies[i])
+            replies[i] = _caught(lambda: _explore_with_source(request), 1, apart)[0]
     return tuple(replies[i] for i in range(len(requests)))
+
+
+def _explore_with_source(request: Explore) -> list:
+    model = model_for(request.model)
+    reply = request.run(model, source=_outcome_of(request.source), on_progress=reporter(request, model))
+    _explored(request, reply)
+    return [reply]
+
+
+def _caught(run, count: int, apart: bool) -> list:
+    """run()'s outcomes; with `apart`, its exception `count` times instead of raising it."""
+    try:
+        return run()
+    except Exception as error:  # noqa: BLE001 - one page's column failing must not fail the other pages'
+        if not apart:
+            raise
+        return [error] * count
 
 
 def _batch_key(request: Explore) -> tuple:
@@ -125,19 +142,22 @@ def _batch_key(request: Explore) -> tuple:
             request.layer, request.image.shape)
 
 
-def _batched(requests) -> list:
+def _batched(requests, *, apart: bool = False) -> list:
     """The outcomes of Explore requests without a transfer source, in order (explore_together)."""
     groups: dict = {}
     for i, request in enumerate(requests):
         groups.setdefault(_batch_key(request), []).append(i)
-    prepared = [(indices, model_for(requests[indices[0]].model)) for indices in groups.values()]
+    prepared = [(indices, _caught(lambda: [model_for(requests[indices[0]].model)], 1, apart)[0])
+                for indices in groups.values()]
 
     def run(group) -> list:
         indices, model = group
+        if isinstance(model, Exception):
+            return [model] * len(indices)
         if len(indices) == 1:
             request = requests[indices[0]]
-            return [request.run(model, on_progress=reporter(request, model))]
-        return _explore_batch([requests[i] for i in indices], model)
+            return _caught(lambda: [request.run(model, on_progress=reporter(request, model))], 1, apart)
+        return _caught(lambda: _explore_batch([requests[i] for i in indices], model), len(indices), apart)
 
     if len(prepared) > 1 and all(_traced(request) for request in requests):
         results = list(_column_threads().map(run, prepared))
@@ -147,7 +167,8 @@ def _batched(requests) -> list:
     for (indices, _), outcomes in zip(prepared, results):
         for i, outcome in zip(indices, outcomes):
             replies[i] = outcome
-            _explored(requests[i], outcome)
+            if not isinstance(outcome, Exception):
+                _explored(requests[i], outcome)
     return replies
 
 

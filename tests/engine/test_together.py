@@ -216,6 +216,21 @@ def test_the_engine_gathers_the_pages_columns_waiting_behind_a_running_request()
         "demo-cxr-resnet50-vanilla", "demo-cxr-resnet50-vanilla", "demo-cxr-resnet50-attention",
         "demo-cxr-resnet50-attention"]  # the first, the pair, the second
     assert sorted(item[2] is cold or item[0] for item in engine._waiting) == [True, True]  # left waiting
-    settled.set_result(("a", "b", "c", "d"))
-    assert futures["first"].result() == "a" and futures["pair"].result() == ("b", "c")
-    assert futures["second"].result() == "d" and not futures["cold"].done() and not futures["prefetch"].done()
+    assert gathered.apart  # the worker keeps one page's failure to that page
+    settled.set_result(("a", ValueError("the pair's second column failed"), "c", "d"))
+    assert futures["first"].result() == "a" and futures["second"].result() == "d"
+    with pytest.raises(ValueError, match="second column failed"):
+        futures["pair"].result()
+    assert not futures["cold"].done() and not futures["prefetch"].done()
+
+
+def test_one_pages_failing_column_leaves_the_other_pages_columns_to_run(monkeypatch):
+    for name, empty in (("_MODELS", OrderedDict()), ("_WARM", set()), ("_TRACED", set()), ("_SOURCES", OrderedDict())):
+        monkeypatch.setattr(worker, name, empty)
+    r50 = _refs()[0]
+    broken = ModelRef(r50.spec, r50.path + ".gone", "0" * 64)  # its checkpoint vanished since the page asked
+    good, bad = (explore_requests([ref], IMAGE, epsilon=0.01, attack=explorer_attack(2))[0] for ref in (r50, broken))
+    replies = worker.handle(Together((good, bad), apart=True))
+    assert replies[0].spec == r50.spec and isinstance(replies[1], Exception)
+    with pytest.raises(Exception):  # a page's own pair fails as a whole, as before
+        worker.handle(Together((good, bad)))
