@@ -1,6 +1,6 @@
 """The engine's own time for several sessions' ε changes arriving at once: their columns
-gathered into one batch per model (core.engine.client.Engine._gather), against one pair of
-columns after another as before (MOST_GATHERED = 1 turns the gathering off).
+gathered into one batch per model (core.engine.gather), against one pair of
+columns after another as before (Engine.most_gathered = 1 turns the gathering off).
 
     .venv/bin/python bench/gathered.py [SESSIONS]     (default 5)
 
@@ -28,6 +28,7 @@ def main() -> None:
 
     from core.data import synthetic
     from core.engine import Engine, ModelRef, Together, Warm
+    from core.engine.gather import MOST_GATHERED
     from core.engine.stream import explore_requests
     from core.explore import explorer_attack
     from core.models.zoo import all_specs
@@ -43,7 +44,7 @@ def main() -> None:
             engine.call(Warm(ref))
         for repeat in range(REPEATS + 1):  # the first round traces the batch shapes: not counted
             for mode in ("pairs", "gathered"):
-                engine.MOST_GATHERED = 24 if mode == "gathered" else 1
+                engine.most_gathered = MOST_GATHERED if mode == "gathered" else 1
                 units = []
                 for session in range(sessions):
                     epsilon = 0.001 + 0.0005 * session + 0.0001 * repeat + (0.00005 if mode == "gathered" else 0)

@@ -7,7 +7,7 @@ priorities, and the worker is handed one at a time, so background work (warming 
 has asked for yet, prefetching presets and neighbouring ε) yields to a page's request at every
 request boundary: a page waits for the one request already running at most. Within a priority,
 the order of submission, except that the columns several pages asked for while the worker was
-busy go to it together (Engine._gather: one batch per model in the worker). If the worker dies (killed, out of memory), the pool is broken: the
+busy go to it together (core.engine.gather: one batch per model in the worker). If the worker dies (killed, out of memory), the pool is broken: the
 requests still waiting fail with it, and the next request starts a fresh worker, whose models
 warm again."""
 
@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from core.engine import worker
+from core.engine import gather, worker
 
 STARTING_TIMEOUT_S = 600.0  # the longest a reply may take (a cold start included)
 DIED = ("the engine process stopped (killed or out of memory); it restarts with the next request and the models "
@@ -52,6 +52,7 @@ class Engine:
         self._order = itertools.count()
         self._running: Future | None = None  # the one request handed to the worker
         self._progress: "OrderedDict[str, object]" = OrderedDict()  # Explore key -> its newest requests.Progress
+        self.most_gathered = gather.MOST_GATHERED  # 1: no gathering (bench/gathered.py compares)
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -123,10 +124,6 @@ class Engine:
         with self._lock:
             return len(self._waiting)
 
-    # The most columns one gathered request holds (five sessions' four columns, and a few more):
-    # more would make the first of them wait for all the rest.
-    MOST_GATHERED = 24
-
     def _dispatch(self) -> None:
         """Hand the worker the first waiting request, unless it runs one already. A page's
         columns of warm models go with every other page's columns waiting then (several
@@ -136,7 +133,7 @@ class Engine:
             if self._running is not None or not self._waiting:
                 return
             background, _, request, outer = heapq.heappop(self._waiting)
-            if not background and self._gatherable(request):
+            if not background and gather.gatherable(request, self._warm):
                 request, outer = self._gather(request, outer)
             self._running = outer
         try:
@@ -152,53 +149,23 @@ class Engine:
             return
         inner.add_done_callback(lambda done: self._settle(pool, request, outer, done))
 
-    def _gatherable(self, request) -> bool:
-        """A page's column (or pair of columns) of models the worker has warmed (lock held)."""
-        from core.engine.requests import Explore, Together
-
-        if isinstance(request, Together):
-            return True
-        return (isinstance(request, Explore) and request.ood is None
-                and (request.model.path, request.model.digest) in self._warm)
-
     def _gather(self, request, outer: Future) -> tuple:
-        """`request` with the other pages' columns waiting now (lock held): one Together whose
-        Future settles each part's own (a Together's part gets its tuple, an Explore its outcome)."""
-        from core.engine.requests import Together
-
-        def columns(item) -> tuple:
-            return item.requests if isinstance(item, Together) else (item,)
-
-        parts, count, kept = [(request, outer)], len(columns(request)), []
+        """`request` with the other pages' columns waiting now, up to gather.MOST_GATHERED
+        columns, as one Together and its Future (lock held); `request` itself when none waits."""
+        parts, count, kept = [(request, outer)], len(gather.columns(request)), []
         for item in sorted(self._waiting):
             background, _, waiting, its_outer = item
-            if not background and self._gatherable(waiting) and count + len(columns(waiting)) <= self.MOST_GATHERED:
+            if (not background and gather.gatherable(waiting, self._warm)
+                    and count + len(gather.columns(waiting)) <= self.most_gathered):
                 parts.append((waiting, its_outer))
-                count += len(columns(waiting))
+                count += len(gather.columns(waiting))
             else:
                 kept.append(item)
         if len(parts) == 1:
             return request, outer
         self._waiting = kept
         heapq.heapify(self._waiting)
-        gathered: Future = Future()
-
-        def settle(done: Future) -> None:
-            if done.exception() is not None:
-                for _, part_outer in parts:
-                    part_outer.set_exception(done.exception())
-                return
-            replies = iter(done.result())
-            for part, part_outer in parts:
-                mine = tuple(next(replies) for _ in columns(part))
-                failed = [reply for reply in mine if isinstance(reply, BaseException)]
-                if failed:  # this page's column failed (the worker ran the others): this page gets the error
-                    part_outer.set_exception(failed[0])
-                else:
-                    part_outer.set_result(mine if isinstance(part, Together) else mine[0])
-
-        gathered.add_done_callback(settle)
-        return Together(tuple(column for part, _ in parts for column in columns(part)), apart=True), gathered
+        return gather.gather(parts)
 
     def _settle(self, pool: ProcessPoolExecutor, request, outer: Future, done: Future) -> None:
         try:

@@ -108,13 +108,18 @@ def explore_together(requests, *, apart: bool = False) -> tuple:
     side on threads when nothing in them is left to trace, in turn otherwise. A column whose
     transfer source is among them runs after the rest, from its source's outcome. `apart`
     (several pages' columns): a column whose run raises gets its exception in its place, and
-    the others still run; otherwise the first exception is raised."""
-    own = [i for i, request in enumerate(requests) if request.source is None]
+    the others still run; otherwise the first exception is raised. Columns with the same key
+    (several pages at the same view) are computed once."""
+    keys = [request.key() for request in requests]
+    first = {}  # key -> the first column asking for it: pages asking the same (a preset, say) share one run
+    for i, key in enumerate(keys):
+        first.setdefault(key, i)
+    own = [i for i in first.values() if requests[i].source is None]
     replies = dict(zip(own, _batched([requests[i] for i in own], apart=apart)))
-    for i, request in enumerate(requests):
+    for i in first.values():
         if i not in replies:
-            replies[i] = _caught(lambda: _explore_with_source(request), 1, apart)[0]
-    return tuple(replies[i] for i in range(len(requests)))
+            replies[i] = _caught(lambda: _explore_with_source(requests[i]), 1, apart)[0]
+    return tuple(replies[first[key]] for key in keys)
 
 
 def _explore_with_source(request: Explore) -> list:

@@ -180,11 +180,13 @@ def test_several_sessions_columns_run_as_one_batch_per_model_and_each_gets_its_o
     other = np.random.default_rng(6).random((96, 96, 3), dtype=np.float32)
     sessions = [explore_requests(refs, IMAGE, epsilon=0.01, attack=explorer_attack(2)),
                 explore_requests(refs, other, epsilon=0.02, attack=explorer_attack(2), seed=3),
-                explore_requests(refs, other, epsilon=0.005, attack=explorer_attack(2), transfer=True)]
+                explore_requests(refs, other, epsilon=0.005, attack=explorer_attack(2), transfer=True),
+                explore_requests(refs, IMAGE, epsilon=0.01, attack=explorer_attack(2))]  # the first page's view again
     gathered = [request for session in sessions for request in session]
     replies = worker.handle(Together(tuple(gathered)))
     assert sorted(batches) == [2, 3]  # the vanilla model's three columns, the attentive's two own; the transfer alone
     assert replies[5].transferred_from == "demo-cxr-resnet50-vanilla"
+    assert replies[6] is replies[0] and replies[7] is replies[1]  # the same view is computed once
     worker._SOURCES.clear()
     for request, reply in zip(gathered, replies):
         alone = worker.handle(request)
