@@ -122,13 +122,12 @@ def _run_native(model, x0, y, start, epsilon, stepsize, steps: int, loop_loss: s
     name = "pgd" if norm == "linf" else f"pgd-{norm}"  # one compiled loop per model, loss and norm
     loop = compiled.loop(model, name, loop_loss, partial(_build_loop, norm=norm))
     chunk = steps if report is None else progress_every(steps)
-    per_image = np.ndim(epsilon) > 0
-    shape = (-1,) + (1,) * (x0.ndim - 1)
+    per_image = np.ndim(epsilon) > 0  # the loop reshapes one value or N values to N x 1 x 1 x 1
     out = []
     for first in range(0, len(x0), BATCH_SIZE):
         part = slice(first, first + BATCH_SIZE)
-        a, radius, step = x0[part], epsilon[part].reshape(shape) if per_image else epsilon, \
-            stepsize[part].reshape(shape) if per_image else stepsize
+        a = x0[part]
+        radius, step = (epsilon[part], stepsize[part]) if per_image else (epsilon, stepsize)
         x, done = tf.constant(start[part]), 0
         while done < steps:
             now = min(chunk, steps - done)
