@@ -84,19 +84,7 @@ def handle(request):
 def reporter(request: Explore, model):
     """The on_progress of `request`'s attack: once it has run PROGRESS_AFTER_S, each report
     costs one forward pass and puts a Progress on the app's queue; None without a queue."""
-    queue = _PROGRESS[0]
-    if queue is None:
-        return None
-    started, key = time.monotonic(), request.key()
-
-    def report(done: int, steps: int, adversarial) -> None:
-        if time.monotonic() - started < PROGRESS_AFTER_S:
-            return
-        from core.attacks import predict
-
-        queue.put(Progress(key, int(done), int(steps), predict(model, adversarial)[0]))
-
-    return report
+    return batch_reporter([request], model)
 
 
 def explore_together(requests, *, apart: bool = False) -> tuple:
@@ -140,8 +128,9 @@ def _caught(run, count: int, apart: bool) -> list:
 
 
 def _batch_key(request: Explore) -> tuple:
-    """What the columns of one batch share (None: the column runs alone)."""
-    if request.ood is not None or request.source is not None:
+    """What the columns of one batch share; a column whose input's distribution is assessed
+    runs alone (its own key)."""
+    if request.ood is not None:
         return (id(request),)
     return (request.model.path, request.model.digest, repr(request.attack), request.method, request.explain,
             request.layer, request.image.shape)
@@ -191,7 +180,8 @@ def _explore_batch(group, model) -> list:
 
 
 def batch_reporter(group, model):
-    """reporter() for a batch of columns: one forward pass per report, one Progress per column."""
+    """The on_progress of a batch of columns' attack (reporter's, for several): one forward
+    pass per report, one Progress per column."""
     queue = _PROGRESS[0]
     if queue is None:
         return None
