@@ -90,11 +90,15 @@ def results_root(selection: Selection) -> Path | None:
     return user_root() if selection.zoo == "bundled" else None
 
 
-def evaluation_arguments(selection: Selection, n: int, specs, *extra: str) -> list[str]:
-    """`python -m core.evaluate` flags for `specs` of the selection on `n` images, with `extra`
-    flags; new results go to the user's folder for the read-only bundled zoo (results_root)."""
+def evaluation_arguments(selection: Selection, specs, settings, *extra: str) -> list[str]:
+    """`python -m core.evaluate` flags that run `specs` of the selection with `settings` (a kind
+    of run's settings type, core.runs: the flags come from it, so the job computes the run the
+    page then looks up), with `extra` flags (Ray, a protocol file, a threat model); new results go
+    to the user's folder for the read-only bundled zoo (results_root)."""
+    from core.runs.kind import kind_of
+
     arguments = ["--task", selection.task, "--profile", selection.profile, "--root", str(selection.root),
-                 "--n", str(n), *extra]
+                 *kind_of(settings).arguments(settings), *extra]
     if results_root(selection) is not None:
         arguments += ["--results-root", str(results_root(selection))]
     for spec in specs:

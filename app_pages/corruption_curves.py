@@ -1,6 +1,6 @@
 """The curves page's natural-corruption section: accuracy against severity under each
 corruption of the task, one panel per corruption, the twins paired on the same corrupted
-images; a missing run is one button (python -m core.evaluate --corruptions)."""
+images; a missing run is one button (python -m core.evaluate corruptions)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ def twin_table(results: dict) -> pd.DataFrame | None:
     return pd.DataFrame(rows) if rows else None
 
 
+def _settings(selection, data: str, n: int):
+    """The run the button starts: every corruption of the task at its five severities."""
+    from core.corruptions import corruptions_for
+    from core.runs.corruptions import CorruptionSettings
+
+    return CorruptionSettings(data=data, n=n, corruptions=tuple(corruptions_for(selection.task)))
+
+
 def corruptions_ui(selection, specs, *, data: str, n: int, job_ui) -> None:
     st.subheader("Natural corruptions: noise, blur, exposure and the modality's own artefacts")
     roots = [r for r in (results_root(selection), selection.root) if r is not None]
@@ -36,7 +44,7 @@ def corruptions_ui(selection, specs, *, data: str, n: int, job_ui) -> None:
     if missing:
         missing_run_ui(f"No corruption run for {', '.join(s.title for s in missing)} on these {n} images.",
                        "Evaluate under every corruption of the task", key="run_corruptions", job_key=job_key,
-                       start=start_job, arguments=evaluation_arguments(selection, n, missing, "--corruptions"))
+                       start=start_job, arguments=evaluation_arguments(selection, missing, _settings(selection, data, n)))
     job_ui(job_key)
     if not found:
         return

@@ -115,13 +115,17 @@ def twin_sentences_ui(tests: dict, epsilons) -> None:
             st.markdown(f"**{spec.title}** vs its twin: {row['sentence']}")
 
 
-def _job_arguments(selection, preset, epsilons, n, specs) -> tuple[list[str], dict]:
-    """The evaluation job's flags, and the preset itself, whole, as --preset-file."""
+def _job_arguments(selection, preset, epsilons, n, specs, data: str) -> tuple[list[str], dict]:
+    """The evaluation job's flags (core.runs.grid's settings), and the preset itself, whole, as
+    --preset-file (a custom or scaled protocol has no name the command line knows)."""
+    from core.runs.grid import GridSettings
+
     ray = []
     if os.environ.get("ADVATTN_RAY_ADDRESS"):  # spread the shards over a Ray cluster
         ray = ["--ray", os.environ["ADVATTN_RAY_ADDRESS"], "--workers", os.environ.get("ADVATTN_RAY_WORKERS", "2")]
-    arguments = evaluation_arguments(selection, n, specs, "--epsilons", *map(str, epsilons), *ray)
-    return arguments, {"--preset-file": preset.to_dict()}
+    settings = GridSettings(data=data, n=n, epsilons=tuple(epsilons),
+                            preset=preset.name if preset.name in PRESETS else "custom")
+    return evaluation_arguments(selection, specs, settings, *ray), {"--preset-file": preset.to_dict()}
 
 
 @st.fragment(run_every=2.0)
@@ -241,7 +245,7 @@ if missing:
     cost_ui(selection, missing, preset, epsilons, n)
     if st.button("Run the evaluation in the background", type="primary", key="run_eval"):
         try:
-            arguments, files = _job_arguments(selection, preset, epsilons, n, missing)
+            arguments, files = _job_arguments(selection, preset, epsilons, n, missing, data)
             start_job("evaluate", job_key, arguments, files=files)
         except JobError as error:
             show_error(error)

@@ -31,11 +31,18 @@ def l2_ui(selection, specs, *, data: str, linf: dict, epsilons, job_ui) -> None:
         from core.attack_settings import l2_grid
         from core.evaluate import PRESETS
 
-        grid = l2_grid(epsilons, max(s.input_size for s in missing))  # the costliest model's grid: its size of images
-        cost_ui(selection, missing, PRESETS["strong-l2"], grid, L2_IMAGES)
+        from core.runs.grid import GridSettings
+
+        # one job evaluates the models of one image size: its L2 radii follow the size (a model of
+        # another size, an imported one, is offered again once these are done)
+        size = max(s.input_size for s in missing)  # the costliest models first
+        batch = [s for s in missing if s.input_size == size]
+        grid = l2_grid(epsilons, size)
+        cost_ui(selection, batch, PRESETS["strong-l2"], grid, L2_IMAGES)
+        settings = GridSettings(data=data, n=L2_IMAGES, epsilons=tuple(grid), preset="strong-l2")
         missing_run_ui(f"No L2 curve for {', '.join(s.title for s in missing)} on {L2_IMAGES} images.",
                        "Evaluate under L2", key="run_l2", job_key=job_key, start=start_job,
-                       arguments=evaluation_arguments(selection, L2_IMAGES, missing, "--norm", "l2"))
+                       arguments=evaluation_arguments(selection, batch, settings))
     job_ui(job_key)
     if not found:
         return

@@ -1,7 +1,7 @@
 """The curves page's "why" section: the mechanism measures of each model (core.mechanism) over
 the test images, twins side by side with a paired test and a sentence per measure, and the
 loss surface around a test image; a missing run is one button (python -m core.evaluate
---mechanism)."""
+mechanism)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ def _agreement_ui(selection, found: dict, *, data: str, n: int) -> None:
 
 def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> None:
     """The section: saved profiles at the grid's middle ε, or the button that computes them."""
+    from core.runs.mechanism import MechanismSettings
     from core.store import load as load_keyed
 
     st.subheader("Why is one twin harder to fool? Margins, gradients, curvature, Lipschitz")
@@ -68,8 +69,8 @@ def mechanism_ui(selection, specs, *, data: str, n: int, epsilons, job_ui) -> No
         missing_run_ui(f"No mechanism run for {', '.join(s.title for s in missing)} on these {n} images at "
                        f"{epsilon_text(epsilon)}.", "Measure why the models differ", key="run_mechanism",
                        job_key=job_key, start=start_job,
-                       arguments=evaluation_arguments(selection, n, missing, "--mechanism", "--mechanism-epsilon",
-                                                      str(epsilon)))
+                       arguments=evaluation_arguments(selection, missing,
+                                                      MechanismSettings(data=data, n=n, epsilon=epsilon)))
     job_ui(job_key)
     if not found:
         return

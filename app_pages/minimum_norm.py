@@ -39,6 +39,8 @@ def _combined_table(found: dict, grid_results: dict) -> pd.DataFrame | None:
 def minimum_norm_ui(selection, specs, *, data: str, n: int, grid_results: dict, job_ui) -> None:
     """The section; `grid_results` are the page's saved grid curves ({spec: result}) for the
     combined curve; `job_ui(key)` follows a background job."""
+    from core.runs.fmn import FmnSettings
+
     st.subheader("Whole curves: each image's smallest adversarial ε")
     key = minimum_norm_key(data, n, FMN_STEPS)
     found = {spec: r for spec in specs
@@ -50,7 +52,7 @@ def minimum_norm_ui(selection, specs, *, data: str, n: int, grid_results: dict, 
                        f"Fast Minimum Norm (Pintor et al. 2021, {FMN_STEPS} steps) finds it per image; one run "
                        "gives the robust accuracy at every ε.", "Find each image's smallest adversarial ε",
                        key="run_fmn", job_key=job_key, start=start_job,
-                       arguments=evaluation_arguments(selection, n, missing, "--fmn", "--fmn-steps", str(FMN_STEPS)))
+                       arguments=evaluation_arguments(selection, missing, FmnSettings(data=data, n=n, steps=FMN_STEPS)))
     job_ui(job_key)
     if not found:
         return

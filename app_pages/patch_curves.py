@@ -14,35 +14,52 @@ from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 PATCH_IMAGES, PATCH_STEPS = SHOWN_IMAGES, SHOWN_STEPS  # the settings the report reads too
 
 
-def saved_patches(selection, specs, data: str) -> dict:
-    """{spec: saved patch run} with the section's settings (core.runs.patches)."""
-    from core.runs import RUN_KINDS
+def patch_settings(data: str):
+    """The section's per-image patch run (core.runs.patches), which the report reads too."""
+    from core.runs.patches import PatchSettings
 
-    kind = RUN_KINDS["patches"]
-    settings = kind.settings(data=data, n=PATCH_IMAGES, steps=PATCH_STEPS)
+    return PatchSettings(data=data, n=PATCH_IMAGES, steps=PATCH_STEPS)
+
+
+def universal_settings(data: str):
+    """The section's universal-patch run (core.runs.universal)."""
+    from core.evaluate.universal import LEARNT_ON, SHOWN_IMAGES as UNIVERSAL_IMAGES, SHOWN_STEPS as UNIVERSAL_STEPS
+    from core.runs.universal import UniversalSettings
+
+    return UniversalSettings(data=data, n=UNIVERSAL_IMAGES, n_learn=LEARNT_ON, steps=UNIVERSAL_STEPS)
+
+
+def _saved(selection, specs, settings) -> dict:
+    """{spec: its saved run with `settings`}."""
+    from core.runs.kind import kind_of
+
+    kind = kind_of(settings)
     return {spec: r for spec in specs if (r := kind.load(spec, settings, root=selection.root,
                                                          results_root=results_root(selection)))}
+
+
+def saved_patches(selection, specs, data: str) -> dict:
+    """{spec: saved patch run} with the section's settings (core.runs.patches)."""
+    return _saved(selection, specs, patch_settings(data))
 
 
 def saved_universal(selection, specs, data: str) -> dict:
     """{spec: saved universal-patch run} with the section's settings (core.runs.universal)."""
-    from core.evaluate.universal import LEARNT_ON, SHOWN_IMAGES as UNIVERSAL_IMAGES, SHOWN_STEPS as UNIVERSAL_STEPS
-    from core.runs import RUN_KINDS
-
-    kind = RUN_KINDS["universal"]
-    settings = kind.settings(data=data, n=UNIVERSAL_IMAGES, n_learn=LEARNT_ON, steps=UNIVERSAL_STEPS)
-    return {spec: r for spec in specs if (r := kind.load(spec, settings, root=selection.root,
-                                                         results_root=results_root(selection)))}
+    return _saved(selection, specs, universal_settings(data))
 
 
-def offer_run_ui(selection, missing: list, *, kind: str, what: str, label: str, n: int, flags: tuple, job_ui) -> None:
-    """Name the models without a saved run of `kind`, offer the button that evaluates them (the
-    job `<kind>-<zoo>-<profile>-<task>`), and show that job while it runs."""
+def offer_run_ui(selection, missing: list, *, settings, what: str, label: str, job_ui) -> None:
+    """Name the models without a saved run with `settings` (a kind of run's, core.runs), offer the
+    button that evaluates them (the job `<kind>-<zoo>-<profile>-<task>`), and show that job while
+    it runs."""
+    from core.runs.kind import kind_of
+
+    kind = kind_of(settings).name
     job_key = f"{kind}-{selection.zoo}-{selection.profile}-{selection.task}"
     if missing:
-        missing_run_ui(f"No {what} for {', '.join(s.title for s in missing)} on {n} images.", label,
+        missing_run_ui(f"No {what} for {', '.join(s.title for s in missing)} on {settings.n} images.", label,
                        key=f"run_{kind}", job_key=job_key, start=start_job,
-                       arguments=evaluation_arguments(selection, n, missing, *flags))
+                       arguments=evaluation_arguments(selection, missing, settings))
     job_ui(job_key)
 
 
@@ -52,9 +69,8 @@ def universal_ui(selection, specs, *, data: str, job_ui) -> None:
 
     st.markdown("**One universal patch: a sticker that fools images it has never seen**")
     found = saved_universal(selection, specs, data)
-    offer_run_ui(selection, [s for s in specs if s not in found], kind="universal", what="universal-patch run",
-                 label="Learn universal patches", n=UNIVERSAL_IMAGES, job_ui=job_ui,
-                 flags=("--universal-patch", "--patch-steps", str(UNIVERSAL_STEPS)))
+    offer_run_ui(selection, [s for s in specs if s not in found], settings=universal_settings(data),
+                 what="universal-patch run", label="Learn universal patches", job_ui=job_ui)
     if not found:
         return
     st.plotly_chart(patch_figure(found), width="stretch", key="universal_curves")
@@ -78,9 +94,8 @@ def twin_table_ui(found: dict) -> bool:
 def patches_ui(selection, specs, *, data: str, job_ui) -> None:
     st.subheader("Adversarial patches: a visible square where an artefact would sit")
     found = saved_patches(selection, specs, data)
-    offer_run_ui(selection, [s for s in specs if s not in found], kind="patches", what="patch run",
-                 label="Evaluate adversarial patches", n=PATCH_IMAGES, job_ui=job_ui,
-                 flags=("--patches", "--patch-steps", str(PATCH_STEPS)))
+    offer_run_ui(selection, [s for s in specs if s not in found], settings=patch_settings(data),
+                 what="patch run", label="Evaluate adversarial patches", job_ui=job_ui)
     if found:
         per_image_ui(found)
     universal_ui(selection, specs, data=data, job_ui=job_ui)

@@ -37,13 +37,27 @@ def _untrained_ui(selection, study: dict | None) -> None:
     st.info("Each configuration here was trained once, so the twin tests above cover which test images were "
             "drawn, not which weights training happened to find. Train the other seeds' replicas (same data, "
             "recipe and split; about as long as the zoo's own training), then evaluate the study:")
-    st.code(f"{commands}\npython -m core.evaluate --task {selection.task} --seed-study "
-            f"{' '.join(map(str, STUDY_SEEDS))} --n 200", language="bash")
+    st.code(f"{commands}\npython -m core.evaluate seeds {' '.join(map(str, STUDY_SEEDS))} --task {selection.task} "
+            f"--n {STUDY_IMAGES}", language="bash")
     if any(s.model_id not in evaluated for s in trained):
         missing_run_ui(f"{len(trained)} of {len(specs)} replicas are trained; the saved study lacks some of them.",
                        "Evaluate the seed study", key="run_seed_study",
                        job_key=_job_key(selection), start=start_job,
-                       arguments=evaluation_arguments(selection, 200, [], "--seed-study", *map(str, STUDY_SEEDS)))
+                       arguments=evaluation_arguments(selection, [], _settings(selection)))
+
+
+STUDY_IMAGES = 200  # the study's test images (the curves page's default)
+
+
+def _settings(selection):
+    """The study the button runs: every study seed, the strong protocol, FMN's default steps."""
+    from core.data.synthetic import split_description
+    from core.evaluate.minimum_norm import FMN_STEPS, minimum_norm_key
+    from core.runs.seeds import SeedSettings
+
+    data = split_description(selection.task)
+    return SeedSettings(data=data, n=STUDY_IMAGES, protocol="strong",
+                        fmn_key=minimum_norm_key(data, STUDY_IMAGES, FMN_STEPS), seeds=tuple(STUDY_SEEDS))
 
 
 def seed_study_ui(selection, *, job_ui) -> None:

@@ -3,7 +3,7 @@ pages treat them alike."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Callable
 
 
@@ -25,6 +25,8 @@ class RunKind:
     mode_flag: str | None = None
     field_flags: dict = field(default_factory=dict)
     renamed: dict = field(default_factory=dict)
+    # Settings the command line works out itself (from the task, --data, the protocol), not flags.
+    implied: tuple = ("data",)
 
     def key(self, settings) -> str:
         """The saved file's key for `settings` (core.store.run_key)."""
@@ -52,3 +54,31 @@ class RunKind:
     @staticmethod
     def settings_dict(settings) -> dict:
         return asdict(settings)
+
+    def arguments(self, settings) -> list[str]:
+        """The evaluation command line's flags that run this kind with `settings` (what the app's
+        jobs pass: python -m core.evaluate plus these, the task's and the models'). The images'
+        description is not a flag: the task and --data decide it."""
+        if not isinstance(settings, self.settings):
+            raise TypeError(f"the {self.name} run takes {self.settings.__name__}, got {type(settings).__name__}")
+        values = asdict(settings)
+        for known in fields(settings):
+            unset = known.default is MISSING or values[known.name] == known.default
+            if known.name not in self.field_flags and known.name not in self.implied and not unset:
+                raise ValueError(f"the command line cannot set the {self.name} run's {known.name} "
+                                 f"({values[known.name]!r}; it runs {known.default!r})")
+        flags = [] if self.mode_flag is None or self.mode_flag in self.field_flags.values() else [self.mode_flag]
+        for name, flag in self.field_flags.items():
+            value = values[name]
+            flags += [flag, *map(str, value)] if isinstance(value, (tuple, list)) else [flag, str(value)]
+        return flags
+
+
+def kind_of(settings) -> RunKind:
+    """The registered kind whose settings type `settings` is; TypeError for another object."""
+    from core.runs import RUN_KINDS
+
+    for kind in RUN_KINDS.values():
+        if isinstance(settings, kind.settings):
+            return kind
+    raise TypeError(f"{type(settings).__name__} is not the settings of any kind of run")

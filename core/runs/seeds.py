@@ -34,4 +34,4 @@ def _summarise(result: dict) -> str:
 
 # The twins are compared inside the study (per seed and across seeds), not between two saved files.
 KIND = RunKind("seeds", "seed study", "seeds", SeedSettings, _run, None, _summarise, mode_flag="--seed-study",
-               field_flags={"n": "--n", "seeds": "--seed-study"})
+               field_flags={"n": "--n", "seeds": "--seed-study"}, implied=("data", "protocol", "fmn_key"))

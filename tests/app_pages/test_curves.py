@@ -337,7 +337,8 @@ def test_curves_page_says_whether_attentions_effect_outlives_the_training_seed(t
     _bundled_zoo_without(tmp_path, monkeypatch, "seeds")  # only the study made up here
     app = open_app("app_pages/curves.py", task="cxr")
     assert any("Train the other seeds' replicas" in m for m in texts(app.info))
-    assert any("--task cxr --seed 2 --split-seed 0" in c.value and "--seed-study 0 1 2" in c.value for c in app.code)
+    assert any("--task cxr --seed 2 --split-seed 0" in c.value and "core.evaluate seeds 0 1 2 --task cxr" in c.value
+               for c in app.code)
     families = seed_study(_replicas({0: (60, 30), 1: (30, 40), 2: (50, 40)}), epsilons={"resnet50": EPSILON})
     replicas = [{"model_id": f"demo-cxr-resnet50-vanilla-seed{s}", "seed": s, "clean": 0.9, "robust": 0.3,
                  "trained": {"epochs_trained": 20}} for s in (0, 1, 2)]

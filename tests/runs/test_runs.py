@@ -108,3 +108,43 @@ def test_the_fmn_subcommand_runs_and_saves_through_the_store(tmp_path, capsys):
                  "--model", "demo-cxr-resnet50-vanilla", "--model", "demo-cxr-resnet50-attention"]) == 0
     saved = RUN_KINDS["fmn"].load(ATTENTIVE, FmnSettings(DATA, 8, steps=5), results_root=tmp_path)
     assert saved is not None and "twin_test" in saved
+
+
+def _parsed(flags):
+    from core.cli.evaluate import _parser
+
+    return _parser().parse_args(["--task", "derm", *flags])
+
+
+@pytest.mark.parametrize("kind, values, expected", [
+    ("grid", dict(n=64, epsilons=(0.0, 0.005), preset="paper"),
+     {"n": 64, "epsilons": [0.0, 0.005], "preset": "paper", "fmn": False, "corruptions": None}),
+    ("fmn", dict(n=64, steps=20), {"n": 64, "fmn": True, "fmn_steps": 20}),
+    ("corruptions", dict(n=64, corruptions=("jpeg", "gamma"), seed=2), {"n": 64, "corruptions": ["jpeg", "gamma"],
+                                                                        "seed": 2}),
+    ("mechanism", dict(n=64, epsilon=0.0025), {"n": 64, "mechanism": True, "mechanism_epsilon": 0.0025}),
+    ("seeds", dict(n=64, protocol="strong", fmn_key="k", seeds=(0, 1, 2)), {"n": 64, "seed_study": [0, 1, 2]}),
+    ("patches", dict(n=64, steps=30), {"n": 64, "patches": True, "patch_steps": 30}),
+    ("universal", dict(n=64, steps=30), {"n": 64, "universal_patch": True, "patch_steps": 30}),
+])
+def test_a_jobs_flags_come_from_its_settings_and_the_command_line_reads_them_back(kind, values, expected):
+    """What the app's buttons start: the settings type's flags, which the evaluation's parser
+    turns back into the same values."""
+    from core.runs import RUN_KINDS
+    from core.runs.kind import kind_of
+
+    settings = RUN_KINDS[kind].settings(data="synthetic derm test", **values)
+    assert kind_of(settings) is RUN_KINDS[kind]
+    args = _parsed(RUN_KINDS[kind].arguments(settings))
+    assert {name: getattr(args, name) for name in expected} == expected
+
+
+def test_a_setting_the_command_line_cannot_carry_is_refused_not_dropped():
+    from core.runs.kind import kind_of
+    from core.runs.patches import PatchSettings
+
+    settings = PatchSettings(data="d", n=64, areas=(0.5,))
+    with pytest.raises(ValueError, match="cannot set the patches run's areas"):
+        kind_of(settings).arguments(settings)
+    with pytest.raises(TypeError, match="not the settings of any kind"):
+        kind_of({"n": 64})
