@@ -1,6 +1,7 @@
 """Attack speed, as ratios measured in one run.
 
-    .venv/bin/python bench/attack_speed.py [--profile demo|paper] [--task derm] [--batch 1]
+    .venv/bin/python bench/attack_speed.py [--profile demo|paper] [--task derm] [--backbone resnet50]
+                                           [--batch 1] [--pass-only]
 
 Prints, on the same model: one compiled forward+backward pass; one step of the native PGD
 engine and of foolbox LinfPGD (eager Keras model, compiled forward); one step of native
@@ -29,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from bench import record  # noqa: E402
 from core import attacks  # noqa: E402
 from core.data import synthetic  # noqa: E402
 from core.attacks.pgd import _run_foolbox  # noqa: E402
@@ -56,21 +58,28 @@ def per_step(run, steps_low: int, steps_high: int, repeats: int) -> float:
 
 
 def get_model(spec: ModelSpec):
+    """The spec's checkpoint, or an untrained model of the same compute where none is saved
+    (the paper profile here); `.trained` says which."""
     try:
-        return load_model(spec)
+        model, model.trained = load_model(spec), True
     except CheckpointError:
-        return build_model(spec)  # untrained: the same compute
+        model = build_model(spec, weights=None)
+        model.trained = False
+    return model
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--profile", default="demo", choices=["demo", "paper"])
     parser.add_argument("--task", default="derm", choices=list(TASKS))
+    parser.add_argument("--backbone", default="resnet50", choices=["resnet50", "inception_resnet_v2"])
     parser.add_argument("--batch", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--pass-only", action="store_true",
+                        help="time only the forward+backward pass (what the sweep-cost table needs; quick at 224 px)")
     args = parser.parse_args(argv)
 
-    spec = ModelSpec(args.task, "resnet50", True, args.profile)
+    spec = ModelSpec(args.task, args.backbone, True, args.profile)
     model = get_model(spec)
     images, _ = synthetic.split(args.task, "test", args.batch, size=spec.input_size)
     labels = attacks.predict(model, images).argmax(axis=1)  # correct by construction: no attack skips an image
@@ -85,6 +94,12 @@ def main(argv=None) -> None:
         return tape.gradient(loss, x)
 
     fwd_bwd = best_of(lambda: forward_backward(x, y).numpy(), args.repeats * 4)
+    run_label = f"{spec.model_id} ({spec.input_size} px{'' if model.trained else ', untrained'}), batch {args.batch}"
+    if args.pass_only:
+        print(f"model {spec.model_id}, batch {args.batch}: forward+backward {fwd_bwd * 1e3:.1f} ms")
+        print("saved", record.save("attack_speed", {"pass_per_image": fwd_bwd / args.batch, "forward_backward": fwd_bwd},
+                                   label=run_label))
+        return
     start = attacks.uniform_start(images, 0.01, 0)
 
     def native(steps):
@@ -136,6 +151,10 @@ def main(argv=None) -> None:
     live_time = best_of(live, args.repeats)
     print(f"  live: 4 models x (10-step PGD + predictions + 2 Grad-CAMs), warm: "
           f"{live_time * 1e3:.0f} ms (target < 1000 ms on the demo profile)")
+    print("saved", record.save("attack_speed", {
+        "pass_per_image": fwd_bwd / args.batch, "forward_backward": fwd_bwd, "pgd_step": native_step,
+        "foolbox_eager_step": eager_step, "foolbox_compiled_step": compiled_step, "apgd_step": apgd_step,
+        "art_apgd_step": art_step, "live": live_time}, label=run_label))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from bench import record  # noqa: E402
 from core.data import synthetic  # noqa: E402
 from core.models.spec import ModelSpec  # noqa: E402
 from core.models.zoo import build_model  # noqa: E402
@@ -69,6 +70,10 @@ def main() -> None:
     for defence, seconds in times.items():
         print(f"  {defence:7s} {seconds:7.2f} s/epoch   {seconds / times['none']:5.2f} x standard")
     print(f"  bound: PGD-AT <= {args.steps + 1} x, TRADES <= {args.steps + 2} x")
+    figures = {**{f"epoch_{d}": s for d, s in times.items()},
+               "pgdat_ratio": times["pgd-at"] / times["none"], "trades_ratio": times["trades"] / times["none"]}
+    print("saved", record.save("defence_cost", figures,
+                               label=f"{spec.model_id}, {args.images} images, {args.steps} inner steps"))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import record  # noqa: E402
 from core.attacks import fmn  # noqa: E402
 from core.evaluate import PRESETS, evaluation_data, robustness_curve  # noqa: E402
 from core.evaluate.minimum_norm import median_interval  # noqa: E402
@@ -59,12 +60,15 @@ def main(argv=None) -> None:
     reference = time.perf_counter() - start
     print(f"{spec.model_id}, 32 images: native {native:.1f} s, foolbox {reference:.1f} s "
           f"(foolbox / native {reference / native:.1f}x)")
+    figures = {"fmn_four_models": total, "native_32": native, "foolbox_32": reference, "foolbox_ratio": reference / native}
     if not args.no_strong:
         start = time.perf_counter()
         robustness_curve(model, images, labels, epsilons=spec.task_info.epsilons, attack=PRESETS["strong"])
         strong = time.perf_counter() - start
         print(f"{spec.model_id}: strong grid sweep {strong:.0f} s for {len(spec.task_info.epsilons)} epsilons; "
               f"FMN gives every epsilon in {total / 4:.0f} s per model ({strong / (total / 4):.1f}x faster)")
+        figures.update(strong_one_model=strong, strong_ratio=strong / (total / 4))
+    print("saved", record.save("fmn_speed", figures, label=f"{args.task}, {args.n} images, {args.steps} steps"))
 
 
 if __name__ == "__main__":

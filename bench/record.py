@@ -5,8 +5,9 @@ saved results instead of numbers copied by hand.
 
 A record holds the bench's name, when and on which commit and CPU it ran, how busy the machine
 was as it started (the 1-minute load average: timings on a shared 2-core machine are noisy, so
-a figure is only read beside it), a short label, and its figures: name -> list of seconds (one
-value per repetition; a figure measured once is a list of one). bench/history.py draws the tables.
+a figure is only read beside it), a short label, and its figures: name -> list of seconds, ratios
+or rates (one value per repetition; a figure measured once is a list of one; bench/history.py's
+rows say which unit each figure is in). bench/history.py draws the tables.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def figures_of(values: dict) -> dict[str, list[float]]:
         seconds = [float(v) for v in (given if isinstance(given, (list, tuple)) else [given])]
         if not seconds or any(not (s >= 0 and s < float("inf")) for s in seconds):
             raise ValueError(f"figure {name!r} must be one or more finite non-negative numbers, got {given!r}")
-        figures[name] = [round(s, 3) for s in seconds]
+        figures[name] = [float(f"{s:.4g}") for s in seconds]  # four significant digits: ms stay ms
     return figures
 
 

@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.evaluate import custom_pgd, evaluation_data  # noqa: E402
 from core.evaluate.curve import sweep_shards  # noqa: E402
+from bench import record  # noqa: E402
 from core.models.zoo import all_specs, load_model  # noqa: E402
 from core.tasks import TASKS  # noqa: E402
 
@@ -67,6 +68,10 @@ def main(argv=None) -> None:
     print(f"  Ray, {args.workers} workers        {images / distributed:7.2f} images/s   "
           f"{passes / distributed:8.0f} passes/s   {single / distributed:.2f} x (goal >= 1.6)")
     print(f"  Ray start-up (cluster, actors, model loads and traces): {ready:.1f} s, not counted")
+    print("saved", record.save("scale", {"one_process": passes / single, "ray": passes / distributed,
+                                         "ray_ratio": single / distributed, "ray_start": ready},
+                               label=f"{args.task}, {len(specs)} models × {args.n} images, {args.steps} PGD steps, "
+                                     f"{args.workers} Ray workers"))
 
 
 if __name__ == "__main__":

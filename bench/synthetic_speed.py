@@ -1,5 +1,6 @@
 """Synthetic generation speed: milliseconds per image at 96 px per task, with and without
-ground truth (target: about 16 ms an image at 96 px on this 2-core CPU, as the v1 generators).
+ground truth (target: about 16 ms an image at 96 px on this 2-core CPU, as the v1 generators);
+saves the times with ground truth (bench/results/synthetic_speed/).
 
     .venv/bin/python bench/synthetic_speed.py [--n 200] [--size 96]
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench import record  # noqa: E402
 from core.data.synthetic import generate  # noqa: E402
 from core.tasks import TASKS  # noqa: E402
 
@@ -24,6 +26,7 @@ def main(argv=None) -> None:
     parser.add_argument("--size", type=int, default=96)
     args = parser.parse_args(argv)
     print(f"{args.n} images per task at {args.size} px, {os.cpu_count()} CPU cores")
+    figures = {}
     for task in TASKS:
         timings = {}
         for truth in (False, True):
@@ -32,6 +35,8 @@ def main(argv=None) -> None:
             timings[truth] = (time.perf_counter() - start) / args.n * 1000
         print(f"  {task:7s} {timings[False]:5.1f} ms/image, with ground truth {timings[True]:5.1f} ms/image "
               f"({timings[True] / timings[False]:.2f}x)")
+        figures[task] = timings[True] / 1000  # seconds an image, ground truth included
+    print("saved", record.save("synthetic_speed", figures, label=f"{args.n} images a task at {args.size} px"))
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ def test_the_docs_tables_are_drawn_from_the_saved_runs():
 
 def test_every_saved_run_names_only_figures_its_table_has():
     for bench, (_, rows) in history.TABLES.items():
-        known = {figure for figure, _ in rows}
+        known = {row[0] for row in rows}
         for run in record.load(bench):
             assert set(run["figures"]) <= known, (bench, run["measured_at"], set(run["figures"]) - known)
 
@@ -56,3 +56,25 @@ def test_a_figure_that_is_not_a_time_is_refused(tmp_path, bad):
 def test_a_document_without_its_markers_is_refused():
     with pytest.raises(ValueError, match="bench:interaction"):
         history.rewritten("no table here", "interaction")
+
+
+def test_a_row_in_milliseconds_or_per_second_says_so(tmp_path):
+    moment = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone.utc)
+    record.save("attack_speed", {"pass_per_image": 0.00312, "live": [0.41, 0.43]}, results=tmp_path, when=moment,
+                load=1.0)
+    record.save("scale", {"one_process": 420.4, "ray_ratio": 1.007}, results=tmp_path, when=moment, load=1.0)
+    speed = history.table("attack_speed", results=tmp_path)
+    assert "| one forward+backward pass, per image | 3.1 ms |" in speed and "| 410 and 430 ms |" in speed
+    scale = history.table("scale", results=tmp_path)
+    assert "| 420 per s |" in scale and "| Ray ÷ one process | 1.01x |" in scale
+
+
+def test_the_sweep_cost_is_counted_from_the_protocols_and_the_real_test_sets():
+    from core.tasks import TASKS
+
+    derm = TASKS["derm"]
+    assert history.test_images(derm) == 2003 and history.test_images(TASKS["cxr"]) == 25_596
+    rows = {line.split(" | ")[0].strip("| "): line for line in history.sweep_cost_table().splitlines()[2:]}
+    ham = rows["HAM10000, 2,003 test images × 4 ε"]
+    # 4 models × 2,003 images × 4 ε × 40 PGD steps; the strong protocol at most 530 passes (DLR on 7 classes)
+    assert "| 1.3 M passes | 17 M |" in ham and "paper 21 min / 2.7 min / 20 s" in ham

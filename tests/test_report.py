@@ -138,3 +138,70 @@ def test_a_section_holds_the_same_numbers_in_html_and_markdown():
     for block in blocks:
         shown = html.unescape(re.sub(r"<[^>]+>", "", to_html(block)))  # the text a reader sees
         assert numbers(to_markdown(block)) and numbers(to_markdown(block)) == numbers(shown)
+
+
+def _audit(hits_by_epsilon: dict) -> dict:
+    """A saved audit's Grad-CAM localisation with the given per-image hits (a string of 0/1) per ε."""
+    from core.stats import proportion_ci
+
+    entries = []
+    for epsilon, hits in hits_by_epsilon.items():
+        k, n = hits.count("1"), len(hits)
+        low, high = proportion_ci(k, n)
+        entries.append({"epsilon": epsilon, "n": n, "hits": hits, "pointing": k / n, "pointing_low": low,
+                        "pointing_high": high, "energy": 0.5, "energy_low": 0.4, "energy_high": 0.6})
+    return {"localisation": {"grad_cam": {"lesion": entries, "shortcut": []}}}
+
+
+def test_the_grounding_section_tables_each_rate_and_tests_the_twins_after_holm():
+    from core.report.parts import to_markdown
+    from core.report.saliency_sections import grounding_section
+
+    evidence = gather("derm")
+    undefended = [m for m in evidence.models if m.spec.defence == "none" and m.spec.backbone == "resnet50"]
+    vanilla = next(m for m in undefended if not m.spec.attention)
+    attentive = next(m for m in undefended if m.spec.attention)
+    vanilla.audit = _audit({0.0: "1" * 30, 0.01: "0" * 30})
+    attentive.audit = _audit({0.0: "1" * 30, 0.01: "1" * 30})
+    for other in evidence.models:
+        if other not in (vanilla, attentive):
+            other.audit = None
+    text = "\n".join(to_markdown(block) for block in grounding_section(evidence))
+    assert "| 1.00 (0.89–1.00) | 0.00 (0.00–0.11) |" in text  # the vanilla map: every image, then none
+    assert "the finding" in text and "the shortcut" not in text  # a part no image shows has no row
+    assert "points at the finding at a different rate (at ε = 0.01 (2.55/255): +100.0 points" in text
+    assert "no difference detected at the other 1 ε, on these 30 images" in text
+
+    attentive.audit = _audit({0.0: "1" * 30, 0.01: "0" * 29 + "1"})
+    text = "\n".join(to_markdown(block) for block in grounding_section(evidence))
+    assert "no difference detected at any of the 2 ε after Holm's adjustment, on these 30 images" in text
+
+
+def test_the_models_table_shows_the_demo_target_for_undefended_synthetic_models_only():
+    from core.report.parts import to_markdown
+    from core.report.sections import models_section
+
+    evidence = gather("cxr")
+    text = "\n".join(to_markdown(block) for block in models_section(evidence))
+    rows = [line for line in text.splitlines() if line.startswith("| ") and "(compact)" in line]
+    assert rows and all(line.endswith("| meets |") for line in rows if "PGD-AT" not in line)
+    assert all(line.endswith("| – |") for line in rows if "PGD-AT" in line)
+    assert "Demo target, AUC 0.85–0.93" in text and "CheXNet" in text
+    evidence.data = "ChestX-ray14 test split"  # real data: no band applies
+    text = "\n".join(to_markdown(block) for block in models_section(evidence))
+    assert "demo target" not in text and "Demo target" not in text
+
+
+def test_the_seed_section_says_how_far_the_seed_alone_moves_clean_accuracy():
+    from core.report.parts import to_markdown
+    from core.report.sections import _seed_spread
+
+    def seed(k, vanilla, attentive):
+        return {"seed": k, "accuracy": {"vanilla": {"clean": vanilla, "robust": 0.1},
+                                        "attentive": {"clean": attentive, "robust": 0.2}}}
+
+    study = {"families": [{"title": "ResNet-50", "per_seed": [seed(0, 0.90, 0.88), seed(1, 0.85, 0.89),
+                                                               seed(2, 0.87, 0.88)]}]}
+    text = "\n".join(to_markdown(block) for block in _seed_spread(study))
+    assert "| ResNet-50 | 1 | 0.850 | 0.100 | 0.890 | 0.200 |" in text
+    assert "spans 5.0 points without attention and 1.0 with it" in text

@@ -74,6 +74,21 @@ def test_an_effect_larger_than_the_seed_spread_is_attributed_to_the_architecture
     assert summary["title"] == "InceptionResNetV2"
 
 
+def test_each_seed_is_called_significant_only_after_holm_over_the_seeds():
+    from core.evaluate.seeds.study import with_holm
+
+    summary, = seed_study(_replicas({0: (60, 30), 1: (30, 40), 2: (50, 40)}), epsilons={"resnet50": EPSILON})
+    for row in summary["per_seed"]:
+        assert row["robust"]["p_holm"] >= row["robust"]["p_value"]
+    assert "3 of 3 significant alone by McNemar after Holm's adjustment over the seeds" in summary["sentence"]
+    # a seed significant alone (p 0.02) but not after Holm over three seeds is not counted
+    for row, p in zip(summary["per_seed"], (0.02, 0.03, 0.6)):
+        row["robust"] = {**row["robust"], "p_value": p}
+        row["robust"].pop("p_holm")
+    assert "0 of 3 significant alone by McNemar after Holm" in with_holm(summary)["sentence"]
+    assert [r["robust"]["p_holm"] for r in summary["per_seed"]] == pytest.approx([0.06, 0.06, 0.6])
+
+
 def test_a_family_with_fewer_than_two_complete_seeds_is_left_out():
     found = _replicas({0: (60, 30), 1: (62, 30)})
     del found[ModelSpec("cxr", "resnet50", False, seed=1)]  # seed 1's vanilla twin not trained yet

@@ -9,7 +9,7 @@ import numpy as np
 
 from core.evaluate.minimum_norm import stars_of
 from core.evaluate.seeds.replicas import STUDY_SEEDS, replica_cards, train_command, training_status
-from core.evaluate.seeds.study import _at, seed_study, study_epsilon
+from core.evaluate.seeds.study import _at, seed_study, study_epsilon, with_holm
 from core.formatting import epsilon_text
 from core.models.backbones import FAMILIES
 from core.models.spec import USER_PROFILE, ModelSpec
@@ -145,4 +145,7 @@ def latest_seed_study(task: str, *, profile: str = "demo", root=None, results_ro
                 studies.append(json.loads(path.read_text()))
             except (OSError, json.JSONDecodeError):
                 continue
-    return max(studies, key=lambda s: s.get("created_at", ""), default=None)
+    study = max(studies, key=lambda s: s.get("created_at", ""), default=None)
+    if study is not None:  # the adjustment and the sentence as the code writes them now
+        study["families"] = [with_holm(family) for family in study.get("families", [])]
+    return study

@@ -10,7 +10,7 @@ import numpy as np
 
 from core.evaluate.minimum_norm import median_interval, stars_of, star_twin_test
 from core.evaluate.twins import twin_test
-from core.stats import SIGNIFICANCE
+from core.stats import SIGNIFICANCE, holm
 from core.formatting import epsilon_text, in_255, points
 from core.models.backbones import FAMILIES, FAMILY_TITLES
 from core.models.spec import ModelSpec
@@ -94,24 +94,37 @@ def seed_study(found: dict[ModelSpec, dict], *, epsilons: dict[str, float]) -> l
                    "clean": mean_interval([r["clean"]["difference"] for r in rows])}
         if all("epsilon_star" in r for r in rows):
             summary["epsilon_star"] = mean_interval([r["epsilon_star"]["difference"] for r in rows])
-        summary["sentence"] = study_sentence(summary)
-        summaries.append(summary)
+        summaries.append(with_holm(summary))
     return summaries
+
+
+def with_holm(summary: dict) -> dict:
+    """`summary` with each per-seed test's Holm-adjusted p (`p_holm`: the family's seeds are one
+    family of tests, per measure) and its sentence written from them; a study saved before the
+    adjustment gets both when it is read."""
+    rows = summary["per_seed"]
+    for measure in ("robust", "clean", "epsilon_star"):
+        tested = [row[measure] for row in rows if "p_value" in row.get(measure, {})]
+        for test, adjusted in zip(tested, holm([test["p_value"] for test in tested])):
+            test["p_holm"] = adjusted
+    summary["sentence"] = study_sentence(summary)
+    return summary
 
 
 def study_sentence(summary: dict) -> str:
     """e.g. "Across 3 training seeds, soft attention changes the compact ResNet-50's robust
     accuracy at ε = 0.005 by −4.1 points on average (95 % t-interval −20.3 to +12.1; per seed
-    −12.7, +3.0, −2.6, of which 0 significant alone): training randomness is as large as the
+    −12.7, +3.0, −2.6, 0 of 3 significant alone by McNemar after Holm's adjustment over the seeds):
+    training randomness is as large as the
     effect, so one trained pair cannot say what the architecture does." """
     rows, mean = summary["per_seed"], summary["robust"]
     per_seed = ", ".join(points(r["robust"]["difference"]) for r in rows)
-    significant = [r for r in rows if r["robust"]["p_value"] < SIGNIFICANCE]
+    significant = [r for r in rows if r["robust"].get("p_holm", r["robust"]["p_value"]) < SIGNIFICANCE]
     same_sign = len({r["robust"]["difference"] > 0 for r in rows if r["robust"]["difference"] != 0}) <= 1
     head = (f"Across {len(rows)} training seeds, soft attention changes {summary['title']}'s robust accuracy at "
             f"{epsilon_text(summary['epsilon'])} by {points(mean['mean'])} points on average (95 % t-interval "
             f"{points(mean['low'])} to {points(mean['high'])}; per seed {per_seed}, {len(significant)} of "
-            f"{len(rows)} significant alone by McNemar)")
+            f"{len(rows)} significant alone by McNemar after Holm's adjustment over the seeds)")
     if mean["low"] > 0 or mean["high"] < 0:
         direction = "raises" if mean["mean"] > 0 else "lowers"
         tail = f"attention {direction} robustness for this architecture, beyond training randomness"
