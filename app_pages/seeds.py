@@ -8,11 +8,12 @@ import pandas as pd
 import streamlit as st
 
 from core.evaluate.seeds import STUDY_SEEDS, latest_seed_study, replica_specs, train_command, trained_replicas
-from core.figures import seed_figure
 from core.formatting import in_255
 from core.jobs import start_job
-from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 from core.models.spec import USER_PROFILE
+from core.report.sections import seed_blocks
+from app_pages.blocks import blocks_ui
+from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 
 
 def _replicas_table(study: dict) -> pd.DataFrame:
@@ -74,16 +75,9 @@ def seed_study_ui(selection, *, job_ui) -> None:
     job_ui(_job_key(selection))
     if study is None or not study["families"]:
         return
-    st.plotly_chart(seed_figure(study), width="stretch", key="seed_study")
-    st.caption("Attention's effect (attentive minus vanilla robust accuracy) for each training seed, with its "
-               "95 % interval: where the sign changes from seed to seed, the effect is the seed's.")
-    for family in study["families"]:
-        st.markdown(f"**{family['title']}**: {family['sentence']}")
-    st.caption(f"{study['n']} test images, the same for every replica; per seed, the twins' paired difference at "
-               "the real class mix with its 95 % interval and the stratified McNemar test; across seeds, the mean of "
-               "the per-seed differences with a Student-t interval on k − 1 degrees of freedom, which carries "
-               "training randomness. Each family is compared where its seed-0 twins are half fooled (the median "
-               "of their smallest adversarial ε), under the strong protocol.")
+    blocks_ui(seed_blocks(study), key="seed_study")  # the report's section: forest plot, sentences, spread
+    st.caption("Each family is compared where its seed-0 twins are half fooled (the median of their smallest "
+               "adversarial ε), under the strong protocol. The replicas:")
     st.dataframe(_replicas_table(study), hide_index=True, width="stretch",
                  column_config={"clean": st.column_config.NumberColumn(format="%.3f"),
                                 "robust": st.column_config.NumberColumn(format="%.3f"),

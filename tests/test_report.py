@@ -121,13 +121,13 @@ def test_the_committed_findings_are_what_the_saved_results_give(tmp_path):
             f"docs/findings/{path.name} is stale: run .venv/bin/python -m core.report --findings")
 
 
-def test_a_section_holds_the_same_numbers_in_html_and_markdown():
-    """One section, two renderers: every number in the Markdown findings' twin sentences is in
-    the HTML report's, because both write out the same blocks."""
+def test_a_section_holds_the_same_numbers_in_html_markdown_and_text():
+    """One section, three renderers: every number in the Markdown findings' twin sentences is in
+    the HTML report's and the command line's, because all write out the same blocks."""
     import html
     import re
 
-    from core.report.parts import to_html, to_markdown
+    from core.report.parts import to_html, to_markdown, to_text
     from core.report.sections import twins_section
 
     def numbers(text):
@@ -138,6 +138,7 @@ def test_a_section_holds_the_same_numbers_in_html_and_markdown():
     for block in blocks:
         shown = html.unescape(re.sub(r"<[^>]+>", "", to_html(block)))  # the text a reader sees
         assert numbers(to_markdown(block)) and numbers(to_markdown(block)) == numbers(shown)
+        assert numbers(to_text(block)) == numbers(shown)  # the command line's, too
 
 
 def _audit(hits_by_epsilon: dict) -> dict:
@@ -205,3 +206,13 @@ def test_the_seed_section_says_how_far_the_seed_alone_moves_clean_accuracy():
     text = "\n".join(to_markdown(block) for block in _seed_spread(study))
     assert "| ResNet-50 | 1 | 0.850 | 0.100 | 0.890 | 0.200 |" in text
     assert "spans 5.0 points without attention and 1.0 with it" in text
+
+
+def test_the_command_line_prints_every_section_as_text(capsys):
+    assert report_cli(["--task", "cxr", "--text"]) == 0
+    printed = capsys.readouterr().out
+    for title in ("THE MODELS AND THEIR CARDS", "DOES SOFT ATTENTION MAKE THE MODEL HARDER TO FOOL?",
+                  "CAN THESE NUMBERS BE TRUSTED?", "DO THE MAPS POINT AT THE FINDING?"):
+        assert title in printed
+    assert "McNemar p" in printed and "[figure: accuracy against ε, the undefended models" in printed
+    assert "<" not in printed.replace("< ", "")  # no HTML, no Markdown table rules

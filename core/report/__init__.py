@@ -6,10 +6,12 @@ versions and a hash of the configuration.
 
     python -m core.report --task cxr --out report.html
     python -m core.report --findings                 docs/findings/<task>.md for every task, from the bundled results
+    python -m core.report --task cxr --text          the same sections in the terminal
 
     gather(task, ...)              -> Evidence      what is saved for the task's models
     render_html(evidence)          -> str           the report
     render_markdown(evidence)      -> str           the findings: the same sections' numbers as Markdown
+    render_text(evidence)          -> str           the same sections as plain text (the command line)
     write_report(task, out, ...)   -> paths         both files
     write_findings(folder)         -> paths         one Markdown file per task
 """
@@ -20,10 +22,10 @@ from pathlib import Path
 
 from core.report.gather import Evidence, gather, provenance
 from core.report.pdf import print_pdf
-from core.report.render import render_html, render_markdown
+from core.report.render import render_html, render_markdown, render_text
 
-__all__ = ["Evidence", "gather", "print_pdf", "provenance", "render_html", "render_markdown", "write_findings",
-           "write_report"]
+__all__ = ["Evidence", "gather", "print_pdf", "provenance", "render_html", "render_markdown", "render_text",
+           "write_findings", "write_report"]
 
 FINDINGS = Path(__file__).resolve().parents[2] / "docs" / "findings"
 

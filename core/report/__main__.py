@@ -1,4 +1,4 @@
-"""python -m core.report --task cxr --out report.html; python -m core.report --findings"""
+"""python -m core.report --task cxr --out report.html; --text prints it; python -m core.report --findings"""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def main(argv=None) -> int:
     parser.add_argument("--task", choices=list(TASKS))
     parser.add_argument("--out", help="the HTML file to write")
     parser.add_argument("--markdown", help="write the task's findings as Markdown to this file instead")
+    parser.add_argument("--text", action="store_true", help="print the task's sections as plain text instead")
     parser.add_argument("--findings", action="store_true",
                         help="write docs/findings/<task>.md for every task from the bundled results")
     parser.add_argument("--profile", choices=[*PROFILES, USER_PROFILE], default="demo",
@@ -31,8 +32,14 @@ def main(argv=None) -> int:
         for path in write_findings():
             print(f"findings: {path}")
         return 0
-    if not args.task or not (args.out or args.markdown):
-        parser.error("give --task and --out (or --markdown), or --findings")
+    if not args.task or not (args.out or args.markdown or args.text):
+        parser.error("give --task and --out (or --markdown, or --text), or --findings")
+    if args.text:
+        from core.report import gather, render_text
+
+        print(render_text(gather(args.task, profile=args.profile, n=args.n, root=args.root,
+                                 results_root=args.results_root)), end="")
+        return 0
     if args.markdown:
         from core.atomic import write_text
         from core.report import gather, render_markdown

@@ -1,7 +1,8 @@
 """The report's building blocks, in a few plain types (a heading, a sentence, a table, a list, a
-figure), and how each is written as HTML (the report) and as Markdown (the findings in docs/).
-A section is a list of blocks: the numbers are computed once, in the section, and each renderer
-only writes them out, so the two cannot disagree."""
+figure), and how each is written as HTML (the report), as Markdown (the findings in docs/) and as
+plain text (the command line; the pages draw them with app_pages.blocks). A section is a list of
+blocks: the numbers are computed once, in the section, and each renderer only writes them out,
+so they cannot disagree."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def figure_html(figure) -> str:
 
 def table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
     """A table with its text escaped; a missing value (None or NaN) shows as a dash."""
-    return _cells(frame, float_format).to_html(index=False, escape=True, border=0)
+    return cells(frame, float_format).to_html(index=False, escape=True, border=0)
 
 
 def paragraph(text: str, css: str = "") -> str:
@@ -76,7 +77,7 @@ def paragraph(text: str, css: str = "") -> str:
     return f'<p class="{css}">{html.escape(text)}</p>' if css else f"<p>{html.escape(text)}</p>"
 
 
-def _cells(frame: pd.DataFrame, float_format: str) -> pd.DataFrame:
+def cells(frame: pd.DataFrame, float_format: str = "{:.3f}") -> pd.DataFrame:
     """Every cell as the text a reader sees: floats formatted, a missing value a dash."""
     def cell(value):
         if value is None or (isinstance(value, (float, np.floating)) and value != value):
@@ -102,10 +103,10 @@ def to_markdown(block) -> str:
     if isinstance(block, Items):
         return "\n".join(f"- **{_md(label)}**: {_md(text)}" for label, text in block.entries)
     if isinstance(block, Table):
-        cells = _cells(block.frame, block.float_format)
-        header = "| " + " | ".join(_md(str(c)) for c in cells.columns) + " |"
-        rule = "|" + "---|" * len(cells.columns)
-        rows = ["| " + " | ".join(_md(v) for v in row) + " |" for row in cells.itertuples(index=False)]
+        shown = cells(block.frame, block.float_format)
+        header = "| " + " | ".join(_md(str(c)) for c in shown.columns) + " |"
+        rule = "|" + "---|" * len(shown.columns)
+        rows = ["| " + " | ".join(_md(v) for v in row) + " |" for row in shown.itertuples(index=False)]
         return "\n".join([header, rule, *rows])
     if isinstance(block, Figure):
         return f"*Figure{': ' + _md(block.caption) if block.caption else ''} (drawn in the HTML report).*"
@@ -117,3 +118,20 @@ def _md(text: str) -> str:
     for character in "\\`*_[]|<>#":
         text = text.replace(character, "\\" + character)
     return " ".join(text.split())
+
+
+# ------------------------------------------------------------------------------ plain text
+
+def to_text(block) -> str:
+    """One block as plain text for a terminal: a table's columns aligned, a figure named."""
+    if isinstance(block, Heading):
+        return f"{block.text}\n{'-' * min(len(block.text), 100)}"
+    if isinstance(block, Sentence):
+        return {"note": f"({block.text})", "warn": f"Note. {block.text}"}.get(block.tone, block.text)
+    if isinstance(block, Items):
+        return "\n".join(f"- {label}: {text}" for label, text in block.entries)
+    if isinstance(block, Table):
+        return cells(block.frame, block.float_format).to_string(index=False)
+    if isinstance(block, Figure):
+        return f"[figure{': ' + block.caption if block.caption else ''}: drawn in the HTML report]"
+    raise TypeError(f"not a report block: {block!r}")

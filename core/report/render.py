@@ -7,7 +7,7 @@ import html
 import json
 
 from core.report.gather import Evidence, provenance
-from core.report.parts import paragraph, to_html, to_markdown
+from core.report.parts import paragraph, to_html, to_markdown, to_text
 from core.report.sections import SECTIONS
 
 STYLE = """
@@ -78,3 +78,17 @@ def render_markdown(evidence: Evidence) -> str:
             lines += ["", f"## {title}", ""]
             lines += [text for block in blocks for text in (to_markdown(block), "")]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_text(evidence: Evidence, *, sections=None) -> str:
+    """The same sections as plain text (python -m core.report --task T --text), each titled;
+    `sections`: the titles to keep (default every one)."""
+    lines = []
+    for title, section in SECTIONS:
+        if sections is not None and title not in sections:
+            continue
+        blocks = section(evidence)
+        if blocks:
+            lines += ["", title.upper(), ""]
+            lines += [text for block in blocks for text in (to_text(block), "")]
+    return "\n".join(lines).strip() + "\n"

@@ -254,9 +254,13 @@ def _agreement(evidence: Evidence, mechanism: dict) -> list:
 
 def seeds_section(evidence: Evidence) -> list:
     """The seed study: each seed's twin difference and the mean over seeds with its t-interval."""
+    return seed_blocks(evidence.seed_study)
+
+
+def seed_blocks(study: dict | None) -> list:
+    """A saved seed study's section (core.evaluate.seeds), which the curves page draws too."""
     from core.figures import seed_figure
 
-    study = evidence.seed_study
     if not study or not study["families"]:
         return []
     return ([Figure(seed_figure(study), "each seed's twin difference and the mean over seeds")]

@@ -351,5 +351,6 @@ def test_curves_page_says_whether_attentions_effect_outlives_the_training_seed(t
     means = [t for t in forest["data"] if t["marker"]["symbol"] == "diamond"]
     assert len(forest["data"]) == 4 and len(means) == 1 and means[0]["x"] == [pytest.approx(10.0)]
     assert any("the sign changes with the training seed" in m for m in texts(app.markdown))
+    assert any("spans" in m and "only the training seed changed" in m for m in texts(app.markdown))  # the report's
     assert list(app.dataframe[-1].value["seed"]) == [0, 1, 2]
     assert not any("Train the other seeds' replicas" in m for m in texts(app.info))

@@ -1,0 +1,28 @@
+"""A core.report section drawn on a page: its blocks (headings, sentences, tables, lists,
+figures) as Streamlit elements, so a page shows the same numbers, computed in the same place, as
+the HTML report, the findings and the command line (core.report.parts)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import plain
+from core.report.parts import Figure, Heading, Items, Sentence, Table, cells
+
+
+def blocks_ui(blocks: list, *, key: str) -> None:
+    """Draw `blocks` in order; `key` names the section's charts. Every text is shown as the text
+    it is (plain): a model's title comes from its card."""
+    for index, block in enumerate(blocks):
+        if isinstance(block, Heading):
+            st.markdown(f"**{plain(block.text)}**")
+        elif isinstance(block, Sentence):
+            {"note": st.caption, "warn": st.warning}.get(block.tone, st.markdown)(plain(block.text))
+        elif isinstance(block, Items):
+            st.markdown("\n".join(f"- **{plain(label)}**: {plain(text)}" for label, text in block.entries))
+        elif isinstance(block, Table):
+            st.dataframe(cells(block.frame, block.float_format), hide_index=True, width="stretch")
+        elif isinstance(block, Figure):
+            st.plotly_chart(block.figure, width="stretch", key=f"{key}_{index}")
+        else:
+            raise TypeError(f"not a report block: {block!r}")

@@ -1,0 +1,26 @@
+"""app_pages.blocks: a core.report section drawn as Streamlit elements, its texts shown as text."""
+
+from streamlit.testing.v1 import AppTest
+
+
+def _page():
+    import pandas as pd
+    import plotly.graph_objects as go
+
+    from app_pages.blocks import blocks_ui
+    from core.report.parts import Figure, Heading, Items, Sentence, Table
+
+    blocks_ui([Heading("Model ![x](http://127.0.0.1/p.png)"), Sentence("A finding: +4.1 points."),
+               Sentence("How it was measured.", "note"), Sentence("A caution.", "warn"),
+               Items((("[pass] check", "fine"),)), Table(pd.DataFrame({"model": ["a"], "accuracy": [0.91234]})),
+               Figure(go.Figure(), "a chart")], key="section")
+
+
+def test_every_block_is_drawn_and_a_title_from_a_card_stays_text():
+    app = AppTest.from_function(_page, default_timeout=60).run()
+    assert not app.exception
+    shown = [m.value for m in app.markdown]
+    assert shown[0].startswith("**Model \\!\\[x\\]\\(http") and "A finding\\: \\+4\\.1 points\\." in shown
+    assert app.caption[0].value == "How it was measured\\." and app.warning[0].value == "A caution\\."
+    assert app.dataframe[0].value["accuracy"].tolist() == ["0.912"]  # formatted as the report formats it
+    assert len(app.get("plotly_chart")) == 1
