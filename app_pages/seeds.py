@@ -11,7 +11,7 @@ from core.evaluate.seeds import STUDY_SEEDS, latest_seed_study, replica_specs, t
 from core.formatting import in_255
 from core.jobs import start_job
 from core.models.spec import USER_PROFILE
-from core.report.sections import seed_blocks
+from core.report.seed_sections import seed_blocks
 from app_pages.blocks import blocks_ui
 from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 

@@ -195,7 +195,7 @@ def test_the_models_table_shows_the_demo_target_for_undefended_synthetic_models_
 
 def test_the_seed_section_says_how_far_the_seed_alone_moves_clean_accuracy():
     from core.report.parts import to_markdown
-    from core.report.sections import _seed_spread
+    from core.report.seed_sections import _seed_spread
 
     def seed(k, vanilla, attentive):
         return {"seed": k, "accuracy": {"vanilla": {"clean": vanilla, "robust": 0.1},

@@ -13,6 +13,7 @@ from core.report.gather import Evidence
 from core.tasks import middle_epsilon
 from core.report.parts import Figure, Heading, Items, Sentence as _p, Table as _table
 from core.report.saliency_sections import audit_section, grounding_section
+from core.report.seed_sections import seeds_section
 from core.report.threat_sections import l2_section, threats_section
 
 
@@ -250,45 +251,6 @@ def _agreement(evidence: Evidence, mechanism: dict) -> list:
     if not pairs:
         return []
     return [Heading("Which measure follows robustness?")] + [_p(r["sentence"]) for r in separating_measures(pairs)]
-
-
-def seeds_section(evidence: Evidence) -> list:
-    """The seed study: each seed's twin difference and the mean over seeds with its t-interval."""
-    return seed_blocks(evidence.seed_study)
-
-
-def seed_blocks(study: dict | None) -> list:
-    """A saved seed study's section (core.evaluate.seeds), which the curves page draws too."""
-    from core.figures import seed_figure
-
-    if not study or not study["families"]:
-        return []
-    return ([Figure(seed_figure(study), "each seed's twin difference and the mean over seeds")]
-            + [_p(f"{f['title']}: {f['sentence']}") for f in study["families"]] + _seed_spread(study)
-            + [_p(f"{study['n']} test images; seeds {', '.join(map(str, study['seeds']))}; per seed the twins' paired "
-                  "difference at the real class mix (stratified McNemar), across seeds the mean with a Student-t "
-                  "interval on k − 1 degrees of freedom.", "note")])
-
-
-def _seed_spread(study: dict) -> list:
-    """Each replica's clean and robust accuracy, and how far the training seed alone moves a
-    configuration's clean accuracy."""
-    rows, sentences = [], []
-    for family in study["families"]:
-        clean = {"vanilla": [], "attentive": []}
-        for entry in family["per_seed"]:
-            row = {"family": family["title"], "seed": entry["seed"]}
-            for twin in ("vanilla", "attentive"):
-                accuracy = entry["accuracy"][twin]
-                clean[twin].append(accuracy["clean"])
-                row[f"{twin} clean"], row[f"{twin} at ε"] = accuracy["clean"], accuracy["robust"]
-            rows.append(row)
-        spans = {twin: 100 * (max(v) - min(v)) for twin, v in clean.items() if v}
-        sentences.append(_p(f"{family['title']}: across the {len(family['per_seed'])} seeds the clean accuracy "
-                            f"(real mix) spans {spans['vanilla']:.1f} points without attention and "
-                            f"{spans['attentive']:.1f} with it, the same data and recipe, only the training seed "
-                            "changed."))
-    return [_table(pd.DataFrame(rows))] + sentences if rows else []
 
 
 def protocol_section(evidence: Evidence) -> list:
