@@ -10,17 +10,10 @@ import streamlit as st
 from core.evaluate import combined_curve, load_minimum_norm, minimum_norm_key, stars_of
 from core.encoding import text_to_labels
 from core.evaluate.minimum_norm import FMN_STEPS
-from core.formatting import in_255
 from core.jobs import start_job
+from core.report.sections import minimum_norm_blocks
+from app_pages.blocks import blocks_ui
 from app_pages.common import evaluation_arguments, missing_run_ui, results_root
-from core.figures import curves_figure
-
-
-def _medians_table(found: dict) -> pd.DataFrame:
-    return pd.DataFrame([{"model": spec.title, "median smallest ε (×1/255)": in_255(r["median"]["median"]),
-                          "95 % CI": f"{in_255(r['median']['low']):.2f} to {in_255(r['median']['high']):.2f}",
-                          "not broken": f"{r['not_broken']} of {r['n']}", "seconds": r.get("seconds")}
-                         for spec, r in found.items()])
 
 
 def _combined_table(found: dict, grid_results: dict) -> pd.DataFrame | None:
@@ -56,15 +49,7 @@ def minimum_norm_ui(selection, specs, *, data: str, n: int, grid_results: dict, 
     job_ui(job_key)
     if not found:
         return
-    st.plotly_chart(curves_figure(found, value="accuracy"), width="stretch", key="fmn_curves")
-    st.caption("Robust accuracy at every ε from one run: the share of images whose smallest adversarial ε "
-               "(L∞ FMN) is larger, re-weighted to the real class mix, with its 95 % interval. FMN is one "
-               "attack: where it and the grid protocol disagree, the lower number is the one to believe.")
-    st.dataframe(_medians_table(found), hide_index=True, width="stretch",
-                 column_config={"median smallest ε (×1/255)": st.column_config.NumberColumn(format="%.2f")})
-    for spec, result in found.items():
-        if "twin_test" in result:
-            st.caption(f"**{spec.title}** vs **{spec.twin().title}**: {result['twin_test']['sentence']}")
+    blocks_ui(minimum_norm_blocks(found), key="fmn")  # the report's section
     combined = _combined_table(found, grid_results)
     if combined is not None:
         st.markdown("**The curve the product stands behind**: robust at a grid ε only if the grid protocol did not "

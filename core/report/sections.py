@@ -141,30 +141,58 @@ def checks_section(evidence: Evidence) -> list:
 
 
 def minimum_norm_section(evidence: Evidence) -> list:
-    found = _by_spec(evidence, "minimum_norm")
+    return minimum_norm_blocks(_by_spec(evidence, "minimum_norm"))
+
+
+def minimum_norm_blocks(found: dict) -> list:
+    """Saved smallest-ε runs ({spec: FMN result}) as a section: the whole curves, each model's
+    median ε* with its interval, and each pair's Wilcoxon sentence (the curves page draws the
+    same blocks)."""
+    from core.figures import curves_figure
+
     if not found:
         return []
     frame = pd.DataFrame([{"model": s.title, "median smallest ε (×1/255)": in_255(r["median"]["median"]),
                            "95 % CI (×1/255)": f"{in_255(r['median']['low']):.2f}–{in_255(r['median']['high']):.2f}",
-                           "not broken": f"{r['not_broken']} of {r['n']}"} for s, r in found.items()])
-    return [_table(frame)] + [_p(r["twin_test"]["sentence"]) for r in found.values() if "twin_test" in r]
+                           "not broken": f"{r['not_broken']} of {r['n']}", "seconds": r.get("seconds")}
+                          for s, r in found.items()])
+    return ([Figure(curves_figure(found, value="accuracy"), "robust accuracy at every ε, from each image's smallest "
+                    "adversarial ε"),
+             _p("Robust accuracy at every ε from one run: the share of images whose smallest adversarial ε (L∞ FMN) "
+                "is larger, re-weighted to the real class mix, with its 95 % interval. FMN is one attack: where it "
+                "and the grid protocol disagree, the lower number is the one to believe.", "note"), _table(frame)]
+            + [_p(f"{s.title} vs {s.twin().title}: {r['twin_test']['sentence']}")
+               for s, r in found.items() if "twin_test" in r])
 
 
 def corruptions_section(evidence: Evidence) -> list:
+    return corruption_blocks(_by_spec(evidence, "corruptions"))
+
+
+def corruption_blocks(found: dict) -> list:
+    """Saved corruption runs ({spec: result}) as a section: accuracy against severity, and each
+    attentive model against its twin at severity 3 with Holm's p over the severities (the curves
+    page draws the same blocks)."""
     from core.corruptions.registry import CORRUPTIONS
     from core.figures import corruption_figure
 
-    found = _by_spec(evidence, "corruptions")
     if not found:
         return []
     rows = [{"family": s.title, "corruption": CORRUPTIONS[name].title if name in CORRUPTIONS else name,
              "difference at severity 3 (points)": t["difference"] * 100,
-             "95 % CI": f"{t['low'] * 100:+.1f} to {t['high'] * 100:+.1f}", "McNemar p": t["p_value"]}
+             "95 % CI": f"{t['low'] * 100:+.1f} to {t['high'] * 100:+.1f}", "McNemar p": t["p_value"],
+             "Holm p (over severities)": t.get("p_holm")}
             for s, r in found.items() for name, tests in r.get("twin_test", {}).items()
             for t in tests if t["severity"] == 3]
-    return [Figure(corruption_figure(found), "accuracy against severity, per corruption"),
-            _p("Accuracy re-weighted to the real class mix at severities 0 (clean) to 5, with 95 % intervals; every "
-               "model sees the same corrupted images.", "note")] + ([_table(pd.DataFrame(rows))] if rows else [])
+    blocks = [Figure(corruption_figure(found), "accuracy against severity, per corruption"),
+              _p("Accuracy re-weighted to the real class mix at severities 0 (clean) to 5, with 95 % intervals; every "
+                 "model sees the same corrupted images (one seed).", "note")]
+    if rows:
+        blocks += [_table(pd.DataFrame(rows)),
+                   _p("Attentive minus vanilla on the same corrupted images, weighted to the real class mix: MOVER "
+                      "interval and stratified exact McNemar test (as for the attacks), Holm-adjusted over the "
+                      "corruption's severities; a difference is significant only on the adjusted p.", "note")]
+    return blocks
 
 
 def patches_section(evidence: Evidence) -> list:

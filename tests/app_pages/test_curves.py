@@ -275,7 +275,7 @@ def test_curves_page_draws_whole_curves_from_each_images_smallest_epsilon(tmp_pa
     app = open_app("app_pages/curves.py", task="cxr")
     assert not problems(app), problems(app)
     assert len(app.get("plotly_chart")) == 5  # accuracy, AUC, trade-off, the whole curves, then which way
-    assert any("Wilcoxon signed-rank" in c for c in texts(app.caption))
+    assert any("(Wilcoxon signed-rank p = " in m for m in texts(app.markdown))  # the report's section
     tables = app.dataframe
     assert "median smallest ε (×1/255)" in tables[-2].value.columns and len(tables[-2].value) == 3
     combined = tables[-1].value
