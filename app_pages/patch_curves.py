@@ -3,12 +3,12 @@ model against its area, with intervals, and the twins paired per area (core.eval
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from core.evaluate.patches import SHOWN_IMAGES, SHOWN_STEPS
-from core.figures import patch_figure, patch_twin_rows
 from core.jobs import start_job
+from core.report.threat_sections import patch_blocks, universal_blocks
+from app_pages.blocks import blocks_ui
 from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 
 PATCH_IMAGES, PATCH_STEPS = SHOWN_IMAGES, SHOWN_STEPS  # the settings the report reads too
@@ -65,30 +65,11 @@ def offer_run_ui(selection, missing: list, *, settings, what: str, label: str, j
 
 def universal_ui(selection, specs, *, data: str, job_ui) -> None:
     """One patch per model and area, learnt on validation images, on held-out test images."""
-    from core.evaluate.universal import LEARNT_ON, SHOWN_IMAGES as UNIVERSAL_IMAGES, SHOWN_STEPS as UNIVERSAL_STEPS
-
     st.markdown("**One universal patch: a sticker that fools images it has never seen**")
     found = saved_universal(selection, specs, data)
     offer_run_ui(selection, [s for s in specs if s not in found], settings=universal_settings(data),
                  what="universal-patch run", label="Learn universal patches", job_ui=job_ui)
-    if not found:
-        return
-    st.plotly_chart(patch_figure(found), width="stretch", key="universal_curves")
-    st.caption(f"One patch per model and area, learnt on {LEARNT_ON} validation images ({UNIVERSAL_STEPS} minibatch "
-               f"steps at each of the task's artefact locations, the best kept), then pasted on {UNIVERSAL_IMAGES} "
-               "held-out test images: the share of their clean-correct images it fools, Wilson 95 % bands. ART's "
-               "AdversarialPatchTensorFlowV2 is the reference the tests compare it with.")
-    twin_table_ui(found)
-
-
-def twin_table_ui(found: dict) -> bool:
-    """Attentive minus vanilla accuracy under the patch, per area; whether there was a pair to show."""
-    rows = patch_twin_rows(found)
-    if rows:
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch",
-                     column_config={"McNemar p": st.column_config.NumberColumn(format="%.3g"),
-                                    "Holm p (over areas)": st.column_config.NumberColumn(format="%.3g")})
-    return bool(rows)
+    blocks_ui(universal_blocks(found), key="universal")  # the report's section
 
 
 def patches_ui(selection, specs, *, data: str, job_ui) -> None:
@@ -96,20 +77,5 @@ def patches_ui(selection, specs, *, data: str, job_ui) -> None:
     found = saved_patches(selection, specs, data)
     offer_run_ui(selection, [s for s in specs if s not in found], settings=patch_settings(data),
                  what="patch run", label="Evaluate adversarial patches", job_ui=job_ui)
-    if found:
-        per_image_ui(found)
+    blocks_ui(patch_blocks(found), key="patches")  # the report's section
     universal_ui(selection, specs, data=data, job_ui=job_ui)
-
-
-def per_image_ui(found: dict) -> None:
-    """The per-image patch runs: success against area, and the twins per area."""
-    st.plotly_chart(patch_figure(found), width="stretch", key="patch_curves")
-    st.caption(f"The share of the clean-correct images a patch of 1, 2, 4 or 8 % of the image fools, with "
-               f"Wilson 95 % bands; {PATCH_STEPS} steps at each of four places where the task's artefacts sit "
-               "(Finlayson et al. 2019 patched these three tasks).")
-    if twin_table_ui(found):
-        st.caption("Attentive minus vanilla accuracy under the patch on the same images, weighted to the real "
-                   "class mix; significant only where the Holm-adjusted p is below 0.05. The test counts the "
-                   "images only one twin got right, class by class, so it can be sure of a difference that the "
-                   "re-weighted interval still spans zero on, when those images fall in a class that weighs "
-                   "little in the real mix.")

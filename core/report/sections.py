@@ -14,7 +14,7 @@ from core.tasks import middle_epsilon
 from core.report.parts import Figure, Heading, Items, Sentence as _p, Table as _table
 from core.report.saliency_sections import audit_section, grounding_section
 from core.report.seed_sections import seeds_section
-from core.report.threat_sections import l2_section, threats_section
+from core.report.threat_sections import l2_section, patches_section, threats_section
 
 
 def _middle(evidence: Evidence) -> float:
@@ -193,31 +193,6 @@ def corruption_blocks(found: dict) -> list:
                       "interval and stratified exact McNemar test (as for the attacks), Holm-adjusted over the "
                       "corruption's severities; a difference is significant only on the adjusted p.", "note")]
     return blocks
-
-
-def patches_section(evidence: Evidence) -> list:
-    from core.figures import patch_figure, patch_twin_rows
-
-    found, universal = _by_spec(evidence, "patches"), _by_spec(evidence, "universal")
-    parts = []
-    if universal:
-        first = next(iter(universal.values()))
-        rows = patch_twin_rows(universal)
-        parts = [Figure(patch_figure(universal), "held-out images one universal patch fools, against its area"),
-                 _p(f"One patch per model and area, learnt on {first['n_learn']} validation images, pasted on "
-                    f"{first['n']} held-out test images; Wilson 95 % intervals, the twins paired per area as above.",
-                    "note")] + ([_table(pd.DataFrame(rows))] if rows else [])
-    if not found:
-        return parts
-    rows = patch_twin_rows(found)
-    steps = next(iter(found.values()))["steps"]
-    return [Figure(patch_figure(found), "clean-correct images fooled against the patch's area"),
-            _p(f"A visible square of free pixels covering 1 to 8 % of the image, optimised per image ({steps} steps at "
-               "each of four places where the task's artefacts sit, the worst kept), as Finlayson et al. (2019) "
-               "attacked these three tasks; Wilson 95 % intervals. The twins' difference is re-weighted to the real "
-               "class mix; its test counts the images only one twin got right, class by class, and can be sure of a "
-               "difference whose interval still spans zero when those images fall in a class of little weight.",
-               "note")] + ([_table(pd.DataFrame(rows))] if rows else []) + parts
 
 
 def which_way_section(evidence: Evidence) -> list:

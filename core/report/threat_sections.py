@@ -1,10 +1,13 @@
-"""The report's sections on threats beyond the paper's: the L2 curves (strong-l2 protocol) and
-whether attention's effect keeps its sign across L-inf, L2 and a patch."""
+"""The report's sections on threats beyond the paper's: adversarial patches (per image and
+universal), the L2 curves (strong-l2 protocol) and whether attention's effect keeps its sign
+across L-inf, L2 and a patch. The curves page draws the patch blocks too (app_pages.patch_curves)."""
 
 from __future__ import annotations
 
 from core.report.gather import Evidence
-from core.report.parts import Figure, Heading, Items, Sentence as _p
+import pandas as pd
+
+from core.report.parts import Figure, Heading, Items, Sentence as _p, Table as _table
 
 
 def _by_spec(evidence: Evidence, what: str) -> dict:
@@ -51,3 +54,46 @@ def threats_section(evidence: Evidence) -> list:
         f"for L2, {SHOWN_IMAGES} for the patch, where saved), read where the twins are half fooled under L∞ (the seed "
         f"study's ε, else where the vanilla curve is halfway down), the L2 radius that ε stands for, and a "
         f"{PATCH_AREA * 100:g} % patch; Holm-adjusted within each threat's curve.", "note")]
+
+
+def patches_section(evidence: Evidence) -> list:
+    return patch_blocks(_by_spec(evidence, "patches")) + universal_blocks(_by_spec(evidence, "universal"))
+
+
+def _twin_table(found: dict) -> list:
+    from core.figures import patch_twin_rows
+
+    rows = patch_twin_rows(found)
+    return [_table(pd.DataFrame(rows))] if rows else []
+
+
+def patch_blocks(found: dict) -> list:
+    """Saved per-image patch runs ({spec: result}): success against area, and the twins per area."""
+    from core.figures import patch_figure
+
+    if not found:
+        return []
+    steps = next(iter(found.values()))["steps"]
+    return [Figure(patch_figure(found), "clean-correct images fooled against the patch's area"),
+            _p(f"A visible square of free pixels covering 1 to 8 % of the image, optimised per image ({steps} steps at "
+               "each of four places where the task's artefacts sit, the worst kept), as Finlayson et al. (2019) "
+               "attacked these three tasks; Wilson 95 % intervals. The twins' difference is re-weighted to the real "
+               "class mix, significant only where the Holm-adjusted p (over the areas) is below 0.05; its test "
+               "counts the images only one twin got right, class by class, and can be sure of a difference whose "
+               "interval still spans zero when those images fall in a class of little weight.", "note"),
+            *_twin_table(found)]
+
+
+def universal_blocks(found: dict) -> list:
+    """Saved universal-patch runs ({spec: result}): held-out images fooled against the area."""
+    from core.figures import patch_figure
+
+    if not found:
+        return []
+    first = next(iter(found.values()))
+    return [Figure(patch_figure(found), "held-out images one universal patch fools, against its area"),
+            _p(f"One patch per model and area, learnt on {first['n_learn']} validation images ({first['steps']} "
+               "minibatch steps at each of the task's artefact locations, the best kept), pasted on "
+               f"{first['n']} held-out test images: the share of their clean-correct images it fools, Wilson 95 % "
+               "intervals, the twins paired per area as above. ART's AdversarialPatchTensorFlowV2 is the "
+               "reference the tests compare it with.", "note"), *_twin_table(found)]
