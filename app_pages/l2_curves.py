@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.evaluate.threats import L2_IMAGES, load_l2, read_where_half_fooled, threat_sentences
-from core.figures import curves_figure
+from core.evaluate.threats import L2_IMAGES, load_l2
 from core.jobs import start_job
-from app_pages.common import CHECK_ICONS, evaluation_arguments, missing_run_ui, results_root
+from core.report.threat_sections import l2_blocks, l2_check_blocks, threat_blocks
+from app_pages.blocks import blocks_ui
+from app_pages.common import evaluation_arguments, missing_run_ui, results_root
 from app_pages.evaluation_cost import cost_ui
 from app_pages.patch_curves import saved_patches
 
@@ -46,26 +47,19 @@ def l2_ui(selection, specs, *, data: str, linf: dict, epsilons, job_ui) -> None:
     job_ui(job_key)
     if not found:
         return
-    st.plotly_chart(curves_figure(found, value="accuracy", norm="l2"), width="stretch", key="l2_curves")
-    st.caption("The strong protocol in the L2 ball (PGD-L2, APGD in L2, ART's Square-L2 on the survivors). Each "
-               "radius is the L2 length of an ε of the L∞ grid spent on every value of a square a quarter of the "
-               f"image's side; {L2_IMAGES} test images, 95 % bands.")
-    for spec, result in found.items():
-        sentence = read_where_half_fooled(result, found.get(spec.twin())) if spec.attention else None
-        if sentence:  # where the vanilla twin is halfway down: at the grid's middle both may sit at 0
-            st.markdown(f"**{spec.title}** vs its twin: {sentence}")
+    blocks_ui(l2_blocks(found), key="l2")  # the report's section
     with st.expander("The checks under L2"):
-        for spec, result in found.items():
-            if "checks" in result:
-                st.markdown(f"**{spec.title}**: {result['verdict']}")
-                for check in result["checks"]:
-                    st.markdown(f"{CHECK_ICONS.get(check['status'], '')} {check['name']}: {check['detail']}")
-    sentences = threat_sentences(linf=linf, l2=found, patches=saved_patches(selection, specs, data),
-                                 epsilons=epsilons, seed_study=_seed_study(selection))
-    if sentences:
+        blocks_ui(l2_check_blocks(found), key="l2_checks")
+    threats = threat_blocks(linf=linf, l2=found, patches=saved_patches(selection, specs, data), epsilons=epsilons,
+                            seed_study=_seed_study(selection), n=_images_of(linf))
+    if threats:
         st.markdown("**One effect across threats?**")
-        for sentence in sentences:
-            st.markdown(sentence)
+        blocks_ui(threats, key="threats")
+
+
+def _images_of(linf: dict) -> int:
+    """The L∞ curves' image count (the page's own choice), for the cross-threat note."""
+    return next((result["n"] for result in linf.values()), 0)
 
 
 def _seed_study(selection) -> dict | None:

@@ -16,11 +16,17 @@ def _by_spec(evidence: Evidence, what: str) -> dict:
 
 def l2_section(evidence: Evidence) -> list:
     """The strong-l2 curves, each twin pair's test at the middle radius, each model's checks."""
+    found = _by_spec(evidence, "l2")
+    return l2_blocks(found) + l2_check_blocks(found)
+
+
+def l2_blocks(found: dict) -> list:
+    """Saved strong-l2 curves ({spec: result}): accuracy against the radius and each twin pair's
+    test where its vanilla twin is halfway down (at the grid's middle both may sit at 0)."""
     from core.evaluate import PRESETS
     from core.evaluate.threats import read_where_half_fooled
     from core.figures import curves_figure
 
-    found = _by_spec(evidence, "l2")
     if not found:
         return []
     n = next(iter(found.values()))["n"]
@@ -30,7 +36,13 @@ def l2_section(evidence: Evidence) -> list:
     for spec, result in found.items():
         sentence = read_where_half_fooled(result, found.get(spec.twin())) if spec.attention else None
         if sentence:
-            parts.append(_p(sentence))
+            parts.append(_p(f"{spec.title} vs its twin: {sentence}"))
+    return parts
+
+
+def l2_check_blocks(found: dict) -> list:
+    """Each L2 curve's checks and verdict."""
+    parts = []
     for spec, result in found.items():
         if "checks" in result:
             parts.append(Heading(f"{spec.title} under L2: {result['verdict']}"))
@@ -41,16 +53,21 @@ def l2_section(evidence: Evidence) -> list:
 def threats_section(evidence: Evidence) -> list:
     """One sentence per twin pair: attention's effect under L∞, L2 and a patch, and whether its
     sign holds (core.evaluate.threats)."""
+    return threat_blocks(linf=_by_spec(evidence, "strong"), l2=_by_spec(evidence, "l2"),
+                         patches=_by_spec(evidence, "patches"), epsilons=evidence.epsilons,
+                         seed_study=evidence.seed_study, n=evidence.n)
+
+
+def threat_blocks(*, linf: dict, l2: dict, patches: dict, epsilons, seed_study: dict | None, n: int) -> list:
+    """The cross-threat sentences from the saved L∞ curves, L2 curves and patch runs ({spec: result})."""
     from core.evaluate.patches import SHOWN_IMAGES
     from core.evaluate.threats import L2_IMAGES, PATCH_AREA, threat_sentences
 
-    sentences = threat_sentences(linf=_by_spec(evidence, "strong"), l2=_by_spec(evidence, "l2"),
-                                 patches=_by_spec(evidence, "patches"), epsilons=evidence.epsilons,
-                                 seed_study=evidence.seed_study)
+    sentences = threat_sentences(linf=linf, l2=l2, patches=patches, epsilons=epsilons, seed_study=seed_study)
     if not sentences:
         return []
     return [_p(s) for s in sentences] + [_p(
-        f"Each threat's difference comes from its own paired test on its own images ({evidence.n} for L∞, {L2_IMAGES} "
+        f"Each threat's difference comes from its own paired test on its own images ({n} for L∞, {L2_IMAGES} "
         f"for L2, {SHOWN_IMAGES} for the patch, where saved), read where the twins are half fooled under L∞ (the seed "
         f"study's ε, else where the vanilla curve is halfway down), the L2 radius that ε stands for, and a "
         f"{PATCH_AREA * 100:g} % patch; Holm-adjusted within each threat's curve.", "note")]
