@@ -83,7 +83,7 @@ def test_a_pdf_is_printed_beside_the_html(cxr_report, tmp_path):
 
 def test_the_report_says_what_the_seed_study_the_escalation_and_the_mechanism_found():
     from core.evaluate.seeds import seed_study
-    from core.report.sections import mechanism_section
+    from core.report.mechanism_sections import mechanism_section
     from tests.evaluate.test_seeds import EPSILON, _replicas
 
     evidence = gather("cxr")

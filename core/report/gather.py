@@ -50,6 +50,11 @@ class Evidence:
     configuration_sha256: str = ""
     seed_study: dict | None = None  # core.evaluate.seeds: attention's effect across training seeds
 
+    def found(self, what: str) -> dict:
+        """{spec: saved result} of the models that have one of kind `what` (a ModelEvidence field:
+        "strong", "minimum_norm", "l2", ...)."""
+        return {m.spec: getattr(m, what) for m in self.models if getattr(m, what)}
+
 
 def versions() -> dict:
     """Python's and each installed package's version (absent packages left out)."""

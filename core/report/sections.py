@@ -12,6 +12,7 @@ from core.models.backbones import FAMILY_TITLES
 from core.report.gather import Evidence
 from core.tasks import middle_epsilon
 from core.report.parts import Figure, Heading, Items, Sentence as _p, Table as _table
+from core.report.mechanism_sections import mechanism_section
 from core.report.saliency_sections import audit_section, grounding_section
 from core.report.seed_sections import seeds_section
 from core.report.threat_sections import l2_section, patches_section, threats_section
@@ -20,9 +21,6 @@ from core.report.threat_sections import l2_section, patches_section, threats_sec
 def _middle(evidence: Evidence) -> float:
     return middle_epsilon(evidence.epsilons)
 
-
-def _by_spec(evidence: Evidence, what: str) -> dict:
-    return {m.spec: getattr(m, what) for m in evidence.models if getattr(m, what)}
 
 
 def _calibrated(evidence: Evidence) -> bool:
@@ -65,7 +63,7 @@ def curves_section(evidence: Evidence) -> list:
     from core.evaluate import PRESETS
     from core.figures import curves_figure, curves_table
 
-    strong, paper = _by_spec(evidence, "strong"), _by_spec(evidence, "paper")
+    strong, paper = evidence.found("strong"), evidence.found("paper")
     undefended = {s: r for s, r in strong.items() if s.defence == "none"}
     parts = [Figure(curves_figure(undefended or strong, value="accuracy"), "accuracy against ε, the undefended models")]
     if any("auc" in r["curve"][0] for r in strong.values()):
@@ -86,7 +84,7 @@ def curves_section(evidence: Evidence) -> list:
 def twins_section(evidence: Evidence) -> list:
     from core.evaluate import protocol_disagreements, twin_test
 
-    strong, paper = _by_spec(evidence, "strong"), _by_spec(evidence, "paper")
+    strong, paper = evidence.found("strong"), evidence.found("paper")
     parts = []
     for spec, attentive in strong.items():
         vanilla = strong.get(spec.twin()) if spec.attention else None
@@ -115,7 +113,7 @@ def tradeoff_section(evidence: Evidence) -> list:
     from core.evaluate import defence_comparisons
     from core.figures import tradeoff_figure
 
-    strong = _by_spec(evidence, "strong")
+    strong = evidence.found("strong")
     if not strong:
         return []
     epsilon = _trained_at(evidence)
@@ -130,7 +128,7 @@ def tradeoff_section(evidence: Evidence) -> list:
 
 def checks_section(evidence: Evidence) -> list:
     parts = []
-    for spec, result in _by_spec(evidence, "strong").items():
+    for spec, result in evidence.found("strong").items():
         if "checks" not in result:
             continue
         parts.append(Heading(f"{spec.title}: {result['verdict']}"))
@@ -141,7 +139,7 @@ def checks_section(evidence: Evidence) -> list:
 
 
 def minimum_norm_section(evidence: Evidence) -> list:
-    return minimum_norm_blocks(_by_spec(evidence, "minimum_norm"))
+    return minimum_norm_blocks(evidence.found("minimum_norm"))
 
 
 def minimum_norm_blocks(found: dict) -> list:
@@ -166,7 +164,7 @@ def minimum_norm_blocks(found: dict) -> list:
 
 
 def corruptions_section(evidence: Evidence) -> list:
-    return corruption_blocks(_by_spec(evidence, "corruptions"))
+    return corruption_blocks(evidence.found("corruptions"))
 
 
 def corruption_blocks(found: dict) -> list:
@@ -201,7 +199,7 @@ def which_way_section(evidence: Evidence) -> list:
     from core.operating_point import card_threshold, harm_sentence, under_attack
     from core.tasks import get_task
 
-    strong, epsilon = _by_spec(evidence, "strong"), _middle(evidence)
+    strong, epsilon = evidence.found("strong"), _middle(evidence)
     thresholds = {m.spec: card_threshold(m.card) for m in evidence.models}
     parts = []
     if get_task(evidence.task).is_binary:
@@ -230,30 +228,6 @@ def which_way_section(evidence: Evidence) -> list:
                             f"{spec.title}: what each class becomes at {epsilon_text(epsilon)}"))
         parts += [_p(b["sentence"]) for b in confusion["became"]]
     return parts
-
-
-def mechanism_section(evidence: Evidence) -> list:
-    from core.figures import mechanism_figure, surface_figure
-    from core.mechanism import MEASURES
-
-    found = _by_spec(evidence, "mechanism")
-    if not found:
-        return []
-    parts = [Figure(mechanism_figure(found, MEASURES), "each measure per model"),
-             Figure(surface_figure(found, 0), "the loss surface around one image")]
-    for spec, result in found.items():
-        parts += [_p(f"{spec.title} vs its twin: {t['sentence']}") for t in result.get("twin_test", {}).values()]
-    return parts + _agreement(evidence, found)
-
-
-def _agreement(evidence: Evidence, mechanism: dict) -> list:
-    """Which measure follows robustness (core.mechanism.agreement) on this task's twin pairs."""
-    from core.mechanism import separating_measures, twin_pairs
-
-    pairs = twin_pairs(evidence.task, mechanism, _by_spec(evidence, "minimum_norm"))
-    if not pairs:
-        return []
-    return [Heading("Which measure follows robustness?")] + [_p(r["sentence"]) for r in separating_measures(pairs)]
 
 
 def protocol_section(evidence: Evidence) -> list:

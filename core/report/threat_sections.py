@@ -10,13 +10,10 @@ import pandas as pd
 from core.report.parts import Figure, Heading, Items, Sentence as _p, Table as _table
 
 
-def _by_spec(evidence: Evidence, what: str) -> dict:
-    return {m.spec: getattr(m, what) for m in evidence.models if getattr(m, what)}
-
 
 def l2_section(evidence: Evidence) -> list:
     """The strong-l2 curves, each twin pair's test at the middle radius, each model's checks."""
-    found = _by_spec(evidence, "l2")
+    found = evidence.found("l2")
     return l2_blocks(found) + l2_check_blocks(found)
 
 
@@ -53,8 +50,8 @@ def l2_check_blocks(found: dict) -> list:
 def threats_section(evidence: Evidence) -> list:
     """One sentence per twin pair: attention's effect under L∞, L2 and a patch, and whether its
     sign holds (core.evaluate.threats)."""
-    return threat_blocks(linf=_by_spec(evidence, "strong"), l2=_by_spec(evidence, "l2"),
-                         patches=_by_spec(evidence, "patches"), epsilons=evidence.epsilons,
+    return threat_blocks(linf=evidence.found("strong"), l2=evidence.found("l2"),
+                         patches=evidence.found("patches"), epsilons=evidence.epsilons,
                          seed_study=evidence.seed_study, n=evidence.n)
 
 
@@ -74,7 +71,7 @@ def threat_blocks(*, linf: dict, l2: dict, patches: dict, epsilons, seed_study: 
 
 
 def patches_section(evidence: Evidence) -> list:
-    return patch_blocks(_by_spec(evidence, "patches")) + universal_blocks(_by_spec(evidence, "universal"))
+    return patch_blocks(evidence.found("patches")) + universal_blocks(evidence.found("universal"))
 
 
 def _twin_table(found: dict) -> list:
