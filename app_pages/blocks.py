@@ -24,5 +24,6 @@ def blocks_ui(blocks: list, *, key: str) -> None:
             st.dataframe(cells(block.frame, block.float_format), hide_index=True, width="stretch")
         elif isinstance(block, Figure):
             st.plotly_chart(block.figure, width="stretch", key=f"{key}_{index}")
+            st.caption(plain(f"Figure: {block.caption}." if block.caption else "Figure."))  # what it shows, in words
         else:
             raise TypeError(f"not a report block: {block!r}")

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import os
 
-import pandas as pd
 import streamlit as st
 
 from core.evaluate.checks import CHECKS_VERSION
 from core.data.synthetic import split_description
-from core.evaluate import (PRESETS, custom_pgd, load_results, protocol_disagreements, shared_training_epsilon,
-                           twin_test)
+from core.evaluate import PRESETS, custom_pgd, load_results, shared_training_epsilon, twin_test
 from core.models.zoo import defence_epsilon
 from core.jobs import JobError, cancel_job, job_status, start_job
+from core.report.sections import twin_blocks
 from core.tasks import get_task, middle_epsilon
+from app_pages.blocks import blocks_ui
 from app_pages.common import (CHECK_ICONS, evaluation_arguments, require_models, results_root, show_error,
                           step_rule_ui)
 from core.figures import curves_figure, curves_table
@@ -156,38 +156,16 @@ def job_ui(key: str) -> None:
 
 def twins_ui(tests: dict, paper: dict | None = None) -> None:
     """Attentive minus vanilla on the same images, per epsilon, for each family (`tests`:
-    twin_tests); where the paper's protocol (`paper`, the same images) reaches another
-    conclusion, one sentence says so."""
+    twin_tests), the report's own section; where the paper's protocol (`paper`, the same
+    images) reaches another conclusion, one sentence says so."""
     st.subheader("Does soft attention make the model harder to fool?")
-    shown = False
-    for spec, rows in tests.items():
+    for rows in tests.values():
         if isinstance(rows, ValueError):
             raise rows
-        shown = True
-        st.markdown(f"**{spec.title}** minus **{spec.twin().title}**")
-        frame = pd.DataFrame([{"ε": r["epsilon"], "difference (points)": r["difference"] * 100,
-                               "95 % CI": f"{r['low'] * 100:+.1f} to {r['high'] * 100:+.1f}",
-                               "McNemar p": r["p_value"], "Holm p (over the curve)": r.get("p_holm", r["p_value"]),
-                               "only attentive robust": r["a_only"], "only vanilla robust": r["b_only"]}
-                              for r in rows])
-        st.dataframe(frame, hide_index=True, width="stretch",
-                     column_config={"ε": st.column_config.NumberColumn(format="%g"),
-                                    "difference (points)": st.column_config.NumberColumn(format="%+.1f"),
-                                    "McNemar p": st.column_config.NumberColumn(format="%.3g"),
-                                    "Holm p (over the curve)": st.column_config.NumberColumn(
-                                        format="%.3g", help=HELP["holm"])})
-        middle = rows[len(rows) // 2]
-        how = (" Paired on the same images and weighted to the real class mix: the interval combines the "
-               "per-class Newcombe intervals (MOVER), the p-value is the stratified exact McNemar test on the "
-               "images where only one of the twins was fooled." if "p_method" in middle else
-               " Paired on the same images: the interval is Newcombe's, the p-value the exact McNemar test on "
-               "the images where only one of the twins was fooled.")
-        st.caption(middle["sentence"] + how)
-        paper_pair = (paper or {}).get(spec), (paper or {}).get(spec.twin())
-        if all(paper_pair):
-            for sentence in protocol_disagreements(rows, twin_test(*paper_pair), spec.twin().title):
-                st.warning(sentence, icon=":material/compare_arrows:")
-    if not shown:
+    on_paper = {spec: twin_test(paper[spec], paper[spec.twin()]) for spec in tests
+                if spec in (paper or {}) and spec.twin() in paper}
+    blocks_ui(twin_blocks(tests, on_paper), key="twins")
+    if not tests:
         st.caption("Evaluate both twins of a family with the same settings to compare them.")
 
 

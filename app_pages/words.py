@@ -27,8 +27,6 @@ HELP = {
                     "of pixels placed where a sticker, ink or a marker would be), or a natural corruption (blur, "
                     "noise, exposure: what happens in clinics every day).",
     "saliency": "How the heatmaps are computed: where in the image the model's answer comes from.",
-    "holm": "The p-value made stricter for testing many ε at once (Holm's method): a difference is called "
-            "significant only when this one is below 0.05, so twenty tries do not give one lucky finding.",
     "threat": "L∞: every pixel may change by at most ε (the paper's threat). L2: a budget of total change, "
               "which the attack may spend on a few pixels a lot or many a little; here the budget equals an ε change "
               "over a lesion-sized square.",

@@ -82,20 +82,42 @@ def curves_section(evidence: Evidence) -> list:
 
 
 def twins_section(evidence: Evidence) -> list:
-    from core.evaluate import protocol_disagreements, twin_test
+    from core.evaluate import twin_test
 
     strong, paper = evidence.found("strong"), evidence.found("paper")
+    tests = {spec: twin_test(attentive, strong[spec.twin()]) for spec, attentive in strong.items()
+             if spec.attention and spec.twin() in strong}
+    on_paper = {spec: twin_test(paper[spec], paper[spec.twin()]) for spec in tests
+                if spec in paper and spec.twin() in paper}
+    return twin_blocks(tests, on_paper)
+
+
+def twin_blocks(tests: dict, on_paper: dict | None = None) -> list:
+    """Each pair's twin test over the curve ({attentive spec: core.evaluate.twin_test rows}) as a
+    table with Holm's p, the sentence at the curve's middle ε and how it was tested; where the
+    paper's protocol on the same images (`on_paper`, the same shape) concludes otherwise, a
+    caution (the curves page draws the same blocks)."""
+    from core.evaluate import protocol_disagreements
+
     parts = []
-    for spec, attentive in strong.items():
-        vanilla = strong.get(spec.twin()) if spec.attention else None
-        if vanilla is None:
-            continue
-        rows = twin_test(attentive, vanilla)
-        parts.append(Heading(f"{spec.title} minus {spec.twin().title}"))
-        parts += [_p(r["sentence"]) for r in rows]
-        if spec in paper and spec.twin() in paper:
-            parts += [_p(s, "warn") for s in protocol_disagreements(rows, twin_test(paper[spec], paper[spec.twin()]),
-                                                                      spec.twin().title)]
+    for spec, rows in tests.items():
+        frame = pd.DataFrame([{"ε": r["epsilon"], "difference (points)": f"{r['difference'] * 100:+.1f}",
+                               "95 % CI": f"{r['low'] * 100:+.1f} to {r['high'] * 100:+.1f}",
+                               "McNemar p": r["p_value"], "Holm p (over the curve)": r.get("p_holm", r["p_value"]),
+                               "only attentive robust": r["a_only"], "only vanilla robust": r["b_only"]}
+                              for r in rows])
+        middle = rows[len(rows) // 2]
+        how = ("Paired on the same images and weighted to the real class mix: the interval combines the per-class "
+               "Newcombe intervals (MOVER), the p-value is the stratified exact McNemar test on the images where only "
+               "one of the twins was fooled." if "p_method" in middle else
+               "Paired on the same images: the interval is Newcombe's, the p-value the exact McNemar test on the "
+               "images where only one of the twins was fooled.")
+        holm = (" Holm's p is the p-value made stricter for testing every ε of the curve at once: a difference is "
+                "called significant only where it is below 0.05, so many tries do not give one lucky finding.")
+        parts += [Heading(f"{spec.title} minus {spec.twin().title}"), _table(frame, float_format="{:.3g}"),
+                  _p(middle["sentence"]), _p(how + holm, "note")]
+        if spec in (on_paper or {}):
+            parts += [_p(s, "warn") for s in protocol_disagreements(rows, on_paper[spec], spec.twin().title)]
     return parts
 
 

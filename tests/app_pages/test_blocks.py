@@ -22,5 +22,6 @@ def test_every_block_is_drawn_and_a_title_from_a_card_stays_text():
     shown = [m.value for m in app.markdown]
     assert shown[0].startswith("**Model \\!\\[x\\]\\(http") and "A finding\\: \\+4\\.1 points\\." in shown
     assert app.caption[0].value == "How it was measured\\." and app.warning[0].value == "A caution\\."
+    assert app.caption[1].value == "Figure\\: a chart\\."  # a chart is read by its caption too
     assert app.dataframe[0].value["accuracy"].tolist() == ["0.912"]  # formatted as the report formats it
     assert len(app.get("plotly_chart")) == 1

@@ -117,7 +117,8 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     formats = __import__("json").loads(tables[0].proto.columns)
     assert formats["ε"]["type_config"]["format"] == "%g"  # 0.00125 as given, not the table's 0.0013
     assert len(tables) == 3  # the curves, then one twin table per family
-    assert any("McNemar" in c and "soft attention changes" in c for c in texts(app.caption))
+    assert any("soft attention changes" in m and "McNemar" in m for m in texts(app.markdown))  # the report's section
+    assert any("stratified exact McNemar test" in c for c in texts(app.caption))
     assert any("ε is on the [0, 1] pixel scale" in m for m in texts(app.info))
     assert sum(e.label.startswith(("Trustworthy", "Usable", "Not trustworthy")) or ": " in e.label
                for e in app.expander) >= 4
