@@ -35,8 +35,6 @@ PROFILE_HELP = ("demo: compact backbones at 96 px; paper: ResNet-50 / InceptionR
                 "paper-native: InceptionResNetV2 at its native 299 px (an 8 x 8 Grad-CAM map instead of 5 x 5); "
                 "imported: your own models, brought in on the Model zoo page")
 PROFILE_TITLES = {USER_PROFILE: "imported"}  # the others are named as they are
-CHECK_ICONS = {"pass": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:",
-               "skip": ":material/remove_circle_outline:", "info": ":material/info:"}
 APP_PATH = Path(__file__).resolve().parents[1] / "app.py"
 ASSETS = APP_PATH.parent / "assets"
 

@@ -7,15 +7,14 @@ import os
 
 import streamlit as st
 
-from core.evaluate.checks import CHECKS_VERSION
 from core.data.synthetic import split_description
 from core.evaluate import PRESETS, custom_pgd, load_results, shared_training_epsilon, twin_test
 from core.models.zoo import defence_epsilon
 from core.jobs import JobError, cancel_job, job_status, start_job
-from core.report.sections import twin_blocks
+from core.report.sections import check_blocks, twin_blocks
 from core.tasks import get_task, middle_epsilon
 from app_pages.blocks import blocks_ui
-from app_pages.common import (CHECK_ICONS, evaluation_arguments, require_models, results_root, show_error,
+from app_pages.common import (evaluation_arguments, require_models, results_root, show_error,
                           step_rule_ui)
 from core.figures import curves_figure, curves_table
 from app_pages.table_formats import SCALE_NOTE, curve_columns
@@ -169,26 +168,13 @@ def twins_ui(tests: dict, paper: dict | None = None) -> None:
         st.caption("Evaluate both twins of a family with the same settings to compare them.")
 
 
-OLD_CHECKS = ("This verdict came from an earlier version of the checks, whose doubling check could not fail and "
-              "whose Square check compared counts over different numbers of images; evaluate again for the "
-              "corrected checks.")
-
-
 def checks_ui(results: dict) -> None:
     st.subheader("Can these numbers be trusted?")
     st.caption("Carlini et al. (2019) and Croce & Hein (2020): an evaluation is sound only if these hold.")
     for spec, result in results.items():
-        if "checks" not in result:
-            continue
-        with st.expander(f"{spec.title}: {result['verdict']}", expanded=False):
-            if result.get("checks_version", 1) < CHECKS_VERSION:
-                st.warning(OLD_CHECKS, icon=":material/history:")
-            if "escalation" in result:
-                st.info(result["escalation"]["sentence"] + " " + "; ".join(result["escalation"]["reasons"]) + ".",
-                        icon=":material/trending_up:")
-            for check in result["checks"]:
-                st.markdown(f"{CHECK_ICONS[check['status']]} **{check['name']}**: {check['detail']}")
-            st.caption(f"On the first {result['checks_images']} test images.")
+        if "checks" in result:
+            with st.expander(f"{spec.title}: {result['verdict']}", expanded=False):
+                blocks_ui(check_blocks(result), key=f"checks_{spec.model_id}")  # the report's section
 
 
 st.title("Robustness curves")

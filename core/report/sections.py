@@ -151,12 +151,31 @@ def tradeoff_section(evidence: Evidence) -> list:
 def checks_section(evidence: Evidence) -> list:
     parts = []
     for spec, result in evidence.found("strong").items():
-        if "checks" not in result:
-            continue
-        parts.append(Heading(f"{spec.title}: {result['verdict']}"))
-        if "escalation" in result:
-            parts.append(_p(result["escalation"]["sentence"] + " " + "; ".join(result["escalation"]["reasons"]) + "."))
-        parts.append(Items(tuple((f"[{c['status']}] {c['name']}", c["detail"]) for c in result["checks"])))
+        if "checks" in result:
+            parts += [Heading(f"{spec.title}: {result['verdict']}"), *check_blocks(result)]
+    return parts
+
+
+# A verdict saved by an earlier version of the checks (core.evaluate.checks.CHECKS_VERSION).
+OLD_CHECKS = ("This verdict came from an earlier version of the checks, whose doubling check could not fail and "
+              "whose Square check compared counts over different numbers of images; evaluate again for the "
+              "corrected checks.")
+
+
+def check_blocks(result: dict) -> list:
+    """One saved curve's checks (Carlini et al. 2019; Croce & Hein 2020): whether they are the
+    current ones, how far the protocol was escalated, each check's status and detail, on how
+    many images (the curves page draws the same blocks in each model's expander)."""
+    from core.evaluate.checks import CHECKS_VERSION
+
+    parts = []
+    if result.get("checks_version", 1) < CHECKS_VERSION:
+        parts.append(_p(OLD_CHECKS, "warn"))
+    if "escalation" in result:
+        parts.append(_p(result["escalation"]["sentence"] + " " + "; ".join(result["escalation"]["reasons"]) + "."))
+    parts.append(Items(tuple((f"[{c['status']}] {c['name']}", c["detail"]) for c in result["checks"])))
+    if "checks_images" in result:
+        parts.append(_p(f"On the first {result['checks_images']} test images.", "note"))
     return parts
 
 

@@ -12,7 +12,7 @@ def _page():
 
     blocks_ui([Heading("Model ![x](http://127.0.0.1/p.png)"), Sentence("A finding: +4.1 points."),
                Sentence("How it was measured.", "note"), Sentence("A caution.", "warn"),
-               Items((("[pass] check", "fine"),)), Table(pd.DataFrame({"model": ["a"], "accuracy": [0.91234]})),
+               Items((("[pass] check", "fine"), ("a label", "a text"))), Table(pd.DataFrame({"model": ["a"], "accuracy": [0.91234]})),
                Figure(go.Figure(), "a chart")], key="section")
 
 
@@ -23,5 +23,6 @@ def test_every_block_is_drawn_and_a_title_from_a_card_stays_text():
     assert shown[0].startswith("**Model \\!\\[x\\]\\(http") and "A finding\\: \\+4\\.1 points\\." in shown
     assert app.caption[0].value == "How it was measured\\." and app.warning[0].value == "A caution\\."
     assert app.caption[1].value == "Figure\\: a chart\\."  # a chart is read by its caption too
+    assert ":material/check_circle: **check**: fine  \n- **a label**: a text" in shown  # a check's status as its icon
     assert app.dataframe[0].value["accuracy"].tolist() == ["0.912"]  # formatted as the report formats it
     assert len(app.get("plotly_chart")) == 1
