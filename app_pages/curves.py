@@ -18,7 +18,7 @@ from app_pages.common import (evaluation_arguments, require_models, results_root
                           step_rule_ui)
 from core.figures import curves_figure, curves_table
 from app_pages.table_formats import SCALE_NOTE, curve_columns
-from app_pages.comparisons import defences_ui, tradeoff_ui
+from app_pages.comparisons import tradeoff_ui
 from app_pages.corruption_curves import corruptions_ui
 from app_pages.patch_curves import patches_ui
 from app_pages.l2_curves import l2_ui
@@ -238,8 +238,7 @@ if results:
     twins_ui(tests, paper)
     trained_at = shared_training_epsilon(defence_epsilon(spec, root=selection.root) for spec in results
                                          if spec.defence != "none")
-    compared_at = tradeoff_ui(results, epsilons, default=trained_at)
-    defences_ui(results, compared_at)
+    tradeoff_ui(results, epsilons, default=trained_at)
     checks_ui(results)
 minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=job_ui)
 corruptions_ui(selection, chosen, data=data, n=n, job_ui=job_ui)

@@ -132,16 +132,26 @@ def _trained_at(evidence: Evidence) -> float:
 
 
 def tradeoff_section(evidence: Evidence) -> list:
+    trained = [m for m in evidence.models if m.spec.defence != "none"]
+    return tradeoff_blocks(evidence.found("strong"), _trained_at(evidence),
+                           trained_at=_trained_at(evidence) if trained else None)
+
+
+def tradeoff_blocks(strong: dict, epsilon: float, *, trained_at: float | None = None) -> list:
+    """Every model's clean against robust accuracy at `epsilon` ({spec: strong curve}), and per
+    backbone attention against adversarial training with their interaction (core.evaluate.
+    defence_comparisons); `trained_at`: the defended models' training ε, said in the note (the
+    curves page draws the same blocks at the ε its slider picks)."""
     from core.evaluate import defence_comparisons
     from core.figures import tradeoff_figure
 
-    strong = evidence.found("strong")
     if not strong:
         return []
-    epsilon = _trained_at(evidence)
-    parts = [Figure(tradeoff_figure(strong, epsilon), "clean against robust accuracy"),
-             _p(f"Clean accuracy against robust accuracy at {epsilon_text(epsilon)}, both with 95 % intervals.",
-                "note")]
+    parts = [Figure(tradeoff_figure(strong, epsilon), f"clean against robust accuracy at {epsilon_text(epsilon)}"),
+             _p(f"Each model at its clean accuracy (x) and its robust accuracy at {epsilon_text(epsilon)} (y), both "
+                "with 95 % intervals. Red: soft attention; circle: standard training, square: PGD-AT, diamond: "
+                "TRADES. Up is more robust, left costs clean accuracy."
+                + (f" The defended models were trained at ε = {trained_at:g}." if trained_at else ""), "note")]
     for backbone, rows in defence_comparisons(strong, epsilon).items():
         parts.append(Heading(f"Attention against adversarial training: {FAMILY_TITLES.get(backbone, backbone)}"))
         parts += [_p(row["sentence"]) for row in rows]
