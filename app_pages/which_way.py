@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 
 from core.corruptions import CORRUPTIONS
-from core.evaluate import confusion_under_attack, latest_corruptions
-from core.figures import confusion_figure, operating_point_figure
-from core.formatting import epsilon_text
-from core.operating_point import card_threshold, harm_sentence, under_attack, under_corruption
+from core.evaluate import latest_corruptions
+from core.figures import operating_point_figure
+from core.operating_point import card_threshold, under_corruption
+from core.report.which_way_sections import confusion_blocks, operating_point_blocks
 from core.tasks import get_task
+from app_pages.blocks import blocks_ui
 from app_pages.common import results_root
 from app_pages.words import HELP
 
@@ -33,30 +34,11 @@ def _thresholds(selection, specs) -> dict:
 
 
 def _attack_ui(results: dict, thresholds: dict, epsilons) -> None:
-    rows = {}
-    for spec, result in results.items():
-        try:
-            rows[spec] = under_attack(result, thresholds[spec][0])
-        except ValueError as error:
-            st.info(f"{spec.title}: {error}")
-    if not rows:
-        return
-    st.plotly_chart(operating_point_figure(rows), width="stretch", key="which_way_attack")
-    st.caption("Sensitivity (left) and specificity (right) at each model's own clean operating point, against ε, "
-               "with Wilson 95 % bands; attentive models dashed.")
     attacked = [e for e in epsilons if e > 0]
     epsilon = st.select_slider("ε for the sentences", attacked, value=attacked[len(attacked) // 2],
                                format_func=lambda e: f"{e:g}", key="which_way_epsilon",
-                                   help=HELP["read_at"]) if attacked else None
-    for spec, spec_rows in rows.items():
-        at = next((r for r in spec_rows if epsilon is not None and abs(r["epsilon"] - epsilon) < 1e-12), None)
-        if at is not None and spec_rows[0]["epsilon"] == 0:
-            st.markdown("- " + harm_sentence(spec.title, spec_rows[0], at, f"at {epsilon_text(epsilon)}"))
-    st.caption("Each model's operating point: " + "; ".join(f"{s.title} {t:.3f} ({why})"
-                                                             for s, (t, why) in thresholds.items() if s in rows)
-               + ". Shaded: 95 % Wilson intervals. On two classes the attack aimed at the other class is the "
-               "untargeted one, so the positives show the attack that hides the finding and the negatives the one "
-               "that invents it.")
+                               help=HELP["read_at"]) if attacked else None
+    blocks_ui(operating_point_blocks(results, thresholds, epsilon), key="which_way_attack")  # the report's section
 
 
 def _corruption_ui(selection, specs, thresholds: dict, *, data: str, n: int) -> None:
@@ -103,22 +85,7 @@ def _confusion_ui(results: dict, epsilons) -> None:
         help=HELP["confusion_model"])
     epsilon = right.select_slider("ε", attacked, value=attacked[len(attacked) // 2], format_func=lambda e: f"{e:g}",
                                   key="confusion_epsilon", help=HELP["read_at"])
-    try:
-        confusion = confusion_under_attack(results[spec], epsilon)
-    except ValueError as error:
-        st.info(str(error))
-        return
-    st.plotly_chart(confusion_figure(confusion), width="stretch", key="confusion")
-    st.caption("Rows: the true class; columns: the class the model gave under attack at this ε; each cell the "
-               "share of the row (darker: more), with its count.")
-    task = get_task(spec.task)
-    first = [task.class_index(task.critical_class)] if task.critical_class else []
-    order = first + [i for i in range(task.num_classes) if i not in first]
-    for index in order:
-        st.markdown("- " + confusion["became"][index]["sentence"])
-    st.caption(f"Under the page's protocol at {epsilon_text(epsilon)}: rows are the true classes of a class-stratified "
-               "sample, cells count the images each became (the attack is untargeted: it takes each image to the "
-               "nearest wrong class). Intervals: 95 % Wilson.")
+    blocks_ui(confusion_blocks(spec, results[spec], epsilon), key="confusion")  # the report's section
 
 
 def which_way_ui(selection, specs, results: dict, *, data: str, n: int, epsilons) -> None:

@@ -13,6 +13,7 @@ from core.report.gather import Evidence
 from core.tasks import middle_epsilon
 from core.report.parts import Figure, Heading, Items, Sentence as _p, Table as _table
 from core.report.mechanism_sections import mechanism_section
+from core.report.which_way_sections import which_way_section
 from core.report.saliency_sections import audit_section, grounding_section
 from core.report.seed_sections import seeds_section
 from core.report.threat_sections import l2_section, patches_section, threats_section
@@ -242,43 +243,6 @@ def corruption_blocks(found: dict) -> list:
                       "interval and stratified exact McNemar test (as for the attacks), Holm-adjusted over the "
                       "corruption's severities; a difference is significant only on the adjusted p.", "note")]
     return blocks
-
-
-def which_way_section(evidence: Evidence) -> list:
-    from core.evaluate import confusion_under_attack
-    from core.figures import confusion_figure, operating_point_figure
-    from core.operating_point import card_threshold, harm_sentence, under_attack
-    from core.tasks import get_task
-
-    strong, epsilon = evidence.found("strong"), _middle(evidence)
-    thresholds = {m.spec: card_threshold(m.card) for m in evidence.models}
-    parts = []
-    if get_task(evidence.task).is_binary:
-        rows = {}
-        for spec, result in strong.items():
-            try:
-                rows[spec] = under_attack(result, thresholds[spec][0])
-            except ValueError as error:
-                parts.append(_p(f"{spec.title}: {error}", "note"))
-        if rows:
-            parts.append(Figure(operating_point_figure(rows), "sensitivity and specificity against ε"))
-            for spec, spec_rows in rows.items():
-                at = next((r for r in spec_rows if abs(r["epsilon"] - epsilon) < 1e-12), None)
-                if at is not None:
-                    parts.append(_p(harm_sentence(spec.title, spec_rows[0], at, f"at {epsilon_text(epsilon)}")))
-            parts.append(_p("Thresholds: " + "; ".join(f"{s.title} {thresholds[s][0]:.3f} ({thresholds[s][1]})"
-                                                       for s in rows), "note"))
-        return parts
-    for spec, result in strong.items():
-        try:
-            confusion = confusion_under_attack(result, epsilon)
-        except ValueError as error:
-            parts.append(_p(f"{spec.title}: {error}", "note"))
-            continue
-        parts.append(Figure(confusion_figure(confusion, f"{spec.title} at {epsilon_text(epsilon)}"),
-                            f"{spec.title}: what each class becomes at {epsilon_text(epsilon)}"))
-        parts += [_p(b["sentence"]) for b in confusion["became"]]
-    return parts
 
 
 def protocol_section(evidence: Evidence) -> list:

@@ -155,7 +155,7 @@ def test_curves_page_shows_which_class_each_class_becomes_under_attack(tmp_path)
     assert heatmap["type"] == "heatmap" and heatmap["y"] == list(derm.classes)
     assert sum(map(int, sum(heatmap["text"], []))) == 200  # every image of the sample, once
     became = [m for m in texts(app.markdown) if "kept their class" in m]
-    assert len(became) == 7 and became[0].startswith("- Melanoma:") and "Melanocytic naevus" in became[0]
+    assert len(became) == 7 and became[0].startswith("Melanoma:") and "Melanocytic naevus" in became[0]
     # the bundled patch runs: success against area with Wilson bands, and the twins per area
     assert "Adversarial patches: a visible square where an artefact would sit" in texts(app.subheader)
     patch = [f for f in figures if f["layout"].get("xaxis", {}).get("title", {}).get("text", "").startswith("patch area")]
