@@ -18,8 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 from core.attacks import LOSSES, PAPER_REL_STEPSIZE
 from core.evaluate.data import evaluation_data, training_config
 from core.evaluate.corruption import evaluate_corruptions
@@ -27,7 +25,8 @@ from core.evaluate.minimum_norm import evaluate_minimum_norm
 from core.evaluate.model import escalation_start, evaluate_model
 from core.evaluate.presets import DEFAULT_PRESET, PRESETS, Preset, custom_pgd
 from core.evaluate.results import load_results
-from core.formatting import epsilon_text, radius_text
+from core.cli.reports import (corruptions_report, mechanism_report, minimum_norm_report, report, seed_study_report,
+                              twins_report)
 from core.jobs import Cancelled, ProgressWriter, run_cli
 from core.models.backbones import PROFILES
 from core.models.spec import DEFENCES, USER_PROFILE, ModelSpec, all_specs
@@ -126,79 +125,6 @@ def _grid(args, spec, attack) -> list[float]:
     return list(spec.task_info.epsilons)
 
 
-def _corruptions_report(spec, result) -> str:
-    lines = [f"{spec.model_id} ({result['n']} images, {result['seconds']:.0f} s), accuracy {result['weighting']} "
-             "at severity 0 (clean) to 5:"]
-    for name, rows in result["corruptions"].items():
-        lines.append(f"  {name:22s} " + "  ".join(f"{r['accuracy']:.3f}" for r in rows))
-    for name, rows in result.get("twin_test", {}).items():
-        worst = min(rows, key=lambda r: r["p_value"])
-        lines.append(f"  attentive - vanilla, {name}: severity {worst['severity']} {worst['difference'] * 100:+.1f} "
-                     f"points [{worst['low'] * 100:+.1f}, {worst['high'] * 100:+.1f}], p = {worst['p_value']:.3g}")
-    lines.append(f"  -> {result['path']}")
-    return "\n".join(lines)
-
-
-def _mechanism_report(spec, result) -> str:
-    from core.mechanism import MEASURES
-
-    lines = [f"{spec.model_id} ({result['n']} images, {result['where']}, {result['seconds']:.0f} s), medians:"]
-    for name, values in result["measures"].items():
-        lines.append(f"  {MEASURES[name][0]:34s} {float(np.median(values)):.4g}  ({len(values)} images)")
-    lines += [f"  {test['sentence']}" for test in result.get("twin_test", {}).values()]
-    lines.append(f"  -> {result['path']}")
-    return "\n".join(lines)
-
-
-def _minimum_norm_report(spec, result) -> str:
-    median = result["median"]
-    lines = [f"{spec.model_id} (L-inf FMN, {result['steps']} steps, {result['n']} images, {result['seconds']:.0f} s): "
-             f"median smallest adversarial {epsilon_text(median['median'])} [{median['low']:.4f}, "
-             f"{median['high']:.4f}]; {result['not_broken']} image(s) not broken"]
-    if "twin_test" in result:
-        lines.append(f"  {result['twin_test']['sentence']}")
-    lines.append(f"  -> {result['path']}")
-    return "\n".join(lines)
-
-
-def _report(spec, result) -> str:
-    from core.evaluate.twins import result_norm
-
-    norm = result_norm(result)
-    lines = [f"{spec.model_id} ({result['attack_title']}, {result['n']} images, {result['seconds']:.0f} s):"]
-    if "weighting" in result:
-        lines.append(f"  accuracy {result['weighting']}; balanced = mean recall; then each class's recall")
-    for row in result["curve"]:
-        auc = f"  AUC {row['auc']:.3f} [{row['auc_low']:.3f}, {row['auc_high']:.3f}]" if "auc" in row else ""
-        balanced = f"  balanced {row['balanced_accuracy']:.3f}" if "balanced_accuracy" in row else ""
-        recalls = ("  " + " ".join(f"{name} {c['recall']:.2f}" for name, c in row["per_class"].items())
-                   if "per_class" in row else "")
-        lines.append(f"  {radius_text(row['epsilon'], norm):28s} accuracy {row['accuracy']:.3f} "
-                     f"[{row['accuracy_low']:.3f}, {row['accuracy_high']:.3f}]{balanced}{auc}{recalls}")
-    if "verdict" in result:
-        lines.append(f"  {result['verdict']}")
-    lines += [f"  {row['sentence']}" for row in result.get("twin_test", [])]
-    lines.append(f"  -> {result['path']}")
-    return "\n".join(lines)
-
-
-def _seed_study_report(study: dict) -> str:
-    where = ", ".join(f"{family} at {epsilon_text(e)}" for family, e in study["epsilons"].items())
-    lines = [f"{study['task']}: seed study ({where}), {study['n']} images, seeds {study['seeds']}"]
-    for replica in study["replicas"]:
-        star = replica.get("median_epsilon_star", {}).get("median")
-        lines.append(f"  {replica['model_id']:48s} clean {replica['clean']:.3f}  robust {replica['robust']:.3f}"
-                     + (f"  median ε* {star:.4f}" if star is not None else ""))
-    lines += [f"  left out, {m.get('reason', 'not trained')}: {m['model_id']}"
-              + ("" if m.get("reason", "").startswith("not evaluated") else f" ({m['train']})")
-              for m in study["missing"]]
-    lines += [f"  {family['sentence']}" for family in study["families"]]
-    if not study["families"]:
-        lines.append("  no family has two seeds with both twins evaluated yet: train the replicas above")
-    lines.append(f"  -> {study['path']}")
-    return "\n".join(lines)
-
-
 def selected_specs(profile: str, task: str, model_ids=None, *, root=None) -> list[ModelSpec]:
     """The models `--model` names (any defence, any training seed), in the order given; without
     ids, the task's four undefended models and every defended one trained under `root`."""
@@ -237,7 +163,7 @@ def main(argv=None) -> int:
     if args.seed_study:
         from core.evaluate.seeds import evaluate_seed_study
 
-        print(_seed_study_report(evaluate_seed_study(
+        print(seed_study_report(evaluate_seed_study(
             args.task, args.seed_study, n=args.n, profile=args.profile, root=args.root,
             results_root=args.results_root, fmn_steps=args.fmn_steps, with_checks=not args.no_checks,
             evaluate=not args.saved_only, log=lambda line: print(line, flush=True))), flush=True)
@@ -250,7 +176,7 @@ def main(argv=None) -> int:
     writer = ProgressWriter(args.progress_file)
     cancel = (lambda: args.cancel_file.exists()) if args.cancel_file else None
     started = time.monotonic()
-    pool = None
+    pool, curves = None, {}  # the grid curves evaluated or found: their twins are tested at the end
     try:
         if args.ray:
             from core.evaluate.distributed import RayPool
@@ -263,7 +189,7 @@ def main(argv=None) -> int:
             if args.mechanism:
                 from core.mechanism import evaluate_mechanism
 
-                print(_mechanism_report(spec, evaluate_mechanism(
+                print(mechanism_report(spec, evaluate_mechanism(
                     spec, images[:len(labels)], labels, data=description, epsilon=args.mechanism_epsilon,
                     seed=args.seed, root=args.root, results_root=args.results_root)), flush=True)
                 continue
@@ -293,12 +219,13 @@ def main(argv=None) -> int:
             start_factor = escalation_start(saved) if saved is not None else None
             if saved is not None and (args.no_checks or "checks" in saved) and start_factor is None:
                 print(f"{spec.model_id}: already evaluated with these settings (--force to run again)", flush=True)
+                curves[spec] = saved
                 continue
             if start_factor is not None:
                 print(f"{spec.model_id}: the saved result did not converge (doubling check); running it again with "
                       f"{start_factor} x the iterations", flush=True)
             if args.corruptions is not None:
-                print(_corruptions_report(spec, evaluate_corruptions(
+                print(corruptions_report(spec, evaluate_corruptions(
                     spec, images[:len(labels)], labels, data=description, names=args.corruptions or None,
                     seed=args.seed, root=args.root, results_root=args.results_root)), flush=True)
                 continue
@@ -306,7 +233,7 @@ def main(argv=None) -> int:
                 def counted(done, total, index=index, spec=spec):
                     writer.update(model=spec.model_id, done=round(index + done / total, 4), total=len(specs))
 
-                print(_minimum_norm_report(spec, evaluate_minimum_norm(
+                print(minimum_norm_report(spec, evaluate_minimum_norm(
                     spec, images, labels, data=description, steps=args.fmn_steps, root=args.root,
                     results_root=args.results_root, progress=counted, cancel=cancel)), flush=True)
                 continue
@@ -325,7 +252,10 @@ def main(argv=None) -> int:
                                     attack=attack,
                                     with_checks=not args.no_checks, root=args.root, start_factor=start_factor or 1,
                                     results_root=args.results_root, progress=progress, cancel=cancel, pool=pool)
-            print(_report(spec, result), flush=True)
+            print(report(spec, result), flush=True)
+            curves[spec] = result
+        if curves and (twins := twins_report(curves)):
+            print(f"\n{twins}", flush=True)
     except Cancelled:
         writer.finish("cancelled", message="cancelled by the user")
         return 0

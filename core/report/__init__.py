@@ -9,6 +9,7 @@ versions and a hash of the configuration.
     python -m core.report --task cxr --text          the same sections in the terminal
 
     gather(task, ...)              -> Evidence      what is saved for the task's models
+    sections.build(evidence)       -> [Section]     its sections (title, blocks), in order: what every renderer writes
     render_html(evidence)          -> str           the report
     render_markdown(evidence)      -> str           the findings: the same sections' numbers as Markdown
     render_text(evidence)          -> str           the same sections as plain text (the command line)

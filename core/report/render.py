@@ -8,7 +8,7 @@ import json
 
 from core.report.gather import Evidence, provenance
 from core.report.parts import paragraph, to_html, to_markdown, to_text
-from core.report.sections import SECTIONS
+from core.report.sections import build
 
 STYLE = """
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; max-width: 1100px; margin: 2em auto;
@@ -37,11 +37,9 @@ def render_html(evidence: Evidence) -> str:
             paragraph("Research and teaching tool, not a diagnostic device." + (
                 " The images are synthetic: they look like their modality but are not medical data."
                 if evidence.data.startswith("synthetic") else ""), "warn")]
-    for title, section in SECTIONS:
-        blocks = section(evidence)
-        if blocks:
-            body.append(f"<h2>{html.escape(title)}</h2>")
-            body.extend(to_html(block) for block in blocks)
+    for section in build(evidence):
+        body.append(f"<h2>{html.escape(section.title)}</h2>")
+        body.extend(to_html(block) for block in section.blocks)
     body.append("<h2>Provenance (JSON)</h2><pre>" + html.escape(json.dumps(provenance(evidence), indent=1)) + "</pre>")
     return ("<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
             f"<title>{html.escape(task.title)}: robustness report</title><style>{STYLE}</style>"
@@ -70,13 +68,9 @@ def render_markdown(evidence: Evidence) -> str:
              + (": the images are synthetic." if evidence.data.startswith("synthetic") else ".") + "*", "",
              f"*Protocol: {preset.title_for(task.num_classes)}; seed {preset.seed}; "
              f"ε grid {', '.join(f'{e:g}' for e in evidence.epsilons)}.*"]
-    for title, section in SECTIONS:
-        if title in NOT_FINDINGS:
-            continue
-        blocks = section(evidence)
-        if blocks:
-            lines += ["", f"## {title}", ""]
-            lines += [text for block in blocks for text in (to_markdown(block), "")]
+    for section in build(evidence, leave_out=NOT_FINDINGS):
+        lines += ["", f"## {section.title}", ""]
+        lines += [text for block in section.blocks for text in (to_markdown(block), "")]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -84,11 +78,8 @@ def render_text(evidence: Evidence, *, sections=None) -> str:
     """The same sections as plain text (python -m core.report --task T --text), each titled;
     `sections`: the titles to keep (default every one)."""
     lines = []
-    for title, section in SECTIONS:
-        if sections is not None and title not in sections:
-            continue
-        blocks = section(evidence)
-        if blocks:
-            lines += ["", title.upper(), ""]
-            lines += [text for block in blocks for text in (to_text(block), "")]
+    for section in build(evidence):
+        if sections is None or section.title in sections:
+            lines += ["", section.title.upper(), ""]
+            lines += [text for block in section.blocks for text in (to_text(block), "")]
     return "\n".join(lines).strip() + "\n"

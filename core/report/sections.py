@@ -5,6 +5,8 @@ core's own functions, the same the pages call, so the report and the app cannot 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from core.formatting import epsilon_text, in_255
@@ -273,3 +275,21 @@ SECTIONS = [
     ("Do the maps point at the finding?", grounding_section),
     ("Protocol, seeds and versions", protocol_section),
 ]
+
+
+@dataclass(frozen=True)
+class Section:
+    """One titled section of a task's evidence: its blocks (core.report.parts), never empty."""
+
+    title: str
+    blocks: tuple
+
+
+def build(evidence: Evidence, *, leave_out: tuple = ()) -> list[Section]:
+    """The sections that have something saved for them, in the report's order; each renderer
+    (HTML, Markdown, text) and each page writes these out and computes nothing itself."""
+    built = []
+    for title, section in SECTIONS:
+        if title not in leave_out and (blocks := section(evidence)):
+            built.append(Section(title, tuple(blocks)))
+    return built

@@ -3,6 +3,7 @@
 import pytest
 
 from core.data import synthetic
+from core.data.synthetic.calibration import TARGETS, band_text, standing
 from core.evaluate import (PRESETS, Preset, custom_pgd, evaluate_model, load_results, robustness_curve,
                            saved_results, twin_sentence)
 from core.encoding import text_to_flags
@@ -182,12 +183,11 @@ def test_evaluate_cli_prints_intervals_and_the_twin_sentence(trained_pair, tmp_p
     assert "ε = 0.02 (5.1/255)" in out
 
 
-# The paper's difficulty (docs/data.md): clean accuracy re-weighted to the real class mix in
-# the paper's band on derm and fundus (none above 0.95), the AUC in CheXNet's neighbourhood on cxr.
-# A model is in the band when its 95 % interval meets it: on 60 images per class the re-weighted
-# accuracy moved by 3 points between two fresh samples (two-thirds of its weight is the naevi's
-# recall on derm), so a point estimate would fail a model whose true accuracy is in the band.
-BANDS = {"derm": ("clean_accuracy", 0.86, 0.93), "fundus": ("clean_accuracy", 0.79, 0.87), "cxr": ("auc", 0.85, 0.93)}
+# The paper's difficulty (core.data.synthetic.calibration.TARGETS): on a fresh class-stratified
+# sample, each bundled undefended model meets its task's band, judged as the findings judge the
+# cards (its 95 % interval meets the band, its estimate under any ceiling). On 60 images per
+# class the re-weighted accuracy moved by 3 points between two fresh samples (two-thirds of its
+# weight is the naevi's recall on derm), so a point estimate would fail a model in the band.
 FRESH_SEED = 31  # a sample none of the demo's splits drew
 FRESH_PER_CLASS = 100  # 1,100 images: about 20 s to draw here; 200 per class took 38 s for intervals 1.4x narrower
 
@@ -195,10 +195,10 @@ FRESH_PER_CLASS = 100  # 1,100 images: about 20 s to draw here; 200 per class to
 @pytest.fixture(scope="module")
 def fresh_samples():
     return {task: synthetic.generate(task, FRESH_PER_CLASS * get_task(task).num_classes, size=96, seed=FRESH_SEED,
-                                     priors="balanced") for task in BANDS}
+                                     priors="balanced") for task in TARGETS}
 
 
-@pytest.mark.parametrize("spec", [ModelSpec(t, b, a) for t in BANDS
+@pytest.mark.parametrize("spec", [ModelSpec(t, b, a) for t in TARGETS
                                   for b in ("resnet50", "inception_resnet_v2") for a in (False, True)],
                          ids=lambda s: s.model_id)
 def test_committed_demo_checkpoint_has_the_papers_difficulty(spec, fresh_samples):
@@ -208,13 +208,11 @@ def test_committed_demo_checkpoint_has_the_papers_difficulty(spec, fresh_samples
     from core.metrics import clean_metrics
 
     metrics = clean_metrics(predict(load_model(spec), images), labels, spec.task_info)
-    key, low, high = BANDS[spec.task]
-    estimate_low, estimate_high = metrics[f"{key}_low"], metrics[f"{key}_high"]
-    print(f"{spec.model_id}: {key} {metrics[key]:.3f} [{estimate_low:.3f}, {estimate_high:.3f}], accuracy at the "
-          f"real mix {metrics['clean_accuracy']:.3f}, balanced {metrics['balanced_accuracy']:.3f} on {len(labels)} "
-          "fresh stratified images")
-    assert estimate_low <= high and estimate_high >= low  # not significantly outside the band
-    assert metrics["clean_accuracy"] <= 0.95 or spec.task == "cxr"
+    key = TARGETS[spec.task].metric
+    print(f"{spec.model_id}: {key} {metrics[key]:.3f} [{metrics[f'{key}_low']:.3f}, {metrics[f'{key}_high']:.3f}], "
+          f"accuracy at the real mix {metrics['clean_accuracy']:.3f}, balanced {metrics['balanced_accuracy']:.3f} on "
+          f"{len(labels)} fresh stratified images; the band: {band_text(spec.task)}")
+    assert standing(spec.task, metrics) == "meets"
 
 
 def test_a_conclusion_that_depends_on_the_protocol_is_said_with_both_numbers():
