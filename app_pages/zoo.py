@@ -34,6 +34,11 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
         columns[3].metric("Epochs", f"{card.get('epochs_trained', '?')} (best {card.get('best_epoch', '?')})")
     if "per_class" in metrics:
         clean_metrics_ui(metrics)
+    if spec.profile == "demo" and spec.defence == "none" and str(card.get("data", "")).startswith("synthetic"):
+        from core.data.synthetic.calibration import TARGETS, band_text, standing
+
+        st.caption(f"Demo target ({band_text(spec.task)}; {TARGETS[spec.task].basis}): "
+                   f"{WORDS_FOR[standing(spec.task, metrics)]}.")
     if "imported" not in card:
         st.caption(f"Backbone init: {card.get('backbone_init', '?')} · created {card.get('created_at', '?')} · "
                    f"TensorFlow {card.get('versions', {}).get('tensorflow', '?')}")
@@ -55,6 +60,12 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
     if "imported" not in card:
         with st.expander("Training configuration"):
             st.json(card.get("config", {}), expanded=False)
+
+
+WORDS_FOR = {"meets": "its 95 % interval meets the band, as the synthetic data was tuned for",
+             "above": "above the band: the synthetic task is easier for it than the real one",
+             "below": "below the band: the synthetic task is harder for it than the real one",
+             "unknown": "not measured on its card"}
 
 
 def clean_metrics_ui(metrics: dict) -> None:
