@@ -11,7 +11,7 @@ from core.data.synthetic import split_description
 from core.evaluate import PRESETS, custom_pgd, load_results, shared_training_epsilon, twin_test
 from core.models.zoo import defence_epsilon
 from core.jobs import JobError, cancel_job, job_status, start_job
-from core.report.sections import check_blocks, twin_blocks
+from core.report.sections import check_blocks, paper_twin_tests, twin_blocks
 from core.tasks import get_task, middle_epsilon
 from app_pages.blocks import blocks_ui
 from app_pages.common import (evaluation_arguments, require_models, results_root, show_error,
@@ -161,9 +161,7 @@ def twins_ui(tests: dict, paper: dict | None = None) -> None:
     for rows in tests.values():
         if isinstance(rows, ValueError):
             raise rows
-    on_paper = {spec: twin_test(paper[spec], paper[spec.twin()]) for spec in tests
-                if spec in (paper or {}) and spec.twin() in paper}
-    blocks_ui(twin_blocks(tests, on_paper), key="twins")
+    blocks_ui(twin_blocks(tests, paper_twin_tests(tests, paper)), key="twins")
     if not tests:
         st.caption("Evaluate both twins of a family with the same settings to compare them.")
 

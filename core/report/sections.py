@@ -90,9 +90,17 @@ def twins_section(evidence: Evidence) -> list:
     strong, paper = evidence.found("strong"), evidence.found("paper")
     tests = {spec: twin_test(attentive, strong[spec.twin()]) for spec, attentive in strong.items()
              if spec.attention and spec.twin() in strong}
-    on_paper = {spec: twin_test(paper[spec], paper[spec.twin()]) for spec in tests
-                if spec in paper and spec.twin() in paper}
-    return twin_blocks(tests, on_paper)
+    return twin_blocks(tests, paper_twin_tests(tests, paper))
+
+
+def paper_twin_tests(tests: dict, paper: dict | None) -> dict:
+    """The twin tests of the pairs in `tests` under the paper's protocol (`paper`: {spec: its
+    curve on the same images}), where both twins have one: what twin_blocks compares with."""
+    from core.evaluate import twin_test
+
+    paper = paper or {}
+    return {spec: twin_test(paper[spec], paper[spec.twin()]) for spec in tests
+            if spec in paper and spec.twin() in paper}
 
 
 def twin_blocks(tests: dict, on_paper: dict | None = None) -> list:
@@ -136,8 +144,8 @@ def _trained_at(evidence: Evidence) -> float:
 
 def tradeoff_section(evidence: Evidence) -> list:
     trained = [m for m in evidence.models if m.spec.defence != "none"]
-    return tradeoff_blocks(evidence.found("strong"), _trained_at(evidence),
-                           trained_at=_trained_at(evidence) if trained else None)
+    epsilon = _trained_at(evidence)
+    return tradeoff_blocks(evidence.found("strong"), epsilon, trained_at=epsilon if trained else None)
 
 
 def tradeoff_blocks(strong: dict, epsilon: float, *, trained_at: float | None = None) -> list:
