@@ -2,7 +2,7 @@
 gathered into one batch per model (core.engine.gather), against one pair of
 columns after another as before (Engine.most_gathered = 1 turns the gathering off).
 
-    .venv/bin/python bench/gathered.py [SESSIONS]     (default 5)
+    .venv/bin/python bench/gathered.py [SESSIONS] [--label TEXT]     (default 5)
 
 Four warm derm models in the engine process, SESSIONS images each at its own ε (no cache):
 each session's four columns are submitted as the explorer's stream submits them (two pairs),
@@ -33,8 +33,14 @@ def main() -> None:
     from core.explore import explorer_attack
     from core.models.zoo import all_specs
 
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sessions", nargs="?", type=int, default=5)
+    parser.add_argument("--label", default="", help="what this run tried (saved with its figures)")
+    args = parser.parse_args()
     load = os.getloadavg()[0]
-    sessions = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    sessions = args.sessions
     refs = [ModelRef.of(spec) for spec in all_specs("demo", "derm")]
     images, labels, _ = synthetic.gallery("derm", per_class=2, size=96, with_truth=True)
     engine = Engine()
@@ -65,7 +71,8 @@ def main() -> None:
     ratio = statistics.median(times["pairs"]) / statistics.median(times["gathered"])
     print(f"gathered is {ratio:.1f}x faster (the engine's own time, {sessions} sessions at once)")
     saved = record.save("gathered", {"pairs": times["pairs"], "gathered": times["gathered"], "speedup": ratio},
-                        load=load, label=f"{sessions} sessions, four derm models, 10 PGD steps")
+                        load=load, label="; ".join(filter(None, [f"{sessions} sessions, four derm models, 10 PGD steps",
+                                                                                 args.label])))
     print(f"saved: {saved}")
 
 

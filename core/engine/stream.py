@@ -101,7 +101,7 @@ def prefetch(refs: list[ModelRef], image: np.ndarray, *, epsilons, attack, label
             if done.exception() is not None:
                 return
             for request, reply in zip(unit, _replies(unit, done.result())):
-                cache.put(request.key(), with_perceptibility(reply, request.image))
+                cache.put_later(request.key(), with_perceptibility(reply, request.image))
         if todo and _LATEST[0] == ours and engine.generation == generation:
             following = _units(engine, todo)[0]
             del todo[:len(following)]
@@ -229,7 +229,7 @@ def _run(engine: Engine, cache: ExplorationCache, pending: list[Explore], note) 
             replies = yield from _following(engine, unit, explored)
         for request, reply in zip(unit, _replies(unit, replies)):
             outcome = with_perceptibility(reply, request.image)  # here, not in the worker
-            cache.put(request.key(), outcome)
+            cache.put_later(request.key(), outcome)  # written in the background: drawn first
             yield outcome
 
 

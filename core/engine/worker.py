@@ -24,6 +24,8 @@ from core.engine.requests import MOST_TOGETHER, Explore, Progress, Together
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
 NICENESS = 5  # below the server and the browser: on a small CPU, what is on screen is drawn first
 NICENESS_VARIABLE = "ADVATTN_ENGINE_NICENESS"  # overrides NICENESS (the test suite: 0, see tests/conftest.py)
+# TensorFlow's threads for one operation (its intra-op pool); set beforehand, it is left alone.
+INTRA_OP_VARIABLE = "TF_NUM_INTRAOP_THREADS"
 MAX_SOURCES = 16  # recent explorations kept for the attentive twins that reuse their perturbation
 
 _MODELS: "OrderedDict[tuple[str, str], object]" = OrderedDict()  # (path, digest) -> model
@@ -50,11 +52,24 @@ def niceness() -> int:
     return value
 
 
+def intra_op_threads(cores: int | None = None) -> int:
+    """TensorFlow's threads for one operation in the engine: the cores shared among the columns
+    that run side by side (MOST_TOGETHER). By default TensorFlow gives every operation all the
+    cores, so two columns side by side ran four threads on two cores; one each, the explorer's
+    four derm columns took 0.13 s instead of 0.17 s and five sessions' columns 0.56-0.59 s
+    instead of 0.67-0.78 s (bench/gathered.py). A column alone at 224 px loses: 25 % slower on
+    two cores, and on a machine with more cores each column still gets several."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, cores // MOST_TOGETHER)
+
+
 def initialise(parent: int, below: int, progress=None) -> None:
     """Run once when the process starts, `below` its app process in CPU priority (niceness(),
     read and checked in the app process, where a bad value is a message): end it when the app
     process that started it ends. `progress`: a multiprocessing queue for interim verdicts."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault(INTRA_OP_VARIABLE, str(intra_op_threads()))  # read when TensorFlow starts
     os.nice(below)
     _PROGRESS[0] = progress
 

@@ -34,3 +34,17 @@ class SlowExplore(Explore):
             if on_progress is not None:
                 on_progress(done, 3, self.image[None])
         return super().run(model, source=source, on_progress=on_progress)
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Answers the worker's value of the environment variable `name` (None when unset)."""
+
+    name: str
+    model: None = None
+    warm: bool = False
+
+    def run(self, model):
+        import os
+
+        return os.environ.get(self.name)

@@ -145,3 +145,27 @@ def test_the_server_shares_one_cache_object_per_folder(tmp_path, monkeypatch):
     assert default_cache() is first  # one running size total for every request
     monkeypatch.setenv("ADVATTN_CACHE", str(tmp_path / "two"))
     assert default_cache() is not first and default_cache().root == tmp_path / "two"
+
+
+def test_a_write_left_to_the_background_is_served_from_memory_until_it_is_on_disk(tmp_path, monkeypatch):
+    import threading
+
+    cache, written = ExplorationCache(tmp_path / "cache"), threading.Event()
+    put = cache.put
+    monkeypatch.setattr(cache, "put", lambda key, reply: written.wait(30) and put(key, reply))  # a slow disk
+    done = cache.put_later("explore:k", {"outcome": 1})
+    assert "explore:k" in cache and cache.get("explore:k") == {"outcome": 1}  # the write has not happened
+    assert not cache._path("explore:k").exists()
+    written.set()
+    assert done.result(30) is True
+    cache.flush()
+    assert ExplorationCache(tmp_path / "cache").get("explore:k") == {"outcome": 1}  # on disk, for another server
+
+
+def test_a_background_write_that_fails_says_why_and_forgets_the_reply(tmp_path):
+    (tmp_path / "file").write_text("a file where the cache folder should be")
+    cache = ExplorationCache(tmp_path / "file" / "cache")
+    assert cache.put_later("explore:k", {"outcome": 1}).result(30) is False
+    cache.flush()
+    assert "cannot be written" in cache.problem
+    assert "explore:k" not in cache and cache.get("explore:k") is None

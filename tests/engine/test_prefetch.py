@@ -66,6 +66,7 @@ def test_a_failed_column_ends_the_chain_quietly(tmp_path):
     engine, cache, refs = RecordingEngine(), ExplorationCache(tmp_path), _refs()
     prefetch(refs, IMAGE, epsilons=[0.01, 0.02], engine=engine, cache=cache, **SETTINGS)
     engine.queue[0][1].set_exception(EngineError("the engine process stopped"))
+    cache.flush()  # nothing waits to be written either
     assert len(engine.queue) == 1 and not cache.entries()
 
 
@@ -75,6 +76,7 @@ def test_a_shut_down_engine_ends_the_chain_without_starting_another_worker(tmp_p
     engine.shutdown()  # the server exits while a column is in the worker
     _settle(engine, 0)
     assert len(engine.queue) == 1  # the finished column is saved, nothing more is asked
+    cache.flush()  # written in the background
     assert len(cache.entries()) == 1
 
 
@@ -88,5 +90,6 @@ def test_an_exiting_interpreter_ends_the_chain_quietly(tmp_path, caplog):
     engine, cache, refs = Exiting(), ExplorationCache(tmp_path), _refs()
     prefetch(refs, IMAGE, epsilons=[0.01, 0.02], engine=engine, cache=cache, **SETTINGS)
     _settle(engine, 0)  # its callback asks for the next column: refused, and nothing is raised
+    cache.flush()  # the settled column is written in the background
     assert len(engine.queue) == 1 and len(cache.entries()) == 1
     assert "exception calling callback" not in caplog.text  # how concurrent.futures reports a callback's error

@@ -21,3 +21,26 @@ def test_the_model_cache_keeps_one_version_per_file_and_a_bounded_count(monkeypa
     worker.remember(("demo/3.keras", "sha"), worker._MODELS[("demo/3.keras", "sha")])  # used again: kept
     worker.remember(("demo/99.keras", "sha"), object())
     assert ("demo/3.keras", "sha") in worker.loaded() and ("demo/4.keras", "sha") not in worker.loaded()
+
+
+def test_the_cores_are_shared_among_the_columns_that_run_side_by_side():
+    from core.engine.requests import MOST_TOGETHER
+
+    assert MOST_TOGETHER == 2  # the figures below are for pairs
+    assert [worker.intra_op_threads(cores) for cores in (1, 2, 3, 8, 16)] == [1, 1, 1, 4, 8]
+
+
+def test_the_worker_sets_tensorflows_threads_before_importing_it_unless_told(monkeypatch):
+    from core.engine.client import Engine
+    from tests.engine.fakes import Environment
+
+    for given, expected in ((None, str(worker.intra_op_threads())), ("3", "3")):
+        if given is None:
+            monkeypatch.delenv(worker.INTRA_OP_VARIABLE, raising=False)
+        else:
+            monkeypatch.setenv(worker.INTRA_OP_VARIABLE, given)
+        engine = Engine()
+        try:
+            assert engine.call(Environment(worker.INTRA_OP_VARIABLE)) == expected
+        finally:
+            engine.shutdown()
