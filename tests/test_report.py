@@ -195,7 +195,7 @@ def test_the_models_table_shows_the_demo_target_for_undefended_synthetic_models_
 
 def test_the_seed_section_says_how_far_the_seed_alone_moves_clean_accuracy():
     from core.report.parts import to_markdown
-    from core.report.seed_sections import _seed_spread
+    from core.report.seed_sections import seed_spread
 
     def seed(k, vanilla, attentive):
         return {"seed": k, "accuracy": {"vanilla": {"clean": vanilla, "robust": 0.1},
@@ -203,7 +203,7 @@ def test_the_seed_section_says_how_far_the_seed_alone_moves_clean_accuracy():
 
     study = {"families": [{"title": "ResNet-50", "per_seed": [seed(0, 0.90, 0.88), seed(1, 0.85, 0.89),
                                                                seed(2, 0.87, 0.88)]}]}
-    text = "\n".join(to_markdown(block) for block in _seed_spread(study))
+    text = "\n".join(to_markdown(block) for block in seed_spread(study))
     assert "| ResNet-50 | 1 | 0.850 | 0.100 | 0.890 | 0.200 |" in text
     assert "spans 5.0 points without attention and 1.0 with it" in text
 

@@ -22,13 +22,13 @@ def seed_blocks(study: dict | None) -> list:
     if not study or not study["families"]:
         return []
     return ([Figure(seed_figure(study), "each seed's twin difference and the mean over seeds")]
-            + [_p(f"{f['title']}: {f['sentence']}") for f in study["families"]] + _seed_spread(study)
+            + [_p(f"{f['title']}: {f['sentence']}") for f in study["families"]] + seed_spread(study)
             + [_p(f"{study['n']} test images; seeds {', '.join(map(str, study['seeds']))}; per seed the twins' paired "
                   "difference at the real class mix (stratified McNemar), across seeds the mean with a Student-t "
                   "interval on k − 1 degrees of freedom.", "note")])
 
 
-def _seed_spread(study: dict) -> list:
+def seed_spread(study: dict) -> list:
     """Each replica's clean and robust accuracy, and how far the training seed alone moves a
     configuration's clean accuracy."""
     rows, sentences = [], []
