@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import streamlit as st
+from pandas.api.types import is_bool_dtype, is_float_dtype, is_numeric_dtype
 
 from app_pages.common import plain
 from core.report.parts import Figure, Heading, Items, Sentence, Table, cells
@@ -25,6 +26,32 @@ def _entry(label: str, text: str) -> str:
     return f"- **{plain(label)}**: {plain(text)}"
 
 
+def table_ui(frame, float_format: str = "{:.3f}") -> None:
+    """A section's table: its number columns stay numbers (a click on the header sorts them by
+    value, not as text), shown as the report shows them; every other column as its text."""
+    numbers = [column for column in frame.columns
+               if is_numeric_dtype(frame[column]) and not is_bool_dtype(frame[column])]
+    others = [column for column in frame.columns if column not in numbers]
+    shown = frame.copy()
+    if others:
+        shown[others] = cells(frame[others], float_format)
+    config = {column: st.column_config.NumberColumn(
+        format=printf_format(frame[column], float_format) if is_float_dtype(frame[column]) else "%d")
+        for column in numbers}
+    st.dataframe(shown, column_config=config, hide_index=True, width="stretch")
+
+
+def printf_format(values, float_format: str) -> str:
+    """The report's Python format of a float column ("{:.3f}") as the printf format Streamlit's
+    number columns take ("%.3f"); a column of small values (ε of the derm grid, 0.00125) keeps
+    its digits ("%.3g"), as core.report.parts.cells does."""
+    small = ((values != 0) & (values.abs() < 0.01)).any()
+    found = re.fullmatch(r"\{:\.(\d+)([fg])\}", float_format)
+    if small or found is None:
+        return "%.3g"
+    return f"%.{found.group(1)}{found.group(2)}"
+
+
 def blocks_ui(blocks: list, *, key: str) -> None:
     """Draw `blocks` in order; `key` names the section's charts. Every text is shown as the text
     it is (plain): a model's title comes from its card."""
@@ -36,7 +63,7 @@ def blocks_ui(blocks: list, *, key: str) -> None:
         elif isinstance(block, Items):
             st.markdown("  \n".join(_entry(label, text) for label, text in block.entries))
         elif isinstance(block, Table):
-            st.dataframe(cells(block.frame, block.float_format), hide_index=True, width="stretch")
+            table_ui(block.frame, block.float_format)
         elif isinstance(block, Figure):
             st.plotly_chart(block.figure, width="stretch", key=f"{key}_{index}")
             st.caption(plain(f"Figure: {block.caption}." if block.caption else "Figure."))  # what it shows, in words

@@ -1,6 +1,11 @@
 """app_pages.blocks: a core.report section drawn as Streamlit elements, its texts shown as text."""
 
+import json
+
+import pandas as pd
 from streamlit.testing.v1 import AppTest
+
+from app_pages.blocks import printf_format
 
 
 def _page():
@@ -12,7 +17,7 @@ def _page():
 
     blocks_ui([Heading("Model ![x](http://127.0.0.1/p.png)"), Sentence("A finding: +4.1 points."),
                Sentence("How it was measured.", "note"), Sentence("A caution.", "warn"),
-               Items((("[pass] check", "fine"), ("a label", "a text"))), Table(pd.DataFrame({"model": ["a"], "accuracy": [0.91234]})),
+               Items((("[pass] check", "fine"), ("a label", "a text"))), Table(pd.DataFrame({"model": ["a"], "accuracy": [0.91234], "images": [100]})),
                Figure(go.Figure(), "a chart")], key="section")
 
 
@@ -24,5 +29,16 @@ def test_every_block_is_drawn_and_a_title_from_a_card_stays_text():
     assert app.caption[0].value == "How it was measured\\." and app.warning[0].value == "A caution\\."
     assert app.caption[1].value == "Figure\\: a chart\\."  # a chart is read by its caption too
     assert ":material/check_circle: **check**: fine  \n- **a label**: a text" in shown  # a check's status as its icon
-    assert app.dataframe[0].value["accuracy"].tolist() == ["0.912"]  # formatted as the report formats it
+    table = app.dataframe[0]
+    assert table.value["accuracy"].tolist() == [0.91234]  # a number: its column sorts by value
+    formats = {name: column["type_config"]["format"] for name, column in json.loads(table.proto.columns).items()
+               if "type_config" in column}
+    assert formats == {"accuracy": "%.3f", "images": "%d"}  # shown as the report shows them
     assert len(app.get("plotly_chart")) == 1
+
+
+def test_a_tables_number_formats_follow_the_reports():
+    assert printf_format(pd.Series([0.91, 0.5]), "{:.3f}") == "%.3f"
+    assert printf_format(pd.Series([12.5, 3.0]), "{:.4g}") == "%.4g"
+    assert printf_format(pd.Series([0.00125, 0.0025]), "{:.3f}") == "%.3g"  # ε of the derm grid keeps its digits
+    assert printf_format(pd.Series([0.0, 0.5]), "{:.3f}") == "%.3f"  # a zero is not small
