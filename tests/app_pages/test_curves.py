@@ -59,7 +59,8 @@ def test_bundled_zoo_without_hides_only_the_named_runs(tmp_path, monkeypatch):
     assert all(s.defence == "none" for s in available("demo", root=undefended))
     assert len(available("demo", root=undefended)) == 12  # the paper's four per task
     l2 = sorted((bundled / "demo" / "cxr" / "results").glob(f"*-{_l2_keys()[2]}.json"))
-    assert len(l2) == 6  # the bundled cxr L2 curves (four undefended, the PGD-AT ResNet-50s): hidden with the threats
+    models = sorted((bundled / "demo" / "cxr").glob("*.keras"))
+    assert len(l2) == len(models) == 8  # every bundled cxr model, undefended and PGD-AT, has its L2 curve: hidden with the threats
     without = _bundled_zoo_without(tmp_path / "threats", monkeypatch, "threats")
     assert not any((without / "demo" / "cxr" / "results" / p.name).exists() for p in l2)
 
