@@ -10,7 +10,7 @@ import streamlit as st
 from pandas.api.types import is_bool_dtype, is_float_dtype, is_numeric_dtype
 
 from app_pages.common import plain
-from core.report.parts import Figure, Heading, Items, Sentence, Table, cells
+from core.report.parts import Figure, Heading, Items, Sentence, Table, cells, small
 
 # A list entry labelled "[pass] …" (a check's status, core.evaluate.checks) is shown with its icon.
 CHECK_ICONS = {"pass": ":material/check_circle:", "warn": ":material/warning:", "fail": ":material/cancel:",
@@ -44,10 +44,9 @@ def table_ui(frame, float_format: str = "{:.3f}") -> None:
 def printf_format(values, float_format: str) -> str:
     """The report's Python format of a float column ("{:.3f}") as the printf format Streamlit's
     number columns take ("%.3f"); a column of small values (ε of the derm grid, 0.00125) keeps
-    its digits ("%.3g"), as core.report.parts.cells does."""
-    small = ((values != 0) & (values.abs() < 0.01)).any()
+    its digits ("%.3g"), as core.report.parts.cells does (small)."""
     found = re.fullmatch(r"\{:\.(\d+)([fg])\}", float_format)
-    if small or found is None:
+    if any(small(value) for value in values.dropna()) or found is None:
         return "%.3g"
     return f"%.{found.group(1)}{found.group(2)}"
 

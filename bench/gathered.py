@@ -24,6 +24,7 @@ REPEATS = 3
 
 
 def main() -> None:
+    import argparse
     import os
 
     from core.data import synthetic
@@ -32,8 +33,6 @@ def main() -> None:
     from core.engine.stream import explore_requests
     from core.explore import explorer_attack
     from core.models.zoo import all_specs
-
-    import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sessions", nargs="?", type=int, default=5)

@@ -177,6 +177,14 @@ class Progress:
 MOST_TOGETHER = 2
 
 
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity where the system says, else all):
+    what the stream's pairing and the worker's TensorFlow threads share out."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 @dataclass(frozen=True, eq=False)
 class Together:
     """Several columns (Explore requests) of models the worker has warmed, run side by side on

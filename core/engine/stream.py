@@ -9,7 +9,6 @@ is likely to ask for next (the paper's other ε values), one column (or pair) at
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from concurrent.futures import Future
@@ -21,7 +20,8 @@ import numpy as np
 
 from core.engine.cache import ExplorationCache, default_cache
 from core.engine.client import STARTING_TIMEOUT_S, Engine, EngineError, engine as default_engine
-from core.engine.requests import MOST_TOGETHER, Explore, Load, ModelRef, OodInput, Progress, Together, Warm
+from core.engine.requests import (MOST_TOGETHER, Explore, Load, ModelRef, OodInput, Progress, Together, Warm,
+                                  usable_cores)
 from core.explore.sizes import fit_image, fit_truth
 from core.explore.visibility import preload_in_background, with_perceptibility
 from core.models.zoo import CheckpointError
@@ -157,7 +157,7 @@ def explorations(refs: list[ModelRef], image: np.ndarray, *, epsilon: float, att
 
 # Columns of warm models run this many at a time in the worker (requests.Together): more than
 # the cores would only slow each one down.
-SIDE_BY_SIDE = max(1, min(MOST_TOGETHER, os.cpu_count() or 1))
+SIDE_BY_SIDE = max(1, min(MOST_TOGETHER, usable_cores()))
 
 
 def _units(engine: Engine, pending: list[Explore]) -> list[list[Explore]]:

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from core.engine.requests import MOST_TOGETHER, Explore, Progress, Together
+from core.engine.requests import MOST_TOGETHER, Explore, Progress, Together, usable_cores
 
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
 NICENESS = 5  # below the server and the browser: on a small CPU, what is on screen is drawn first
@@ -57,11 +57,9 @@ def intra_op_threads(cores: int | None = None) -> int:
     that run side by side (MOST_TOGETHER). By default TensorFlow gives every operation all the
     cores, so two columns side by side ran four threads on two cores; one each, the explorer's
     four derm columns took 0.13 s instead of 0.17 s and five sessions' columns 0.56-0.59 s
-    instead of 0.67-0.78 s (bench/gathered.py). A column alone at 224 px loses: 25 % slower on
+    instead of 0.67-0.78 s (bench/gathered.py). A column alone at 224 px loses: 20-44 % slower on
     two cores, and on a machine with more cores each column still gets several."""
-    if cores is None:
-        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, cores // MOST_TOGETHER)
+    return max(1, (cores or usable_cores()) // MOST_TOGETHER)
 
 
 def initialise(parent: int, below: int, progress=None) -> None:

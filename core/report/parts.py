@@ -77,14 +77,19 @@ def paragraph(text: str, css: str = "") -> str:
     return f'<p class="{css}">{html.escape(text)}</p>' if css else f"<p>{html.escape(text)}</p>"
 
 
+def small(value) -> bool:
+    """A value shown with its significant digits, not the table's decimals: ε of the derm grid
+    (0.00125) reads 0.00125, not 0.001."""
+    return value != 0 and abs(value) < 0.01
+
+
 def cells(frame: pd.DataFrame, float_format: str = "{:.3f}") -> pd.DataFrame:
     """Every cell as the text a reader sees: floats formatted, a missing value a dash."""
     def cell(value):
         if value is None or (isinstance(value, (float, np.floating)) and value != value):
             return "–"
         if isinstance(value, (float, np.floating)):
-            small = value != 0 and abs(value) < 0.01  # ε of the derm grid (0.00125): its digits, not 0.001
-            return f"{float(value):.3g}" if small else float_format.format(float(value))
+            return f"{float(value):.3g}" if small(value) else float_format.format(float(value))
         return str(value)
 
     return frame.astype(object).map(cell)
