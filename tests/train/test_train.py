@@ -99,9 +99,11 @@ def test_the_learning_rate_is_cut_after_epochs_without_improvement(tmp_path):
         TrainConfig(lr_decay_factor=1.5)
 
 
-def test_cancel_then_resume_continues_the_history(tmp_path):
+def test_cancel_then_resume_continues_the_history(tmp_path, monkeypatch):
     config = TrainConfig(max_epochs=3, synthetic_train=32, synthetic_val=16, synthetic_test=16, batch_size=16)
-    epochs_done = []
+    epochs_done, traces = [], []
+    standard = keras.Model.train_step
+    monkeypatch.setattr(keras.Model, "train_step", lambda model, data: traces.append(1) or standard(model, data))
 
     def cancel():
         return len(epochs_done) >= 2
@@ -109,11 +111,12 @@ def test_cancel_then_resume_continues_the_history(tmp_path):
     card = train(SPEC, config, root=tmp_path, cancel=cancel,
                  progress=lambda e: e["phase"] == "epoch" and epochs_done.append(e["epoch"]))
     assert card["status"] == "cancelled" and card["epochs_trained"] == 2
+    assert len(traces) == 1  # the train step is traced once: its variables exist before fit (build_before_fit)
     load_model(SPEC, root=tmp_path)  # the best so far is loadable
     stale = tmp_path / "demo" / "cxr" / ".resnet50_vanilla.k1ll3d.tmp.keras"
     stale.write_bytes(b"a write interrupted by kill -9")
     resumed = train(SPEC, config, root=tmp_path, resume=True)
-    assert resumed["status"] == "done" and resumed["epochs_trained"] == 3
+    assert resumed["status"] == "done" and resumed["epochs_trained"] == 3 and len(traces) == 2  # once more
     assert len(resumed["history"]["val_loss"]) == 3
     assert not stale.exists()  # swept at the training start
     assert (tmp_path / "demo" / "cxr" / "resnet50_vanilla.ood.npz").is_file()  # feature statistics saved
