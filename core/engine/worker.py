@@ -62,12 +62,18 @@ def intra_op_threads(cores: int | None = None) -> int:
     return max(1, (cores or usable_cores()) // MOST_TOGETHER)
 
 
+def prepare_environment(environ) -> None:
+    """Set in `environ` what TensorFlow reads as it starts (the engine's first request imports
+    it): its log level, and its threads per operation (intra_op_threads); a value given is kept."""
+    environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    environ.setdefault(INTRA_OP_VARIABLE, str(intra_op_threads()))
+
+
 def initialise(parent: int, below: int, progress=None) -> None:
     """Run once when the process starts, `below` its app process in CPU priority (niceness(),
     read and checked in the app process, where a bad value is a message): end it when the app
     process that started it ends. `progress`: a multiprocessing queue for interim verdicts."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault(INTRA_OP_VARIABLE, str(intra_op_threads()))  # read when TensorFlow starts
+    prepare_environment(os.environ)
     os.nice(below)
     _PROGRESS[0] = progress
 

@@ -34,13 +34,12 @@ def test_the_worker_sets_tensorflows_threads_before_importing_it_unless_told(mon
     from core.engine.client import Engine
     from tests.engine.fakes import Environment
 
-    for given, expected in ((None, str(worker.intra_op_threads())), ("3", "3")):
-        if given is None:
-            monkeypatch.delenv(worker.INTRA_OP_VARIABLE, raising=False)
-        else:
-            monkeypatch.setenv(worker.INTRA_OP_VARIABLE, given)
-        engine = Engine()
-        try:
-            assert engine.call(Environment(worker.INTRA_OP_VARIABLE)) == expected
-        finally:
-            engine.shutdown()
+    told = {worker.INTRA_OP_VARIABLE: "3"}
+    worker.prepare_environment(told)
+    assert told[worker.INTRA_OP_VARIABLE] == "3" and told["TF_CPP_MIN_LOG_LEVEL"] == "2"
+    monkeypatch.delenv(worker.INTRA_OP_VARIABLE, raising=False)
+    engine = Engine()  # a real engine process: its environment is set as it starts, before its first request
+    try:
+        assert engine.call(Environment(worker.INTRA_OP_VARIABLE)) == str(worker.intra_op_threads())
+    finally:
+        engine.shutdown()
