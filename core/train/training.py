@@ -72,8 +72,9 @@ def build_before_fit(model, element_spec) -> None:
     itself does under a distribution strategy. Under none (one CPU or GPU) Keras leaves them to
     its first trace of the train step, and TensorFlow then traces that step a second time (a
     tf.function that creates variables on its first call is traced again without them): 1.6-2 s
-    more per run for a demo model here, the slowest part of a short run's start. Keras 3's own
-    build (a private method; Keras is pinned in requirements.txt); without it, fit traces twice."""
+    more per run for a demo model here, the slowest part of a short run's start. The multi-worker
+    loop (fit_distributed) traced its own step twice the same way. Keras 3's own build (a private
+    method; Keras is pinned in requirements.txt); without it, training still runs, slower to start."""
     build = getattr(model, "_symbolic_build", None)
     if build is not None:
         build(data_batch=tuple(element_spec)[:2])
@@ -142,12 +143,12 @@ def train(spec: ModelSpec, config: TrainConfig = TrainConfig(), *, root=None,
                        **({k: state[k] for k in ("best", "wait", "best_epoch")} if state else {}))
     schedule = dict(epochs=config.max_epochs, initial_epoch=state["epoch"] if state else 0,
                     steps_per_epoch=data.steps_per_epoch, class_weight=weights)
+    with strategy.scope():
+        build_before_fit(model, data.train.element_spec)
     try:
         if is_multi_worker(strategy):
             fit_distributed(model, strategy, data, callback=tracker, **schedule)
         else:
-            with strategy.scope():
-                build_before_fit(model, data.train.element_spec)
             model.fit(data.train, validation_data=data.val, callbacks=[tracker], shuffle=False, verbose=0, **schedule)
     except Cancelled:
         pass  # the tracker raised it after the current batch and recorded it
