@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from core.engine import gather, worker
+from core.engine import gather, startup, worker
 
 STARTING_TIMEOUT_S = 600.0  # the longest a reply may take (a cold start included)
 DIED = ("the engine process stopped (killed or out of memory); it restarts with the next request and the models "
@@ -57,7 +57,7 @@ class Engine:
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                below = worker.niceness()  # a bad ADVATTN_ENGINE_NICENESS is a message here, not a dead worker
+                below = startup.niceness()  # a bad ADVATTN_ENGINE_NICENESS is a message here, not a dead worker
                 context = multiprocessing.get_context("spawn")
                 reports = context.Queue()
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=worker.initialise,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import threading
 import time
 from collections import OrderedDict
@@ -19,13 +18,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from core.engine.requests import MOST_TOGETHER, Explore, Progress, Together, usable_cores
+from core.engine.requests import MOST_TOGETHER, Explore, Progress, Together
+from core.engine.startup import import_keras_without_sklearn, prepare_environment
 
 MAX_MODELS = 12  # three tasks' four models: the bundled zoo, or the user's, all warm at once
-NICENESS = 5  # below the server and the browser: on a small CPU, what is on screen is drawn first
-NICENESS_VARIABLE = "ADVATTN_ENGINE_NICENESS"  # overrides NICENESS (the test suite: 0, see tests/conftest.py)
-# TensorFlow's threads for one operation (its intra-op pool); set beforehand, it is left alone.
-INTRA_OP_VARIABLE = "TF_NUM_INTRAOP_THREADS"
 MAX_SOURCES = 16  # recent explorations kept for the attentive twins that reuse their perturbation
 
 _MODELS: "OrderedDict[tuple[str, str], object]" = OrderedDict()  # (path, digest) -> model
@@ -38,39 +34,8 @@ _PROGRESS = [None]  # the queue the app reads interim verdicts from (initialise)
 PROGRESS_AFTER_S = 0.3
 
 
-def niceness() -> int:
-    """How far below its app process the engine runs: NICENESS, or ADVATTN_ENGINE_NICENESS."""
-    given = os.environ.get(NICENESS_VARIABLE)
-    if given is None:
-        return NICENESS
-    try:
-        value = int(given)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 19:
-        raise ValueError(f"{NICENESS_VARIABLE} must be a whole number from 0 to 19, got {given!r}")
-    return value
-
-
-def intra_op_threads(cores: int | None = None) -> int:
-    """TensorFlow's threads for one operation in the engine: the cores shared among the columns
-    that run side by side (MOST_TOGETHER). By default TensorFlow gives every operation all the
-    cores, so two columns side by side ran four threads on two cores; one each, the explorer's
-    four derm columns took 0.13 s instead of 0.17 s and five sessions' columns 0.56-0.59 s
-    instead of 0.67-0.78 s (bench/gathered.py). A column alone at 224 px loses: 20-44 % slower on
-    two cores, and on a machine with more cores each column still gets several."""
-    return max(1, (cores or usable_cores()) // MOST_TOGETHER)
-
-
-def prepare_environment(environ) -> None:
-    """Set in `environ` what TensorFlow reads as it starts (the engine's first request imports
-    it): its log level, and its threads per operation (intra_op_threads); a value given is kept."""
-    environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    environ.setdefault(INTRA_OP_VARIABLE, str(intra_op_threads()))
-
-
 def initialise(parent: int, below: int, progress=None) -> None:
-    """Run once when the process starts, `below` its app process in CPU priority (niceness(),
+    """Run once when the process starts, `below` its app process in CPU priority (startup.niceness(),
     read and checked in the app process, where a bad value is a message): end it when the app
     process that started it ends. `progress`: a multiprocessing queue for interim verdicts."""
     prepare_environment(os.environ)
@@ -237,24 +202,6 @@ def _explored(request: Explore, reply) -> None:
     _keep_source(request.key(), reply)
     if request.ood is None:
         _TRACED.add(_trace_key(request))
-
-
-def import_keras_without_sklearn() -> None:
-    """Import Keras (and TensorFlow) once, with scikit-learn hidden while it does. Keras imports
-    scikit-learn only for its scikit-learn wrappers (keras.wrappers.SKLearnClassifier), which
-    the engine never uses, and handles its absence; hiding it took 1.0-2.2 s off the 7-9.5 s
-    of this import on a busy 2-core CPU (A/B in fresh processes). scikit-learn is visible again
-    afterwards, for what imports it later (core.ood's covariance estimate)."""
-    if "keras" in sys.modules:
-        return
-    hidden = "sklearn" not in sys.modules
-    if hidden:
-        sys.modules["sklearn"] = None  # importing it raises ImportError while this is set
-    try:
-        import keras  # noqa: F401 - the import is the point
-    finally:
-        if hidden:
-            del sys.modules["sklearn"]
 
 
 def _outcome_of(request):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from core.engine import Engine, EngineError, ExplorationCache, ModelRef, Phase, Warm, explorations, prefetch
-from core.engine import worker as engine_worker
+from core.engine import startup
 from core.explore import explorer_attack, perceptibility
 from core.models.zoo import all_specs
 
@@ -196,11 +196,11 @@ def test_the_engine_ends_with_the_server_even_when_it_is_killed(tmp_path):
     pytest.fail(f"the engine process {worker} outlived its server")
 
 
-@pytest.mark.parametrize("given, below", [(None, engine_worker.NICENESS), ("0", 0), ("12", 12)])
+@pytest.mark.parametrize("given, below", [(None, startup.NICENESS), ("0", 0), ("12", 12)])
 def test_the_engine_runs_below_its_app_by_the_niceness_asked_for(given, below):
-    env = {key: value for key, value in os.environ.items() if key != engine_worker.NICENESS_VARIABLE}
+    env = {key: value for key, value in os.environ.items() if key != startup.NICENESS_VARIABLE}
     if given is not None:
-        env[engine_worker.NICENESS_VARIABLE] = given
+        env[startup.NICENESS_VARIABLE] = given
     server = subprocess.Popen([sys.executable, "-c", PARENT], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True, env={**env, "PYTHONPATH": str(ROOT)})
     try:
@@ -213,9 +213,9 @@ def test_the_engine_runs_below_its_app_by_the_niceness_asked_for(given, below):
 
 @pytest.mark.parametrize("given", ["-3", "20", "high"])
 def test_a_bad_engine_niceness_is_named_with_its_value(monkeypatch, given):
-    monkeypatch.setenv(engine_worker.NICENESS_VARIABLE, given)
+    monkeypatch.setenv(startup.NICENESS_VARIABLE, given)
     with pytest.raises(ValueError, match=f"ADVATTN_ENGINE_NICENESS must be a whole number from 0 to 19, got '{given}'"):
-        engine_worker.niceness()
+        startup.niceness()
     with pytest.raises(ValueError, match="ADVATTN_ENGINE_NICENESS"):  # in the app process, before a worker starts
         Engine().pid()
 

@@ -3,7 +3,7 @@ MAX_MODELS files, least recently used evicted."""
 
 from collections import OrderedDict
 
-from core.engine import worker
+from core.engine import startup, worker
 
 
 def test_the_model_cache_keeps_one_version_per_file_and_a_bounded_count(monkeypatch):
@@ -27,19 +27,19 @@ def test_the_cores_are_shared_among_the_columns_that_run_side_by_side():
     from core.engine.requests import MOST_TOGETHER
 
     assert MOST_TOGETHER == 2  # the figures below are for pairs
-    assert [worker.intra_op_threads(cores) for cores in (1, 2, 3, 8, 16)] == [1, 1, 1, 4, 8]
+    assert [startup.intra_op_threads(cores) for cores in (1, 2, 3, 8, 16)] == [1, 1, 1, 4, 8]
 
 
 def test_the_worker_sets_tensorflows_threads_before_importing_it_unless_told(monkeypatch):
     from core.engine.client import Engine
     from tests.engine.fakes import Environment
 
-    told = {worker.INTRA_OP_VARIABLE: "3"}
-    worker.prepare_environment(told)
-    assert told[worker.INTRA_OP_VARIABLE] == "3" and told["TF_CPP_MIN_LOG_LEVEL"] == "2"
-    monkeypatch.delenv(worker.INTRA_OP_VARIABLE, raising=False)
+    told = {startup.INTRA_OP_VARIABLE: "3"}
+    startup.prepare_environment(told)
+    assert told[startup.INTRA_OP_VARIABLE] == "3" and told["TF_CPP_MIN_LOG_LEVEL"] == "2"
+    monkeypatch.delenv(startup.INTRA_OP_VARIABLE, raising=False)
     engine = Engine()  # a real engine process: its environment is set as it starts, before its first request
     try:
-        assert engine.call(Environment(worker.INTRA_OP_VARIABLE)) == str(worker.intra_op_threads())
+        assert engine.call(Environment(startup.INTRA_OP_VARIABLE)) == str(startup.intra_op_threads())
     finally:
         engine.shutdown()
