@@ -35,3 +35,22 @@ def test_reweighting_to_shares_and_bad_inputs():
         interaction(zeros, gain, zeros, zeros[:50])
     with pytest.raises(ValueError, match="sum to 1"):
         interaction(zeros, gain, zeros, zeros, labels, [0.5, 0.6])
+
+
+def test_the_bootstrap_interval_is_the_plain_resampling_ones():
+    """The interval drawn by counts (multinomial) against resampling each image, the textbook
+    bootstrap, written out here as the reference: the same distribution, so the same quantiles
+    to within the two runs' Monte-Carlo error."""
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 3, 300)
+    outcomes = [rng.random(300) < p for p in (0.3, 0.5, 0.6, 0.65)]
+    shares = [0.6, 0.3, 0.1]
+    result = interaction(*outcomes, labels, shares, n_boot=20000)
+    contrast = (outcomes[3].astype(float) - outcomes[2]) - (outcomes[1].astype(float) - outcomes[0])
+    groups = [np.flatnonzero(labels == c) for c in range(3)]
+    plain = np.random.default_rng(4)
+    draws = [sum(w * contrast[plain.choice(idx, idx.size)].mean() for w, idx in zip(shares, groups))
+             for _ in range(4000)]
+    assert result["low"] == pytest.approx(np.quantile(draws, 0.025), abs=0.015)
+    assert result["high"] == pytest.approx(np.quantile(draws, 0.975), abs=0.015)
+    assert result["low"] < result["difference"] < result["high"]
