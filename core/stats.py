@@ -45,7 +45,8 @@ def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     for n = 0. scipy's binomtest(k, n).proportion_ci(method="wilson")."""
     if n < 0 or not 0 <= k <= n:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    _z(level)  # validates level
+    if not 0 < level < 1:
+        raise ValueError(f"level must be in (0, 1), got {level}")
     if n == 0:
         return float("nan"), float("nan")
     return _wilson(int(k), int(n), float(level))
