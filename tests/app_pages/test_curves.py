@@ -58,11 +58,13 @@ def test_bundled_zoo_without_hides_only_the_named_runs(tmp_path, monkeypatch):
 
     assert all(s.defence == "none" for s in available("demo", root=undefended))
     assert len(available("demo", root=undefended)) == 12  # the paper's four per task
-    l2 = sorted((bundled / "demo" / "cxr" / "results").glob(f"*-{_l2_keys()[2]}.json"))
-    models = sorted((bundled / "demo" / "cxr").glob("*.keras"))
-    assert len(l2) == len(models) == 8  # every bundled cxr model, undefended and PGD-AT, has its L2 curve: hidden with the threats
-    without = _bundled_zoo_without(tmp_path / "threats", monkeypatch, "threats")
-    assert not any((without / "demo" / "cxr" / "results" / p.name).exists() for p in l2)
+    l2 = {task: sorted((bundled / "demo" / task / "results").glob(f"*-{key}.json"))
+          for task, key in zip(__import__("core.tasks").tasks.TASKS, _l2_keys())}
+    for task, curves in l2.items():  # every bundled model, undefended and PGD-AT, has its L2 curve
+        models = sorted((bundled / "demo" / task).glob("*.keras"))
+        assert [p.name.rsplit("-", 1)[0] for p in curves] == [m.stem for m in models] and len(models) == 8, task
+    without = _bundled_zoo_without(tmp_path / "threats", monkeypatch, "threats")  # hidden with the threats
+    assert not any((without / "demo" / task / "results" / p.name).exists() for task in l2 for p in l2[task])
 
 
 def _bundled_curves_with_labels(tmp_path, task="cxr", predicted=None):
