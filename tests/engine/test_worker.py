@@ -1,5 +1,6 @@
 """The engine process's model cache is bounded: one content per checkpoint file, at most
-MAX_MODELS files, least recently used evicted."""
+MAX_MODELS files, least recently used evicted; and what the process is given as it starts
+(core.engine.startup): TensorFlow's threads, shared among the columns side by side."""
 
 from collections import OrderedDict
 
