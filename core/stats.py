@@ -34,10 +34,10 @@ from scipy import stats as scipy_stats
 SIGNIFICANCE = 0.05  # the level every test of the tool is read at (after Holm's adjustment within a family)
 
 
-def _z(level: float) -> float:
+def _check_level(level: float) -> None:
+    """ValueError unless `level` is a confidence level in (0, 1)."""
     if not 0 < level < 1:
         raise ValueError(f"level must be in (0, 1), got {level}")
-    return float(scipy_stats.norm.ppf(0.5 + level / 2))
 
 
 def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
@@ -45,8 +45,7 @@ def proportion_ci(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     for n = 0. scipy's binomtest(k, n).proportion_ci(method="wilson")."""
     if n < 0 or not 0 <= k <= n:
         raise ValueError(f"need 0 <= k <= n, got k={k}, n={n}")
-    if not 0 < level < 1:
-        raise ValueError(f"level must be in (0, 1), got {level}")
+    _check_level(level)
     if n == 0:
         return float("nan"), float("nan")
     return _wilson(int(k), int(n), float(level))
@@ -127,7 +126,7 @@ def auc_ci(scores, labels, *, level: float = 0.95, n_boot: int = 1000, seed: int
     point = auc(scores, labels)
     if math.isnan(point):
         return {"auc": point, "low": float("nan"), "high": float("nan"), "n_boot": 0}
-    _z(level)  # validates level
+    _check_level(level)
     # scipy resamples each sample on its own: positives and negatives keep their counts
     result = scipy_stats.bootstrap((scores[labels], scores[~labels]), _auc_two_samples, n_resamples=n_boot,
                                    confidence_level=level, method="percentile", vectorized=False,
