@@ -318,8 +318,8 @@ def interaction(vanilla, attentive, defended, defended_attentive, labels=None, s
     defended_effect = outcomes[3] - outcomes[2]
     contrast = defended_effect - effect
 
-    def weighted_mean(values, picks):
-        return float(sum(w * values[idx].mean() for w, idx in zip(weights, picks) if w > 0 and idx.size))
+    def weighted_mean(values):
+        return float(sum(w * values[idx].mean() for w, idx in zip(weights, groups) if w > 0 and idx.size))
 
     rng = np.random.default_rng(seed)
     draws = np.zeros(n_boot)
@@ -327,9 +327,9 @@ def interaction(vanilla, attentive, defended, defended_attentive, labels=None, s
         if w > 0 and idx.size:
             draws += w * _resampled_means(contrast[idx], n_boot, rng)
     tail = (1 - level) / 2
-    return {"difference": weighted_mean(contrast, groups), "low": float(np.quantile(draws, tail)),
+    return {"difference": weighted_mean(contrast), "low": float(np.quantile(draws, tail)),
             "high": float(np.quantile(draws, 1 - tail)), "n": int(n),
-            "attention_effect": weighted_mean(effect, groups), "defended_effect": weighted_mean(defended_effect, groups)}
+            "attention_effect": weighted_mean(effect), "defended_effect": weighted_mean(defended_effect)}
 
 
 def _resampled_means(values: np.ndarray, n_boot: int, rng) -> np.ndarray:

@@ -114,10 +114,10 @@ class ExplorationCache:
 
     def __contains__(self, key: str) -> bool:
         """Whether a reply is saved or bundled under `key` (without reading it)."""
-        bundled = self.bundled_path(key)
         with self._lock:
             if key in self._pending:
                 return True
+        bundled = self.bundled_path(key)
         return self._path(key).is_file() or (bundled is not None and bundled.is_file())
 
     def bundle(self, key: str, reply) -> Path:
