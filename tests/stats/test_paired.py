@@ -1,24 +1,14 @@
-"""Intervals and tests against scipy and published values."""
+"""Paired tests against scipy, published values and enumeration: Newcombe's interval, the exact
+McNemar test, and both at a class mix."""
+
+from itertools import product
 
 import numpy as np
 import pytest
 from scipy import stats as scipy_stats
 
-from core.stats import auc, auc_ci, mcnemar_exact, paired_difference, proportion_ci
-
-
-@pytest.mark.parametrize("k,n", [(0, 10), (7, 20), (20, 20), (130, 200), (1, 64)])
-def test_wilson_interval_matches_scipy(k, n):
-    expected = scipy_stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
-    assert proportion_ci(k, n) == pytest.approx((expected.low, expected.high), abs=1e-12)
-    expected90 = scipy_stats.binomtest(k, n).proportion_ci(confidence_level=0.9, method="wilson")
-    assert proportion_ci(k, n, level=0.9) == pytest.approx((expected90.low, expected90.high), abs=1e-12)
-
-
-def test_wilson_refuses_impossible_counts():
-    with pytest.raises(ValueError, match="0 <= k <= n"):
-        proportion_ci(5, 3)
-    assert np.isnan(proportion_ci(0, 0)).all()
+from core.stats import mcnemar_exact, paired_difference, proportion_ci, weighted_paired_difference
+from core.stats.paired import _stratified_mcnemar
 
 
 @pytest.mark.parametrize("a_only,b_only", [(6, 16), (0, 5), (10, 10), (1, 0), (30, 12)])
@@ -67,57 +57,7 @@ def test_paired_interval_covers_the_truth_about_95_percent_of_the_time():
     assert 0.92 <= covered / 400 <= 0.99
 
 
-def test_auc_is_the_mann_whitney_statistic():
-    rng = np.random.default_rng(1)
-    labels = rng.random(120) < 0.4
-    scores = rng.normal(labels * 0.8, 1.0)
-    scores[:10] = 0.5  # ties count one half
-    u = scipy_stats.mannwhitneyu(scores[labels], scores[~labels]).statistic
-    assert auc(scores, labels) == pytest.approx(u / (labels.sum() * (~labels).sum()))
-    assert np.isnan(auc(scores, np.zeros(120)))
-
-
-def test_auc_bootstrap_interval_is_seeded_and_contains_the_estimate():
-    rng = np.random.default_rng(2)
-    labels = rng.random(200) < 0.5
-    scores = rng.normal(labels * 1.0, 1.0)
-    first = auc_ci(scores, labels, seed=0)
-    assert first == auc_ci(scores, labels, seed=0)
-    assert first != auc_ci(scores, labels, seed=1)
-    assert first["low"] < first["auc"] < first["high"]
-    assert 0.05 < first["high"] - first["low"] < 0.25
-    perfect = auc_ci(labels.astype(float), labels)
-    assert perfect["auc"] == perfect["low"] == perfect["high"] == 1.0
-
-
-def _wilson(k, n):
-    ci = scipy_stats.binomtest(k, n).proportion_ci(method="wilson")
-    return ci.low, ci.high
-
-
-def test_accuracy_at_the_real_mix_is_the_stratified_estimator_with_a_mover_interval():
-    """90/100 negatives and 20/40 positives right, at a 0.8 / 0.2 mix: 0.8 x 0.9 + 0.2 x 0.5 = 0.82;
-    interval 0.82 -/+ sqrt(sum (w (r - l))^2) over the per-class Wilson intervals."""
-    from core.stats import class_accuracy
-
-    labels = np.array([0] * 100 + [1] * 40)
-    correct = np.array([1] * 90 + [0] * 10 + [1] * 20 + [0] * 20, bool)
-    result = class_accuracy(correct, labels, [0.8, 0.2])
-    (l0, u0), (l1, u1) = _wilson(90, 100), _wilson(20, 40)
-    assert result["accuracy"] == pytest.approx(0.82)
-    assert result["low"] == pytest.approx(0.82 - np.hypot(0.8 * (0.9 - l0), 0.2 * (0.5 - l1)))
-    assert result["high"] == pytest.approx(0.82 + np.hypot(0.8 * (u0 - 0.9), 0.2 * (u1 - 0.5)))
-    assert [c["recall"] for c in result["per_class"]] == [0.9, 0.5]
-    assert class_accuracy(correct, labels, [0.5, 0.5])["accuracy"] == pytest.approx(0.7)  # balanced
-    single = class_accuracy(correct[:100], labels[:100], [1.0, 0.0])  # one class: Wilson itself
-    assert (single["low"], single["high"]) == pytest.approx((l0, u0))
-    with pytest.raises(ValueError, match="sum to 1"):
-        class_accuracy(correct, labels, [0.8, 0.3])
-
-
 def test_weighted_paired_difference_is_mcnemar_at_the_samples_own_mix():
-    from core.stats import weighted_paired_difference
-
     rng = np.random.default_rng(0)
     labels = np.repeat([0, 1], [120, 80])
     a, b = rng.random(200) < 0.7, rng.random(200) < 0.6
@@ -136,10 +76,6 @@ def test_weighted_paired_difference_is_mcnemar_at_the_samples_own_mix():
 
 def _enumerated(steps, flips) -> float:
     """The stratified McNemar p by enumerating every sign pattern (the reference)."""
-    from itertools import product
-
-    from scipy import stats as scipy_stats
-
     observed = sum(step * (a - b) for step, (a, b) in zip(steps, flips))
     total = 0.0
     for ks in product(*(range(a + b + 1) for a, b in flips)):
@@ -151,8 +87,6 @@ def _enumerated(steps, flips) -> float:
 
 @pytest.mark.parametrize("flips", [[(3, 1), (0, 4), (2, 2), (5, 0)], [(6, 2), (1, 3), (4, 0)], [(0, 0), (2, 1)]])
 def test_the_stratified_mcnemar_test_is_exact(flips):
-    from core.stats import _stratified_mcnemar
-
     steps = [0.3 / 40, 0.2 / 25, 0.45 / 60, 0.05 / 7][:len(flips)]
     p, method = _stratified_mcnemar(steps, flips, 10**6)
     assert method == "exact" and p == pytest.approx(_enumerated(steps, flips), rel=1e-9)
@@ -161,8 +95,6 @@ def test_the_stratified_mcnemar_test_is_exact(flips):
 def test_the_stratified_mcnemar_test_stays_exact_past_millions_of_patterns():
     """Derm-sized: 7 strata, 2.6 million sign patterns (past the old limit of 200,000, where a
     normal approximation used to stand in): exact, and within a Monte Carlo estimate's error."""
-    from core.stats import _stratified_mcnemar
-
     flips = [(14, 4), (3, 9), (6, 2), (1, 4), (9, 7), (2, 0), (5, 1)]
     steps = [w / n for w, n in zip([0.03, 0.05, 0.11, 0.01, 0.11, 0.67, 0.02], [30, 30, 30, 30, 30, 30, 20])]
     assert np.prod([a + b + 1 for a, b in flips]) > 2_000_000
@@ -172,26 +104,3 @@ def test_the_stratified_mcnemar_test_stays_exact_past_millions_of_patterns():
     draws = sum(s * (2 * rng.binomial(a + b, 0.5, 200_000) - (a + b)) for s, (a, b) in zip(steps, flips))
     simulated = float((np.abs(draws) >= abs(observed) - 1e-12).mean())
     assert method == "exact" and p == pytest.approx(simulated, abs=0.004)
-
-
-def test_holm_adjusts_a_family_in_its_order():
-    from core.stats import holm
-
-    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
-    assert holm([0.5]) == [0.5] and holm([]) == []
-    assert holm([0.4, 0.3]) == pytest.approx([0.6, 0.6])  # capped and monotone
-    with pytest.raises(ValueError, match=r"p-values must be in \[0, 1\]"):
-        holm([0.1, 1.5])
-
-
-def test_an_evaluation_is_priced_from_the_protocols_passes():
-    from core.evaluate.presets import PRESETS, evaluation_cost
-    from core.formatting import duration_text
-
-    paper = PRESETS["paper"]
-    assert paper.passes(7) == 40  # the paper's 40 PGD steps
-    strong = PRESETS["strong"]
-    assert strong.passes(7) > strong.passes(2)  # APGD-DLR runs only with 3+ classes
-    passes, seconds = evaluation_cost(paper, 2, n=100, epsilons=[0, 0.01, 0.02], pass_seconds=0.2)
-    assert passes == 100 * 2 * 40 and seconds == pytest.approx(1600)
-    assert [duration_text(s) for s in (45, 1600, 20000, 400000)] == ["45 s", "27 min", "5.6 h", "4.6 days"]
