@@ -122,7 +122,7 @@ def test_the_model_and_its_card_are_replaced_as_one_unit(tmp_path, monkeypatch, 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt("killed")
 
-    monkeypatch.setattr(zoo, "write_json", killed)
+    monkeypatch.setattr(zoo.saving, "write_json", killed)
     with pytest.raises(KeyboardInterrupt):
         save_checkpoint(second, SPEC, root=tmp_path, card={"metrics": {"clean_accuracy": 0.9}})
     assert json.loads(card_path(path).read_text())["metrics"]["clean_accuracy"] == 0.1  # the copy is stale
