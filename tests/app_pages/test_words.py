@@ -15,8 +15,8 @@ CONTROLS = {"selectbox", "slider", "radio", "toggle", "number_input", "multisele
             "pills", "select_slider", "checkbox", "file_uploader"}
 
 
-@pytest.mark.parametrize("page", ["explorer.py", "curves.py", "common.py", "explorer_view.py", "which_way.py",
-                                  "mechanism.py", "comparisons.py"])
+@pytest.mark.parametrize("page", ["explorer.py", "explorer_image.py", "explorer_settings.py", "explorer_view.py",
+                                  "curves.py", "common.py", "which_way.py", "mechanism.py", "comparisons.py"])
 def test_every_control_has_a_one_line_help(page):
     missing = []
     for node in ast.walk(ast.parse((PAGES / page).read_text())):
