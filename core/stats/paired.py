@@ -59,6 +59,10 @@ def _newcombe_phi(both: int, a_only: int, b_only: int, neither: int) -> float:
 
 
 EXACT_LIMIT = 4_000_000  # sign patterns in each half of the exact stratified McNemar test (a few seconds)
+# Two values of the stratified McNemar statistic this close (a share of its largest value) are one:
+# far above the rounding of the merged values (1e-12). Two different values closer than this would
+# count as a tie, which errs on the safe side (p larger by that pattern's probability)
+TIE = 1e-10
 
 
 def weighted_paired_difference(robust_a, robust_b, labels, shares, *, level: float = 0.95,
@@ -107,11 +111,18 @@ def _stratified_mcnemar(steps, flips, exact_limit: int) -> tuple[float, str]:
     with the second half's sorted cumulative masses (meet in the middle): the work grows with
     the square root of the number of sign patterns, so 10^12 patterns cost two tables of about
     10^6. Past `exact_limit` patterns in either half: the normal approximation, and p_method says
-    so ("normal approximation")."""
-    observed = sum(step * (a - b) for step, (a, b) in zip(steps, flips))
+    so ("normal approximation").
+
+    T is measured in units of the largest value a sign pattern can give it, so that the values
+    merged as equal (to 1e-12) and a pattern that ties the observed one (to TIE) are both relative:
+    a tie must count as reached, and floating-point sums of the same value differ in their last
+    digits (an absolute tolerance of the merging's own size missed ties: p four times too small)."""
     sizes = [a + b for a, b in flips]
-    if sum(sizes) == 0:
+    scale = sum(step * m for step, m in zip(steps, sizes))  # the largest |T| of any sign pattern
+    if scale == 0:
         return 1.0, "exact"
+    steps = [step / scale for step in steps]
+    observed = sum(step * (a - b) for step, (a, b) in zip(steps, flips))
     strata = sorted(zip(steps, sizes), key=lambda stratum: -stratum[1])
     halves: list[list] = [[], []]
     patterns = [1, 1]
@@ -125,7 +136,7 @@ def _stratified_mcnemar(steps, flips, exact_limit: int) -> tuple[float, str]:
     (first, first_p), (second, second_p) = (_sign_distribution(half) for half in halves)
     order = np.argsort(second)
     second, cumulative = second[order], np.concatenate([[0.0], np.cumsum(second_p[order])])
-    threshold = abs(observed) * (1 - 1e-12) - 1e-12  # ties of floating-point sums count as reached
+    threshold = abs(observed) - TIE  # a pattern tying the observed one counts as reached
     if threshold <= 0:
         return 1.0, "exact"
     upper = cumulative[-1] - cumulative[np.searchsorted(second, threshold - first, side="left")]

@@ -92,6 +92,25 @@ def test_the_stratified_mcnemar_test_is_exact(flips):
     assert method == "exact" and p == pytest.approx(_enumerated(steps, flips), rel=1e-9)
 
 
+def test_patterns_that_tie_the_observed_one_count_whatever_the_weights():
+    """Real class weights (w_c / n_c, not round numbers): a sign pattern whose statistic equals
+    the observed one in exact arithmetic differs from it in the last digits of a float sum, and
+    must still count. The derm twin test at epsilon 0 (14 discordant pairs for attention, 1 against,
+    among the 3 of dermatofibroma) is 2^-12 exactly: 8 of 2^15 patterns reach it."""
+    shares = [0.032651023464802795, 0.05132301547678482, 0.10973539690464304, 0.011482775836245632,
+              0.11113330004992511, 0.6694957563654518, 0.014178731902146779]  # HAM10000's mix
+    steps = [w / n for w, n in zip(shares, [29, 28, 28, 29, 29, 28, 29])]
+    flips = [(5, 0), (5, 0), (1, 0), (2, 1), (0, 0), (1, 0), (0, 0)]
+    assert _stratified_mcnemar(steps, flips, 10**6) == (pytest.approx(2**-12, rel=1e-9), "exact")
+    rng = np.random.default_rng(7)
+    for _ in range(100):
+        strata = int(rng.integers(2, 6))
+        steps = list(rng.dirichlet(np.ones(strata)) / rng.integers(5, 60, strata))
+        flips = [tuple(int(x) for x in rng.integers(0, 3, 2)) for _ in range(strata)]
+        assert _stratified_mcnemar(steps, flips, 10**6)[0] == pytest.approx(_enumerated(steps, flips), rel=1e-9), \
+            (steps, flips)
+
+
 def test_the_stratified_mcnemar_test_stays_exact_past_millions_of_patterns():
     """Derm-sized: 7 strata, 2.6 million sign patterns (past the old limit of 200,000, where a
     normal approximation used to stand in): exact, and within a Monte Carlo estimate's error."""
