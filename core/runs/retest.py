@@ -45,9 +45,10 @@ def same(saved, fresh, *, rel: float = 1e-9) -> bool:
     return saved == fresh
 
 
-def stale_twin_tests(task: str, *, profile: str = "demo", root=None) -> list[tuple[Path, dict]]:
+def stale_twin_tests(task: str, *, profile: str = "demo", root=None, results_root=None) -> list[tuple[Path, dict]]:
     """(path, the result with its twin test computed now) for every saved result of `task`'s
-    attentive models whose saved twin test differs from the fresh one."""
+    attentive models (beside the checkpoints under `root`, and under `results_root` where the
+    results for a read-only zoo go) whose saved twin test differs from the fresh one."""
     from core.models.zoo import available
     from core.store import load, results_path, saved
 
@@ -55,25 +56,26 @@ def stale_twin_tests(task: str, *, profile: str = "demo", root=None) -> list[tup
     for spec in available(profile, root=root):
         if spec.task != task or not spec.attention:
             continue
-        for key, result in saved(spec, root=root):
-            kind = _kind_of_key(key)
-            if kind is None or kind.compare is None or "twin_test" not in result:
-                continue
-            vanilla = load(spec.twin(), key, root=root)
-            if vanilla is None:
-                continue
-            fresh = _as_saved(kind.compare(result, vanilla))
-            if not same(result["twin_test"], fresh):
-                stale.append((results_path(spec, key, root=root), {**result, "twin_test": fresh}))
+        for folder_root in [*([results_root] if results_root is not None else []), root]:
+            for key, result in saved(spec, root=folder_root):
+                kind = _kind_of_key(key)
+                if kind is None or kind.compare is None or "twin_test" not in result:
+                    continue
+                vanilla = load(spec.twin(), key, root=folder_root) or load(spec.twin(), key, root=root)
+                if vanilla is None:
+                    continue
+                fresh = _as_saved(kind.compare(result, vanilla))
+                if not same(result["twin_test"], fresh):
+                    stale.append((results_path(spec, key, root=folder_root), {**result, "twin_test": fresh}))
     return stale
 
 
-def retest(task: str, *, profile: str = "demo", root=None) -> list[Path]:
+def retest(task: str, *, profile: str = "demo", root=None, results_root=None) -> list[Path]:
     """Write every stale twin test of `task` computed now (stale_twin_tests); the files written."""
     from core.atomic import write_json
 
     written = []
-    for path, result in stale_twin_tests(task, profile=profile, root=root):
+    for path, result in stale_twin_tests(task, profile=profile, root=root, results_root=results_root):
         write_json(path, result, compact=True)
         written.append(path)
     return written
@@ -84,14 +86,17 @@ def main(argv=None) -> int:
     parser.add_argument("--task", choices=list(TASKS), help="one task (default: all)")
     parser.add_argument("--profile", default="demo")
     parser.add_argument("--root", help="checkpoint folder (default: the repository's checkpoints/)")
+    parser.add_argument("--results-root", help="where results for a read-only zoo were written (python -m "
+                        "core.evaluate --results-root)")
     parser.add_argument("--check", action="store_true", help="list the stale tests, write nothing; exit 1 if any")
     args = parser.parse_args(argv)
     found = 0
     for task in [args.task] if args.task else list(TASKS):
         if args.check:
-            paths = [path for path, _ in stale_twin_tests(task, profile=args.profile, root=args.root)]
+            paths = [path for path, _ in stale_twin_tests(task, profile=args.profile, root=args.root,
+                                                          results_root=args.results_root)]
         else:
-            paths = retest(task, profile=args.profile, root=args.root)
+            paths = retest(task, profile=args.profile, root=args.root, results_root=args.results_root)
         found += len(paths)
         for path in paths:
             print(("stale: " if args.check else "written: ") + str(path))

@@ -46,6 +46,13 @@ def test_a_stale_saved_test_is_found_and_written_again(tmp_path, capsys):
     assert json.loads(copied.read_text())["twin_test"][0]["p_value"] == pytest.approx(current)
     assert stale_twin_tests("derm", root=tmp_path) == []
 
+    # a result computed for a read-only zoo, under a results root, against its twin beside the checkpoints
+    mine = tmp_path / "mine" / "demo" / "derm" / "results" / copied.name
+    mine.parent.mkdir(parents=True)
+    mine.write_text(json.dumps(result))
+    assert retest("derm", root=tmp_path, results_root=tmp_path / "mine") == [mine]
+    assert json.loads(mine.read_text())["twin_test"][0]["p_value"] == pytest.approx(current)
+
 
 def test_saved_values_agree_to_their_last_digits_not_beyond():
     assert same({"p": 0.10833740234374999, "n": 200}, {"p": 0.10833740234375, "n": 200})
