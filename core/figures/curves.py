@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.figures.style import ATTENTION_DASH, COLOURS, PERCENT_AXIS, SYMBOLS, pair_colour, short_title
+from core.figures.style import ATTENTION_DASH, PERCENT_AXIS, SYMBOLS, pair_colour, short_title
 from core.formatting import epsilon_255
 
 
@@ -56,7 +56,8 @@ def curves_figure(results: dict, paper: dict | None = None, *, value: str = "acc
 def tradeoff_figure(results: dict, epsilon: float) -> go.Figure:
     """Clean accuracy (x) against robust accuracy at `epsilon` (y), one point per model with
     both 95 % intervals as error bars: the paper's claim (attention costs no clean accuracy,
-    adversarial training does) read off directly."""
+    adversarial training does) read off directly. Each twin pair in its colour (as the curves),
+    the attentive twin's marker open, the training defence as the marker's shape."""
     figure = go.Figure()
     for spec, result in results.items():
         clean = result["curve"][0]
@@ -64,9 +65,9 @@ def tradeoff_figure(results: dict, epsilon: float) -> go.Figure:
         if robust is None or clean["epsilon"] != 0:
             continue
         figure.add_trace(go.Scatter(
-            x=[clean["accuracy"]], y=[robust["accuracy"]], mode="markers", name=spec.title,
-            marker=dict(color=COLOURS[spec.attention], symbol=SYMBOLS.get(spec.defence, "circle"), size=12,
-                        line=dict(width=1, color="white")),
+            x=[clean["accuracy"]], y=[robust["accuracy"]], mode="markers", name=short_title(spec),
+            marker=dict(color=pair_colour(spec), size=12, line=dict(width=2, color=pair_colour(spec)),
+                        symbol=SYMBOLS.get(spec.defence, "circle") + ("-open" if spec.attention else "")),
             error_x=dict(type="data", symmetric=False, array=[clean["accuracy_high"] - clean["accuracy"]],
                          arrayminus=[clean["accuracy"] - clean["accuracy_low"]]),
             error_y=dict(type="data", symmetric=False, array=[robust["accuracy_high"] - robust["accuracy"]],

@@ -1,7 +1,8 @@
 """The figures' shared look: one colour per variant (vanilla blue, attentive red), one marker
-per training defence, percentages on [0, 1]. The robustness curves instead give each twin pair
-one colour and tell its two models apart by line style (PAIR_COLOURS, ATTENTION_DASH), so that
-the paper's question reads at a glance and without relying on colour alone."""
+per training defence, percentages on [0, 1]. The robustness curves and the clean/robust
+trade-off instead give each twin pair one colour and tell its two models apart by line style or
+an open marker (PAIR_COLOURS, ATTENTION_DASH), so that the paper's question reads at a glance and
+without relying on colour alone."""
 
 COLOURS = {False: "#4c78a8", True: "#e45756"}  # attention off / on
 BANDS = {False: "rgba(76,120,168,0.15)", True: "rgba(228,87,86,0.15)"}  # their 95 % interval bands

@@ -160,8 +160,8 @@ def tradeoff_blocks(strong: dict, epsilon: float, *, trained_at: float | None = 
         return []
     parts = [Figure(tradeoff_figure(strong, epsilon), f"clean against robust accuracy at {epsilon_text(epsilon)}"),
              _p(f"Each model at its clean accuracy (x) and its robust accuracy at {epsilon_text(epsilon)} (y), both "
-                "with 95 % intervals. Red: soft attention; circle: standard training, square: PGD-AT, diamond: "
-                "TRADES. Up is more robust, left costs clean accuracy."
+                "with 95 % intervals. Twins share a colour, as on the curves; the attentive twin's marker is open. Circle: "
+                "standard training, square: PGD-AT, diamond: TRADES. Up is more robust, left costs clean accuracy."
                 + (f" The defended models were trained at ε = {trained_at:g}." if trained_at else ""), "note")]
     for backbone, rows in defence_comparisons(strong, epsilon).items():
         parts.append(Heading(f"Attention against adversarial training: {FAMILY_TITLES.get(backbone, backbone)}"))

@@ -99,6 +99,10 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     tradeoff = __import__("json").loads(charts[2].proto.spec)
     points = [t for t in tradeoff["data"] if t.get("mode") == "markers"]
     assert len(points) == 4 and all(t["error_x"]["array"] and t["error_y"]["array"] for t in points)
+    looks = {t["name"]: (t["marker"]["color"], t["marker"]["symbol"]) for t in points}
+    assert len(set(looks.values())) == 4  # every model told apart, and twins by more than colour:
+    assert looks["ResNet-50 + attention"] == (looks["ResNet-50"][0], "circle-open")  # their pair's colour, open
+    assert looks["InceptionResNetV2"][0] != looks["ResNet-50"][0]
     figure = __import__("json").loads(charts[0].proto.spec)
     assert not [t for t in figure["data"] if "paper's PGD" in t.get("name", "")]  # one click away, not by default
     assert sum("vs its twin: At ε = 0.04" in m for m in texts(app.markdown)) == 2  # each pair's test under the chart
