@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.formatting import epsilon_text, in_255
+from core.formatting import duration_text, epsilon_text, in_255
 from core.models.backbones import FAMILY_TITLES
 from core.report.gather import Evidence
 from core.tasks import middle_epsilon
@@ -212,9 +212,10 @@ def minimum_norm_blocks(found: dict) -> list:
 
     if not found:
         return []
-    frame = pd.DataFrame([{"model": s.title, "median smallest ε (×1/255)": in_255(r["median"]["median"]),
+    frame = pd.DataFrame([{"model": s.title, "median smallest ε (×1/255)": f"{in_255(r['median']['median']):.2f}",
                            "95 % CI (×1/255)": f"{in_255(r['median']['low']):.2f}–{in_255(r['median']['high']):.2f}",
-                           "not broken": f"{r['not_broken']} of {r['n']}", "seconds": r.get("seconds")}
+                           "not broken": f"{r['not_broken']} of {r['n']}",
+                           "run time": duration_text(r["seconds"]) if r.get("seconds") is not None else "–"}
                           for s, r in found.items()])
     return ([Figure(curves_figure(found, value="accuracy"), "robust accuracy at every ε, from each image's smallest "
                     "adversarial ε"),
