@@ -18,7 +18,8 @@ def heatmap_gallery(model, images: np.ndarray, labels: np.ndarray, *, epsilons, 
     index; layer: an imported model's other marked feature map (core.explain.maps.saliency_layers).
 
     Returns {"method", "clean_cams", "epsilons": [{"epsilon", "adversarial", "cams", "accuracy",
-    "pearson", "top20_iou", "centre_shift_px"}]}.
+    "correct", "n", "pearson", "top20_iou", "centre_shift_px"}]} (correct of n images classified
+    right under the attack: the page gives the accuracy its interval).
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {list(METHODS)}, got {method!r}")
@@ -30,9 +31,10 @@ def heatmap_gallery(model, images: np.ndarray, labels: np.ndarray, *, epsilons, 
                           rel_stepsize=rel_stepsize, seed=seed)
         cams = METHODS[method].explain(model, adversarial, classes, layer=layer)
         metrics = [compare(a, b) for a, b in zip(clean_cams, cams)]
+        correct = predict(model, adversarial).argmax(axis=1) == labels
         rows.append({
             "epsilon": float(epsilon), "adversarial": adversarial, "cams": cams,
-            "accuracy": float((predict(model, adversarial).argmax(axis=1) == labels).mean()),
+            "accuracy": float(correct.mean()), "correct": int(correct.sum()), "n": int(correct.size),
             **{name: float(np.nanmean([m[name] for m in metrics])) for name in metrics[0]},
         })
     return {"method": method, "clean_cams": clean_cams, "epsilons": rows}

@@ -69,6 +69,9 @@ def test_the_method_registry_drives_the_selectors(monkeypatch):
     assert not gallery.exception and not problems(gallery)
     methods = set(gallery.dataframe[0].value["method"])
     assert methods == {"Grad-CAM", "Grad-CAM++"}  # the shift table is per method
+    moved = gallery.dataframe[0].value
+    assert set(moved["right under attack"]) <= {"0 of 2", "1 of 2", "2 of 2"}  # a count, not a bare 0.5 ...
+    assert all(float(low) <= float(high) for low, high in (ci.split("–") for ci in moved["95 % CI"]))  # its interval
     # cxr bundles each backbone's defended twins too: the gallery shows one twin pair, undefended first
     assert list(gallery.selectbox(key="gallery_defence_inception_resnet_v2").options) == ["undefended", "adversarially trained (PGD-AT)"]
     shown = set(gallery.dataframe[0].value["model"])

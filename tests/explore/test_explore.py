@@ -77,6 +77,7 @@ def test_heatmap_gallery_rows_per_epsilon(pair):
     assert gallery["clean_cams"].shape == (3, 96, 96) and len(gallery["epsilons"]) == 2
     assert gallery["epsilons"][0]["pearson"] == pytest.approx(1.0)  # epsilon 0: same maps
     assert {"top20_iou", "centre_shift_px", "accuracy"} <= set(gallery["epsilons"][1])
+    assert all(row["n"] == 3 and row["correct"] == round(row["accuracy"] * 3) for row in gallery["epsilons"])
     from core.explain import grad_cam
 
     labels = np.array([0, 1, 0])
