@@ -23,9 +23,10 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
     metrics = card.get("metrics", {})
     columns = st.columns(4)
     columns[0].metric("Parameters", f"{card['parameters']:,}")
-    if twin_parameters:
-        overhead = (card["parameters"] - twin_parameters) / twin_parameters
-        columns[1].metric("vs its twin", f"{overhead:+.2%}")
+    if twin_parameters:  # an attentive model: what its soft-attention block adds to the vanilla twin
+        added = card["parameters"] - twin_parameters
+        columns[1].metric("Added by attention", f"{added:+,}", f"{added / twin_parameters:+.1%} parameters",
+                          delta_color="off", help="Parameters the soft-attention block adds to the vanilla twin.")
     if "clean_accuracy" in metrics:
         weighting = metrics.get("weighting", "on the test sample")
         columns[2].metric("Clean test accuracy", f"{metrics['clean_accuracy']:.1%}",

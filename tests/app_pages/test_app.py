@@ -21,7 +21,9 @@ def test_zoo_page_lists_every_bundled_model_with_its_card():
     app = open_app("app_pages/zoo.py", task="fundus")
     assert len(bundled) >= 4 and len(app.expander) >= len(bundled)
     labels = [m.label for m in app.metric]
-    assert labels.count("Parameters") == len(bundled) and "vs its twin" in labels
+    assert labels.count("Parameters") == len(bundled) and "Added by attention" in labels
+    added = next(m for m in app.metric if m.label == "Added by attention")
+    assert added.value.startswith("+") and "parameters" in added.proto.delta  # a count of weights, not a score
     targets = [c for c in texts(app.caption) if c.startswith("Demo target")]  # the undefended four, calibrated
     assert len(targets) == 4 and all("its 95 % interval meets the band" in c for c in targets)
     assert "Demo target (clean accuracy (real mix) 0.79–0.87" in targets[0]
