@@ -37,22 +37,52 @@ def _rows(first: dict, second: dict, sentence) -> list[dict]:
     its Holm-adjusted p over them (p_holm, family_size), and its sentence calls a difference
     significant only on that; the clean row (epsilon 0) is a family of its own."""
     labels, shares = _paired([first, second])
+    classes = get_task(first["spec"]["task"]).classes if labels is not None else ()
     norm = result_norm(first)
-    tests = []
+    tests, per_class = [], []
     for a, b in zip(first["curve"], second["curve"]):
         flags = text_to_flags(a["robust"]), text_to_flags(b["robust"])
         test = (weighted_paired_difference(*flags, labels, shares) if labels is not None
                 else paired_difference(*flags))
-        test.pop("per_class", None)
+        per_class.append(test.pop("per_class", None))
         tests.append({"epsilon": a["epsilon"], **test, **({"norm": norm} if norm != "linf" else {})})
     attacked = [t for t in tests if t["epsilon"] > 0]
     for test, adjusted in zip(attacked, holm([t["p_value"] for t in attacked])):
         test.update(p_holm=adjusted, family_size=len(attacked))
-    for test in tests:
+    for test, classes_of_test in zip(tests, per_class):
         test.setdefault("p_holm", test["p_value"])
         test.setdefault("family_size", 1)
         test["sentence"] = sentence(test["epsilon"], test)
+        why = classes_of_test and _where_the_evidence_is(test, classes_of_test, classes, shares)
+        if why:
+            test["sentence"] += " " + why
     return tests
+
+
+def _where_the_evidence_is(test: dict, per_class: list, classes, shares) -> str | None:
+    """Why the test and the interval disagree at the real class mix (_disagreement): the images
+    only one twin got right lie mostly outside the class that sets the interval's width (the
+    class of largest share x Newcombe half-width, whose images change little), so the stratified
+    test is sure of a difference whose images weigh little at the real mix. None where the
+    two agree, or where that class holds half the discordant images or more."""
+    if _disagreement(test) is None or not (test["low"] <= 0 <= test["high"]):
+        return None
+    flips = [c["a_only"] + c["b_only"] for c in per_class]
+    widths = [w * max(c["difference"] - c["low"], c["high"] - c["difference"]) if c["n"] else 0.0
+              for w, c in zip(shares, per_class)]
+    widest = max(range(len(widths)), key=widths.__getitem__)
+    others = sorted(((c, f) for c, f in enumerate(flips) if f and c != widest), key=lambda item: -item[1])
+    outside, total = sum(f for _, f in others), sum(flips)
+    if outside * 2 <= total:
+        return None
+    count = "all" if outside == total else str(outside)
+    where = (f"{classes[others[0][0]]} images ({shares[others[0][0]]:.1%} of the real mix)" if len(others) == 1 else
+             "in " + ", ".join(f"{classes[c]} ({f})" for c, f in others)
+             + f" (classes weighing {sum(shares[c] for c, _ in others):.1%} of the real mix together)")
+    return (f"Of the {total} images only one twin got right, {count} are {where}: the test is sure the twins differ "
+            f"there, but at the real mix those images weigh little. The interval's width is {classes[widest]}'s "
+            f"({shares[widest]:.1%} of the mix), whose {per_class[widest]['n']} images still allow "
+            f"±{widths[widest] / shares[widest] * 100:.1f} points in that class.")
 
 
 def result_norm(result: dict) -> str:

@@ -54,6 +54,12 @@ def test_a_comparison_says_borderline_when_the_test_and_the_interval_disagree():
     assert row["p_value"] < 1e-6 and row["low"] <= 0 <= row["high"]
     assert "borderline on these 100 images: p < 0.05, but the interval includes 0" in row["sentence"]
     assert "a significant difference" not in row["sentence"]
+    # and it says why: where the discordant images are, and which class sets the interval's width
+    assert ("Of the 40 images only one twin got right, all are pneumothorax images (4.7% of the real mix)"
+            in row["sentence"])
+    assert "The interval's width is no_pneumothorax's (95.3% of the mix), whose 50 images still allow ±" in row["sentence"]
+    agreeing = paired_test(_result(np.arange(100) < 30), _result(np.arange(100) < 80), ("A", "B"))[1]
+    assert "only one twin got right" not in agreeing["sentence"]  # test and interval agree: nothing to explain
 
 
 def test_defence_comparisons_pair_each_backbones_attention_with_its_defended_models_at_one_epsilon():
