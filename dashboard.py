@@ -16,16 +16,25 @@ def main() -> None:
     from app_pages.engine_client import start_warm_up
 
     st.set_page_config(page_title="Attention under attack", page_icon=":material/shield:", layout="wide")
-    toured = bool(st.context.cookies.get(TOUR_COOKIE))  # this browser has seen the tour: the explorer opens first
+    start = st.Page("app_pages/start.py", title="Start here", icon=":material/school:")
+    explorer = st.Page("app_pages/explorer.py", title="Attack explorer", icon=":material/target:")
     pages = [
-        st.Page("app_pages/start.py", title="Start here", icon=":material/school:", default=not toured),
-        st.Page("app_pages/explorer.py", title="Attack explorer", icon=":material/target:", default=toured),
+        start, explorer,
         st.Page("app_pages/curves.py", title="Robustness curves", icon=":material/show_chart:"),
         st.Page("app_pages/gallery.py", title="Heatmap gallery", icon=":material/grid_view:"),
         st.Page("app_pages/training.py", title="Training", icon=":material/model_training:"),
         st.Page("app_pages/zoo.py", title="Model zoo", icon=":material/inventory_2:"),
     ]
-    navigation = st.navigation(pages)
+
+    def open_first() -> None:
+        """The root URL: the tour for a new browser, the explorer for one that has seen it (its
+        cookie). Neither of them is the navigation's default page: Streamlit serves a default page
+        only at the root, so a bookmark of its own path (/explorer, /start) would open with "Page
+        not found" once the cookie had changed which page that was."""
+        st.switch_page(explorer if st.context.cookies.get(TOUR_COOKIE) else start)
+
+    navigation = st.navigation([st.Page(open_first, title="Attention under attack", url_path="home", default=True,
+                                        visibility="hidden"), *pages])
     sidebar_ui()
     start_warm_up()  # the engine process starts and imports TensorFlow while the page draws
     st.sidebar.info(

@@ -119,6 +119,12 @@ def test_a_deep_link_then_the_first_minute_in_a_real_browser_offline(tmp_path, m
             time.sleep(0.2)
         driver.get(url)  # the tour remembered this browser (its cookie): the explorer opens first now
         _grid_of(driver, 0.005, timeout_s=240)
+        assert driver.current_url.endswith("/explorer")  # at its own path: a bookmark of it stays valid
+        driver.get(url + "/start")  # and the tour's own path still opens the tour, without "Page not found"
+        wait_for_text(driver, ["1 · What the model sees"], timeout_s=120)
+        driver.get(url + "/explorer")
+        _grid_of(driver, 0.005, timeout_s=120)
+        assert "Page not found" not in page_text(driver)
         time.sleep(1.0)
         for epsilon in (0.00125, 0.0025, 0.005, 0.01):
             driver.find_element("xpath", f"//button[normalize-space()='{epsilon:g}']").click()
