@@ -43,13 +43,16 @@ def threat_sentence(title: str, effects: dict, *, seed_family: dict | None = Non
     """e.g. "ResNet-50 (compact): attention changes accuracy by −14.1 points under L∞ at ε = ...,
     +3.0 under L2 at radius 0.42 and −4.3 under a 2 % patch: significant after Holm's adjustment
     under L∞ and the patch, with the same sign."; None with fewer than two threats saved. Signs
-    are compared only where a difference is significant: a difference the test cannot tell from
-    0 has no sign to keep."""
+    are compared only where a difference is significant and its interval clear of 0: a difference
+    the test cannot tell from 0 has no sign to keep, nor has a borderline one (a significant test
+    whose interval at the real class mix still includes 0, core.evaluate.twins), which is named."""
     if len(effects) < 2:
         return None
     parts = [f"{points(row['difference'])} points under {words}" for words, row in effects.items()]
     listed = ", ".join(parts[:-1]) + " and " + parts[-1]
-    significant = {words: row for words, row in effects.items() if row.get("p_holm", row["p_value"]) < SIGNIFICANCE}
+    tested = {words: row for words, row in effects.items() if row.get("p_holm", row["p_value"]) < SIGNIFICANCE}
+    significant = {words: row for words, row in tested.items() if row["low"] > 0 or row["high"] < 0}
+    borderline = [words for words in tested if words not in significant]
     if not significant:
         verdict = "significant under none of them, so there is no sign to compare"
     elif len(significant) == 1:
@@ -59,6 +62,9 @@ def threat_sentence(title: str, effects: dict, *, seed_family: dict | None = Non
         verdict = (f"significant after Holm's adjustment under {', '.join(significant)}, "
                    + ("with the same sign" if same else "with opposite signs: the threat decides which twin is "
                                                        "harder to fool"))
+    if borderline:
+        verdict += (f" (borderline under {', '.join(borderline)}: p < 0.05 after Holm's adjustment, but "
+                    f"{'its interval includes' if len(borderline) == 1 else 'their intervals include'} 0)")
     caveat = (" The seed study finds the L∞ effect's sign changing with the training seed: these signs are this "
               "trained pair's, not the architecture's." if seed_flips(seed_family) else "")
     return f"{title}: attention changes accuracy by {listed}: {verdict}.{caveat}"

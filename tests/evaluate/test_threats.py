@@ -10,7 +10,7 @@ def _row(key, value, difference, p):
 
 LINF = {"twin_test": [_row("epsilon", 0, 0.01, 0.9), _row("epsilon", 0.01, -0.14, 0.001)]}
 L2 = {"twin_test": [_row("epsilon", 0.0, 0.0, 1.0), _row("epsilon", 0.4157, 0.03, 0.4)]}
-PATCHES = {"twin_test": [_row("area", 0.01, -0.02, 0.3), _row("area", 0.02, -0.05, 0.004)]}
+PATCHES = {"twin_test": [_row("area", 0.01, -0.02, 0.3), _row("area", 0.02, -0.06, 0.004)]}
 
 
 def test_the_sentence_reads_each_threat_at_its_own_point_and_says_when_the_sign_changes():
@@ -18,15 +18,20 @@ def test_the_sentence_reads_each_threat_at_its_own_point_and_says_when_the_sign_
     assert list(effects) == ["L∞ at ε = 0.01 (2.55/255)", "L2 at radius 0.416", "a 2 % patch"]
     sentence = threat_sentence("ResNet-50 (compact)", effects)
     assert sentence == ("ResNet-50 (compact): attention changes accuracy by −14.0 points under L∞ at ε = 0.01 "
-                        "(2.55/255), +3.0 points under L2 at radius 0.416 and −5.0 points under a 2 % patch: "
+                        "(2.55/255), +3.0 points under L2 at radius 0.416 and −6.0 points under a 2 % patch: "
                         "significant after Holm's adjustment under L∞ at ε = 0.01 (2.55/255), a 2 % patch, with the "
                         "same sign.")  # L2's +3.0 is not significant: it has no sign to compare
-    flipped = {"twin_test": [_row("area", 0.02, +0.05, 0.004)]}
+    flipped = {"twin_test": [_row("area", 0.02, +0.06, 0.004)]}
     opposite = threat_sentence("x", threat_effects(linf=LINF, l2=None, patches=flipped, epsilon=0.01, radius=1))
     assert opposite.endswith("with opposite signs: the threat decides which twin is harder to fool.")
     alone = threat_sentence("x", threat_effects(linf=LINF, l2=L2, patches=None, epsilon=0.01, radius=0.4157))
     assert "significant only under L∞ at ε = 0.01 (2.55/255), so there is no sign to compare" in alone
     assert threat_sentence("x", threat_effects(linf=LINF, l2=None, patches=None, epsilon=0.01, radius=1)) is None
+    wide = {"twin_test": [{**_row("area", 0.02, +0.05, 0.004), "low": -0.15, "high": 0.1}]}  # borderline
+    neither = threat_sentence("x", threat_effects(linf=LINF, l2=None, patches=wide, epsilon=0.01, radius=1))
+    assert "significant only under L∞ at ε = 0.01 (2.55/255), so there is no sign to compare" in neither
+    assert ("(borderline under a 2 % patch: p < 0.05 after Holm's adjustment, but its interval includes 0)"
+            in neither) and "opposite signs" not in neither  # a borderline difference has no sign to oppose
 
 
 def test_a_seed_study_whose_sign_flips_adds_the_caveat():
