@@ -6,14 +6,15 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.style import COLOURS, dash_for
+from core.figures.style import COLOURS, dash_for, pair_colour, short_title
 
 PANELS_PER_ROW = 3
 
 
 def mechanism_figure(results: dict, measures: dict) -> go.Figure:
     """One panel per measure (measures: {name: (title, direction)}), a box per model of its
-    per-image values (log scale where every value is positive)."""
+    per-image values (log scale where every value is positive); each twin pair in its colour, the
+    attentive twin's box open, so that four boxes of two colours are still four models."""
     names = [n for n in measures if any(n in r["measures"] for r in results.values())]
     rows = -(-len(names) // PANELS_PER_ROW)
     figure = make_subplots(rows=rows, cols=PANELS_PER_ROW, subplot_titles=[measures[n][0] for n in names],
@@ -26,7 +27,9 @@ def mechanism_figure(results: dict, measures: dict) -> go.Figure:
             if not values:
                 continue
             positive &= min(values) > 0
-            figure.add_trace(go.Box(y=values, name=spec.title, marker_color=COLOURS[spec.attention],
+            colour = pair_colour(spec)  # twins share a colour; the attentive twin's box is open (as the trade-off)
+            figure.add_trace(go.Box(y=values, name=short_title(spec), marker_color=colour, line=dict(color=colour),
+                                    fillcolor="rgba(0,0,0,0)" if spec.attention else pair_colour(spec, 0.45),
                                     legendgroup=spec.model_id, showlegend=index == 0, boxpoints="outliers"),
                              row=row, col=col)
         figure.update_yaxes(type="log" if positive else "linear", row=row, col=col)

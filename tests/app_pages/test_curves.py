@@ -234,6 +234,10 @@ def test_curves_page_shows_why_one_twin_is_harder_to_fool(tmp_path, monkeypatch)
     assert {"Wilcoxon p", "Holm p"} <= set(table.columns)
     surface = __import__("json").loads(app.get("plotly_chart")[-1].proto.spec)
     assert len(surface["data"]) == 4  # two models x (adversarial, random)
+    boxes = [t for c in app.get("plotly_chart") for t in __import__("json").loads(c.proto.spec)["data"]
+             if t.get("type") == "box" and t.get("showlegend") is not False]
+    assert {b["name"] for b in boxes} == {"ResNet-50", "ResNet-50 + attention"}
+    assert len({b["marker"]["color"] for b in boxes}) == 1 and len({b["fillcolor"] for b in boxes}) == 2  # twins
     started = []
     monkeypatch.setattr("app_pages.mechanism.start_job", lambda kind, key, arguments, **_: started.append(
         " ".join(arguments)))
