@@ -14,9 +14,9 @@ from core.figures.curves import curves_figure, curves_table, history_figure, tra
 from core.figures.mechanism import mechanism_figure, surface_figure
 from core.figures.patches import patch_figure, patch_twin_rows
 from core.figures.seeds import seed_figure
-from core.figures.style import BANDS, COLOURS, PERCENT_AXIS, SYMBOLS
+from core.figures.style import PERCENT_AXIS, SYMBOLS
 from core.figures.which_way import confusion_figure, operating_point_figure
 
-__all__ = ["BANDS", "COLOURS", "PERCENT_AXIS", "SYMBOLS", "confusion_figure", "corruption_figure", "curves_figure",
-           "curves_table", "history_figure", "mechanism_figure", "operating_point_figure", "patch_figure", "patch_twin_rows",
+__all__ = ["PERCENT_AXIS", "SYMBOLS", "confusion_figure", "corruption_figure", "curves_figure", "curves_table",
+           "history_figure", "mechanism_figure", "operating_point_figure", "patch_figure", "patch_twin_rows",
            "seed_figure", "surface_figure", "tradeoff_figure"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.figures.style import COLOURS, dash_for, pair_colour, short_title
+from core.figures.style import ATTENTION_DASH, pair_colour, short_title
 
 PANELS_PER_ROW = 3
 
@@ -40,8 +40,9 @@ def mechanism_figure(results: dict, measures: dict) -> go.Figure:
 
 
 def surface_figure(results: dict, image: int = 0) -> go.Figure:
-    """The cross-entropy along the adversarial direction (solid) and a random one (faint) around
-    test image `image`, per model, in units of epsilon."""
+    """The cross-entropy along the adversarial direction and a random one (faint) around test
+    image `image`, per model, in units of epsilon; twins in their pair's colour, the attentive one
+    dashed (as the curves)."""
     figure = go.Figure()
     for spec, result in results.items():
         if image >= len(result.get("surfaces", [])):
@@ -49,8 +50,8 @@ def surface_figure(results: dict, image: int = 0) -> go.Figure:
         surface = result["surfaces"][image]
         for direction, opacity in (("adversarial", 1.0), ("random", 0.4)):
             figure.add_trace(go.Scatter(x=surface["steps"], y=surface[direction], mode="lines+markers",
-                                        name=f"{spec.title}, {direction}", opacity=opacity,
-                                        line=dict(color=COLOURS[spec.attention], dash=dash_for(spec))))
+                                        name=f"{short_title(spec)}, {direction}", opacity=opacity,
+                                        line=dict(color=pair_colour(spec), dash=ATTENTION_DASH[spec.attention])))
     figure.update_layout(xaxis_title="step along the direction (units of ε)", yaxis_title="cross-entropy",
                          yaxis_type="log", height=380, margin=dict(l=10, r=10, t=20, b=10),
                          legend=dict(orientation="h", yanchor="top", y=-0.2, x=0))

@@ -1,11 +1,8 @@
-"""The figures' shared look: one colour per variant (vanilla blue, attentive red), one marker
-per training defence, percentages on [0, 1]. The robustness curves and the clean/robust
-trade-off instead give each twin pair one colour and tell its two models apart by line style or
-an open marker (PAIR_COLOURS, ATTENTION_DASH), so that the paper's question reads at a glance and
-without relying on colour alone."""
+"""The figures' shared look: each twin pair one colour, its two models told apart by line style
+(the attentive twin dashed) or an open marker or box (PAIR_COLOURS, ATTENTION_DASH), so that the
+paper's question reads at a glance and without relying on colour alone; one marker per training
+defence; percentages on [0, 1]."""
 
-COLOURS = {False: "#4c78a8", True: "#e45756"}  # attention off / on
-BANDS = {False: "rgba(76,120,168,0.15)", True: "rgba(228,87,86,0.15)"}  # their 95 % interval bands
 PERCENT_AXIS = dict(range=[0, 1.02], tickformat=".0%", dtick=0.2)
 SYMBOLS = {"none": "circle", "pgd-at": "square", "trades": "diamond"}
 
@@ -17,9 +14,16 @@ PAIR_COLOURS = {("resnet50", "none"): "#0072B2", ("inception_resnet_v2", "none")
 ATTENTION_DASH = {False: "solid", True: "dash"}  # vanilla solid, attentive dashed; the paper's protocol dotted
 
 
+# An imported pair (its name, any string) takes one of these, by a stable hash of its name.
+IMPORTED_COLOURS = ("#000000", "#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73F74", "#80BA5A", "#A5AA99")
+
+
 def pair_colour(spec, alpha: float | None = None) -> str:
     """The colour of `spec`'s twin pair, as rgba with `alpha` when given (a band)."""
-    colour = PAIR_COLOURS.get((spec.backbone, spec.defence), "#555555")
+    from zlib import crc32
+
+    colour = PAIR_COLOURS.get((spec.backbone, spec.defence)) or IMPORTED_COLOURS[
+        crc32(f"{spec.backbone}|{spec.defence}".encode()) % len(IMPORTED_COLOURS)]
     if alpha is None:
         return colour
     red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
@@ -39,8 +43,3 @@ def short_title(spec) -> str:
     if spec.seed:
         parts.append(f"seed {spec.seed}")
     return " · ".join(parts)
-
-
-def dash_for(spec) -> str:
-    """Solid for the ResNet-50 family, dotted for InceptionResNetV2."""
-    return "solid" if spec.backbone == "resnet50" else "dot"
