@@ -151,10 +151,12 @@ def _engine_time(epsilon: float) -> float:
         times = []
         for seed in range(3):
             with tempfile.TemporaryDirectory() as folder:
+                cache = ExplorationCache(folder)
                 start = time.perf_counter()
                 list(explorations(refs, images[0], epsilon=epsilon, attack=explorer_attack(10), label=int(labels[0]),
-                                  seed=seed, engine=engine, cache=ExplorationCache(folder)))
+                                  seed=seed, engine=engine, cache=cache))
                 times.append(time.perf_counter() - start)
+                cache.flush()  # its writer thread may still be saving into the folder about to be removed
         return float(np.median(times))
     finally:
         engine.shutdown()
