@@ -27,8 +27,8 @@ def _kind_of_key(key: str):
 
 
 def _as_saved(value) -> object:
-    """`value` as the JSON it is written as (numpy numbers become plain ones)."""
-    return json.loads(json.dumps(value, default=float))
+    """`value` as the JSON core.atomic.write_json writes it (the same encoder), read back."""
+    return json.loads(json.dumps(value, default=str))
 
 
 def same(saved, fresh, *, rel: float = 1e-9) -> bool:
