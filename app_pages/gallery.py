@@ -92,18 +92,17 @@ def grounding_ui(selection, pair, methods) -> None:
                 st.caption(f"**{METHODS[method].title}**: " + " ".join(t["sentence"] for t in (tests[0], tests[-1])))
 
 
-def moved_table(summaries, count: int) -> pd.DataFrame:
-    """Per model, method and ε: how many of the `count` samples stay right under the attack, with
-    the Wilson interval of that accuracy, and how far the maps moved (means over the samples)."""
+def moved_table(summaries) -> pd.DataFrame:
+    """Per model, method and ε: how many samples stay right under the attack, with the Wilson
+    interval of that accuracy, and how far the maps moved (means over the samples)."""
     from core.stats import proportion_ci
 
     rows = []
     for spec, method, result in summaries:
         for row in result["epsilons"]:
-            right = row.get("correct", round(row["accuracy"] * count))  # a gallery computed before counts were kept
-            low, high = proportion_ci(right, row.get("n", count))
+            low, high = proportion_ci(row["correct"], row["n"])
             rows.append({"model": spec.title, "method": METHODS[method].title, "ε": row["epsilon"],
-                         "right under attack": f"{right} of {row.get('n', count)}", "95 % CI": f"{low:.2f}–{high:.2f}",
+                         "right under attack": f"{row['correct']} of {row['n']}", "95 % CI": f"{low:.2f}–{high:.2f}",
                          "Pearson vs clean": row["pearson"], "top-20 % IoU": row["top20_iou"],
                          "centre shift (px)": row["centre_shift_px"]})
     return pd.DataFrame(rows)
@@ -163,7 +162,7 @@ for column, spec in zip(st.columns(len(pair)), pair):
             summaries.append((spec, method, result))
             gallery_ui(spec, result, images, epsilons, count, METHODS[method].title)
 st.subheader("How far the maps moved, per ε and method")
-st.dataframe(moved_table(summaries, count), hide_index=True, width="stretch",
+st.dataframe(moved_table(summaries), hide_index=True, width="stretch",
              column_config={"ε": st.column_config.NumberColumn(format="%g")})
 st.caption(f"Right under attack: of these {count} sample images, with its Wilson 95 % interval (a handful of images: "
            "the curves page measures accuracy on the whole test split). The map metrics are means over the samples.")
