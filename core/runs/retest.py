@@ -22,8 +22,9 @@ from core.tasks import TASKS
 
 def _kind_of_key(key: str):
     """The registered kind whose saved files have `key` (core.store.run_key), or None."""
-    prefix = key.rsplit("-", 1)[0] if "-" in key else ""
-    return next((kind for kind in RUN_KINDS.values() if kind.prefix == prefix), None)
+    from core.store import key_prefix
+
+    return next((kind for kind in RUN_KINDS.values() if kind.prefix == key_prefix(key)), None)
 
 
 def _as_saved(value) -> object:

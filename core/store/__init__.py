@@ -10,7 +10,7 @@ hash of everything that decides the numbers. The five kinds hashed their setting
 each with its own helper before; the helpers now call run_key, so every saved file keeps its
 name (nothing to migrate).
 
-    run_key(prefix, settings)           the one key function
+    run_key(prefix, settings)           the one key function (key_prefix reads its prefix back)
     load(spec, key, roots=...)          a saved result, or None
     save(spec, key, result, compare=)   atomic write; the twin test attached the same way for every kind
     latest(spec, prefix, roots, where)  the newest saved result of a kind matching `where`
@@ -39,6 +39,11 @@ def run_key(prefix: str, settings: dict) -> str:
     settings as sorted JSON, so the same settings always name the same file."""
     digest = hashlib.sha1(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:KEY_LENGTH]
     return f"{prefix}-{digest}" if prefix else digest
+
+
+def key_prefix(key: str) -> str:
+    """The kind's prefix of a saved file's key (run_key): "fmn" of "fmn-<hash>", "" for the grid curve's bare hash."""
+    return key.rsplit("-", 1)[0] if "-" in key else ""
 
 
 def results_folder(spec: ModelSpec, *, root=None) -> Path:
@@ -99,8 +104,7 @@ def saved(spec: ModelSpec, prefix: str | None = None, *, root=None, results_root
         stem = checkpoint_path(spec, root=folder_root).stem
         for path in sorted(results_folder(spec, root=folder_root).glob(f"{stem}-*.json")):
             key = path.stem[len(stem) + 1:]
-            kind = key.rsplit("-", 1)[0] if "-" in key else ""
-            if prefix is not None and kind != prefix:
+            if prefix is not None and key_prefix(key) != prefix:
                 continue
             try:
                 found.append((key, json.loads(path.read_text())))
@@ -128,6 +132,6 @@ def index(task: str, *, profile: str = "demo", root=None, results_root=None) -> 
         if spec.task != task:
             continue
         for key, result in saved(spec, root=root, results_root=results_root):
-            rows.append({"model": spec.model_id, "kind": key.rsplit("-", 1)[0] if "-" in key else "grid", "key": key,
+            rows.append({"model": spec.model_id, "kind": key_prefix(key) or "grid", "key": key,
                          "data": result.get("data"), "n": result.get("n"), "created_at": result.get("created_at")})
     return rows
