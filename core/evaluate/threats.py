@@ -8,6 +8,7 @@ that the seed study already shows changes with the training seed says little abo
 
 from __future__ import annotations
 
+from core.evaluate.twins import clear_of_zero
 from core.formatting import points, radius_text
 from core.stats import SIGNIFICANCE
 
@@ -51,7 +52,7 @@ def threat_sentence(title: str, effects: dict, *, seed_family: dict | None = Non
     parts = [f"{points(row['difference'])} points under {words}" for words, row in effects.items()]
     listed = ", ".join(parts[:-1]) + " and " + parts[-1]
     tested = {words: row for words, row in effects.items() if row.get("p_holm", row["p_value"]) < SIGNIFICANCE}
-    significant = {words: row for words, row in tested.items() if row["low"] > 0 or row["high"] < 0}
+    significant = {words: row for words, row in tested.items() if clear_of_zero(row)}
     borderline = [words for words in tested if words not in significant]
     if not significant:
         verdict = "significant under none of them, so there is no sign to compare"

@@ -65,7 +65,7 @@ def _where_the_evidence_is(test: dict, per_class: list, classes, shares) -> str 
     class of largest share x Newcombe half-width, whose images change little), so the stratified
     test is sure of a difference whose images weigh little at the real mix. None where the
     two agree, or where that class holds half the discordant images or more."""
-    if _disagreement(test) is None or not (test["low"] <= 0 <= test["high"]):
+    if _disagreement(test) is None or clear_of_zero(test):
         return None
     flips = [c["a_only"] + c["b_only"] for c in per_class]
     widths = [w * max(c["difference"] - c["low"], c["high"] - c["difference"]) if c["n"] else 0.0
@@ -158,6 +158,11 @@ def comparison_sentence(epsilon: float, test: dict, names: tuple[str, str]) -> s
     return f"{head}: a significant difference on these {test['n']} images."
 
 
+def clear_of_zero(test: dict) -> bool:
+    """Whether a difference's 95 % interval excludes 0 (low > 0 or high < 0)."""
+    return test["low"] > 0 or test["high"] < 0
+
+
 def _disagreement(test: dict) -> str | None:
     """Why the exact test and the interval disagree at the margin, or None when they agree.
     Newcombe's interval (MOVER over the classes at the real mix) and the exact McNemar test answer
@@ -165,7 +170,7 @@ def _disagreement(test: dict) -> str | None:
     interval of the weighted difference, while the stratified test rejects "no difference in any
     class" from the others; with few discordant pairs the exact test is the conservative one."""
     significant = test.get("p_holm", test["p_value"]) < SIGNIFICANCE
-    excludes_zero = test["low"] > 0 or test["high"] < 0
+    excludes_zero = clear_of_zero(test)
     if significant == excludes_zero:
         return None
     adjusted = " after Holm's adjustment" if test.get("family_size", 1) > 1 else ""
@@ -180,7 +185,7 @@ def interaction_sentence(epsilon: float, test: dict, defence: str) -> str:
     head = (f"{where} attention adds {points(test['defended_effect'])} points under {defence} and "
             f"{points(test['attention_effect'])} without it: interaction {points(test['difference'])} points "
             f"(95 % CI {points(test['low'])} to {points(test['high'])}, n = {test['n']})")
-    if test["low"] <= 0 <= test["high"]:
+    if not clear_of_zero(test):
         return (f"{head}: no interaction detected; the data allow from {points(test['low'])} to "
                 f"{points(test['high'])} points.")
     more = "more" if test["difference"] > 0 else "less"
