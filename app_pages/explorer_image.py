@@ -56,7 +56,8 @@ def image_ui(task: str, size: int) -> dict | None:
     classes = get_task(task).classes
     if source == "Synthetic gallery":
         images, labels, truth = synthetic_gallery(task, size)
-        names = [f"{classes[label].replace('_', ' ')} #{i % 2 + 1}" for i, label in enumerate(labels)]  # wraps at a word
+        # "no pneumothorax #1": a caption under a narrow thumbnail wraps at a word
+        names = [f"{classes[label].replace('_', ' ')} #{i % 2 + 1}" for i, label in enumerate(labels)]
         for start in range(0, len(images), THUMBNAILS_PER_ROW):
             for column, i in zip(st.columns(THUMBNAILS_PER_ROW), range(start, min(start + THUMBNAILS_PER_ROW,
                                                                                   len(images)))):

@@ -3,6 +3,8 @@
 paper's question reads at a glance and without relying on colour alone; one marker per training
 defence; percentages on [0, 1]."""
 
+from zlib import crc32
+
 PERCENT_AXIS = dict(range=[0, 1.02], tickformat=".0%", dtick=0.2)
 SYMBOLS = {"none": "circle", "pgd-at": "square", "trades": "diamond"}
 
@@ -20,8 +22,6 @@ IMPORTED_COLOURS = ("#000000", "#7F3C8D", "#11A579", "#3969AC", "#F2B701", "#E73
 
 def pair_colour(spec, alpha: float | None = None) -> str:
     """The colour of `spec`'s twin pair, as rgba with `alpha` when given (a band)."""
-    from zlib import crc32
-
     colour = PAIR_COLOURS.get((spec.backbone, spec.defence)) or IMPORTED_COLOURS[
         crc32(f"{spec.backbone}|{spec.defence}".encode()) % len(IMPORTED_COLOURS)]
     if alpha is None:
