@@ -170,9 +170,12 @@ def synthetic_gallery(task: str, size: int):
 
 
 
-def epsilon_ui(task: str, *, key: str = "epsilon") -> float:
+def epsilon_ui(task: str, *, key: str = "epsilon", norm: str = "linf") -> float:
     """The paper's grid as presets (pills, they wrap) and a slider over a range that fits the
-    task's grid; moving the slider off a preset clears the preset. Both scales are shown."""
+    task's grid; moving the slider off a preset clears the preset. Both scales are shown. In
+    the L2 threat (`norm="l2"`) the same ε sets the radius (core.attack_settings.l2_radius),
+    and the slider's label says so; its state is kept across the switch (Streamlit keys a
+    slider by its key and range, not its label)."""
     info = get_task(task)
     grid = [e for e in info.epsilons if e > 0]
     upper, step = info.slider_max, info.slider_step
@@ -192,8 +195,10 @@ def epsilon_ui(task: str, *, key: str = "epsilon") -> float:
 
     st.pills("The paper's ε grid", grid, format_func=lambda e: f"{e:g}", key=preset_key, on_change=preset_chosen,
         help=HELP["presets"])
-    value = st.slider("ε (L∞ radius, [0, 1] pixel scale)", 0.0, upper, step=step, format=number_format,
-                      key=slider_key, on_change=slider_moved, help=HELP["epsilon"])
+    label, help_text = ("ε (sets the L2 radius, [0, 1] pixel scale)", HELP["epsilon_l2"]) if norm == "l2" else (
+        "ε (L∞ radius, [0, 1] pixel scale)", HELP["epsilon"])
+    value = st.slider(label, 0.0, upper, step=step, format=number_format,
+                      key=slider_key, on_change=slider_moved, help=help_text)
     st.caption(epsilon_text(value))
     return float(value)
 

@@ -146,7 +146,8 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
     natural = not takes_epsilon(settings["attack"])  # a corruption or a patch: no ε
     if not natural:
         with st.columns([3, 2])[0]:
-            settings = {**settings, "epsilon": epsilon_ui(task.name)}
+            norm = "l2" if _in_l2(settings["attack"]) else "linf"
+            settings = {**settings, "epsilon": epsilon_ui(task.name, norm=norm)}
     if settings["explain"] == "true" and picked["label"] is None:
         st.caption("The heatmaps explain each image's predicted class: the true class is unknown.")
     settings = {**settings, "explain": explained_class(settings["explain"], picked["label"], task)}

@@ -51,6 +51,9 @@ HELP = {
     "presets": "The sizes of change the paper tested; click one to see it.",
     "epsilon": "The largest change allowed to any one pixel, on the [0, 1] scale: 1/255 is one grey level of an 8-bit "
                "image, too small to see.",
+    "epsilon_l2": "In the L2 threat, ε sets the radius: the L2 length of a change of ε on every pixel of a "
+                  "lesion-sized square (a quarter of the image's side). The attack may spend it anywhere, a large "
+                  "change on a few pixels or a small one on many.",
     "task": "Which medical task: skin lesions (7 kinds), diabetic retinopathy (referable or not) or a "
             "pneumothorax on chest x-rays.",
     "zoo": "The bundled demo models, or the models you trained yourself.",

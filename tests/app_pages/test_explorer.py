@@ -168,8 +168,11 @@ def test_explorer_l2_threat_then_a_patch_in_one_session():
     from core.attack_settings import l2_radius
 
     app = open_app(task="derm")
+    assert app.slider(key="epsilon_value_derm").label.startswith("ε (L∞ radius")
     app.segmented_control(key="explorer_threat").set_value("l2").run()
     assert not problems(app), problems(app)
+    slider = app.slider(key="epsilon_value_derm")
+    assert slider.label.startswith("ε (sets the L2 radius") and slider.value == 0.005  # same ε, kept, labelled
     radius = l2_radius(0.005, 96)  # the opening ε over a quarter-side square of a 96 px image
     assert f"L2 radius {radius:.3g}" in texts(app.subheader)[0]
     assert len(verdicts(app)) == 4
