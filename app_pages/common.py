@@ -67,7 +67,7 @@ def sidebar_ui() -> Selection:
             profile = st.radio("Profile", [*PROFILES, USER_PROFILE], key="profile", horizontal=True,
                                format_func=lambda p: PROFILE_TITLES.get(p, p), help=PROFILE_HELP)
         info = get_task(task)
-        st.caption(f"{info.dataset} · classes: {', '.join(info.classes)} · labels: {info.labelling}")
+        st.caption(f"{info.dataset} · classes: {', '.join(info.short_names)} · labels: {info.labelling}")
         glossary_ui()
     selection = Selection(task, zoo, profile)
     st.session_state["selection"] = selection

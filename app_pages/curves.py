@@ -194,7 +194,7 @@ def _load(attack):
 
 def _mix(task: str) -> str:
     info = get_task(task)
-    return ", ".join(f"{name} {share:.1%}" for name, share in zip(info.classes, info.priors))
+    return ", ".join(f"{name} {share:.1%}" for name, share in zip(info.short_names, info.priors))
 
 
 results = _load(preset)

@@ -64,7 +64,7 @@ def grid_run_ui(task, refs: dict, picked: dict, settings: dict, method_title: st
     natural = not takes_epsilon(settings["attack"])  # a corruption or a patch
     epsilon = 0.0 if natural else float(settings["epsilon"])  # a corruption has none: the request's key holds 0
     natural = natural or _in_l2(settings["attack"])  # an L2 change is shown on its own scale, as a corruption's
-    grid = GridView(list(refs), task.classes, image=picked["image"], epsilon=epsilon, natural=natural,
+    grid = GridView(list(refs), task.short_names, image=picked["image"], epsilon=epsilon, natural=natural,
                     changed=changed_word(settings["attack"]),
                     method_title=method_title, with_truth=bool(picked.get("truth")), label=picked["label"])
     result = Exploration(picked["image"], picked["label"], epsilon, settings["attack"],
@@ -152,7 +152,7 @@ def view_ui(task, refs: dict, refs_key: tuple, picked: dict, settings: dict) -> 
         st.caption("The heatmaps explain each image's predicted class: the true class is unknown.")
     settings = {**settings, "explain": explained_class(settings["explain"], picked["label"], task)}
     method_title = METHODS[settings["method"]].title + (
-        "" if settings["explain"] is None else f" of {task.classes[settings['explain']]}")
+        "" if settings["explain"] is None else f" of {task.short_names[settings['explain']]}")
     attack = settings["attack"]
     if is_natural(attack):
         from core.corruptions import CORRUPTIONS

@@ -31,10 +31,11 @@ def _real_image(key: str):
 
 
 def _true_label_ui(task: str, key: str) -> int | None:
-    classes = get_task(task).classes
-    choice = st.selectbox("True class", ["unknown: attack each model's prediction", *classes], key=key,
-        help=HELP["true_class"])
-    return None if choice not in classes else classes.index(choice)
+    info = get_task(task)
+    shown = dict(zip(info.classes, info.short_names))
+    choice = st.selectbox("True class", ["unknown: attack each model's prediction", *info.classes], key=key,
+                          format_func=lambda c: shown.get(c, c), help=HELP["true_class"])
+    return None if choice not in info.classes else info.classes.index(choice)
 
 
 def _loaded_ui(loaded, task: str, size: int):
@@ -53,11 +54,11 @@ def image_ui(task: str, size: int) -> dict | None:
     """Pick an image. Returns {image, label, name, metadata, raw, synthetic} or None."""
     available = [s for s in SOURCES if s != "Real photographs" or real_examples(task)]
     source = st.radio("Image", available, horizontal=True, key="image_source", help=HELP["image_source"])
-    classes = get_task(task).classes
+    classes = get_task(task).short_names
     if source == "Synthetic gallery":
         images, labels, truth = synthetic_gallery(task, size)
         # "no pneumothorax #1": a caption under a narrow thumbnail wraps at a word
-        names = [f"{classes[label].replace('_', ' ')} #{i % 2 + 1}" for i, label in enumerate(labels)]
+        names = [f"{classes[label]} #{i % 2 + 1}" for i, label in enumerate(labels)]
         for start in range(0, len(images), THUMBNAILS_PER_ROW):
             for column, i in zip(st.columns(THUMBNAILS_PER_ROW), range(start, min(start + THUMBNAILS_PER_ROW,
                                                                                   len(images)))):

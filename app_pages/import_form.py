@@ -118,7 +118,7 @@ def import_status_ui() -> None:
             st.rerun(scope="app")
 
 
-def imported_card_ui(card: dict) -> None:
+def imported_card_ui(card: dict, task) -> None:
     """What an imported model's card says: where it came from, how it was checked, what it
     answers on the task's synthetic images (which are not its data)."""
     found = card["imported"]
@@ -140,4 +140,5 @@ def imported_card_ui(card: dict) -> None:
         right = sum(p["true"] == p["predicted"] for p in found["preview"])
         st.caption(f"On {len(found['preview'])} of this tool's **synthetic** images (not the model's data, so "
                    f"its accuracy here says nothing about its real accuracy) it answered {right} correctly:")
-        st.dataframe(found["preview"], hide_index=True, width="stretch")
+        st.dataframe([{**p, "true": task.short_name(p["true"]), "predicted": task.short_name(p["predicted"])}
+                      for p in found["preview"]], hide_index=True, width="stretch")

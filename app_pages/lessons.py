@@ -111,14 +111,14 @@ def lesson_sees(task) -> None:
     for column, (spec, outcome) in zip(columns, found.items()):
         column.markdown(f"**{spec.title}**")
         column.image(overlay(picked["image"], outcome.clean_cam), width="stretch",
-                     caption=f"{task.classes[outcome.clean_class]} · {outcome.clean_probabilities.max():.0%}")
+                     caption=f"{task.short_names[outcome.clean_class]} · {outcome.clean_probabilities.max():.0%}")
         if outcome.clean_attention is not None:
             column.image(overlay(picked["image"], outcome.clean_attention), width="stretch", caption="attention map")
     on_lesion = {spec.title: float(o.localisation["lesion"]["clean"]["energy_inside"]) for spec, o in found.items()
                  if o.localisation and "lesion" in o.localisation
                  and np.isfinite(o.localisation["lesion"]["clean"]["energy_inside"])}
     if found:
-        notice(tour.what_the_model_sees(answers(found, task.classes), task.classes[picked["label"]], on_lesion))
+        notice(tour.what_the_model_sees(answers(found, task.short_names), task.short_names[picked["label"]], on_lesion))
     open_in_explorer(task.name, epsilon, key="open_sees")
 
 
@@ -140,7 +140,7 @@ def lesson_noise(task) -> None:
                  caption=f"the change, amplified {0.5 / epsilon:.0f} x (mid-grey: none)")
     right.image(first.adversarial, caption="attacked: the same to your eye", width="stretch")
     st.caption(epsilon_text(epsilon))
-    notice(tour.noise_you_cannot_see(levels, answers(found, task.classes)))
+    notice(tour.noise_you_cannot_see(levels, answers(found, task.short_names)))
     open_in_explorer(task.name, epsilon, key="open_noise")
 
 
@@ -186,7 +186,7 @@ def lesson_defence(task) -> None:
     for column, (spec, outcome) in zip(st.columns(len(found) or 1), found.items()):
         verdict = "kept its answer" if not outcome.flipped else "changed its answer"
         column.image(overlay(outcome.adversarial, outcome.adversarial_cam), width="stretch",
-                     caption=f"{spec.title}: {verdict} ({task.classes[outcome.adversarial_class]})")
+                     caption=f"{spec.title}: {verdict} ({task.short_names[outcome.adversarial_class]})")
     clean, robust = saved.saved_accuracy(pair, epsilon, root=selection.root)
     notice(tour.the_standard_defence({s.title: not o.flipped for s, o in found.items()}, clean, robust, epsilon))
     open_in_explorer(task.name, epsilon, key="open_defence")
@@ -214,9 +214,9 @@ def lesson_nature(task) -> None:
     attack = attacked[spec]
     left, right = st.columns(2)
     left.image(corrupted.adversarial, width="stretch", caption=f"{corruption.replace('_', ' ')}, severity 3 · "
-               f"{task.classes[corrupted.adversarial_class]}")
+               f"{task.short_names[corrupted.adversarial_class]}")
     right.image(attack.adversarial, width="stretch", caption=f"attack of the same largest change · "
-                f"{task.classes[attack.adversarial_class]}")
+                f"{task.short_names[attack.adversarial_class]}")
     first = corrupted.clean_class
     drop = lambda o: float(o.clean_probabilities[first] - o.adversarial_probabilities[first])  # noqa: E731
     notice(tour.nature_is_not_an_attacker(corruption.replace("_", " ").capitalize(), drop(corrupted), drop(attack),
@@ -244,9 +244,9 @@ def lesson_failure(_task) -> None:
     spec = next(iter(one))
     hid, invented = positive[spec], negative[spec]
     left, right = st.columns(2)
-    left.image(hid.adversarial, width="stretch", caption=f"pneumothorax → {task.classes[hid.adversarial_class]}")
+    left.image(hid.adversarial, width="stretch", caption=f"pneumothorax → {task.short_names[hid.adversarial_class]}")
     right.image(invented.adversarial, width="stretch",
-                caption=f"no pneumothorax → {task.classes[invented.adversarial_class]}")
+                caption=f"no pneumothorax → {task.short_names[invented.adversarial_class]}")
     lines = tour.which_way_it_fails(hid.adversarial_class == 0 and hid.clean_class == 1,
                                     invented.adversarial_class == 1 and invented.clean_class == 0, spec.title, epsilon)
     notice(lines + saved.operating_point_lines(spec, epsilon))

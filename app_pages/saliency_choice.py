@@ -37,9 +37,11 @@ EXPLAIN_CHOICES = {"predicted": "each image's predicted class", "true": "the tru
 
 def explain_ui(task: str, *, page: str = "explorer") -> str:
     """Which class the heatmaps explain: "predicted", "true" or a class key of the task."""
-    classes = get_task(task).classes
-    return st.selectbox("Heatmaps explain", [*EXPLAIN_CHOICES, *classes], key=f"{page}_explain_{task}",
-                        format_func=lambda c: EXPLAIN_CHOICES.get(c, f"the class {c}"), help=HELP["explain"])
+    info = get_task(task)
+    shown = dict(zip(info.classes, info.short_names))
+    return st.selectbox("Heatmaps explain", [*EXPLAIN_CHOICES, *info.classes], key=f"{page}_explain_{task}",
+                        format_func=lambda c: EXPLAIN_CHOICES.get(c, f"the class {shown.get(c, c)}"),
+                        help=HELP["explain"])
 
 
 def explained_class(choice: str, label: int | None, task) -> int | None:

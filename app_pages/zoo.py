@@ -19,7 +19,7 @@ from app_pages.import_form import import_form_ui, import_status_ui, imported_car
 
 def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=None) -> None:
     if "imported" in card:
-        imported_card_ui(card)
+        imported_card_ui(card, spec.task_info)
     metrics = card.get("metrics", {})
     columns = st.columns(4)
     columns[0].metric("Parameters", f"{card['parameters']:,}")
@@ -34,7 +34,7 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
     if "imported" not in card:
         columns[3].metric("Epochs", f"{card.get('epochs_trained', '?')} (best {card.get('best_epoch', '?')})")
     if "per_class" in metrics:
-        clean_metrics_ui(metrics)
+        clean_metrics_ui(metrics, spec.task_info)
     if spec.profile == "demo" and spec.defence == "none" and str(card.get("data", "")).startswith("synthetic"):
         from core.data.synthetic.calibration import TARGETS, band_text, standing
 
@@ -69,14 +69,14 @@ WORDS_FOR = {"meets": "its 95 % interval meets the band, as the synthetic data w
              "unknown": "not measured on its card"}
 
 
-def clean_metrics_ui(metrics: dict) -> None:
+def clean_metrics_ui(metrics: dict, task) -> None:
     """Clean accuracy three ways (the real class mix, balanced, per class) and the AUC."""
     auc = (f" · AUC {metrics['auc']:.3f} (95 % CI {metrics['auc_low']:.3f}–{metrics['auc_high']:.3f})"
            if "auc" in metrics else "")
     st.caption(f"Clean accuracy {metrics['weighting']}: {metrics['clean_accuracy']:.1%} (95 % CI "
                f"{metrics['clean_accuracy_low']:.1%}–{metrics['clean_accuracy_high']:.1%}) · balanced "
                f"{metrics['balanced_accuracy']:.1%}{auc}. The test sample is stratified by class; per class:")
-    st.dataframe(pd.DataFrame([{"class": name, "recall": c["recall"], "95 % CI": f"{c['low']:.2f}–{c['high']:.2f}",
+    st.dataframe(pd.DataFrame([{"class": task.short_name(name), "recall": c["recall"], "95 % CI": f"{c['low']:.2f}–{c['high']:.2f}",
                                 "images": c["n"]} for name, c in metrics["per_class"].items()]),
                  hide_index=True, width="stretch", column_config={"recall": st.column_config.NumberColumn(format="%.3f")})
 

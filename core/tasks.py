@@ -20,6 +20,9 @@ class Task:
     dataset: str  # the real dataset the paper used
     classes: tuple[str, ...]  # class keys in label-index order
     class_names: tuple[str, ...]  # human-readable class names, same order
+    # What verdicts, tables and sentences print, same order: short, in words (the keys stay the
+    # identifiers in saved results, exports and the command line).
+    short_names: tuple[str, ...]
     labelling: str  # how the dataset's labels become these classes
     epsilons: tuple[float, ...]  # default L-inf PGD grid on the [0, 1] pixel scale
     class_counts: tuple[int, ...]  # images per class in the real dataset (its class mix)
@@ -59,6 +62,10 @@ class Task:
         ε stands for the curve (mechanism runs, audits, the seed study)."""
         return middle_epsilon(self.epsilons)
 
+    def short_name(self, key: str) -> str:
+        """What a person reads for class `key` (short_names); a key not of this task is shown as given."""
+        return dict(zip(self.classes, self.short_names)).get(key, key)
+
     def class_index(self, key: str) -> int:
         """Index of class `key`; ValueError names the valid keys."""
         if key not in self.classes:
@@ -93,6 +100,7 @@ TASKS: dict[str, Task] = {
             "Melanocytic naevus",
             "Vascular lesion",
         ),
+        short_names=("akiec", "bcc", "bkl", "df", "mel", "nv", "vasc"),  # the dermatologists' own abbreviations
         labelling="HAM10000 'dx' column, seven classes, no relabelling",
         epsilons=(0.0, 0.00125, 0.0025, 0.005, 0.01),
         # HAM10000 (Tschandl et al. 2018, Sci. Data 5:180161), 10,015 images: nv 66.9 %
@@ -109,6 +117,7 @@ TASKS: dict[str, Task] = {
         dataset="Kaggle Diabetic Retinopathy Detection",
         classes=("no_referable_dr", "referable_dr"),
         class_names=("No or mild DR (levels 0-1)", "Moderate, severe or proliferative DR (levels 2-4)"),
+        short_names=("no referable DR", "referable DR"),
         labelling="Kaggle 'level' 0-1 negative, 2-4 positive",
         epsilons=_BINARY_GRID,
         # Kaggle DR training labels by level 0-4: 25,810 / 2,443 / 5,292 / 873 / 708 (19.6 % referable)
@@ -123,6 +132,7 @@ TASKS: dict[str, Task] = {
         dataset="ChestX-ray14",
         classes=("no_pneumothorax", "pneumothorax"),
         class_names=("No pneumothorax", "Pneumothorax"),
+        short_names=("no pneumothorax", "pneumothorax"),
         labelling="'Pneumothorax' in 'Finding Labels' positive, everything else negative",
         epsilons=_BINARY_GRID,
         # ChestX-ray14 (Wang et al. 2017): 5,302 of 112,120 films mention pneumothorax (4.7 %)

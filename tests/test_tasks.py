@@ -39,3 +39,13 @@ def test_the_middle_epsilon_is_the_middle_of_the_attacked_grid():
     assert middle_epsilon([0, 0.01, 0.02, 0.03]) == 0.02 and middle_epsilon([0.5]) == 0.5
     with pytest.raises(ValueError, match="no attacked epsilon"):
         middle_epsilon([0.0])
+
+
+def test_every_class_has_a_short_name_in_words():
+    """Verdicts, tables and sentences print short names; the keys stay the files' identifiers."""
+    for task in TASKS.values():
+        assert len(task.short_names) == task.num_classes
+        assert all("_" not in name for name in task.short_names)
+        assert [task.short_name(key) for key in task.classes] == list(task.short_names)
+    assert TASKS["fundus"].short_name("referable_dr") == "referable DR"
+    assert TASKS["cxr"].short_name("not_a_class") == "not_a_class"  # shown as given

@@ -37,7 +37,7 @@ def _rows(first: dict, second: dict, sentence) -> list[dict]:
     its Holm-adjusted p over them (p_holm, family_size), and its sentence calls a difference
     significant only on that; the clean row (epsilon 0) is a family of its own."""
     labels, shares = _paired([first, second])
-    classes = get_task(first["spec"]["task"]).classes if labels is not None else ()
+    classes = get_task(first["spec"]["task"]).short_names if labels is not None else ()
     norm = result_norm(first)
     tests, per_class = [], []
     for a, b in zip(first["curve"], second["curve"]):

@@ -92,7 +92,7 @@ def curves_table(results: dict) -> pd.DataFrame:
                    "95 % CI": f"{r['accuracy_low']:.3f}–{r['accuracy_high']:.3f}", "images": r["n"]}
             if "balanced_accuracy" in r:
                 row["balanced"] = r["balanced_accuracy"]
-                row.update({f"recall {name}": c["recall"] for name, c in r["per_class"].items()})
+                row.update({f"recall {spec.task_info.short_name(name)}": c["recall"] for name, c in r["per_class"].items()})
             if "accuracy_this_epsilon" in r:
                 row["attack at this ε alone"] = r["accuracy_this_epsilon"]
             if "auc" in r:

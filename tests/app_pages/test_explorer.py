@@ -146,6 +146,7 @@ def test_a_real_fundus_photograph_loads_with_its_source_licence_and_a_caution():
     assert any("trained on synthetic images" in t for t in texts(app.info))
     assert any("unlike what the models were trained on" in t for t in texts(app.warning))
     assert len(verdicts(app)) == 4
+    assert all("referable DR" in v and "_" not in v for v in verdicts(app))  # short names, not the file keys
 
 
 def test_explorer_takes_a_dicom_upload(tmp_path):

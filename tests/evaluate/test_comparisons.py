@@ -57,7 +57,7 @@ def test_a_comparison_says_borderline_when_the_test_and_the_interval_disagree():
     # and it says why: where the discordant images are, and which class sets the interval's width
     assert ("Of the 40 images only one twin got right, all are pneumothorax images (4.7% of the real mix)"
             in row["sentence"])
-    assert "The interval's width is no_pneumothorax's (95.3% of the mix), whose 50 images still allow ±" in row["sentence"]
+    assert "The interval's width is no pneumothorax's (95.3% of the mix), whose 50 images still allow ±" in row["sentence"]
     agreeing = paired_test(_result(np.arange(100) < 30), _result(np.arange(100) < 80), ("A", "B"))[1]
     assert "only one twin got right" not in agreeing["sentence"]  # test and interval agree: nothing to explain
 

@@ -74,10 +74,11 @@ def slug(text: str) -> str:
 
 
 def _match(name: str, task: Task) -> int | None:
-    """The task class a model's class name means (its key or its title, any case), or None."""
+    """The task class a model's class name means (its key, its short name or its title, any
+    case), or None."""
     folded = name.strip().lower()
-    for index, (key, title) in enumerate(zip(task.classes, task.class_names)):
-        if folded in (key.lower(), title.lower(), key.replace("_", " ").lower()):
+    for index, names in enumerate(zip(task.classes, task.short_names, task.class_names)):
+        if folded in (n.lower() for n in names) or folded == names[0].replace("_", " "):
             return index
     return None
 
