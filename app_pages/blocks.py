@@ -26,7 +26,7 @@ def _entry(label: str, text: str) -> str:
     return f"- **{plain(label)}**: {plain(text)}"
 
 
-def table_ui(frame, float_format: str = "{:.3f}") -> None:
+def table_ui(frame, float_format: str = "{:.3f}", formats: dict | None = None) -> None:
     """A section's table: its number columns stay numbers (a click on the header sorts them by
     value, not as text), shown as the report shows them; every other column as its text."""
     numbers = [column for column in frame.columns
@@ -35,20 +35,22 @@ def table_ui(frame, float_format: str = "{:.3f}") -> None:
     shown = frame.copy()
     if others:
         shown[others] = cells(frame[others], float_format)
+    formats = formats or {}
     config = {column: st.column_config.NumberColumn(
-        format=printf_format(frame[column], float_format) if is_float_dtype(frame[column]) else "%d")
-        for column in numbers}
+        format=printf_format(frame[column], formats.get(column, float_format), given=column in formats)
+        if is_float_dtype(frame[column]) else "%d") for column in numbers}
     st.dataframe(shown, column_config=config, hide_index=True, width="stretch")
 
 
-def printf_format(values, float_format: str) -> str:
-    """The report's Python format of a float column ("{:.3f}") as the printf format Streamlit's
-    number columns take ("%.3f"); a column of small values (ε of the derm grid, 0.00125) keeps
-    its digits ("%.3g"), as core.report.parts.cells does (small)."""
-    found = re.fullmatch(r"\{:\.(\d+)([fg])\}", float_format)
-    if any(small(value) for value in values.dropna()) or found is None:
+def printf_format(values, float_format: str, *, given: bool = False) -> str:
+    """The report's Python format of a float column ("{:.3f}", "{:g}") as the printf format
+    Streamlit's number columns take ("%.3f", "%g"); unless the format is the column's own
+    (`given`, core.report.parts.Table.formats), a column of small values (ε of the derm grid,
+    0.00125) keeps its digits ("%.3g"), as core.report.parts.cells does (small)."""
+    found = re.fullmatch(r"\{:(?:\.(\d+))?([fg])\}", float_format)
+    if found is None or (not given and any(small(value) for value in values.dropna())):
         return "%.3g"
-    return f"%.{found.group(1)}{found.group(2)}"
+    return f"%.{found.group(1)}{found.group(2)}" if found.group(1) else f"%{found.group(2)}"
 
 
 def blocks_ui(blocks: list, *, key: str) -> None:
@@ -62,7 +64,7 @@ def blocks_ui(blocks: list, *, key: str) -> None:
         elif isinstance(block, Items):
             st.markdown("  \n".join(_entry(label, text) for label, text in block.entries))
         elif isinstance(block, Table):
-            table_ui(block.frame, block.float_format)
+            table_ui(block.frame, block.float_format, block.formats)
         elif isinstance(block, Figure):
             st.plotly_chart(block.figure, width="stretch", key=f"{key}_{index}")
             st.caption(plain(f"Figure: {block.caption}." if block.caption else "Figure."))  # what it shows, in words

@@ -230,7 +230,7 @@ if results:
         st.plotly_chart(curves_figure(results, paper, value="auc"), width="stretch", key="auc_curves")
         st.caption("AUC of the positive-class probability under attack, with a seeded bootstrap interval.")
     frame = curves_table(results)
-    st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns(frame))
     st.download_button("Download the table (CSV)", frame.to_csv(index=False), file_name="robustness.csv",
                        mime="text/csv", key="curves_csv")
     twins_ui(tests, paper)

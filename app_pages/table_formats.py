@@ -14,9 +14,12 @@ SCALE_NOTE = (
     "once the softmax saturates, so PGD stalls and both twins 'meet' on a plateau.")
 
 
-def curve_columns() -> dict:
-    """Column formats of the curve tables: epsilon exactly as given (0.00125, never the
-    dataframe's rounded 0.0013), accuracies and AUCs with three decimals."""
-    three = st.column_config.NumberColumn(format="%.3f")
-    return {"ε": st.column_config.NumberColumn(format="%g"), "robust accuracy": three,
-            "attack at this ε alone": three, "AUC": three}
+def curve_columns(frame) -> dict:
+    """Column formats of a curve table (core.figures.curve_formats, as the report shows it):
+    epsilon exactly as given (0.00125, never the dataframe's rounded 0.0013), accuracies,
+    recalls and AUCs with three decimals."""
+    from app_pages.blocks import printf_format
+    from core.figures import curve_formats
+
+    return {column: st.column_config.NumberColumn(format=printf_format(frame[column], given, given=True))
+            for column, given in curve_formats(frame).items()}

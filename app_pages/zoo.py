@@ -54,7 +54,7 @@ def card_ui(spec, card: dict, twin_parameters: int | None, root, user_results=No
         st.markdown(f"Robust accuracy ({latest['n']} images, {latest.get('preset', 'custom')} protocol): "
                     f"{latest.get('verdict', '')}")
         if not frame.empty:
-            st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns())
+            st.dataframe(frame, hide_index=True, width="stretch", column_config=curve_columns(frame))
     if card.get("history"):
         st.plotly_chart(history_figure(card["history"]), width="stretch", key=f"zoo_history_{spec.model_id}")
         st.caption(HISTORY_CAPTION)

@@ -92,7 +92,8 @@ def curves_table(results: dict) -> pd.DataFrame:
                    "95 % CI": f"{r['accuracy_low']:.3f}–{r['accuracy_high']:.3f}", "images": r["n"]}
             if "balanced_accuracy" in r:
                 row["balanced"] = r["balanced_accuracy"]
-                row.update({f"recall {spec.task_info.short_name(name)}": c["recall"] for name, c in r["per_class"].items()})
+                row.update({f"recall {spec.task_info.short_name(name)}": c["recall"]
+                            for name, c in r["per_class"].items()})
             if "accuracy_this_epsilon" in r:
                 row["attack at this ε alone"] = r["accuracy_this_epsilon"]
             if "auc" in r:
@@ -100,6 +101,17 @@ def curves_table(results: dict) -> pd.DataFrame:
                 row["AUC 95 % CI"] = f"{r['auc_low']:.3f}–{r['auc_high']:.3f}"
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+ESTIMATES = ("robust accuracy", "balanced", "attack at this ε alone", "AUC")  # and every "recall <class>"
+
+
+def curve_formats(frame: pd.DataFrame) -> dict:
+    """How curves_table's number columns read: ε as given (0.00125, 0.01: a setting, not an
+    estimate) and every accuracy, recall and AUC at three decimals, the decimals of its
+    interval, even when small (0.002, not 0.00196 beside an interval of 0.000-0.033)."""
+    return {"ε": "{:g}", **{column: "{:.3f}" for column in frame.columns
+                            if column in ESTIMATES or str(column).startswith("recall ")}}
 
 
 def history_figure(history: dict) -> go.Figure:

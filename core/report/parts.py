@@ -35,6 +35,9 @@ class Items:
 class Table:
     frame: pd.DataFrame
     float_format: str = "{:.3f}"
+    # Column -> its format, instead of float_format and the small-value rule (cells): ε as given
+    # ("{:g}"), an estimate at the decimals its interval is shown with.
+    formats: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -55,7 +58,7 @@ def to_html(block) -> str:
         return "<ul>" + "".join(f"<li><b>{html.escape(label)}</b>: {html.escape(text)}</li>"
                                 for label, text in block.entries) + "</ul>"
     if isinstance(block, Table):
-        return table_html(block.frame, block.float_format)
+        return table_html(block.frame, block.float_format, block.formats)
     if isinstance(block, Figure):
         return figure_html(block.figure)
     raise TypeError(f"not a report block: {block!r}")
@@ -67,9 +70,9 @@ def figure_html(figure) -> str:
                                                    config=FIGURE_CONFIG) + "</div>"
 
 
-def table_html(frame: pd.DataFrame, float_format: str = "{:.3f}") -> str:
+def table_html(frame: pd.DataFrame, float_format: str = "{:.3f}", formats: dict | None = None) -> str:
     """A table with its text escaped; a missing value (None or NaN) shows as a dash."""
-    return cells(frame, float_format).to_html(index=False, escape=True, border=0)
+    return cells(frame, float_format, formats).to_html(index=False, escape=True, border=0)
 
 
 def paragraph(text: str, css: str = "") -> str:
@@ -83,16 +86,24 @@ def small(value) -> bool:
     return value != 0 and abs(value) < 0.01
 
 
-def cells(frame: pd.DataFrame, float_format: str = "{:.3f}") -> pd.DataFrame:
-    """Every cell as the text a reader sees: floats formatted, a missing value a dash."""
-    def cell(value):
+def cells(frame: pd.DataFrame, float_format: str = "{:.3f}", formats: dict | None = None) -> pd.DataFrame:
+    """Every cell as the text a reader sees: floats formatted (a column named in `formats` by
+    its own format, any other by float_format, small values by their significant digits), a
+    missing value a dash."""
+    def cell(value, given=None):
         if value is None or (isinstance(value, (float, np.floating)) and value != value):
             return "–"
         if isinstance(value, (float, np.floating)):
+            if given:
+                return given.format(float(value))
             return f"{float(value):.3g}" if small(value) else float_format.format(float(value))
         return str(value)
 
-    return frame.astype(object).map(cell)
+    shown = frame.astype(object)
+    for position, column in enumerate(shown.columns):
+        given = (formats or {}).get(column)
+        shown.iloc[:, position] = shown.iloc[:, position].map(lambda value: cell(value, given))
+    return shown
 
 
 # ------------------------------------------------------------------------------ Markdown
@@ -108,7 +119,7 @@ def to_markdown(block) -> str:
     if isinstance(block, Items):
         return "\n".join(f"- **{_md(label)}**: {_md(text)}" for label, text in block.entries)
     if isinstance(block, Table):
-        shown = cells(block.frame, block.float_format)
+        shown = cells(block.frame, block.float_format, block.formats)
         header = "| " + " | ".join(_md(str(c)) for c in shown.columns) + " |"
         rule = "|" + "---|" * len(shown.columns)
         rows = ["| " + " | ".join(_md(v) for v in row) + " |" for row in shown.itertuples(index=False)]
@@ -136,7 +147,7 @@ def to_text(block) -> str:
     if isinstance(block, Items):
         return "\n".join(f"- {label}: {text}" for label, text in block.entries)
     if isinstance(block, Table):
-        return cells(block.frame, block.float_format).to_string(index=False)
+        return cells(block.frame, block.float_format, block.formats).to_string(index=False)
     if isinstance(block, Figure):
         return f"[figure{': ' + block.caption if block.caption else ''}: drawn in the HTML report]"
     raise TypeError(f"not a report block: {block!r}")

@@ -64,7 +64,7 @@ def curves_section(evidence: Evidence) -> list:
     """As the curves page opens: the undefended models under the strong protocol, each twin pair
     one colour; the adversarially trained twins and the paper's protocol in charts of their own."""
     from core.evaluate import PRESETS
-    from core.figures import curves_figure, curves_table
+    from core.figures import curve_formats, curves_figure, curves_table
 
     strong, paper = evidence.found("strong"), evidence.found("paper")
     undefended = {s: r for s, r in strong.items() if s.defence == "none"}
@@ -80,7 +80,8 @@ def curves_section(evidence: Evidence) -> list:
     parts += [_p(f"Strong protocol: {PRESETS['strong'].description} One colour per twin pair; solid: vanilla, dashed: "
                  "with soft attention; faint dotted: the paper's PGD on the same images. Shaded: 95 % interval. ε on "
                  "the [0, 1] pixel scale.", "note"),
-              _table(curves_table(strong).drop(columns="images", errors="ignore"))]
+              _table(table := curves_table(strong).drop(columns="images", errors="ignore"),
+                     formats=curve_formats(table))]
     return parts
 
 
