@@ -8,13 +8,13 @@ import os
 import streamlit as st
 
 from core.data.synthetic import split_description
-from core.evaluate import PRESETS, custom_pgd, load_results, shared_training_epsilon, twin_test
+from core.evaluate import PRESETS, along_the_curve, custom_pgd, load_results, shared_training_epsilon, twin_test
 from core.models.zoo import defence_epsilon
 from core.jobs import JobError, cancel_job, job_status, start_job
 from core.report.sections import check_blocks, paper_twin_tests, twin_blocks
 from core.tasks import get_task, middle_epsilon
 from app_pages.blocks import blocks_ui
-from app_pages.common import (evaluation_arguments, require_models, results_root, show_error,
+from app_pages.common import (evaluation_arguments, plain, require_models, results_root, show_error,
                           step_rule_ui)
 from core.figures import curves_figure, curves_table
 from app_pages.table_formats import SCALE_NOTE, curve_columns
@@ -104,14 +104,16 @@ def twin_tests(results: dict) -> dict:
 
 
 def twin_sentences_ui(tests: dict, epsilons) -> None:
-    """Under the chart: each shown twin pair's paired test at the grid's middle ε, in one sentence."""
+    """Under the chart: each shown twin pair's paired test at the grid's middle ε, in one sentence,
+    and where along the curve the twins differ (core.evaluate.along_the_curve)."""
     middle = middle_epsilon(epsilons)
     for spec, rows in tests.items():
         if isinstance(rows, ValueError):
             continue
         row = next((r for r in rows if abs(r["epsilon"] - middle) < 1e-12), None)
         if row is not None:
-            st.markdown(f"**{spec.title}** vs its twin: {row['sentence']}")
+            along = along_the_curve(rows)
+            st.markdown(f"**{plain(spec.title)}** vs its twin: {row['sentence']}" + (f" {along}" if along else ""))
 
 
 def _job_arguments(selection, preset, epsilons, n, specs, data: str) -> tuple[list[str], dict]:

@@ -212,7 +212,8 @@ def test_the_command_line_prints_every_section_as_text(capsys):
     assert report_cli(["--task", "cxr", "--text"]) == 0
     printed = capsys.readouterr().out
     for title in ("THE MODELS AND THEIR CARDS", "DOES SOFT ATTENTION MAKE THE MODEL HARDER TO FOOL?",
-                  "CAN THESE NUMBERS BE TRUSTED?", "DO THE MAPS POINT AT THE FINDING?"):
+                  "CAN THESE NUMBERS BE TRUSTED?", "DO THE MAPS POINT AT THE FINDING?",
+                  "EACH IMAGE'S SMALLEST ADVERSARIAL ε"):  # ε, not the capital Ε
         assert title in printed
     assert "McNemar p" in printed and "[figure: accuracy against ε, the undefended models" in printed
     assert "<" not in printed.replace("< ", "")  # no HTML, no Markdown table rules

@@ -6,6 +6,7 @@
     robustness_curve(...)   accuracy per epsilon with its Wilson interval (and AUC on binary tasks)
     evaluate_model(...)     curve + checks + twin test for a checkpoint, saved as JSON and CSV
     twin_test(a, v)         attentive vs vanilla on the same images, per epsilon (McNemar)
+    along_the_curve(rows)   where along the curve the twins differ significantly (Holm), in words
     defence_comparisons     attention against adversarial training and their 2 x 2 interaction
     evaluate_minimum_norm   each image's smallest adversarial epsilon (FMN): the whole curve, one run
     evaluate_corruptions    accuracy against severity under each natural corruption, twins paired
@@ -29,11 +30,12 @@ __getattr__, __dir__ = lazy_exports(__name__, {
     "model": ["CHECK_IMAGES", "evaluate_model"],
     "presets": ["DEFAULT_PRESET", "PRESETS", "Preset", "custom_pgd"],
     "results": ["load_results", "newest_whole_grid", "results_key", "results_path", "save_results", "saved_results"],
-    "twins": ["interaction_test", "paired_test", "protocol_disagreements", "twin_sentence", "twin_test"],
+    "twins": ["along_the_curve", "interaction_test", "paired_test", "protocol_disagreements", "twin_sentence",
+              "twin_test"],
 })
 
 __all__ = [
-    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "attack_sweep", "combined_curve", "confusion_under_attack",
+    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "along_the_curve", "attack_sweep", "combined_curve", "confusion_under_attack",
     "corruption_curve",
     "corruption_twin_test", "corruptions_key", "curve_rows", "custom_pgd", "defence_comparisons", "evaluate_corruptions",
     "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",

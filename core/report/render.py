@@ -80,6 +80,6 @@ def render_text(evidence: Evidence, *, sections=None) -> str:
     lines = []
     for section in build(evidence):
         if sections is None or section.title in sections:
-            lines += ["", section.title.upper(), ""]
+            lines += ["", section.title.upper().replace("Ε", "ε"), ""]  # ε stays the symbol, not a capital E
             lines += [text for block in section.blocks for text in (to_text(block), "")]
     return "\n".join(lines).strip() + "\n"

@@ -106,6 +106,8 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     figure = __import__("json").loads(charts[0].proto.spec)
     assert not [t for t in figure["data"] if "paper's PGD" in t.get("name", "")]  # one click away, not by default
     assert sum("vs its twin: At ε = 0.04" in m for m in texts(app.markdown)) == 2  # each pair's test under the chart
+    assert sum("vs its twin" in m and "Along the curve (Holm's adjustment over its 8 ε)" in m
+               for m in texts(app.markdown)) == 2  # and where along the curve they differ
     app.toggle(key="curve_compare").set_value(True).run()
     figure = __import__("json").loads(app.get("plotly_chart")[0].proto.spec)
     bands = [t for t in figure["data"] if t.get("fill") == "toself"]

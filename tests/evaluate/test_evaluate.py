@@ -240,6 +240,44 @@ def test_a_plateau_of_the_same_disagreement_is_one_sentence():
     assert sentence.startswith("From ε = 0.04") and "to ε = 0.16" in sentence
 
 
+def test_along_the_curve_names_where_the_twins_differ_and_where_nothing_is_left_to_compare():
+    """Fundus-like: the middle ε's sentence reads "no difference" where both twins are fooled on
+    every image, while lower down attention helps significantly after Holm's adjustment."""
+    from core.evaluate import along_the_curve
+
+    def row(epsilon, difference, low, high, p, p_holm, a_only, b_only):
+        return dict(epsilon=epsilon, difference=difference, low=low, high=high, p_value=p, p_holm=p_holm,
+                    a_only=a_only, b_only=b_only)
+
+    rows = [row(0.0, 0.038, -0.011, 0.089, 0.108, 0.108, 15, 5),
+            row(0.0025, 0.11, 0.04, 0.181, 0.0014, 0.011, 30, 5),
+            row(0.005, 0.025, -0.013, 0.06, 0.0245, 0.172, 17, 1),  # p < 0.05, not after Holm: not named
+            row(0.01, -0.2, -0.3, -0.1, 1e-5, 1e-4, 0, 20),
+            row(0.02, 0.0, -0.031, 0.031, 1.0, 1.0, 0, 0), row(0.04, 0.0, -0.031, 0.031, 1.0, 1.0, 0, 0)]
+    text = along_the_curve(rows)
+    assert text.startswith("Along the curve (Holm's adjustment over its 5 ε): the attentive model is significantly "
+                           "more robust at ε = 0.0025 (0.64/255) (+11.0 points, 95 % CI +4.0 to +18.1); less robust "
+                           "at ε = 0.01 (2.55/255) (−20.0 points")
+    assert "at the other ε no significant difference" in text and "0.005" not in text
+    assert text.endswith("From ε = 0.02 (5.1/255) on, the same images fool both twins: no test can tell them apart "
+                         "there.")
+    flat = [row(e, 0.0, -0.03, 0.03, 1.0, 1.0, 0, 0) for e in (0.0, 0.01, 0.02)]
+    assert along_the_curve(flat) == ("Along the curve (Holm's adjustment over its 2 ε): no ε where the twins differ "
+                                     "significantly. At every ε the same images fool both twins.")
+    assert along_the_curve(flat[:1]) is None  # the clean row alone: no curve
+
+
+def test_a_disagreement_in_significance_shows_the_holm_p_it_is_decided_on():
+    """Derm-like: both raw p under 0.05, only the paper's survives Holm's adjustment."""
+    from core.evaluate import protocol_disagreements
+
+    strong = [{"epsilon": 0.005, "difference": 0.025, "low": -0.013, "high": 0.06, "p_value": 0.0245, "p_holm": 0.172}]
+    paper = [{"epsilon": 0.005, "difference": 0.025, "low": -0.01, "high": 0.061, "p_value": 0.00024, "p_holm": 0.0019}]
+    [sentence] = protocol_disagreements(strong, paper, "InceptionResNetV2 (compact)")
+    assert "p = 0.00024, Holm 0.0019) under the paper's PGD" in sentence
+    assert "p = 0.025, Holm 0.17) under the strong protocol" in sentence
+
+
 def test_a_keyed_result_of_an_attentive_model_carries_its_twins_paired_test(tmp_path):
     import time
 
