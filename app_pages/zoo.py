@@ -70,14 +70,16 @@ WORDS_FOR = {"meets": "its 95 % interval meets the band, as the synthetic data w
 
 
 def clean_metrics_ui(metrics: dict, task) -> None:
-    """Clean accuracy three ways (the real class mix, balanced, per class) and the AUC."""
+    """Clean accuracy three ways (the real class mix, balanced, per class, each class by its
+    short name in `task`) and the AUC."""
     auc = (f" · AUC {metrics['auc']:.3f} (95 % CI {metrics['auc_low']:.3f}–{metrics['auc_high']:.3f})"
            if "auc" in metrics else "")
     st.caption(f"Clean accuracy {metrics['weighting']}: {metrics['clean_accuracy']:.1%} (95 % CI "
                f"{metrics['clean_accuracy_low']:.1%}–{metrics['clean_accuracy_high']:.1%}) · balanced "
                f"{metrics['balanced_accuracy']:.1%}{auc}. The test sample is stratified by class; per class:")
-    st.dataframe(pd.DataFrame([{"class": task.short_name(name), "recall": c["recall"], "95 % CI": f"{c['low']:.2f}–{c['high']:.2f}",
-                                "images": c["n"]} for name, c in metrics["per_class"].items()]),
+    st.dataframe(pd.DataFrame([{"class": task.short_name(name), "recall": c["recall"],
+                                "95 % CI": f"{c['low']:.2f}–{c['high']:.2f}", "images": c["n"]}
+                               for name, c in metrics["per_class"].items()]),
                  hide_index=True, width="stretch", column_config={"recall": st.column_config.NumberColumn(format="%.3f")})
 
 

@@ -35,7 +35,8 @@ __getattr__, __dir__ = lazy_exports(__name__, {
 })
 
 __all__ = [
-    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "along_the_curve", "attack_sweep", "combined_curve", "confusion_under_attack",
+    "CHECK_IMAGES", "DEFAULT_PRESET", "PRESETS", "Preset", "along_the_curve", "attack_sweep", "combined_curve",
+    "confusion_under_attack",
     "corruption_curve",
     "corruption_twin_test", "corruptions_key", "curve_rows", "custom_pgd", "defence_comparisons", "evaluate_corruptions",
     "evaluate_minimum_norm", "evaluate_model", "evaluation_data", "interaction_test",
