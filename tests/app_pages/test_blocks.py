@@ -45,17 +45,3 @@ def test_a_tables_number_formats_follow_the_reports():
     assert printf_format(pd.Series([0.00125, 0.01]), "{:g}", given=True) == "%g"  # a column's own format
     assert printf_format(pd.Series([0.8, 0.00196]), "{:.3f}", given=True) == "%.3f"  # an estimate at its decimals
 
-
-def test_a_curve_table_shows_epsilon_as_given_and_estimates_at_their_intervals_decimals():
-    """The findings once read ε 0.000, 0.0025, 0.005, 0.010 in one column and a robust accuracy
-    of 0.00196 beside its interval 0.000–0.033."""
-    from core.figures import curve_formats
-    from core.report.parts import cells
-
-    frame = pd.DataFrame({"ε": [0.0, 0.0025, 0.01], "robust accuracy": [0.805, 0.00196, 0.0],
-                          "recall no pneumothorax": [0.9, 0.0096, 0.0], "McNemar p": [1.0, 1.4e-14, 0.5]})
-    shown = cells(frame, formats=curve_formats(frame))
-    assert list(shown["ε"]) == ["0", "0.0025", "0.01"]
-    assert list(shown["robust accuracy"]) == ["0.805", "0.002", "0.000"]
-    assert list(shown["recall no pneumothorax"]) == ["0.900", "0.010", "0.000"]
-    assert list(shown["McNemar p"]) == ["1.000", "1.4e-14", "0.500"]  # not named: small values keep their digits
