@@ -238,7 +238,9 @@ if results:
     twins_ui(tests, paper)
     trained_at = shared_training_epsilon(defence_epsilon(spec, root=selection.root) for spec in results
                                          if spec.defence != "none")
-    tradeoff_ui(results, epsilons, default=trained_at)
+    # With no defended model shown, the task's defence ε (as the report reads it): the grid's middle
+    # is past where fundus' undefended models are all fooled, an empty chart.
+    tradeoff_ui(results, epsilons, default=trained_at or get_task(selection.task).defence_epsilon)
     checks_ui(results)
 minimum_norm_ui(selection, chosen, data=data, n=n, grid_results=results, job_ui=job_ui)
 corruptions_ui(selection, chosen, data=data, n=n, job_ui=job_ui)

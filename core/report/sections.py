@@ -137,12 +137,14 @@ def twin_blocks(tests: dict, on_paper: dict | None = None) -> list:
 
 
 def _trained_at(evidence: Evidence) -> float:
-    """The defended models' training epsilon when they share one on the grid, else the middle
-    of the grid: where adversarial training is meant to work."""
+    """The defended models' training epsilon when they share one on the grid, else the task's
+    defence epsilon when it is on the grid, else the middle of the grid: where adversarial
+    training is meant to work (the curves page's default too)."""
     from core.evaluate import shared_training_epsilon
+    from core.tasks import get_task
 
     trained = shared_training_epsilon(m.card.get("config", {}).get("defence_epsilon") for m in evidence.models
-                                      if m.spec.defence != "none")
+                                      if m.spec.defence != "none") or get_task(evidence.task).defence_epsilon
     return trained if trained in evidence.epsilons else _middle(evidence)
 
 

@@ -97,6 +97,7 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     charts = app.get("plotly_chart")
     assert len(charts) == 4  # accuracy, on a binary task AUC under attack, the clean/robust trade-off, which way
     tradeoff = __import__("json").loads(charts[2].proto.spec)
+    assert app.select_slider(key="tradeoff_epsilon").value == 0.02  # the task's defence ε, as the report (not 0.04)
     points = [t for t in tradeoff["data"] if t.get("mode") == "markers"]
     assert len(points) == 4 and all(t["error_x"]["array"] and t["error_y"]["array"] for t in points)
     looks = {t["name"]: (t["marker"]["color"], t["marker"]["symbol"]) for t in points}
