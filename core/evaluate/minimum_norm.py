@@ -90,11 +90,15 @@ def star_sentence(test: dict, attentive: dict, vanilla: dict) -> str:
     """The twin test of eps* in one sentence."""
     which = "attentive" if attentive["median"] > vanilla["median"] else "vanilla"
     significant = "significant" if test["p_value"] < 0.05 else "not significant"
-    return (f"Median smallest adversarial ε: attentive {in_255(attentive['median']):.2f}/255 "
-            f"[{in_255(attentive['low']):.2f}, {in_255(attentive['high']):.2f}], vanilla "
-            f"{in_255(vanilla['median']):.2f}/255 [{in_255(vanilla['low']):.2f}, {in_255(vanilla['high']):.2f}]; "
-            f"the {which} model needs the larger perturbation on {max(test['attentive_larger'], test['vanilla_larger'])} "
-            f"of {test['pairs']} images where they differ (Wilcoxon signed-rank p = {test['p_value']:.3g}, {significant}).")
+
+    def median(found: dict) -> str:
+        return (f"{in_255(found['median']):.2f}/255 (95 % CI {in_255(found['low']):.2f}–"
+                f"{in_255(found['high']):.2f})")
+
+    return (f"Median smallest adversarial ε: attentive {median(attentive)}, vanilla {median(vanilla)}; the {which} "
+            f"model needs the larger perturbation on {max(test['attentive_larger'], test['vanilla_larger'])} of "
+            f"{test['pairs']} images where they differ (Wilcoxon signed-rank p = {test['p_value']:.3g}, "
+            f"{significant}).")
 
 
 def combined_curve(grid_result: dict, stars, labels, task: Task) -> list[dict]:
