@@ -34,6 +34,16 @@ def radius_text(epsilon: float, norm: str = "linf") -> str:
     return epsilon_text(epsilon) if norm == "linf" else f"L2 radius {float(epsilon):.3g}"
 
 
+def measure_text(value: float) -> str:
+    """A measured quantity to three significant digits as a reader writes it: 3,900 and 0.000509,
+    not 3.9e+03 and 5.09e-04; scientific only beyond 1e6 or below 1e-4."""
+    value = float(value)
+    if value != value or value == 0 or not 1e-4 <= abs(value) < 1e6:
+        return f"{value:.3g}"
+    rounded = float(f"{value:.3g}")
+    return f"{rounded:,.0f}" if abs(rounded) >= 100 else f"{rounded:g}"
+
+
 def points(difference: float) -> str:
     """A difference of proportions in percentage points with its sign, e.g. "+6.5"."""
     return f"{difference * 100:+.1f}".replace("-", "−")

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from core.formatting import epsilon_text
+from core.formatting import epsilon_text, measure_text
 from core.models.spec import ModelSpec
 from core.stats import SIGNIFICANCE
 
@@ -116,7 +116,8 @@ def _sentence(title: str, harder: int, test: dict) -> str:
                    direction(larger, p, harder)])
     adjusted = (f", {test['p_holm']:.3g} after Holm's adjustment over the pair's {test['family_size']} measures"
                 if test.get("family_size", 1) > 1 else "")
-    return (f"Median {title}: attentive {test['attentive']:.3g}, vanilla {test['vanilla']:.3g} ({side} for the "
+    return (f"Median {title}: attentive {measure_text(test['attentive'])}, vanilla {measure_text(test['vanilla'])} "
+            f"({side} for the "
             f"attentive model on {test['attentive_larger'] if larger else test['pairs'] - test['attentive_larger']} "
             f"of {test['pairs']} images where they differ; Wilcoxon signed-rank p = {test['p_value']:.3g}"
             f"{adjusted}): {verdict}.")
