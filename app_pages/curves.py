@@ -11,7 +11,8 @@ from core.data.synthetic import split_description
 from core.evaluate import PRESETS, along_the_curve, custom_pgd, load_results, shared_training_epsilon, twin_test
 from core.models.zoo import defence_epsilon
 from core.jobs import JobError, cancel_job, job_status, start_job
-from core.report.sections import check_blocks, paper_twin_tests, twin_blocks
+from core.report.sections import check_blocks
+from core.report.twin_sections import paper_twin_tests, twin_blocks
 from core.tasks import get_task, middle_epsilon
 from app_pages.blocks import blocks_ui
 from app_pages.common import (evaluation_arguments, plain, require_models, results_root, show_error,

@@ -128,7 +128,7 @@ def test_a_section_holds_the_same_numbers_in_html_markdown_and_text():
     import re
 
     from core.report.parts import to_html, to_markdown, to_text
-    from core.report.sections import twins_section
+    from core.report.twin_sections import twins_section
 
     def numbers(text):
         return re.findall(r"[−+-]?\d+(?:\.\d+)?", text)

@@ -68,7 +68,7 @@ def twins_report(curves: dict) -> str:
     section, in text (core.report.sections.twin_blocks): the same numbers as the page and the report."""
     from core.evaluate import twin_test
     from core.report.parts import to_text
-    from core.report.sections import twin_blocks
+    from core.report.twin_sections import twin_blocks
 
     tests = {spec: twin_test(result, curves[spec.twin()]) for spec, result in curves.items()
              if spec.attention and spec.twin() in curves}
