@@ -11,6 +11,9 @@ finding hidden (a pneumothorax missed); a falling specificity, one invented (Fin
     under_corruption(result, threshold)                 -> {corruption: one row per severity}
     card_threshold(card)                                -> the card's operating point, or 0.5 and why
     harm_sentence(title, clean, changed, condition)     -> both harms in one sentence
+    boundary_gap(scores, labels, threshold)             -> images the operating point calls right only
+                                                           because the attack aimed at 0.5
+    gap_sentence(title, gap, condition)                 -> what that gap means, or None
 
 On two classes an attack aimed at the other class is the untargeted attack (core.attacks.pgd),
 so the curve's positives measure the attack that hides the finding and its negatives the attack
@@ -93,6 +96,37 @@ def card_threshold(card: dict) -> tuple[float, str]:
     if point.get("threshold") is not None:
         return float(point["threshold"]), f"Youden's J on the {point.get('fixed_on', 'validation split')}"
     return 0.5, "0.5 (the arg-max rule): this model's card fixes no operating point; train it again to fix one"
+
+
+def boundary_gap(scores, labels, threshold: float) -> dict:
+    """The images an operating point calls right only because the evaluation attacks the
+    arg-max decision (0.5) and does not attack an image again at a larger ε once it is fooled:
+    below 0.5, positives scored in [threshold, 0.5), still called positive; above, negatives
+    in [0.5, threshold), still cleared. An attack aimed at the operating point would press them
+    further, so the sensitivity (or specificity) read there is an upper bound."""
+    scores, labels = np.asarray(scores, np.float64), np.asarray(labels).astype(bool)
+    if threshold < 0.5:
+        between, kept = labels & (scores >= threshold) & (scores < 0.5), labels & (scores >= threshold)
+        measure = "sensitivity"
+    else:
+        between, kept = ~labels & (scores >= 0.5) & (scores < threshold), ~labels & (scores < threshold)
+        measure = "specificity"
+    total = int(labels.sum()) if measure == "sensitivity" else int((~labels).sum())
+    return {"measure": measure, "threshold": float(threshold), "between": int(between.sum()), "kept": int(kept.sum()),
+            "total": total}
+
+
+def gap_sentence(title: str, gap: dict, condition: str) -> str | None:
+    """boundary_gap in words (None where no image lies in the gap)."""
+    if not gap["between"]:
+        return None
+    who, called, side = (("positives", "still called positive", "between its operating point "
+                          f"({gap['threshold']:.3f}) and 0.5") if gap["measure"] == "sensitivity" else
+                         ("negatives", "still cleared", f"between 0.5 and its operating point ({gap['threshold']:.3f})"))
+    return (f"{title}, {condition}: {gap['between']} of the {gap['kept']} {who} {called} score {side}. The "
+            "evaluation attacks the arg-max decision (0.5) and does not attack an image again once it is fooled, "
+            f"so an attack aimed at the operating point would likely turn these too: the {gap['measure']} above is "
+            f"an upper bound; with them turned it would be {(gap['kept'] - gap['between']) / gap['total']:.2f}.")
 
 
 def harm_sentence(title: str, clean: dict, changed: dict, condition: str) -> str:

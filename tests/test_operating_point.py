@@ -80,3 +80,21 @@ def test_the_sentence_counts_findings_hidden_and_invented_apart():
     assert sentence.startswith("ResNet-50, at ε = 0.01: sensitivity 1.00 → 0.25")
     assert "hidden in 3 of 4 positive images (0 clean)" in sentence  # 0.9 - 0.3 alone stays above 0.55
     assert "invented in 2 of 6 negative images (1 clean)" in sentence  # 0.5 + 0.1 and 0.65 + 0.1
+
+
+def test_the_gap_between_the_operating_point_and_the_arg_max_boundary_is_counted_and_bounds_the_measure():
+    """Fundus ResNet-50 at ε 0.04: every positive the point (0.412) still called positive scored
+    in [0.412, 0.5): the attack aimed at 0.5 and stopped pressing them once they crossed it."""
+    from core.operating_point import boundary_gap, gap_sentence
+
+    scores = np.array([0.45, 0.42, 0.30, 0.60, 0.05, 0.55, 0.505, 0.2])
+    labels = np.array([1, 1, 1, 1, 0, 0, 0, 0])
+    gap = boundary_gap(scores, labels, 0.412)
+    assert gap == {"measure": "sensitivity", "threshold": 0.412, "between": 2, "kept": 3, "total": 4}
+    text = gap_sentence("ResNet-50", gap, "at ε = 0.04")
+    assert text.startswith("ResNet-50, at ε = 0.04: 2 of the 3 positives still called positive score between its "
+                           "operating point (0.412) and 0.5.")
+    assert text.endswith("the sensitivity above is an upper bound; with them turned it would be 0.25.")
+    above = boundary_gap(scores, labels, 0.51)  # a point above 0.5: negatives fooled only to [0.5, 0.51) stay cleared
+    assert above == {"measure": "specificity", "threshold": 0.51, "between": 1, "kept": 3, "total": 4}
+    assert gap_sentence("x", boundary_gap(scores, labels, 0.5), "here") is None  # no gap at the arg-max rule

@@ -137,6 +137,8 @@ def test_curves_page_shows_intervals_the_paper_beside_strong_the_twin_test_and_c
     assert len([t for t in which_way["data"] if t.get("mode") == "lines+markers"]) == 8  # 4 models x 2 panels
     harms = [m for m in texts(app.markdown) if "hidden in" in m]
     assert len(harms) == 4 and all("invented in" in m and " of 100 positive images" in m for m in harms)
+    gaps = [c for c in texts(app.caption) if "an upper bound; with them turned it would be" in c]
+    assert gaps and all("does not attack an image again once it is fooled" in c for c in gaps)  # the bound is said
 
 
 def test_the_curves_page_opens_on_the_four_undefended_models():
