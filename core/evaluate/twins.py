@@ -263,9 +263,11 @@ def along_the_curve(rows: list[dict]) -> str | None:
     family = f"Holm's adjustment over its {len(attacked)} ε" if len(attacked) > 1 else "one ε"
     found = [r for r in attacked if r.get("p_holm", r["p_value"]) < SIGNIFICANCE and clear_of_zero(r)]
     if found:
-        where = "; ".join(f"{'more' if r['difference'] > 0 else 'less'} robust at "
-                          f"{radius_text(r['epsilon'], r.get('norm', 'linf'))} ({points(r['difference'])} points, "
-                          f"95 % CI {points(r['low'])} to {points(r['high'])})" for r in found)
+        sides = [(word, [r for r in found if (r["difference"] > 0) == (word == "more")]) for word in ("more", "less")]
+        where = "; ".join(f"{word} robust " + _listed([f"at {radius_text(r['epsilon'], r.get('norm', 'linf'))}: "
+                                                        f"{points(r['difference'])} points (95 % CI {points(r['low'])} "
+                                                        f"to {points(r['high'])})" for r in side])
+                          for word, side in sides if side)
         rest = "" if len(found) == len(attacked) else "; at the other ε no significant difference"
         text = f"Along the curve ({family}): the attentive model is significantly {where}{rest}."
     else:
@@ -279,3 +281,8 @@ def along_the_curve(rows: list[dict]) -> str | None:
         text += (f" From {radius_text(first['epsilon'], first.get('norm', 'linf'))} on, the same images fool both "
                  "twins: no test can tell them apart there.")
     return text
+
+
+def _listed(items: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

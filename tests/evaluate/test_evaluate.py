@@ -256,8 +256,8 @@ def test_along_the_curve_names_where_the_twins_differ_and_where_nothing_is_left_
             row(0.02, 0.0, -0.031, 0.031, 1.0, 1.0, 0, 0), row(0.04, 0.0, -0.031, 0.031, 1.0, 1.0, 0, 0)]
     text = along_the_curve(rows)
     assert text.startswith("Along the curve (Holm's adjustment over its 5 ε): the attentive model is significantly "
-                           "more robust at ε = 0.0025 (0.64/255) (+11.0 points, 95 % CI +4.0 to +18.1); less robust "
-                           "at ε = 0.01 (2.55/255) (−20.0 points")
+                           "more robust at ε = 0.0025 (0.64/255): +11.0 points (95 % CI +4.0 to +18.1); less robust "
+                           "at ε = 0.01 (2.55/255): −20.0 points (95 % CI")
     assert "at the other ε no significant difference" in text and "0.005" not in text
     assert text.endswith("From ε = 0.02 (5.1/255) on, the same images fool both twins: no test can tell them apart "
                          "there.")
@@ -265,6 +265,10 @@ def test_along_the_curve_names_where_the_twins_differ_and_where_nothing_is_left_
     assert along_the_curve(flat) == ("Along the curve (Holm's adjustment over its 2 ε): no ε where the twins differ "
                                      "significantly. At every ε the same images fool both twins.")
     assert along_the_curve(flat[:1]) is None  # the clean row alone: no curve
+    both = [row(0.0, 0.0, -0.03, 0.03, 1.0, 1.0, 0, 0), row(0.01, -0.2, -0.3, -0.1, 1e-5, 2e-5, 0, 20),
+            row(0.02, -0.1, -0.2, -0.05, 1e-4, 1e-4, 0, 10)]
+    assert ("significantly less robust at ε = 0.01 (2.55/255): −20.0 points (95 % CI −30.0 to −10.0) and at ε = 0.02 "
+            "(5.1/255): −10.0 points (95 % CI −20.0 to −5.0).") in along_the_curve(both)  # one side, listed once
 
 
 def test_a_disagreement_in_significance_shows_the_holm_p_it_is_decided_on():
