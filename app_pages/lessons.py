@@ -98,22 +98,31 @@ def open_in_explorer(task: str, epsilon: float | None, *, key: str) -> None:
 
 
 def lesson_sees(task) -> None:
-    st.markdown("A classifier looks at the image and gives a probability for each class. A **heatmap** (Grad-CAM) "
-                "shows which regions its answer came from; the models with **soft attention** also show where "
-                "their attention block looked. The dotted outline is where the lesion really is: this demo image "
-                "is synthetic, so we know.")
+    from core.explore.regions import dotted
+
     _, refs = bundled(task.name)
     picked = opening(task.name, next(iter(refs)).input_size)
+    finding = (picked["truth"] or {}).get("lesion")
+    finding = finding if finding is not None and np.asarray(finding).max() > 0.5 else None
+    where = ("The dotted outline is where the finding really is: this demo image is synthetic, so we know."
+             if finding is not None else
+             f"This image is a {task.short_names[picked['label']]} image, with no finding to outline: its heatmaps "
+             "show what each model looked at to answer.")
+    st.markdown("A classifier looks at the image and gives a probability for each class. A **heatmap** (Grad-CAM) "
+                "shows which regions its answer came from; the models with **soft attention** also show where "
+                f"their attention block looked. {where}")
+    framed = (lambda tile: dotted(tile, finding)) if finding is not None else (lambda tile: tile)
     grid = [e for e in task.epsilons if e > 0]
     epsilon = grid[len(grid) // 2]  # the explorer's opening ε: this view is bundled, so it shows at once
     found = outcomes(refs, picked, epsilon)
     columns = st.columns(max(len(found), 1))
     for column, (spec, outcome) in zip(columns, found.items()):
         column.markdown(f"**{spec.title}**")
-        column.image(overlay(picked["image"], outcome.clean_cam), width="stretch",
+        column.image(framed(overlay(picked["image"], outcome.clean_cam)), width="stretch",
                      caption=f"{task.short_names[outcome.clean_class]} · {outcome.clean_probabilities.max():.0%}")
         if outcome.clean_attention is not None:
-            column.image(overlay(picked["image"], outcome.clean_attention), width="stretch", caption="attention map")
+            column.image(framed(overlay(picked["image"], outcome.clean_attention)), width="stretch",
+                         caption="attention map")
     on_lesion = {spec.title: float(o.localisation["lesion"]["clean"]["energy_inside"]) for spec, o in found.items()
                  if o.localisation and "lesion" in o.localisation
                  and np.isfinite(o.localisation["lesion"]["clean"]["energy_inside"])}

@@ -15,6 +15,7 @@ def test_the_first_lessons_compute_then_word_what_to_notice():
     seen = notices(app)
     assert len(seen) == 1 and ("**nv**" in seen[0] or "disagree" in seen[0] or "All 4 models" in seen[0])
     assert "of its weight on the lesion" in seen[0]  # from the maps' energy inside the synthetic lesion
+    assert any("The dotted outline is where the finding really is" in t for t in texts(app.markdown))
     next(b for b in app.button if b.key == "tour_next").click().run()
     assert "2 · Noise you cannot see" in texts(app.subheader)
     one = notices(app)[0]
@@ -23,6 +24,15 @@ def test_the_first_lessons_compute_then_word_what_to_notice():
     assert not problems(app), problems(app)
     eight = notices(app)[0]
     assert "at most 8 grey levels out of 255" in eight and eight != one  # the sentences follow the numbers
+
+
+def test_the_first_lesson_outlines_a_finding_only_where_the_image_has_one():
+    """cxr's opening image is a no-pneumothorax film: the lesson once promised a dotted outline
+    that no image of the tour drew."""
+    app = open_app("app_pages/start.py", task="cxr")
+    assert not problems(app), problems(app)
+    said = " ".join(texts(app.markdown))
+    assert "a no pneumothorax image, with no finding to outline" in said and "dotted outline" not in said
 
 
 LATER_LESSONS = {"push": "median push that flips each model", "defence": "right on clean test images",

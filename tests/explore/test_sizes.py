@@ -48,3 +48,18 @@ def test_a_patch_region_is_the_box_of_what_changed_and_is_outlined_around_it():
     framed = outlined(np.zeros((16, 16, 3), np.uint8), region)  # an overlay tile: 8-bit, stays 8-bit
     assert framed.dtype == np.uint8 and framed[3, 9:14].min() == 255 and framed[4:6, 10:13].max() == 0
     assert not changed_region(np.zeros((4, 4, 3))).any()
+
+
+def test_a_findings_mask_is_drawn_as_a_dotted_outline_on_its_border_only():
+    from core.explore.regions import dotted
+
+    mask = np.zeros((16, 16), np.float32)
+    mask[4:12, 4:12] = 0.92  # a soft synthetic mask: inside is > 0.5
+    drawn = dotted(np.zeros((16, 16, 3), np.uint8), mask)
+    white = (drawn == 255).all(axis=-1)
+    border = np.zeros((16, 16), bool)
+    border[4:12, 4:12] = True
+    border[5:11, 5:11] = False
+    assert white.any() and not (white & ~border).any()  # on the border, nowhere else
+    assert 0.4 <= white.sum() / border.sum() <= 0.6  # every other pixel: dotted, the map still shows between
+    assert not dotted(np.zeros((16, 16, 3), np.uint8), np.zeros((16, 16))).any()  # no finding, nothing drawn
