@@ -7,6 +7,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from core.formatting import epsilon_text
+from core.stats import possible_difference
 
 SEED_COLOUR, MEAN_COLOUR = "#7f7f7f", "#e45756"
 
@@ -34,8 +35,9 @@ def seed_figure(study: dict) -> go.Figure:
                                   show=index == 0 and row is family["per_seed"][0]))
         label = f"{family['title']}: mean over {family['robust']['k']} seeds ({where})"
         labels.append(label)
-        figure.add_trace(_row(label, family["robust"], low="low", high="high", value="mean", colour=MEAN_COLOUR,
-                              symbol="diamond", name="mean over seeds (95 % t-interval)", show=index == 0))
+        figure.add_trace(_row(label, possible_difference(family["robust"]), low="low", high="high", value="mean",
+                              colour=MEAN_COLOUR, symbol="diamond", name="mean over seeds (95 % t-interval)",
+                              show=index == 0))
     figure.add_vline(x=0, line=dict(color="black", width=1))
     figure.update_yaxes(categoryorder="array", categoryarray=list(reversed(labels)))
     figure.update_layout(xaxis_title="attentive − vanilla robust accuracy (percentage points)",

@@ -19,6 +19,7 @@ each difference.
                                         the 2 x 2 interaction of two factors (attention x a
                                         defence) on the same images, with a class-stratified
                                         bootstrap interval
+    possible_difference(interval)       an interval of a difference of accuracies cut to [-1, 1]
     holm(p_values)                      Holm's adjustment of a family of tests
     paired_wilcoxon(a, b)               Wilcoxon signed-rank test of paired measures
 
@@ -30,8 +31,8 @@ from core.stats.auc import auc, auc_ci
 from core.stats.family import SIGNIFICANCE, holm
 from core.stats.interaction import interaction
 from core.stats.paired import (EXACT_LIMIT, mcnemar_exact, paired_difference, paired_wilcoxon,
-                               weighted_paired_difference)
+                               possible_difference, weighted_paired_difference)
 from core.stats.proportions import class_accuracy, proportion_ci
 
 __all__ = ["EXACT_LIMIT", "SIGNIFICANCE", "auc", "auc_ci", "class_accuracy", "holm", "interaction", "mcnemar_exact",
-           "paired_difference", "paired_wilcoxon", "proportion_ci", "weighted_paired_difference"]
+           "paired_difference", "paired_wilcoxon", "possible_difference", "proportion_ci", "weighted_paired_difference"]

@@ -123,3 +123,14 @@ def test_the_stratified_mcnemar_test_stays_exact_past_millions_of_patterns():
     draws = sum(s * (2 * rng.binomial(a + b, 0.5, 200_000) - (a + b)) for s, (a, b) in zip(steps, flips))
     simulated = float((np.abs(draws) >= abs(observed) - 1e-12).mean())
     assert method == "exact" and p == pytest.approx(simulated, abs=0.004)
+
+
+def test_an_interval_of_a_difference_of_accuracies_is_cut_to_what_it_can_be():
+    from core.stats import possible_difference
+
+    assert possible_difference({"mean": 0.46, "low": -0.153, "high": 1.071}) == {
+        "mean": 0.46, "low": -0.153, "high": 1.0, "cut": True}
+    assert possible_difference({"low": -0.2, "high": 0.3})["cut"] is False
+    nan = possible_difference({"low": float("nan"), "high": float("nan")})  # one seed: no interval, nothing cut
+    assert nan["cut"] is False
+

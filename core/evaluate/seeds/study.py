@@ -10,7 +10,7 @@ import numpy as np
 
 from core.evaluate.minimum_norm import median_interval, stars_of, star_twin_test
 from core.evaluate.twins import twin_test
-from core.stats import SIGNIFICANCE, holm
+from core.stats import SIGNIFICANCE, holm, possible_difference
 from core.formatting import epsilon_text, in_255, points
 from core.models.backbones import FAMILIES, FAMILY_TITLES
 from core.models.spec import ModelSpec
@@ -117,13 +117,14 @@ def study_sentence(summary: dict) -> str:
     −12.7, +3.0, −2.6, 0 of 3 significant alone by McNemar after Holm's adjustment over the seeds):
     training randomness is as large as the
     effect, so one trained pair cannot say what the architecture does." """
-    rows, mean = summary["per_seed"], summary["robust"]
+    rows, mean = summary["per_seed"], possible_difference(summary["robust"])
     per_seed = ", ".join(points(r["robust"]["difference"]) for r in rows)
     significant = [r for r in rows if r["robust"].get("p_holm", r["robust"]["p_value"]) < SIGNIFICANCE]
     same_sign = len({r["robust"]["difference"] > 0 for r in rows if r["robust"]["difference"] != 0}) <= 1
     head = (f"Across {len(rows)} training seeds, soft attention changes {summary['title']}'s robust accuracy at "
             f"{epsilon_text(summary['epsilon'])} by {points(mean['mean'])} points on average (95 % t-interval "
-            f"{points(mean['low'])} to {points(mean['high'])}; per seed {per_seed}, {len(significant)} of "
+            f"{points(mean['low'])} to {points(mean['high'])}{', cut to the possible range' if mean['cut'] else ''}; "
+            f"per seed {per_seed}, {len(significant)} of "
             f"{len(rows)} significant alone by McNemar after Holm's adjustment over the seeds)")
     if mean["low"] > 0 or mean["high"] < 0:
         direction = "raises" if mean["mean"] > 0 else "lowers"
