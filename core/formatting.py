@@ -25,8 +25,9 @@ def epsilon_255(epsilon: float) -> str:
 
 
 def epsilon_text(epsilon: float) -> str:
-    """epsilon on both scales, e.g. "ε = 0.005 (1.28/255)"."""
-    return f"ε = {float(epsilon):g} ({epsilon_255(epsilon)})"
+    """epsilon on both scales, e.g. "ε = 0.005 (1.28/255)"; four significant digits at most
+    (every grid and slider value has as many; 1/255 reads 0.003922, not 0.00392157)."""
+    return f"ε = {float(epsilon):.4g} ({epsilon_255(epsilon)})"
 
 
 def radius_text(epsilon: float, norm: str = "linf") -> str:

@@ -1,6 +1,6 @@
 """core.formatting: how numbers read everywhere."""
 
-from core.formatting import epsilon_255, measure_text
+from core.formatting import epsilon_255, epsilon_text, measure_text
 
 
 def test_a_measure_reads_as_a_person_writes_it():
@@ -13,3 +13,9 @@ def test_a_measure_reads_as_a_person_writes_it():
 
 def test_epsilon_on_the_8_bit_scale_rounds_half_up():
     assert epsilon_255(0.005) == "1.28/255" and epsilon_255(0.0025) == "0.64/255" and epsilon_255(0.32) == "81.6/255"
+
+
+def test_epsilon_text_keeps_the_grid_and_slider_values_and_rounds_a_fraction_of_255():
+    assert epsilon_text(0.00125) == "ε = 0.00125 (0.32/255)" and epsilon_text(0.01025) == "ε = 0.01025 (2.61/255)"
+    assert epsilon_text(1 / 255) == "ε = 0.003922 (1/255)"  # the tour's one grey level
+
