@@ -79,9 +79,11 @@ def noise_you_cannot_see(levels: float, answers: list[Answer]) -> list[str]:
     return lines
 
 
-def not_the_same_push(smallest: dict[str, float | None], medians: dict[str, float], seed_sentence: str | None) -> list[str]:
+def not_the_same_push(smallest: dict[str, float | None], medians: dict[str, dict],
+                      seed_sentence: str | None) -> list[str]:
     """Lesson 3: the smallest flipping ε per model on this image (None: not within the search),
-    the median over the test images where saved, and the seed study's caveat."""
+    the median over the test images where saved ({title: {median, low, high}}), and the seed
+    study's caveat."""
     found = {title: e for title, e in smallest.items() if e is not None}
     lines = []
     if found:
@@ -92,23 +94,26 @@ def not_the_same_push(smallest: dict[str, float | None], medians: dict[str, floa
     if held:
         lines.append(f"{', '.join(held)} did not flip within the search.")
     if medians:
-        ordered = sorted(medians.items(), key=lambda item: item[1])
+        ordered = sorted(medians.items(), key=lambda item: item[1]["median"])
         lines.append("Over the saved test images, the median push that flips each model: "
-                     + "; ".join(f"{title} {value * 255:.2g} grey levels" for title, value in ordered) + ".")
+                     + "; ".join(f"{title} {m['median'] * 255:.2g} grey levels (95 % CI {m['low'] * 255:.2g}–"
+                                 f"{m['high'] * 255:.2g})" for title, m in ordered) + ".")
     if seed_sentence:
         lines.append(f"Before crediting attention: {seed_sentence}")
     return lines
 
 
-def the_standard_defence(held: dict[str, bool], clean: dict[str, float], robust: dict[str, float],
+def the_standard_defence(held: dict[str, bool], clean: dict[str, dict], robust: dict[str, dict],
                          epsilon: float) -> list[str]:
     """Lesson 4: the adversarially trained model against the undefended one, on this image and
-    over the saved test images (clean and robust accuracy at `epsilon`)."""
+    over the saved test images (clean and robust accuracy at `epsilon`, each {accuracy, low,
+    high})."""
     lines = [f"At {epsilon * 255:.2g} grey levels: " + "; ".join(
         f"{title} {'kept' if ok else 'lost'} its answer" for title, ok in held.items()) + "."]
     for title in clean:
         if title in robust:
-            lines.append(f"{title}: {clean[title]:.0%} right on clean test images, {robust[title]:.0%} under attack.")
+            lines.append(f"{title}: {_with_interval(clean[title])} right on clean test images, "
+                         f"{_with_interval(robust[title])} under attack.")
     return lines + ["Adversarial training buys accuracy under attack and usually costs some on clean images: "
                     "the trade a buyer should ask a vendor about (Madry et al. 2018)."]
 
@@ -146,4 +151,9 @@ def what_this_means() -> list[str]:
         "Adversarial training is the standard defence and has a price in clean accuracy: ask what was traded "
         f"({REFERENCES['madry']}).",
     ]
+
+
+def _with_interval(estimate: dict) -> str:
+    """e.g. "94% (95 % CI 88–97%)"."""
+    return f"{estimate['accuracy']:.0%} (95 % CI {estimate['low'] * 100:.0f}–{estimate['high']:.0%})"
 

@@ -16,8 +16,9 @@ def _saved_curve(spec, root=None) -> dict | None:
                         attack=PRESETS["strong"], root=root)
 
 
-def saved_medians(specs, *, root=None) -> dict[str, float]:
-    """{title: median smallest flipping ε over the saved test images} (the saved FMN runs)."""
+def saved_medians(specs, *, root=None) -> dict[str, dict]:
+    """{title: median smallest flipping ε over the saved test images, with its bootstrap
+    interval: {median, low, high}} (the saved FMN runs)."""
     from core.data.synthetic import split_description
     from core.evaluate import load_minimum_norm, minimum_norm_key
     from core.evaluate.minimum_norm import FMN_STEPS
@@ -27,7 +28,7 @@ def saved_medians(specs, *, root=None) -> dict[str, float]:
         saved = load_minimum_norm(spec, minimum_norm_key(split_description(spec.task), SAVED_IMAGES, FMN_STEPS),
                                   root=root)
         if saved:
-            medians[spec.title] = float(saved["median"]["median"])
+            medians[spec.title] = {part: float(saved["median"][part]) for part in ("median", "low", "high")}
     return medians
 
 
@@ -40,14 +41,16 @@ def seed_caveat(task: str) -> str | None:
 
 
 def saved_accuracy(specs, epsilon: float, *, root=None) -> tuple[dict, dict]:
-    """({title: clean accuracy}, {title: accuracy at epsilon}) of the saved strong curves."""
+    """({title: clean accuracy}, {title: accuracy at epsilon}) of the saved strong curves, each
+    {accuracy, low, high}: the estimate with its 95 % interval."""
     clean, robust = {}, {}
     for spec in specs:
         for row in (_saved_curve(spec, root) or {}).get("curve", []):
+            estimate = {"accuracy": row["accuracy"], "low": row["accuracy_low"], "high": row["accuracy_high"]}
             if row["epsilon"] == 0:
-                clean[spec.title] = row["accuracy"]
+                clean[spec.title] = estimate
             if abs(row["epsilon"] - epsilon) < 1e-12:
-                robust[spec.title] = row["accuracy"]
+                robust[spec.title] = estimate
     return clean, robust
 
 
