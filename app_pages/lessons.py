@@ -205,7 +205,8 @@ def lesson_nature(task) -> None:
     from core.corruptions import corruptions_for
 
     st.markdown("Images also change without an attacker: sensor noise, blur, exposure, the modality's own "
-                "artefacts. Here a natural corruption and an attack that changes no pixel by more than it did.")
+                "artefacts. Here a natural corruption and an attack whose change has the same total size (its L2 "
+                "length), spent where it hurts the model most.")
     choices = list(corruptions_for(task.name))
     corruption = st.selectbox("Natural corruption", choices, key=f"tour_corruption_{task.name}",
                               format_func=lambda name: name.replace("_", " "))
@@ -216,20 +217,22 @@ def lesson_nature(task) -> None:
     if not natural:
         return
     spec, corrupted = next(iter(natural.items()))
-    change = max(float(corrupted.linf), 1 / 255)
-    attacked = outcomes(one, picked, change)
+    # The same energy, not the same largest pixel change: noise's largest pixel change is an outlier
+    # (190 grey levels at severity 3), and an L∞ attack of that size wipes the image out.
+    energy = max(corrupted.l2, 1e-3)
+    attacked = outcomes(one, picked, energy, explorer_attack(norm="l2"))
     if spec not in attacked:
         return
     attack = attacked[spec]
     left, right = st.columns(2)
     left.image(corrupted.adversarial, width="stretch", caption=f"{corruption.replace('_', ' ')}, severity 3 · "
                f"{task.short_names[corrupted.adversarial_class]}")
-    right.image(attack.adversarial, width="stretch", caption=f"attack of the same largest change · "
+    right.image(attack.adversarial, width="stretch", caption=f"attack of the same total change · "
                 f"{task.short_names[attack.adversarial_class]}")
     first = corrupted.clean_class
     drop = lambda o: float(o.clean_probabilities[first] - o.adversarial_probabilities[first])  # noqa: E731
     notice(tour.nature_is_not_an_attacker(corruption.replace("_", " ").capitalize(), drop(corrupted), drop(attack),
-                                          change * 255))
+                                          energy, corrupted.linf * 255, attack.linf * 255))
 
 
 def lesson_failure(_task) -> None:

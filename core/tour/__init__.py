@@ -118,10 +118,14 @@ def the_standard_defence(held: dict[str, bool], clean: dict[str, dict], robust: 
                     "the trade a buyer should ask a vendor about (Madry et al. 2018)."]
 
 
-def nature_is_not_an_attacker(corruption: str, natural_drop: float, attack_drop: float, change_255: float) -> list[str]:
-    """Lesson 5: a natural corruption and an attack of the same largest pixel change."""
+def nature_is_not_an_attacker(corruption: str, natural_drop: float, attack_drop: float, energy: float,
+                              corruption_255: float, attack_255: float) -> list[str]:
+    """Lesson 5: a natural corruption and an attack of the same total change (L2 length
+    `energy`); the largest pixel change of each in grey levels."""
     stronger = "the attack" if attack_drop > natural_drop else "the corruption"
-    return [f"{corruption} and the attack both changed pixels by at most {change_255:.2g} grey levels.",
+    return [f"{corruption} and the attack changed the image by the same total amount (an L2 length of "
+            f"{energy:.3g}); the corruption moved single pixels by up to {corruption_255:.0f} grey levels, the "
+            f"attack by up to {attack_255:.0f}.",
             f"The corruption lowered the model's confidence in its answer by {natural_drop:.0%}; the attack, by "
             f"{attack_drop:.0%}: {stronger} moved it more. An attacker searches for the worst direction; "
             "nature does not, which is why robustness to one does not promise robustness to the other "

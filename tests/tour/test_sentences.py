@@ -22,3 +22,12 @@ def test_the_push_lesson_orders_the_medians_and_gives_their_intervals():
     assert lines[1] == "B did not flip within the search."
     assert lines[2] == ("Over the saved test images, the median push that flips each model: A 0.92 grey levels "
                         "(95 % CI 0.82–1.1); B 2.2 grey levels (95 % CI 1.9–2.6).")
+
+
+def test_nature_and_the_attack_are_compared_at_the_same_total_change():
+    from core.tour import nature_is_not_an_attacker
+
+    lines = nature_is_not_an_attacker("Gaussian noise", 0.41, 0.89, 6.12, 190.0, 23.4)
+    assert lines[0] == ("Gaussian noise and the attack changed the image by the same total amount (an L2 length of "
+                        "6.12); the corruption moved single pixels by up to 190 grey levels, the attack by up to 23.")
+    assert "by 41%; the attack, by 89%: the attack moved it more" in lines[1]
