@@ -140,8 +140,8 @@ def harm_sentence(title: str, clean: dict, changed: dict, condition: str) -> str
     invented = changed["negatives"] - called(changed, "specificity", "negatives")
     invented_clean = clean["negatives"] - called(clean, "specificity", "negatives")
     return (f"{title}, {condition}: sensitivity {clean['sensitivity']:.2f} → {changed['sensitivity']:.2f} "
-            f"[{changed['sensitivity_low']:.2f}, {changed['sensitivity_high']:.2f}], the finding hidden in "
+            f"(95 % CI {changed['sensitivity_low']:.2f}–{changed['sensitivity_high']:.2f}), the finding hidden in "
             f"{missed} of {changed['positives']} positive images ({missed_clean} clean); specificity "
-            f"{clean['specificity']:.2f} → {changed['specificity']:.2f} [{changed['specificity_low']:.2f}, "
-            f"{changed['specificity_high']:.2f}], a finding invented in {invented} of {changed['negatives']} "
+            f"{clean['specificity']:.2f} → {changed['specificity']:.2f} (95 % CI {changed['specificity_low']:.2f}–"
+            f"{changed['specificity_high']:.2f}), a finding invented in {invented} of {changed['negatives']} "
             f"negative images ({invented_clean} clean).")

@@ -77,7 +77,7 @@ def test_the_sentence_counts_findings_hidden_and_invented_apart():
     clean = sensitivity_specificity(scores, labels, 0.55)
     attacked = sensitivity_specificity(np.where(labels == 1, scores - 0.3, scores + 0.1), labels, 0.55)
     sentence = harm_sentence("ResNet-50", clean, attacked, "at ε = 0.01")
-    assert sentence.startswith("ResNet-50, at ε = 0.01: sensitivity 1.00 → 0.25")
+    assert sentence.startswith("ResNet-50, at ε = 0.01: sensitivity 1.00 → 0.25 (95 % CI 0.05–0.70)")
     assert "hidden in 3 of 4 positive images (0 clean)" in sentence  # 0.9 - 0.3 alone stays above 0.55
     assert "invented in 2 of 6 negative images (1 clean)" in sentence  # 0.5 + 0.1 and 0.65 + 0.1
 

@@ -36,7 +36,7 @@ def test_the_first_lesson_outlines_a_finding_only_where_the_image_has_one():
 
 
 LATER_LESSONS = {"push": "median push that flips each model", "defence": "right on clean test images",
-                 "nature": "changed the image by the same total amount", "failure": "sensitivity",
+                 "nature": "changed the image by the same total amount", "failure": "the sensitivity above is an upper bound",
                  "meaning": "five things to ask"}
 
 
