@@ -120,9 +120,10 @@ def gap_sentence(title: str, gap: dict, condition: str) -> str | None:
     """boundary_gap in words (None where no image lies in the gap)."""
     if not gap["between"]:
         return None
-    who, called, side = (("positives", "still called positive", "between its operating point "
-                          f"({gap['threshold']:.3f}) and 0.5") if gap["measure"] == "sensitivity" else
-                         ("negatives", "still cleared", f"between 0.5 and its operating point ({gap['threshold']:.3f})"))
+    point = f"its operating point ({gap['threshold']:.3f})"
+    who, called, side = (("positives", "still called positive", f"between {point} and 0.5")
+                         if gap["measure"] == "sensitivity" else
+                         ("negatives", "still cleared", f"between 0.5 and {point}"))
     return (f"{title}, {condition}: {gap['between']} of the {gap['kept']} {who} {called} score {side}. The "
             "evaluation attacks the arg-max decision (0.5) and does not attack an image again once it is fooled, "
             f"so an attack aimed at the operating point would likely turn these too: the {gap['measure']} above is "
