@@ -103,7 +103,7 @@ def test_a_deep_link_then_the_first_minute_in_a_real_browser_offline(tmp_path, m
         lessons = {"2 · Noise you cannot see": "Every pixel moved by at most 1 grey level",  # each computed live
                    "3 · Not every model needs the same push": "median push that flips each model",
                    "4 · The standard defence": "right on clean test images",
-                   "5 · Nature is not an attacker": "changed pixels by at most",
+                   "5 · Nature is not an attacker": "changed the image by the same total amount",
                    "6 · Which way it fails": "the pneumothorax from",
                    "7 · What this means": "five things to ask"}
         for title, shown in lessons.items():  # click through the whole tour
