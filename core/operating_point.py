@@ -13,6 +13,7 @@ finding hidden (a pneumothorax missed); a falling specificity, one invented (Fin
     harm_sentence(title, clean, changed, condition)     -> both harms in one sentence
     boundary_gap(scores, labels, threshold)             -> images the operating point calls right only
                                                            because the attack aimed at 0.5
+    boundary_gap_at(result, threshold, epsilon)         -> the same, at one epsilon of a saved curve
     gap_sentence(title, gap, condition)                 -> what that gap means, or None
 
 On two classes an attack aimed at the other class is the untargeted attack (core.attacks.pgd),
@@ -114,6 +115,15 @@ def boundary_gap(scores, labels, threshold: float) -> dict:
     total = int(labels.sum()) if measure == "sensitivity" else int((~labels).sum())
     return {"measure": measure, "threshold": float(threshold), "between": int(between.sum()), "kept": int(kept.sum()),
             "total": total}
+
+
+def boundary_gap_at(result: dict, threshold: float, epsilon: float) -> dict:
+    """boundary_gap at `epsilon` of a saved binary curve (its per-image scores and labels, as
+    under_attack reads them)."""
+    from core.encoding import text_to_labels
+
+    scores = next(row["scores"] for row in result["curve"] if row["epsilon"] == epsilon)
+    return boundary_gap(scores, text_to_labels(result["labels"]) == 1, threshold)
 
 
 def gap_sentence(title: str, gap: dict, condition: str) -> str | None:

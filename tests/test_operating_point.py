@@ -98,3 +98,14 @@ def test_the_gap_between_the_operating_point_and_the_arg_max_boundary_is_counted
     above = boundary_gap(scores, labels, 0.51)  # a point above 0.5: negatives fooled only to [0.5, 0.51) stay cleared
     assert above == {"measure": "specificity", "threshold": 0.51, "between": 1, "kept": 3, "total": 4}
     assert gap_sentence("x", boundary_gap(scores, labels, 0.5), "here") is None  # no gap at the arg-max rule
+
+
+def test_the_gap_is_read_at_one_epsilon_of_a_saved_curve():
+    from core.operating_point import boundary_gap, boundary_gap_at
+
+    scores, labels = _scores_and_labels()
+    attacked = np.where(labels == 1, 0.45, scores)  # every positive pushed just under 0.5
+    result = {"labels": labels_to_text(labels), "curve": [{"epsilon": 0.0, "scores": list(scores)},
+                                                          {"epsilon": 0.01, "scores": list(attacked)}]}
+    assert boundary_gap_at(result, 0.42, 0.01) == boundary_gap(attacked, labels, 0.42)
+    assert boundary_gap_at(result, 0.42, 0.01)["between"] == 4 and boundary_gap_at(result, 0.42, 0.0)["between"] == 0

@@ -28,8 +28,7 @@ def operating_point_blocks(strong: dict, thresholds: dict, epsilon: float | None
     (`thresholds`: {spec: (threshold, why)}) against ε, and at `epsilon` what the attack hides
     and what it invents (the curves page draws the same blocks at the ε its slider picks)."""
     from core.figures import operating_point_figure
-    from core.encoding import text_to_labels
-    from core.operating_point import boundary_gap, gap_sentence, harm_sentence, under_attack
+    from core.operating_point import boundary_gap_at, gap_sentence, harm_sentence, under_attack
 
     parts, rows = [], {}
     for spec, result in strong.items():
@@ -46,9 +45,8 @@ def operating_point_blocks(strong: dict, thresholds: dict, epsilon: float | None
         at = next((r for r in spec_rows if epsilon is not None and abs(r["epsilon"] - epsilon) < 1e-12), None)
         if at is not None and spec_rows[0]["epsilon"] == 0:
             parts.append(_p(harm_sentence(spec.title, spec_rows[0], at, f"at {epsilon_text(epsilon)}")))
-            scores = next(r["scores"] for r in strong[spec]["curve"] if r["epsilon"] == at["epsilon"])
-            gap = gap_sentence(spec.title, boundary_gap(scores, text_to_labels(strong[spec]["labels"]) == 1,
-                                                        thresholds[spec][0]), f"at {epsilon_text(epsilon)}")
+            gap = gap_sentence(spec.title, boundary_gap_at(strong[spec], thresholds[spec][0], at["epsilon"]),
+                               f"at {epsilon_text(epsilon)}")
             if gap:
                 parts.append(_p(gap, "note"))
     parts.append(_p("Each model's operating point: " + "; ".join(f"{s.title} {thresholds[s][0]:.3f} ({thresholds[s][1]})"

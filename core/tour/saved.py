@@ -59,8 +59,7 @@ def operating_point_lines(spec, epsilon: float, *, root=None) -> list[str]:
     clean and at the grid's ε nearest `epsilon` (the saved strong curve keeps every score)."""
     from core.formatting import epsilon_text
     from core.models.zoo import checkpoint_path, read_card
-    from core.encoding import text_to_labels
-    from core.operating_point import boundary_gap, card_threshold, gap_sentence, harm_sentence, under_attack
+    from core.operating_point import boundary_gap_at, card_threshold, gap_sentence, harm_sentence, under_attack
 
     saved = _saved_curve(spec, root)
     if not saved:
@@ -72,7 +71,6 @@ def operating_point_lines(spec, epsilon: float, *, root=None) -> list[str]:
         return []
     nearest = min(rows[1:], key=lambda row: abs(row["epsilon"] - epsilon))
     where = f"at {epsilon_text(nearest['epsilon'])}"
-    scores = next(r["scores"] for r in saved["curve"] if r["epsilon"] == nearest["epsilon"])
-    gap = gap_sentence(spec.title, boundary_gap(scores, text_to_labels(saved["labels"]) == 1, threshold), where)
+    gap = gap_sentence(spec.title, boundary_gap_at(saved, threshold, nearest["epsilon"]), where)
     return [harm_sentence(f"Over the {saved['n']} saved test images, {spec.title}", rows[0], nearest, where),
             *([gap] if gap else [])]
