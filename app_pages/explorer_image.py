@@ -32,9 +32,8 @@ def _real_image(key: str):
 
 def _true_label_ui(task: str, key: str) -> int | None:
     info = get_task(task)
-    shown = dict(zip(info.classes, info.short_names))
     choice = st.selectbox("True class", ["unknown: attack each model's prediction", *info.classes], key=key,
-                          format_func=lambda c: shown.get(c, c), help=HELP["true_class"])
+                          format_func=info.short_name, help=HELP["true_class"])  # the unknown choice shows as given
     return None if choice not in info.classes else info.classes.index(choice)
 
 

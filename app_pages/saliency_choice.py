@@ -38,9 +38,8 @@ EXPLAIN_CHOICES = {"predicted": "each image's predicted class", "true": "the tru
 def explain_ui(task: str, *, page: str = "explorer") -> str:
     """Which class the heatmaps explain: "predicted", "true" or a class key of the task."""
     info = get_task(task)
-    shown = dict(zip(info.classes, info.short_names))
     return st.selectbox("Heatmaps explain", [*EXPLAIN_CHOICES, *info.classes], key=f"{page}_explain_{task}",
-                        format_func=lambda c: EXPLAIN_CHOICES.get(c, f"the class {shown.get(c, c)}"),
+                        format_func=lambda c: EXPLAIN_CHOICES.get(c, f"the class {info.short_name(c)}"),
                         help=HELP["explain"])
 
 

@@ -64,7 +64,7 @@ class Task:
 
     def short_name(self, key: str) -> str:
         """What a person reads for class `key` (short_names); a key not of this task is shown as given."""
-        return dict(zip(self.classes, self.short_names)).get(key, key)
+        return self.short_names[self.classes.index(key)] if key in self.classes else key
 
     def class_index(self, key: str) -> int:
         """Index of class `key`; ValueError names the valid keys."""
