@@ -8,12 +8,12 @@ import os
 import streamlit as st
 
 from core.data.synthetic import split_description
-from core.evaluate import PRESETS, along_the_curve, custom_pgd, load_results, shared_training_epsilon, twin_test
+from core.evaluate import PRESETS, custom_pgd, load_results, shared_training_epsilon, twin_test
 from core.models.zoo import defence_epsilon
 from core.jobs import JobError, cancel_job, job_status, start_job
 from core.report.sections import check_blocks
-from core.report.twin_sections import paper_twin_tests, twin_blocks
-from core.tasks import get_task, middle_epsilon
+from core.report.twin_sections import paper_twin_tests, twin_blocks, twin_summary
+from core.tasks import get_task
 from app_pages.blocks import blocks_ui
 from app_pages.common import (evaluation_arguments, plain, require_models, results_root, show_error,
                           step_rule_ui)
@@ -104,17 +104,13 @@ def twin_tests(results: dict) -> dict:
     return tests
 
 
-def twin_sentences_ui(tests: dict, epsilons) -> None:
-    """Under the chart: each shown twin pair's paired test at the grid's middle ε, in one sentence,
-    and where along the curve the twins differ (core.evaluate.along_the_curve)."""
-    middle = middle_epsilon(epsilons)
+def twin_sentences_ui(tests: dict) -> None:
+    """Under the chart: each shown twin pair's paired test in words, as the report writes it
+    (core.report.twin_sections.twin_summary)."""
     for spec, rows in tests.items():
-        if isinstance(rows, ValueError):
-            continue
-        row = next((r for r in rows if abs(r["epsilon"] - middle) < 1e-12), None)
-        if row is not None:
-            along = along_the_curve(rows)
-            st.markdown(f"**{plain(spec.title)}** vs its twin: {row['sentence']}" + (f" {along}" if along else ""))
+        summary = [] if isinstance(rows, ValueError) else twin_summary(rows)
+        if summary:
+            st.markdown(f"**{plain(spec.title)}** vs its twin: " + " ".join(summary))
 
 
 def _job_arguments(selection, preset, epsilons, n, specs, data: str) -> tuple[list[str], dict]:
@@ -228,7 +224,7 @@ if results:
                "counts as fooled at every larger ε (its adversarial example lies inside the larger ball too); "
                "clean-misclassified images count as failures.")
     tests = twin_tests(results)
-    twin_sentences_ui(tests, epsilons)
+    twin_sentences_ui(tests)
     if get_task(selection.task).is_binary:
         st.plotly_chart(curves_figure(results, paper, value="auc"), width="stretch", key="auc_curves")
         st.caption("AUC of the positive-class probability under attack, with a seeded bootstrap interval.")

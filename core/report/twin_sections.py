@@ -31,12 +31,25 @@ def paper_twin_tests(tests: dict, paper: dict | None) -> dict:
             if spec in paper and spec.twin() in paper}
 
 
+def twin_summary(rows: list[dict]) -> list[str]:
+    """A pair's twin test in words: the sentence at the grid's middle ε, then where along the
+    curve the twins differ (core.evaluate.along_the_curve); [] without an attacked ε. What the
+    report writes under each pair's table and the curves page under its chart."""
+    from core.evaluate import along_the_curve
+
+    if not any(r["epsilon"] > 0 for r in rows):
+        return []
+    middle = middle_epsilon([r["epsilon"] for r in rows])
+    along = along_the_curve(rows)
+    return [next(r for r in rows if r["epsilon"] == middle)["sentence"], *([along] if along else [])]
+
+
 def twin_blocks(tests: dict, on_paper: dict | None = None) -> list:
     """Each pair's twin test over the curve ({attentive spec: core.evaluate.twin_test rows}) as a
     table with Holm's p, the sentence at the curve's middle ε and how it was tested; where the
     paper's protocol on the same images (`on_paper`, the same shape) concludes otherwise, a
     caution (the curves page draws the same blocks)."""
-    from core.evaluate import along_the_curve, protocol_disagreements
+    from core.evaluate import protocol_disagreements
 
     parts = []
     for spec, rows in tests.items():
@@ -45,18 +58,15 @@ def twin_blocks(tests: dict, on_paper: dict | None = None) -> list:
                                "McNemar p": r["p_value"], "Holm p (over the curve)": r.get("p_holm", r["p_value"]),
                                "only attentive robust": r["a_only"], "only vanilla robust": r["b_only"]}
                               for r in rows])
-        middle_value = middle_epsilon([r["epsilon"] for r in rows])  # as the curves page reads it
-        middle = next(r for r in rows if r["epsilon"] == middle_value)
         how = ("Paired on the same images and weighted to the real class mix: the interval combines the per-class "
                "Newcombe intervals (MOVER), the p-value is the stratified exact McNemar test on the images where only "
-               "one of the twins was fooled." if "p_method" in middle else
+               "one of the twins was fooled." if any("p_method" in r for r in rows) else
                "Paired on the same images: the interval is Newcombe's, the p-value the exact McNemar test on the "
                "images where only one of the twins was fooled.")
         holm = (" Holm's p is the p-value made stricter for testing every ε of the curve at once: a difference is "
                 "called significant only where it is below 0.05, so many tries do not give one lucky finding.")
-        along = along_the_curve(rows)
         parts += [Heading(f"{spec.title} minus {spec.twin().title}"), _table(frame, float_format="{:.3g}"),
-                  _p(middle["sentence"]), *([_p(along)] if along else []), _p(how + holm, "note")]
+                  *(_p(sentence) for sentence in twin_summary(rows)), _p(how + holm, "note")]
         if spec in (on_paper or {}):
             parts += [_p(s, "warn") for s in protocol_disagreements(rows, on_paper[spec], spec.twin().title)]
     return parts
